@@ -1,0 +1,275 @@
+"""The data model of DESIGN.md as plain dataclasses.
+
+Storage maps these to and from SQLAlchemy rows; nothing above storage sees an ORM object.
+Fields that the public never sees are listed in ``PRIVATE_FIELDS``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from paidfor.domain.targeting import Targeting
+
+
+class AdStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    REMOVED = "removed"
+
+
+class AuthorizationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    REVOKED = "revoked"
+
+
+class IndicatorStatus(enum.StrEnum):
+    MALICIOUS = "MALICIOUS"
+    SUSPICIOUS = "SUSPICIOUS"
+    NON_MALICIOUS = "NON_MALICIOUS"
+    UNKNOWN = "UNKNOWN"
+
+
+class ActionKind(enum.StrEnum):
+    REMOVE_AD = "remove_ad"
+    RESTORE_AD = "restore_ad"
+    DISABLE_ADVERTISER = "disable_advertiser"
+    DISABLE_PAGE = "disable_page"
+    RESTORE_ADVERTISER = "restore_advertiser"
+    RESTORE_PAGE = "restore_page"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A public bucket for a private number, as the Ad Library shows it."""
+
+    lower: int
+    upper: int | None  # None: open-ended ("1M+")
+
+
+@dataclass
+class PaymentInstrument:
+    currency: str
+    billing_country: str | None = None
+    card_fingerprint: str | None = None  # a hash, never the card number
+    id: int | None = None
+
+
+@dataclass
+class Admin:
+    """A person who manages a page or an advertiser account; private."""
+
+    name: str
+    login_countries: list[str] = field(default_factory=list)
+    language: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Authorization:
+    country: str
+    status: AuthorizationStatus = AuthorizationStatus.PENDING
+    legal_name: str | None = None
+    residence_country: str | None = None
+    id_document_ref: str | None = None
+    funder_id: int | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass
+class Advertiser:
+    """The paying account."""
+
+    name: str
+    country: str | None = None
+    created_at: datetime | None = None
+    payment_instruments: list[PaymentInstrument] = field(default_factory=list)
+    admins: list[Admin] = field(default_factory=list)
+    authorizations: list[Authorization] = field(default_factory=list)
+    disabled: bool = False
+    source: str | None = None
+    external_id: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Page:
+    """The public identity that runs ads (a Facebook page, or an outside landing domain)."""
+
+    name: str
+    kind: str = "page"  # "page" (a platform page) or "domain" (an outside landing site)
+    external_id: str | None = None  # the platform's page id or path; the domain for "domain"
+    url: str | None = None
+    created_at: datetime | None = None
+    language: str | None = None
+    country: str | None = None
+    category: str | None = None
+    admins: list[Admin] = field(default_factory=list)
+    disabled: bool = False
+    id: int | None = None
+
+
+@dataclass
+class Funder:
+    """The entity named in "Paid for by"."""
+
+    name: str
+    verified: bool = False
+    id: int | None = None
+
+
+@dataclass
+class Creative:
+    bodies: list[str] = field(default_factory=list)
+    link_titles: list[str] = field(default_factory=list)
+    link_captions: list[str] = field(default_factory=list)
+    link_descriptions: list[str] = field(default_factory=list)
+    landing_url: str | None = None
+    image_hashes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """All creative text, for full-text search."""
+        parts = [*self.bodies, *self.link_titles, *self.link_captions, *self.link_descriptions]
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Delivery:
+    currency: str | None = None
+    spend: Decimal | None = None  # exact, in ``currency``
+    spend_usd: Decimal | None = None  # at the rate of the ad's date
+    spend_range: Range | None = None
+    impressions: int | None = None
+    impressions_range: Range | None = None
+    clicks: int | None = None
+    demographic_distribution: list[dict[str, Any]] = field(default_factory=list)
+    delivery_by_region: list[dict[str, Any]] = field(default_factory=list)
+    reached_countries: list[str] = field(default_factory=list)
+    estimated_audience_size: Range | None = None
+
+
+@dataclass
+class Risk:
+    score: float = 0.0
+    explanations: list[dict[str, Any]] = field(default_factory=list)  # private
+
+
+@dataclass
+class Ad:
+    source: str
+    external_id: str
+    creative: Creative = field(default_factory=Creative)
+    page: Page | None = None
+    advertiser: Advertiser | None = None
+    funder: Funder | None = None
+    targeting: Targeting = field(default_factory=Targeting)  # private
+    delivery: Delivery = field(default_factory=Delivery)
+    created_at: datetime | None = None
+    start_at: datetime | None = None
+    stop_at: datetime | None = None
+    status: AdStatus = AdStatus.PENDING
+    removal_reason: str | None = None
+    is_political: bool | None = None
+    political_score: float | None = None
+    platforms: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    ad_type: str = "POLITICAL_AND_ISSUE_ADS"
+    risk: Risk = field(default_factory=Risk)
+    snapshot_url: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Election:
+    country: str
+    name: str
+    date: date
+    authorization_required: bool = True
+    blackout_days: int = 0
+    id: int | None = None
+
+
+@dataclass
+class Indicator:
+    type: str
+    value: str
+    status: IndicatorStatus = IndicatorStatus.UNKNOWN
+    tags: list[str] = field(default_factory=list)
+    confidence: int = 50
+    description: str | None = None
+    owner: str | None = None
+    privacy_group: str | None = None
+    expires_at: datetime | None = None
+    reactions: dict[str, int] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass
+class Action:
+    kind: ActionKind
+    target_type: str
+    target_id: int
+    reason: str
+    actor: str
+    at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Case:
+    title: str
+    status: str = "open"
+    members: list[dict[str, Any]] = field(default_factory=list)  # {"type", "id", "role"}
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class AuditEvent:
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    reason: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    at: datetime | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class SpendReport:
+    """One row of an advertiser spend report (Meta Ad Library Report, Google's stats)."""
+
+    source: str
+    period: str
+    country: str
+    page: Page
+    funder: Funder | None
+    amount: Decimal
+    currency: str
+    ads_count: int | None = None
+    amount_is_upper_bound: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+# Fields the public library never shows (ad fields and advertiser/page fields).
+PRIVATE_FIELDS: dict[str, frozenset[str]] = {
+    "Ad": frozenset({"targeting", "risk", "advertiser"}),
+    "Advertiser": frozenset({"payment_instruments", "admins", "authorizations"}),
+    "Page": frozenset({"admins"}),
+    "Delivery": frozenset({"spend", "impressions", "clicks"}),
+}

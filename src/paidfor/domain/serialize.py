@@ -1,0 +1,191 @@
+"""Domain objects as JSON-ready dicts and back: the native JSON-lines format
+(docs/formats.md) and anything else that needs a plain shape."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from paidfor.domain.models import (
+    Ad,
+    AdStatus,
+    Advertiser,
+    Creative,
+    Delivery,
+    Funder,
+    Page,
+    PaymentInstrument,
+    Range,
+    Risk,
+)
+from paidfor.domain.targeting import Targeting
+
+
+def _range_out(r: Range | None) -> dict[str, int | None] | None:
+    return None if r is None else {"lower": r.lower, "upper": r.upper}
+
+
+def _range_in(d: Any) -> Range | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict) or "lower" not in d:
+        raise ValueError(f"a range is {{'lower': N, 'upper': N|null}}, got {d!r}")
+    upper = d.get("upper")
+    return Range(int(d["lower"]), None if upper is None else int(upper))
+
+
+def _time_in(v: Any) -> datetime | None:
+    if v in (None, ""):
+        return None
+    moment = datetime.fromisoformat(v if isinstance(v, str) else str(v))
+    if moment.tzinfo is None:
+        raise ValueError(f"a time needs a UTC offset: {v!r}")
+    return moment
+
+
+def _dec_in(v: Any) -> Decimal | None:
+    if v is None:
+        return None
+    value = Decimal(str(v))
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {v!r}")
+    return value
+
+
+def ad_to_json(ad: Ad) -> dict[str, Any]:
+    d = ad.delivery
+    out: dict[str, Any] = {
+        "kind": "ad",
+        "source": ad.source,
+        "external_id": ad.external_id,
+        "creative": {
+            "bodies": ad.creative.bodies,
+            "link_titles": ad.creative.link_titles,
+            "link_captions": ad.creative.link_captions,
+            "link_descriptions": ad.creative.link_descriptions,
+            "landing_url": ad.creative.landing_url,
+            "image_hashes": ad.creative.image_hashes,
+        },
+        "page": None
+        if ad.page is None
+        else {
+            "name": ad.page.name,
+            "kind": ad.page.kind,
+            "external_id": ad.page.external_id,
+            "url": ad.page.url,
+            "country": ad.page.country,
+            "created_at": ad.page.created_at.isoformat() if ad.page.created_at else None,
+        },
+        "funder": None if ad.funder is None else {"name": ad.funder.name},
+        "advertiser": None
+        if ad.advertiser is None
+        else {
+            "name": ad.advertiser.name,
+            "country": ad.advertiser.country,
+            "payment_instruments": [
+                {"currency": p.currency, "billing_country": p.billing_country}
+                for p in ad.advertiser.payment_instruments
+            ],
+        },
+        "targeting": ad.targeting.to_dict(),
+        "delivery": {
+            "currency": d.currency,
+            "spend": None if d.spend is None else str(d.spend),
+            "spend_usd": None if d.spend_usd is None else str(d.spend_usd),
+            "spend_range": _range_out(d.spend_range),
+            "impressions": d.impressions,
+            "impressions_range": _range_out(d.impressions_range),
+            "clicks": d.clicks,
+            "demographic_distribution": d.demographic_distribution,
+            "delivery_by_region": d.delivery_by_region,
+            "reached_countries": d.reached_countries,
+        },
+        "created_at": ad.created_at.isoformat() if ad.created_at else None,
+        "start_at": ad.start_at.isoformat() if ad.start_at else None,
+        "stop_at": ad.stop_at.isoformat() if ad.stop_at else None,
+        "status": str(ad.status),
+        "removal_reason": ad.removal_reason,
+        "is_political": ad.is_political,
+        "political_score": ad.political_score,
+        "platforms": ad.platforms,
+        "languages": ad.languages,
+        "ad_type": ad.ad_type,
+    }
+    return out
+
+
+def ad_from_json(obj: dict[str, Any]) -> Ad:
+    """The inverse of ``ad_to_json``; raises ValueError/KeyError/TypeError on a bad record."""
+    if not str(obj.get("source") or "").strip() or not str(obj.get("external_id") or "").strip():
+        raise ValueError("an ad needs a source and an external_id")
+    c = obj.get("creative") or {}
+    p = obj.get("page")
+    f = obj.get("funder")
+    a = obj.get("advertiser")
+    d = obj.get("delivery") or {}
+    spend = _dec_in(d.get("spend"))
+    if spend is not None and spend < 0:
+        raise ValueError(f"negative spend {spend}")
+    for key in ("impressions", "clicks"):
+        if d.get(key) is not None and (not isinstance(d[key], int) or d[key] < 0):
+            raise ValueError(f"{key} must be a whole number >= 0, got {d[key]!r}")
+    return Ad(
+        source=str(obj["source"]),
+        external_id=str(obj["external_id"]),
+        creative=Creative(
+            bodies=list(c.get("bodies") or []),
+            link_titles=list(c.get("link_titles") or []),
+            link_captions=list(c.get("link_captions") or []),
+            link_descriptions=list(c.get("link_descriptions") or []),
+            landing_url=c.get("landing_url"),
+            image_hashes=list(c.get("image_hashes") or []),
+        ),
+        page=None
+        if not p
+        else Page(
+            name=str(p["name"]),
+            kind=str(p.get("kind") or "page"),
+            external_id=str(p.get("external_id") or p["name"]),
+            url=p.get("url"),
+            country=p.get("country"),
+            created_at=_time_in(p.get("created_at")),
+        ),
+        funder=None if not f else Funder(name=str(f["name"])),
+        advertiser=None
+        if not a
+        else Advertiser(
+            name=str(a["name"]),
+            country=a.get("country"),
+            payment_instruments=[
+                PaymentInstrument(
+                    currency=str(pi["currency"]), billing_country=pi.get("billing_country")
+                )
+                for pi in a.get("payment_instruments") or []
+            ],
+        ),
+        targeting=Targeting.from_dict(obj.get("targeting")),
+        delivery=Delivery(
+            currency=d.get("currency"),
+            spend=spend,
+            spend_usd=_dec_in(d.get("spend_usd")),
+            spend_range=_range_in(d.get("spend_range")),
+            impressions=d.get("impressions"),
+            impressions_range=_range_in(d.get("impressions_range")),
+            clicks=d.get("clicks"),
+            demographic_distribution=list(d.get("demographic_distribution") or []),
+            delivery_by_region=list(d.get("delivery_by_region") or []),
+            reached_countries=list(d.get("reached_countries") or []),
+        ),
+        created_at=_time_in(obj.get("created_at")),
+        start_at=_time_in(obj.get("start_at")),
+        stop_at=_time_in(obj.get("stop_at")),
+        status=AdStatus(obj.get("status") or "pending"),
+        removal_reason=obj.get("removal_reason"),
+        is_political=obj.get("is_political"),
+        political_score=obj.get("political_score"),
+        platforms=list(obj.get("platforms") or []),
+        languages=list(obj.get("languages") or []),
+        ad_type=str(obj.get("ad_type") or "POLITICAL_AND_ISSUE_ADS"),
+        risk=Risk(),
+    )

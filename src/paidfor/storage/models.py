@@ -1,0 +1,263 @@
+"""SQLAlchemy 2 models. These never leave ``paidfor.storage``: repositories map them to
+``paidfor.domain`` dataclasses.
+
+Money is stored exactly as integer hundredths of its currency (``*_cents``), so sums agree to
+the kopeck on SQLite and PostgreSQL alike. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # INTEGER PRIMARY KEY = rowid on SQLite
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+page_admins = Table(
+    "page_admins",
+    Base.metadata,
+    Column("page_id", ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("admin_id", ForeignKey("admins.id", ondelete="CASCADE"), primary_key=True),
+)
+
+advertiser_admins = Table(
+    "advertiser_admins",
+    Base.metadata,
+    Column("advertiser_id", ForeignKey("advertisers.id", ondelete="CASCADE"), primary_key=True),
+    Column("admin_id", ForeignKey("admins.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AdvertiserRow(Base):
+    __tablename__ = "advertisers"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PaymentInstrumentRow(Base):
+    __tablename__ = "payment_instruments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(
+        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    billing_country: Mapped[str | None] = mapped_column(String(2))
+    card_fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)
+
+
+class AdminRow(Base):
+    __tablename__ = "admins"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    login_countries: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str | None] = mapped_column(String(20))
+
+
+class AuthorizationRow(Base):
+    __tablename__ = "authorizations"
+    __table_args__ = (UniqueConstraint("advertiser_id", "country"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    residence_country: Mapped[str | None] = mapped_column(String(2))
+    id_document_ref: Mapped[str | None] = mapped_column(String(200))
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("kind", "external_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="page")
+    external_id: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(500), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    category: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FunderRow(Base):
+    __tablename__ = "funders"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AdRow(Base):
+    __tablename__ = "ads"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_ads_page_created", "page_id", "created_at"),
+        Index("ix_ads_funder_created", "funder_id", "created_at"),
+        Index("ix_ads_created", "created_at"),
+        Index("ix_ads_spend", "spend_usd_cents"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(32))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
+    creative: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    landing_url: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    targeting: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    start_at: Mapped[datetime | None] = mapped_column(DateTime)
+    stop_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+    is_political: Mapped[bool | None] = mapped_column(Boolean)
+    political_score: Mapped[float | None] = mapped_column(Float)
+    ad_type: Mapped[str] = mapped_column(String(40), default="POLITICAL_AND_ISSUE_ADS")
+    currency: Mapped[str | None] = mapped_column(String(3))
+    spend_cents: Mapped[int | None] = mapped_column(BigInteger)
+    spend_usd_cents: Mapped[int | None] = mapped_column(BigInteger)
+    spend_lower: Mapped[int | None] = mapped_column(BigInteger)
+    spend_upper: Mapped[int | None] = mapped_column(BigInteger)
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    impressions_lower: Mapped[int | None] = mapped_column(BigInteger)
+    impressions_upper: Mapped[int | None] = mapped_column(BigInteger)
+    clicks: Mapped[int | None] = mapped_column(BigInteger)
+    audience_lower: Mapped[int | None] = mapped_column(BigInteger)
+    audience_upper: Mapped[int | None] = mapped_column(BigInteger)
+    demographic_distribution: Mapped[list[Any]] = mapped_column(default=list)
+    delivery_by_region: Mapped[list[Any]] = mapped_column(default=list)
+    reached_countries: Mapped[list[Any]] = mapped_column(default=list)
+    platforms: Mapped[list[Any]] = mapped_column(default=list)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    snapshot_url: Mapped[str | None] = mapped_column(Text)
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk_explanations: Mapped[list[Any]] = mapped_column(default=list)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SpendReportRow(Base):
+    __tablename__ = "spend_reports"
+    __table_args__ = (UniqueConstraint("source", "period", "country", "row_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(60))
+    country: Mapped[str] = mapped_column(String(2))
+    row_key: Mapped[str] = mapped_column(String(300))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_is_upper_bound: Mapped[bool] = mapped_column(Boolean, default=False)
+    ads_count: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_hash: Mapped[str] = mapped_column(String(32))
+
+
+class ElectionRow(Base):
+    __tablename__ = "elections"
+    __table_args__ = (UniqueConstraint("country", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(300))
+    date: Mapped[date] = mapped_column(Date)
+    authorization_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    blackout_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("type", "value", "owner", "privacy_group"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="UNKNOWN")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    confidence: Mapped[int] = mapped_column(Integer, default=50)
+    description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    privacy_group: Mapped[str | None] = mapped_column(String(200), index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reactions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    members: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ActionRow(Base):
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,101 @@
+"""Turning a domain Ad into the row the writer stores: pure work, no database.
+
+It is the CPU-heavy half of an import (column values, JSON text, the content hash), so the
+pipeline can run it in a second process while the first one writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Table
+
+from paidfor.domain import Ad, Advertiser, Funder, Page
+from paidfor.storage.mapping import ad_values, content_hash, dumps
+from paidfor.storage.models import AdRow
+
+ADS: Table = AdRow.__table__  # type: ignore[assignment]
+# Filled in by the writer, once it knows the ids; every other column is prepared here.
+ID_COLUMNS = ("page_id", "funder_id", "advertiser_id", "imported_at")
+STATIC_COLUMNS = tuple(c.name for c in ADS.columns if c.name != "id" and c.name not in ID_COLUMNS)
+AD_COLUMNS = (*STATIC_COLUMNS, *ID_COLUMNS)  # the order of the upsert's parameters
+JSON_COLUMNS = frozenset(c.name for c in ADS.columns if isinstance(c.type, JSON))
+TIME_COLUMNS = frozenset(c.name for c in ADS.columns if isinstance(c.type, DateTime))
+
+
+def page_key(page: Page) -> tuple[str, str]:
+    return (page.kind, page.external_id or page.name)
+
+
+def funder_key(funder: Funder) -> str:
+    return funder.name[:500]
+
+
+def advertiser_key(adv: Advertiser) -> tuple[str, str]:
+    return (adv.source or "import", (adv.external_id or adv.name)[:200])
+
+
+@dataclass(slots=True)
+class PreparedAd:
+    """An ad ready to store: the parameters of its STATIC_COLUMNS, in the database's forms
+    (JSON as text; on SQLite times as text too), and the page, funder and advertiser whose
+    ids the writer appends."""
+
+    key: tuple[str, str]
+    content_hash: str
+    params: tuple[Any, ...]
+    page: Page | None
+    funder: Funder | None
+    advertiser: Advertiser | None
+
+
+def prepare_ad(ad: Ad, dialect: str = "sqlite") -> PreparedAd:
+    values = ad_values(ad)
+    digest = content_hash(
+        {
+            **values,
+            "page": page_key(ad.page) if ad.page else None,
+            "funder": funder_key(ad.funder) if ad.funder else None,
+            "advertiser": advertiser_key(ad.advertiser) if ad.advertiser else None,
+        }
+    )
+    values["content_hash"] = digest
+    sqlite = dialect == "sqlite"
+    params = []
+    for name in STATIC_COLUMNS:
+        v = values[name]
+        if v is not None:
+            if name in JSON_COLUMNS:
+                v = dumps(v)
+            elif sqlite and name in TIME_COLUMNS:
+                v = v.isoformat(sep=" ", timespec="microseconds")
+        params.append(v)
+    page = ad.page
+    if page is not None:  # only what the pages table keeps travels on
+        page = Page(
+            name=page.name,
+            kind=page.kind,
+            external_id=page.external_id,
+            url=page.url,
+            created_at=page.created_at,
+            language=page.language,
+            country=page.country,
+            category=page.category,
+        )
+    return PreparedAd(
+        (ad.source, ad.external_id), digest, tuple(params), page, ad.funder, ad.advertiser
+    )
+
+
+def upsert_sql(dialect: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of a whole ad row (the same on SQLite and PostgreSQL
+    but for the parameter mark), parameters in AD_COLUMNS order."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in AD_COLUMNS if c not in ("source", "external_id")
+    )
+    return (
+        f"INSERT INTO ads ({', '.join(AD_COLUMNS)}) VALUES ({', '.join([mark] * len(AD_COLUMNS))}) "
+        f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}"
+    )

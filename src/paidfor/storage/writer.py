@@ -1,0 +1,360 @@
+"""Batched, idempotent writes for the import pipeline.
+
+A batch is one transaction: its pages, funders, ads and report rows land together or not at
+all. Every row is keyed by its source (``ads.source, ads.external_id``; pages by kind and
+external id; funders by name), and a content hash decides whether a known row changed, so an
+import run twice writes nothing the second time and a run killed half-way is completed by
+running it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from paidfor.domain import Ad, Advertiser, Funder, Page, SpendReport
+from paidfor.storage.mapping import content_hash, report_values, utc_naive
+from paidfor.storage.models import (
+    AdRow,
+    AdvertiserRow,
+    FunderRow,
+    PageRow,
+    PaymentInstrumentRow,
+    SpendReportRow,
+)
+from paidfor.storage.prepare import (
+    AD_COLUMNS,
+    PreparedAd,
+    advertiser_key,
+    funder_key,
+    page_key,
+    prepare_ad,
+    upsert_sql,
+)
+
+ADS: Table = AdRow.__table__  # type: ignore[assignment]
+PAGES: Table = PageRow.__table__  # type: ignore[assignment]
+FUNDERS: Table = FunderRow.__table__  # type: ignore[assignment]
+REPORTS: Table = SpendReportRow.__table__  # type: ignore[assignment]
+ADVERTISERS: Table = AdvertiserRow.__table__  # type: ignore[assignment]
+PAYMENTS: Table = PaymentInstrumentRow.__table__  # type: ignore[assignment]
+# SQLite allows 32,766 bound parameters per statement: chunk IN lists well below that.
+_IN_CHUNK = 5000
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _copy_upsert(conn: Connection, params: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT ... SELECT ... ON
+    CONFLICT DO UPDATE (1.6 times the rate of executemany, same result)."""
+    cols = ", ".join(AD_COLUMNS)
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in AD_COLUMNS if c not in ("source", "external_id")
+    )
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE ads_stage ON COMMIT DROP AS "
+            f"SELECT {cols} FROM ads WITH NO DATA"
+        )
+        with cursor.copy(f"COPY ads_stage ({cols}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO ads ({cols}) SELECT {cols} FROM ads_stage "
+            f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE ads_stage")
+    finally:
+        cursor.close()
+
+
+@dataclass
+class BatchWriter:
+    """Writes batches for one import run; caches page and funder ids between batches."""
+
+    engine: Engine
+    dry_run: bool = False
+    _pages: dict[tuple[str, str], int] = field(default_factory=dict)
+    _funders: dict[str, int] = field(default_factory=dict)
+    _advertisers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @staticmethod
+    def _sqlite(conn: Connection) -> bool:
+        return conn.dialect.name == "sqlite"
+
+    def write(
+        self, ads: Sequence[Ad | PreparedAd], reports: Sequence[SpendReport] = ()
+    ) -> WriteCounts:
+        """Write one batch in one transaction (``ads`` raw or already prepared)."""
+        dialect = self.engine.dialect.name
+        prepared = [a if isinstance(a, PreparedAd) else prepare_ad(a, dialect) for a in ads]
+        counts = WriteCounts()
+        if self.dry_run:
+            with self.engine.connect() as conn:
+                counts.add(self._classify_ads(conn, prepared)[0])
+            counts.inserted += len(reports)  # reports: a dry run only validates them
+            return counts
+        try:
+            with self.engine.begin() as conn:
+                pages = [a.page for a in prepared if a.page] + [r.page for r in reports]
+                funders = [a.funder for a in prepared if a.funder] + [
+                    r.funder for r in reports if r.funder
+                ]
+                self._ensure_pages(conn, pages)
+                self._ensure_funders(conn, funders)
+                self._ensure_advertisers(conn, [a.advertiser for a in prepared if a.advertiser])
+                counts.add(self._write_ads(conn, prepared))
+                counts.add(self._write_reports(conn, reports))
+        except BaseException:
+            # Ids cached during a rolled-back batch may not exist: forget them all.
+            self._pages.clear()
+            self._funders.clear()
+            self._advertisers.clear()
+            raise
+        return counts
+
+    # -- pages and funders -------------------------------------------------------------------
+
+    def _ensure_pages(self, conn: Connection, pages: Iterable[Page]) -> None:
+        new: dict[tuple[str, str], Page] = {}
+        for page in pages:
+            key = page_key(page)
+            if key not in self._pages:
+                new.setdefault(key, page)
+        if not new:
+            return
+        rows = [
+            {
+                "kind": k[0],
+                "external_id": k[1],
+                "name": p.name[:500],
+                "url": p.url,
+                "created_at": utc_naive(p.created_at),
+                "language": p.language,
+                "country": p.country,
+                "category": p.category,
+                "disabled": False,
+            }
+            for k, p in new.items()
+        ]
+        stmt = _insert(conn, PAGES)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["kind", "external_id"])
+        conn.execute(stmt, rows)
+        keys = list(new)
+        for chunk in _chunks(keys):
+            found = conn.execute(
+                select(PAGES.c.id, PAGES.c.kind, PAGES.c.external_id).where(
+                    tuple_(PAGES.c.kind, PAGES.c.external_id).in_(chunk)
+                )
+            )
+            for pid, kind, ext in found:
+                self._pages[(kind, ext)] = pid
+
+    def _ensure_funders(self, conn: Connection, funders: Iterable[Funder]) -> None:
+        names = sorted({funder_key(f) for f in funders if funder_key(f) not in self._funders})
+        if not names:
+            return
+        stmt = _insert(conn, FUNDERS).on_conflict_do_nothing(index_elements=["name"])
+        conn.execute(stmt, [{"name": n, "verified": False} for n in names])
+        for chunk in _chunks(names):
+            for fid, name in conn.execute(
+                select(FUNDERS.c.id, FUNDERS.c.name).where(FUNDERS.c.name.in_(chunk))
+            ):
+                self._funders[name] = fid
+
+    def _ensure_advertisers(self, conn: Connection, advertisers: Iterable[Advertiser]) -> None:
+        """Advertisers by (source, external id or name), with their payment instruments."""
+        new: dict[tuple[str, str], Advertiser] = {}
+        for adv in advertisers:
+            key = advertiser_key(adv)
+            if key not in self._advertisers:
+                new.setdefault(key, adv)
+        if not new:
+            return
+        stmt = _insert(conn, ADVERTISERS).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+        conn.execute(
+            stmt,
+            [
+                {
+                    "source": k[0],
+                    "external_id": k[1],
+                    "name": a.name[:500],
+                    "country": a.country,
+                    "created_at": utc_naive(a.created_at),
+                    "disabled": False,
+                }
+                for k, a in new.items()
+            ],
+        )
+        keys = list(new)
+        for chunk in _chunks(keys):
+            found = conn.execute(
+                select(ADVERTISERS.c.id, ADVERTISERS.c.source, ADVERTISERS.c.external_id).where(
+                    tuple_(ADVERTISERS.c.source, ADVERTISERS.c.external_id).in_(chunk)
+                )
+            )
+            for aid, src, ext in found:
+                self._advertisers[(src, ext)] = aid
+        ids = [self._advertisers[k] for k in keys]
+        have = {
+            (r.advertiser_id, r.currency, r.billing_country, r.card_fingerprint)
+            for chunk in _chunks(ids)
+            for r in conn.execute(select(PAYMENTS).where(PAYMENTS.c.advertiser_id.in_(chunk)))
+        }
+        rows = []
+        for key, adv in new.items():
+            for p in adv.payment_instruments:
+                ident = (self._advertisers[key], p.currency, p.billing_country, p.card_fingerprint)
+                if ident not in have:
+                    have.add(ident)
+                    rows.append(
+                        dict(
+                            zip(
+                                (
+                                    "advertiser_id",
+                                    "currency",
+                                    "billing_country",
+                                    "card_fingerprint",
+                                ),
+                                ident,
+                                strict=True,
+                            )
+                        )
+                    )
+        if rows:
+            conn.execute(PAYMENTS.insert(), rows)
+
+    # -- ads -----------------------------------------------------------------------------------
+
+    def _classify_ads(
+        self, conn: Connection, ads: Sequence[PreparedAd]
+    ) -> tuple[WriteCounts, list[PreparedAd]]:
+        """How many ads are new, changed or unchanged, and the ones to write."""
+        # The last occurrence of a key in a batch wins, as it would across batches.
+        by_key = {ad.key: ad for ad in ads}
+        existing: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(list(by_key)):
+            for src, ext, h in conn.execute(
+                select(ADS.c.source, ADS.c.external_id, ADS.c.content_hash).where(
+                    tuple_(ADS.c.source, ADS.c.external_id).in_(chunk)
+                )
+            ):
+                existing[(src, ext)] = h
+        counts = WriteCounts(unchanged=len(ads) - len(by_key))
+        todo = []
+        for key, ad in by_key.items():
+            old = existing.get(key)
+            if old is None:
+                counts.inserted += 1
+                todo.append(ad)
+            elif old != ad.content_hash:
+                counts.updated += 1
+                todo.append(ad)
+            else:
+                counts.unchanged += 1
+        return counts, todo
+
+    def _write_ads(self, conn: Connection, ads: Sequence[PreparedAd]) -> WriteCounts:
+        if not ads:
+            return WriteCounts()
+        counts, todo = self._classify_ads(conn, ads)
+        if not todo:
+            return counts
+        now = datetime.now(UTC).replace(tzinfo=None)
+        stamp = now.isoformat(sep=" ", timespec="microseconds") if self._sqlite(conn) else now
+        pages, funders, advertisers = self._pages, self._funders, self._advertisers
+        params = [
+            (
+                *ad.params,
+                pages[page_key(ad.page)] if ad.page else None,
+                funders[funder_key(ad.funder)] if ad.funder else None,
+                advertisers[advertiser_key(ad.advertiser)] if ad.advertiser else None,
+                stamp,
+            )
+            for ad in todo
+        ]
+        if self._sqlite(conn):
+            # Through the driver's executemany: SQLAlchemy's per-value processing was the
+            # slowest part of an import, and the statement is the same upsert it would emit.
+            conn.exec_driver_sql(upsert_sql("sqlite"), params)
+        else:
+            _copy_upsert(conn, params)
+        return counts
+
+    # -- report rows ------------------------------------------------------------------------
+
+    def _write_reports(self, conn: Connection, reports: Sequence[SpendReport]) -> WriteCounts:
+        if not reports:
+            return WriteCounts()
+        rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        for r in reports:
+            values = report_values(r)
+            pkey = page_key(r.page)
+            values["row_key"] = f"{pkey[0]}:{pkey[1]}|{r.funder.name if r.funder else ''}"[:300]
+            values["page_id"] = self._pages[pkey]
+            values["funder_id"] = self._funders[funder_key(r.funder)] if r.funder else None
+            values["content_hash"] = content_hash({**values, "page_id": pkey})
+            rows[(r.source, r.period, r.country, values["row_key"])] = values
+        existing: dict[tuple[str, str, str, str], str] = {}
+        keys = list(rows)
+        for chunk in _chunks(keys, 2000):
+            for s, p, c, k, h in conn.execute(
+                select(
+                    REPORTS.c.source,
+                    REPORTS.c.period,
+                    REPORTS.c.country,
+                    REPORTS.c.row_key,
+                    REPORTS.c.content_hash,
+                ).where(
+                    tuple_(
+                        REPORTS.c.source, REPORTS.c.period, REPORTS.c.country, REPORTS.c.row_key
+                    ).in_(chunk)
+                )
+            ):
+                existing[(s, p, c, k)] = h
+        counts = WriteCounts(unchanged=len(reports) - len(rows))
+        todo = []
+        for key, values in rows.items():
+            old = existing.get(key)
+            if old == values["content_hash"]:
+                counts.unchanged += 1
+                continue
+            counts.inserted += old is None
+            counts.updated += old is not None
+            todo.append(values)
+        if todo:
+            stmt = _insert(conn, REPORTS)
+            update = {c: stmt.excluded[c] for c in todo[0]}
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["source", "period", "country", "row_key"], set_=update
+            )
+            conn.execute(stmt, todo)
+        return counts
