@@ -1,0 +1,1 @@
+"""Importers: one module per source format (registered in ``registry``), one shared pipeline."""
