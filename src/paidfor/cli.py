@@ -1,0 +1,248 @@
+"""The ``paidfor`` command: a thin layer over the services."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from paidfor.settings import get_settings
+
+app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+out = Console()
+
+
+def _engine(url: str | None = None):  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    from paidfor.storage.db import open_database
+
+    target = url or get_settings().database_url
+    try:
+        return open_database(target)
+    except OperationalError as exc:
+        err.print(f"[red]cannot open the database {target}:[/red] {exc.orig}")
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database named by PAIDFOR_DATABASE_URL."""
+    _engine()
+    out.print(f"database at head: {get_settings().database_url}")
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        str, typer.Argument(help="hpsci-ira, meta-archive, meta-report, google-report, native")
+    ],
+    files: Annotated[list[Path], typer.Argument(help="files to import", exists=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="parse and check, write nothing")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="stop at the first bad row")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    max_errors: Annotated[int, typer.Option(help="bad rows to list (all go to --json)")] = 20,
+    parallel: Annotated[
+        bool | None,
+        typer.Option(
+            "--parallel/--no-parallel",
+            help="parse in a second process while writing (default: for 16 MiB and more)",
+        ),
+    ] = None,
+) -> None:
+    """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
+    from paidfor.ingest.pipeline import ImportAborted, run_import
+    from paidfor.ingest.registry import SOURCES
+
+    if source not in SOURCES:
+        err.print(f"[red]unknown source {source!r}[/red]; one of: {', '.join(SOURCES)}")
+        raise typer.Exit(2)
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        err.print(f"[red]no such file:[/red] {', '.join(missing)}")
+        raise typer.Exit(2)
+    engine = _engine()
+    sizes = [f.stat().st_size for f in files]
+    show = err.is_terminal and not as_json
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+    )
+    tasks = [
+        progress.add_task(f.name, total=size, rows=0, rate=0.0, start=False)
+        for f, size in zip(files, sizes, strict=True)
+    ]
+    import time
+
+    t0 = time.perf_counter()
+
+    def hook(index: int, consumed: int, rows: int) -> None:
+        task = tasks[index]
+        progress.start_task(task)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        progress.update(task, completed=consumed, rows=rows, rate=rows / elapsed)
+
+    try:
+        with progress:
+            report = run_import(
+                engine,
+                SOURCES[source](),
+                files,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                strict=strict,
+                progress=hook,
+                parallel=parallel,
+            )
+    except ImportAborted as exc:
+        err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")
+        err.print("batches before it were committed; fix the row and import again.")
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        c = report.counts
+        verb = "would import" if dry_run else "imported"
+        out.print(
+            f"{verb} {report.rows:,} rows from {len(files)} file(s) in {report.seconds:.1f}s "
+            f"({report.rate:,.0f} rows/s): {c.inserted:,} new, {c.updated:,} updated, "
+            f"{c.unchanged:,} unchanged, {len(report.errors):,} skipped"
+        )
+        for e in report.errors[:max_errors]:
+            err.print(f"[yellow]skipped[/yellow] {e}")
+        if len(report.errors) > max_errors:
+            err.print(f"... and {len(report.errors) - max_errors} more (see --json)")
+    if report.errors and report.rows == 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Totals for the whole database: ads, spend per currency and in USD, impressions."""
+    from paidfor.storage.repo import AdRepository
+
+    s = AdRepository(_engine()).stats()
+    if as_json:
+        print(json.dumps(s.as_json(), indent=2))
+        return
+    table = Table(title="paidfor database")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("ads", f"{s.ads:,}")
+    for cur, amount in sorted(s.spend.items()):
+        table.add_row(f"spend ({cur})", f"{amount:,.2f}")
+    table.add_row("spend (USD at the ad's date)", f"{s.spend_usd:,.2f}")
+    table.add_row("impressions", f"{s.impressions:,}")
+    table.add_row("clicks", f"{s.clicks:,}")
+    table.add_row("pages", f"{s.pages:,}")
+    table.add_row("funders", f"{s.funders:,}")
+    table.add_row("spend-report rows", f"{s.report_rows:,}")
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the library and the API."""
+    import uvicorn
+
+    _engine()  # migrate once, before the workers start
+    if workers > 1:
+        uvicorn.run(
+            "paidfor.api.app:create_app", factory=True, host=host, port=port, workers=workers
+        )
+    else:
+        from paidfor.api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port)
+
+
+def find_data_dir(explicit: Path | None = None) -> Path:
+    """The shared data folder: --data, PAIDFOR_DATA_DIR, or shared/data beside a parent."""
+    if explicit:
+        return explicit
+    env = os.environ.get("PAIDFOR_DATA_DIR")
+    if env:
+        return Path(env)
+    for base in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
+        candidate = base / "shared" / "data"
+        if (candidate / "hpsci_ira_ads").is_dir():
+            return candidate
+    raise FileNotFoundError("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="SQLite file for the demo (made anew)")] = Path(
+        "paidfor-demo.db"
+    ),
+    data: Annotated[Path | None, typer.Option(help="the shared/data folder")] = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
+) -> None:
+    """A fresh SQLite database with the IRA ads and the Meta report, served on 127.0.0.1:8000."""
+    try:
+        folder = find_data_dir(data)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db.resolve()}"
+    os.environ["PAIDFOR_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    imports = [
+        ("hpsci-ira", folder / "hpsci_ira_ads" / "ira_ads_clean.csv"),
+        (
+            "meta-report",
+            folder / "meta_ad_library" / "report_US_last_7_days_2023-06-01_advertisers.csv",
+        ),
+        ("meta-archive", folder / "meta_ad_library" / "ads_archive_record_example.json"),
+    ]
+    for source, path in imports:
+        out.print(f"[bold]paidfor import {source}[/bold] {path}")
+        import_(source, [path])
+    stats()
+    if no_serve:
+        return
+    out.print(f"[green]library on http://{host}:{port}/[/green] (Ctrl-C stops it)")
+    serve(host=host, port=port)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # `paidfor stats --json | head`
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Public queries over the library: what anyone may see."""
