@@ -1,0 +1,45 @@
+"""The ad list page and its JSON twin, served from a real imported database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paidfor.api.app import create_app
+from paidfor.ingest.hpsci_ira import HpsciIra
+from paidfor.ingest.pipeline import run_import
+
+from conftest import IRA_CLEAN
+
+
+@pytest.fixture
+def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
+    run_import(engine, HpsciIra(), [IRA_CLEAN])
+    with TestClient(create_app(db_url)) as c:
+        yield c
+
+
+def test_index_lists_ads_and_searches(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "3,517 ads" in page.text and "No “Paid for by” disclaimer" in page.text
+    found = client.get("/", params={"q": "Black Matters"})
+    assert found.status_code == 200 and "matching “Black Matters”" in found.text
+    data = client.get("/api/ads", params={"q": "police brutality"}).json()
+    assert data["total"] > 0 and len(data["ads"]) <= 25
+    assert all("police" in a["text"].lower() for a in data["ads"])
+    assert "targeting" not in data["ads"][0]  # private
+
+
+def test_ad_page_and_errors(client: TestClient) -> None:
+    first = client.get("/api/ads").json()["ads"][0]
+    page = client.get(f"/ads/{first['id']}")
+    assert page.status_code == 200 and "Internet Research Agency" in page.text
+    assert "RUB" in page.text
+    assert client.get("/ads/999999999").status_code == 404
+    assert client.get("/", params={"page": 0}).status_code == 422
+    assert client.get("/", params={"q": "x" * 101}).status_code == 422
+    assert client.get("/api/stats").json()["ads"] == 3517

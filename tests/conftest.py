@@ -1,0 +1,97 @@
+"""Shared fixtures: a migrated database on each backend, the real data folder.
+
+PostgreSQL tests use the server named by PAIDFOR_TEST_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/test), each test in a schema of its own. When the server
+cannot be reached the PostgreSQL half is skipped, except with CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from paidfor.storage.db import make_engine, migrate, normalize_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("PAIDFOR_DATA_DIR", ROOT.parent / "shared" / "data"))
+PG_URL = os.environ.get("PAIDFOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IRA_CLEAN = DATA / "hpsci_ira_ads" / "ira_ads_clean.csv"
+IRA_RAW = DATA / "hpsci_ira_ads" / "ira_ads_raw_labels.csv"
+
+_pg_state: dict[str, str | None] = {}
+
+
+def _pg_error() -> str | None:
+    if "error" not in _pg_state:
+        try:
+            eng = create_engine(normalize_url(PG_URL), connect_args={"connect_timeout": 5})
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            eng.dispose()
+            _pg_state["error"] = None
+        except Exception as exc:  # any failure to reach the server
+            _pg_state["error"] = f"{type(exc).__name__}: {exc}"
+    return _pg_state["error"]
+
+
+def require_postgres() -> None:
+    error = _pg_error()
+    if error is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL at {PG_URL} is unreachable and CI=true: {error}")
+    pytest.skip(f"PostgreSQL unreachable: {error}")
+
+
+def pg_schema_url(schema: str) -> str:
+    url = make_url(normalize_url(PG_URL))
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not IRA_CLEAN.is_file():
+        pytest.fail(f"the shared data folder is missing: {DATA}")
+    return DATA
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty, migrated database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'paidfor.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(PG_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = pg_schema_url(schema)
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,120 @@
+"""SIGKILL in the middle of an import, then the import again: the totals are exactly right."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from paidfor.storage.db import make_engine
+from paidfor.storage.models import AdRow
+
+from conftest import IRA_CLEAN
+
+COPIES = 4
+
+
+def _big_file(tmp_path: Path) -> Path:
+    """The clean IRA file four times over, each copy under new Ad IDs."""
+    out = tmp_path / "ira_x4.csv"
+    with open(IRA_CLEAN, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, header, lineterminator="\n")
+        w.writeheader()
+        for copy in range(COPIES):
+            for row in rows:
+                ad_id = row["Ad_ID"].split()[0]
+                w.writerow({**row, "Ad_ID": f"{copy}{int(ad_id):05d}"})
+    return out
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose environment carries ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            state = (proc / "stat").read_text().split(") ", 1)[1][0]
+        except OSError:
+            continue
+        if marker.encode() in environ and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def _count(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count(AdRow.id))).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _cli(url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "paidfor.cli", *args]
+
+
+@pytest.mark.parametrize("mode", ["--no-parallel", "--parallel"])
+def test_sigkill_mid_import_then_reimport_gives_exact_totals(
+    db_url: str, tmp_path: Path, mode: str
+) -> None:
+    big = _big_file(tmp_path)
+    marker = f"paidfor-crash-{uuid.uuid4().hex}"
+    env = {**os.environ, "PAIDFOR_DATABASE_URL": db_url, "PAIDFOR_TEST_MARKER": marker}
+    total = 3517 * COPIES
+    cmd = _cli(db_url, "import", "hpsci-ira", str(big), "--batch-size", "150", mode)
+
+    killed_at = None
+    for _attempt in range(3):  # a very fast machine could finish before we kill it
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            n = _count(db_url)
+            if n >= total // 3:
+                proc.send_signal(signal.SIGKILL)
+                killed_at = n
+                break
+            time.sleep(0.02)
+        proc.wait(timeout=60)
+        if killed_at is not None and proc.returncode == -signal.SIGKILL:
+            break
+    assert killed_at is not None, "the import finished before it could be killed"
+    # no process of the killed import lingers (the parsing process notices and exits)
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+    after_kill = _count(db_url)
+    assert 0 < after_kill < total  # a part landed; no batch is half-written (checked below)
+    assert after_kill % 150 == 0 or after_kill == total
+
+    done = subprocess.run(
+        [*cmd, "--json"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["inserted"] == total - after_kill
+    assert report["unchanged"] == after_kill
+
+    stats = subprocess.run(
+        _cli(db_url, "stats", "--json"), env=env, capture_output=True, text=True, check=True
+    )
+    s = json.loads(stats.stdout)
+    assert s["ads"] == total
+    assert s["impressions"] == 40547551 * COPIES
+    assert round(s["spend"]["RUB"], 2) == round(5869167.30 * COPIES, 2)

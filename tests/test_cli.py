@@ -1,0 +1,65 @@
+"""The paidfor command's errors and outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paidfor.cli import app
+from paidfor.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIDFOR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+
+
+def test_unknown_source_and_missing_file_are_clear() -> None:
+    r = runner.invoke(app, ["import", "nope", "x.csv"])
+    assert r.exit_code == 2 and "unknown source" in r.output
+    r = runner.invoke(app, ["import", "hpsci-ira", "/no/such/file.csv"])
+    assert r.exit_code == 2 and "no such file" in r.output
+
+
+def test_stats_of_an_empty_database() -> None:
+    r = runner.invoke(app, ["stats", "--json"])
+    assert r.exit_code == 0
+    assert json.loads(r.output) == {
+        "ads": 0,
+        "spend": {},
+        "spend_usd": 0.0,
+        "impressions": 0,
+        "clicks": 0,
+        "pages": 0,
+        "funders": 0,
+        "report_rows": 0,
+    }
+
+
+def test_import_reports_bad_rows_and_dry_run(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("Ad_ID,Clicks\n,1\n")
+    r = runner.invoke(app, ["import", "hpsci-ira", str(f)])
+    assert r.exit_code == 1 and f"{f}:2" in r.output
+    r = runner.invoke(app, ["import", "hpsci-ira", str(f), "--strict"])
+    assert r.exit_code == 1 and "stopped at a bad row" in r.output
+
+
+def test_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIDFOR_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["stats"])
+    assert r.exit_code == 2 and "cannot open the database" in r.output
+
+
+def test_demo_imports_without_serving(tmp_path: Path, data_dir: Path) -> None:
+    db = tmp_path / "demo.db"
+    r = runner.invoke(app, ["demo", "--db", str(db), "--data", str(data_dir), "--no-serve"])
+    assert r.exit_code == 0, r.output
+    assert "3,517" in r.output and "5,303" in r.output
