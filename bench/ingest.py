@@ -1,0 +1,582 @@
+"""Ingest benchmark: paidfor's native import on SQLite and PostgreSQL against sqlite-utils.
+
+    .venv/bin/python bench/ingest.py --quick                   # 20,000 ads, a smoke run
+    .venv/bin/python bench/ingest.py --sizes 100000,1000000    # the real thing
+
+For each size the ads file is generated once (``bench/generate.py``, cached in ``bench/work/`` by
+size and seed) and its first 1,000 records are checked to round-trip through paidfor's
+``ad_from_json``/``ad_to_json``. Then, each as a subprocess with a wall-clock timeout:
+
+* ``paidfor-sqlite``: ``paidfor import native FILE --json`` into a fresh SQLite file (the FTS5
+  index is filled by triggers during the import); checked: ``count(*) FROM ads`` == N and an
+  FTS5 ``MATCH`` finds rows;
+* ``paidfor-sqlite-reimport``: the same import again into that database (every ad unchanged);
+  checked: the report says N unchanged, 0 new, 0 updated;
+* ``paidfor-postgres``: the same import into the database ``bench`` after
+  ``DROP SCHEMA public CASCADE; CREATE SCHEMA public``; checked: count and a ``tsvector`` match;
+* ``sqlite-utils``: ``sqlite-utils insert peer.db ads FILE --nl`` into a fresh file: every
+  top-level key becomes a column, nested objects are stored as JSON text, no indexes;
+* ``sqlite-utils+fts``: the same insert, then ``sqlite-utils enable-fts peer.db ads creative
+  --create-triggers`` (FTS5 over the ``creative`` column, i.e. the JSON text of bodies, titles,
+  captions, descriptions and image hashes: the closest single column to paidfor's
+  ``search_text``); the time is the sum of both commands. Note the index is built in bulk
+  after the load, while paidfor's triggers index row by row during it.
+
+Results go to a table on stdout and to ``bench/results/ingest.json``. A run that exceeds
+``--timeout`` is killed and recorded as ``timeout``; a failed check is recorded as ``error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / "work"
+RESULTS = BENCH / "results" / "ingest.json"
+VENV_BIN = Path(sys.executable).parent
+PAIDFOR = VENV_BIN / "paidfor"
+SQLITE_UTILS = VENV_BIN / "sqlite-utils"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432"
+PG_DB = "bench"
+PG_URL = f"{PG_ADMIN}/{PG_DB}"
+SEARCH_WORD = "election"  # a common word of the generator's vocabulary
+BACKENDS = (
+    "paidfor-sqlite",
+    "paidfor-sqlite-reimport",
+    "paidfor-postgres",
+    "sqlite-utils",
+    "sqlite-utils+fts",
+)
+PEER = "sqlite-utils"
+
+
+@dataclass
+class Run:
+    """One timed subprocess."""
+
+    cmd: list[str]
+    status: str  # "ok", "timeout", "error"
+    seconds: float
+    returncode: int | None
+    max_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Measurement:
+    backend: str
+    size: int
+    status: str
+    seconds: float | None = None
+    ads_per_s: float | None = None
+    ratio_to_peer: float | None = None  # seconds / seconds of the plain sqlite-utils insert
+    max_rss_mb: float | None = None
+    db_bytes: int | None = None
+    checks: dict[str, Any] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)
+    error: str | None = None
+    # 1-minute load average before and after: on a shared machine, other work skews figures
+    load_avg: list[float] = field(default_factory=list)
+    # the paidfor code measured (other people may change src/ while a long run goes on)
+    code: str | None = None
+
+
+def run_timed(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, timeout: float, log_name: str
+) -> Run:
+    """Run ``cmd`` with its output in ``bench/work/logs/``; wall time and peak RSS (wait4)."""
+    logs = WORK / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = logs / f"{log_name}.out", logs / f"{log_name}.err"
+    full_env = {**os.environ, **(env or {})}
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd), stdout=out, stderr=err, env=full_env, cwd=WORK, start_new_session=True
+        )
+        deadline = started + timeout
+        status = "ok"
+        while True:
+            pid, wait_status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                status = "timeout"
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, wait_status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        seconds = time.perf_counter() - started
+    returncode = os.waitstatus_to_exitcode(wait_status)
+    proc.returncode = returncode  # reaped by wait4; keep Popen from trying again
+    if status == "ok" and returncode != 0:
+        status = "error"
+    return Run(
+        cmd=list(cmd),
+        status=status,
+        seconds=seconds,
+        returncode=returncode,
+        max_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        stdout=out_path.read_text(errors="replace"),
+        stderr=err_path.read_text(errors="replace"),
+    )
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _sqlite_bytes(path: Path) -> int:
+    return sum(
+        Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()
+    )
+
+
+def _sqlite_scalar(path: Path, sql: str) -> Any:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def psql(sql: str, db: str = PG_DB) -> str:
+    done = subprocess.run(
+        ["psql", f"{PG_ADMIN}/{db}", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return done.stdout.strip()
+
+
+def end_pg_sessions() -> None:
+    """End the server sessions left on the benchmark's own database (``bench``) by a killed
+    import, so that they hold no locks; nothing outside that database is touched."""
+    psql(
+        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        f"WHERE datname = '{PG_DB}' AND pid <> pg_backend_pid()",
+        db="postgres",
+    )
+
+
+def ensure_pg_database() -> None:
+    if psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'", db="postgres") != "1":
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_DB], check=True)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def data_file(size: int, seed: int, timeout: float) -> tuple[Path, dict[str, Any] | None]:
+    """The cached ads file for (size, seed), generated if missing; the generator's figures."""
+    path = WORK / f"ads-{size}-s{seed}.jsonl"
+    if path.exists():
+        return path, None
+    cmd = [
+        sys.executable,
+        str(BENCH / "generate.py"),
+        "--ads",
+        str(size),
+        "--seed",
+        str(seed),
+        "--out",
+        str(path),
+    ]
+    run = run_timed(cmd, timeout=timeout, log_name=f"generate-{size}")
+    if run.status != "ok":
+        raise SystemExit(f"generate.py failed ({run.status}): {run.stderr[-2000:]}")
+    info: dict[str, Any] = json.loads(run.stderr.strip().splitlines()[-1])
+    info["wall_seconds"] = round(run.seconds, 3)
+    return path, info
+
+
+def check_round_trip(path: Path, n: int = 1000) -> int:
+    """The first ``n`` records parse with ``ad_from_json`` and serialize back to themselves."""
+    from paidfor.domain.serialize import ad_from_json, ad_to_json
+
+    checked = 0
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(islice(f, n), start=1):
+            record = json.loads(line)
+            back = ad_to_json(ad_from_json(record))
+            if back != record:
+                diff = sorted(
+                    k for k in record.keys() | back.keys() if record.get(k) != back.get(k)
+                )
+                raise SystemExit(f"{path}:{number}: record does not round-trip; keys {diff}")
+            checked += 1
+    return checked
+
+
+# -- backends --------------------------------------------------------------------------------
+
+
+def _paidfor_cmd(path: Path) -> list[str]:
+    return [str(PAIDFOR), "import", "native", str(path), "--json"]
+
+
+def _report(run: Run) -> dict[str, Any]:
+    try:
+        report: dict[str, Any] = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        return {}
+    report.pop("errors", None)
+    return report
+
+
+def _finish(m: Measurement, runs: Sequence[Run]) -> Measurement:
+    m.commands = [shlex.join(r.cmd) for r in runs]
+    m.seconds = round(sum(r.seconds for r in runs), 3)
+    m.max_rss_mb = max(r.max_rss_mb for r in runs)
+    bad = next((r for r in runs if r.status != "ok"), None)
+    if bad is not None:
+        m.status = bad.status
+        m.error = f"{bad.status} (rc={bad.returncode}): {bad.stderr[-1500:]}"
+        return m
+    m.ads_per_s = round(m.size / m.seconds, 1) if m.seconds else None
+    return m
+
+
+def _fail(m: Measurement, reason: str) -> Measurement:
+    m.status = "error"
+    m.error = (m.error + "; " if m.error else "") + reason
+    return m
+
+
+def bench_paidfor_sqlite(path: Path, size: int, db: Path, timeout: float) -> Measurement:
+    _remove_sqlite(db)
+    m = Measurement("paidfor-sqlite", size, "ok")
+    run = run_timed(
+        _paidfor_cmd(path),
+        env={"PAIDFOR_DATABASE_URL": f"sqlite:///{db}"},
+        timeout=timeout,
+        log_name=f"paidfor-sqlite-{size}",
+    )
+    _finish(m, [run])
+    if m.status != "ok":
+        with contextlib.suppress(sqlite3.Error):  # how far it got: committed batches
+            m.checks["count_at_stop"] = _sqlite_scalar(db, "SELECT count(*) FROM ads")
+        return m
+    report = _report(run)
+    m.checks["report"] = report
+    m.db_bytes = _sqlite_bytes(db)
+    count = _sqlite_scalar(db, "SELECT count(*) FROM ads")
+    fts = _sqlite_scalar(db, f"SELECT count(*) FROM ads_fts WHERE ads_fts MATCH '{SEARCH_WORD}'")
+    m.checks.update({"count": count, f"fts_match_{SEARCH_WORD}": fts})
+    if count != size:
+        return _fail(m, f"count(*) FROM ads = {count}, expected {size}")
+    if not fts:
+        return _fail(m, f"FTS5 MATCH '{SEARCH_WORD}' found nothing")
+    if report.get("inserted") != size:
+        return _fail(m, f"report says inserted={report.get('inserted')}")
+    return m
+
+
+def bench_paidfor_reimport(path: Path, size: int, db: Path, timeout: float) -> Measurement:
+    m = Measurement("paidfor-sqlite-reimport", size, "ok")
+    if not db.exists():
+        return _fail(m, "no loaded database (paidfor-sqlite did not run)")
+    run = run_timed(
+        _paidfor_cmd(path),
+        env={"PAIDFOR_DATABASE_URL": f"sqlite:///{db}"},
+        timeout=timeout,
+        log_name=f"paidfor-sqlite-reimport-{size}",
+    )
+    _finish(m, [run])
+    if m.status != "ok":
+        return m
+    report = _report(run)
+    m.checks["report"] = report
+    m.checks["count"] = count = _sqlite_scalar(db, "SELECT count(*) FROM ads")
+    if (report.get("unchanged"), report.get("inserted"), report.get("updated")) != (size, 0, 0):
+        return _fail(m, f"not idempotent: {report}")
+    if count != size:
+        return _fail(m, f"count(*) FROM ads = {count} after re-import")
+    return m
+
+
+def bench_paidfor_postgres(path: Path, size: int, timeout: float) -> Measurement:
+    m = Measurement("paidfor-postgres", size, "ok")
+    ensure_pg_database()
+    end_pg_sessions()
+    psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    run = run_timed(
+        _paidfor_cmd(path),
+        env={"PAIDFOR_DATABASE_URL": PG_URL},
+        timeout=timeout,
+        log_name=f"paidfor-postgres-{size}",
+    )
+    _finish(m, [run])
+    if m.status != "ok":
+        end_pg_sessions()  # a killed client can leave its query running on the server
+        with contextlib.suppress(subprocess.SubprocessError, ValueError):
+            m.checks["count_at_stop"] = int(psql("SELECT count(*) FROM ads"))
+        return m
+    report = _report(run)
+    m.checks["report"] = report
+    count = int(psql("SELECT count(*) FROM ads"))
+    tsv = int(
+        psql(f"SELECT count(*) FROM ads WHERE search_tsv @@ to_tsquery('simple', '{SEARCH_WORD}')")
+    )
+    m.db_bytes = int(psql(f"SELECT pg_database_size('{PG_DB}')"))
+    m.checks.update({"count": count, f"tsvector_match_{SEARCH_WORD}": tsv})
+    if count != size:
+        return _fail(m, f"count(*) FROM ads = {count}, expected {size}")
+    if not tsv:
+        return _fail(m, f"tsvector match '{SEARCH_WORD}' found nothing")
+    return m
+
+
+def bench_peer(path: Path, size: int, db: Path, timeout: float, fts: bool) -> Measurement:
+    _remove_sqlite(db)
+    name = "sqlite-utils+fts" if fts else "sqlite-utils"
+    m = Measurement(name, size, "ok")
+    runs = [
+        run_timed(
+            [str(SQLITE_UTILS), "insert", str(db), "ads", str(path), "--nl"],
+            timeout=timeout,
+            log_name=f"{name}-insert-{size}",
+        )
+    ]
+    if fts and runs[0].status == "ok":
+        runs.append(
+            run_timed(
+                [str(SQLITE_UTILS), "enable-fts", str(db), "ads", "creative", "--create-triggers"],
+                timeout=max(1.0, timeout - runs[0].seconds),
+                log_name=f"{name}-fts-{size}",
+            )
+        )
+    _finish(m, runs)
+    if m.status != "ok":
+        return m
+    m.db_bytes = _sqlite_bytes(db)
+    m.checks["count"] = count = _sqlite_scalar(db, "SELECT count(*) FROM ads")
+    if count != size:
+        return _fail(m, f"count(*) FROM ads = {count}, expected {size}")
+    if fts:
+        found = _sqlite_scalar(
+            db, f"SELECT count(*) FROM ads_fts WHERE ads_fts MATCH '{SEARCH_WORD}'"
+        )
+        m.checks[f"fts_match_{SEARCH_WORD}"] = found
+        if not found:
+            return _fail(m, f"FTS5 MATCH '{SEARCH_WORD}' found nothing")
+    return m
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def code_version() -> str:
+    """``<commit>`` of the work tree, ``+dirty@<time of the newest src file>`` if src/ differs
+    from it (read-only git commands)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "no-commit"
+    if git("status", "--porcelain", "--", "src"):
+        newest = max((f.stat().st_mtime for f in (ROOT / "src").rglob("*.py")), default=0.0)
+        stamp = datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{commit}+dirty@{stamp}"
+    return commit
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        pg = psql("SHOW server_version", db="postgres")
+    except (subprocess.SubprocessError, OSError) as exc:
+        pg = f"unavailable: {exc}"
+    su = subprocess.run([str(SQLITE_UTILS), "--version"], capture_output=True, text=True)
+    from importlib.metadata import version
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg,
+        "sqlite_utils": su.stdout.strip().rsplit(" ", 1)[-1],
+        "sqlalchemy": version("sqlalchemy"),
+        "psycopg": version("psycopg"),
+        "paidfor": version("paidfor"),
+    }
+
+
+def print_table(measurements: Sequence[Measurement]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="ingest: native JSON lines")
+    for col in (
+        "backend",
+        "size",
+        "status",
+        "seconds",
+        "ads/s",
+        "x peer time",
+        "peak RSS MB",
+        "DB MB",
+    ):
+        table.add_column(col, justify="left" if col in ("backend", "status") else "right")
+    for m in measurements:
+        table.add_row(
+            m.backend,
+            f"{m.size:,}",
+            m.status,
+            "" if m.seconds is None else f"{m.seconds:,.1f}",
+            "" if m.ads_per_s is None else f"{m.ads_per_s:,.0f}",
+            "" if m.ratio_to_peer is None else f"{m.ratio_to_peer:.2f}",
+            "" if m.max_rss_mb is None else f"{m.max_rss_mb:,.0f}",
+            "" if m.db_bytes is None else f"{m.db_bytes / 1e6:,.0f}",
+        )
+    Console(width=120).print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="100000,1000000",
+        help="comma-separated numbers of ads (default 100000,1000000)",
+    )
+    parser.add_argument("--quick", action="store_true", help="20,000 ads only")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per command")
+    parser.add_argument(
+        "--backends",
+        default=",".join(BACKENDS),
+        help=f"comma-separated subset of {', '.join(BACKENDS)}",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite files afterwards")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
+    args = parser.parse_args(argv)
+    sizes = [20_000] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    measurements: list[Measurement] = []
+    data: dict[str, Any] = {}
+    for size in sizes:
+        path, gen = data_file(size, args.seed, args.timeout)
+        checked = check_round_trip(path)
+        data[str(size)] = {
+            "file": str(path.relative_to(ROOT)),
+            "bytes": path.stat().st_size,
+            "round_trip_checked": checked,
+            "generated": gen,
+        }
+        print(
+            f"== {size:,} ads: {path.name} ({path.stat().st_size / 1e6:,.0f} MB), "
+            f"{checked} records round-trip"
+            + (f"; generated at {gen['ads_per_s']:,} ads/s" if gen else " (cached)"),
+            flush=True,
+        )
+        paidfor_db = WORK / f"paidfor-{size}.db"
+        peer_db = WORK / f"peer-{size}.db"
+        peer_fts_db = WORK / f"peer-fts-{size}.db"
+        for backend in backends:
+            print(f"   {backend} ...", end=" ", flush=True)
+            load_before = os.getloadavg()[0]
+            code = code_version()
+            if backend == "paidfor-sqlite":
+                m = bench_paidfor_sqlite(path, size, paidfor_db, args.timeout)
+            elif backend == "paidfor-sqlite-reimport":
+                m = bench_paidfor_reimport(path, size, paidfor_db, args.timeout)
+            elif backend == "paidfor-postgres":
+                m = bench_paidfor_postgres(path, size, args.timeout)
+            elif backend == "sqlite-utils":
+                m = bench_peer(path, size, peer_db, args.timeout, fts=False)
+            else:
+                m = bench_peer(path, size, peer_fts_db, args.timeout, fts=True)
+            m.load_avg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            m.code = code if code == code_version() else f"changed during the run: {code}"
+            print(
+                f"{m.status} {m.seconds or 0:,.1f}s (load {m.load_avg[0]}->{m.load_avg[1]})"
+                + (f" {m.error}" if m.error else ""),
+                flush=True,
+            )
+            measurements.append(m)
+        peer = next(
+            (m for m in measurements if m.backend == PEER and m.size == size and m.status == "ok"),
+            None,
+        )
+        for m in measurements:
+            if m.size == size and peer is not None and m.seconds and m.status == "ok":
+                m.ratio_to_peer = round(m.seconds / (peer.seconds or 1), 2)
+        if not args.keep:
+            for db in (paidfor_db, peer_db, peer_fts_db):
+                _remove_sqlite(db)
+
+    print_table(measurements)
+    result = {
+        "benchmark": "ingest",
+        "date": started_at,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+        "seed": args.seed,
+        "timeout_s": args.timeout,
+        "machine": machine(),
+        "code": sorted({m.code or "" for m in measurements}),
+        "notes": {
+            "seconds": "wall time of the whole command(s), process start-up and migrations "
+            "included; paidfor's own figure is checks.report.seconds",
+            "ratio_to_peer": "seconds / seconds of the plain sqlite-utils insert of the same "
+            "size (higher = slower)",
+            "sqlite-utils+fts": "sqlite-utils insert, then enable-fts on the 'creative' column "
+            "(JSON text of the creative) with --create-triggers; seconds "
+            "is the sum of both",
+            "load_avg": "1-minute load average before and after each measurement; the "
+            "machine may be shared with other work",
+            "paidfor-postgres": "DROP SCHEMA public CASCADE; CREATE SCHEMA public before the "
+            "import; db_bytes is pg_database_size",
+        },
+        "data": data,
+        "results": [asdict(m) for m in measurements],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0 if all(m.status == "ok" for m in measurements) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
