@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Creates .venv and installs paidfor into it (with the dev tools when given "dev").
+# Needs only python3 (3.11+) and, on a bare Debian, apt-get for python3-venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py=${PYTHON:-python3}
+if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "paidfor needs Python 3.11 or newer as '$py' (set PYTHON=...)" >&2
+  exit 2
+fi
+if [ ! -x .venv/bin/python ]; then
+  if ! "$py" -m venv .venv 2>/dev/null; then
+    echo "installing python3-venv with apt-get" >&2
+    rm -rf .venv
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    "$py" -m venv .venv
+  fi
+fi
+extra=""
+[ "${1:-}" = "dev" ] && extra="[dev]"
+stamp=".venv/.installed$extra"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".$extra"
+  touch "$stamp"
+fi

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command: set up everything the tests need and run the whole suite (lint, types, tests).
+# With CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh dev
+if ! bash scripts/postgres.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL on 127.0.0.1:5432 cannot be reached and CI=true" >&2
+    exit 1
+  fi
+  echo "warning: PostgreSQL unreachable; its tests will be skipped" >&2
+fi
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
+.venv/bin/pytest -q "$@"
