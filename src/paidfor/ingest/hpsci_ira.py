@@ -81,7 +81,7 @@ def parse_money(text: str) -> Decimal:
     whole = _MONEY_SEP.sub("", whole)
     if whole.startswith("-"):
         raise RowRejected(f"negative spend {text!r}")
-    if not whole.isdigit():
+    if not (whole.isascii() and whole.isdigit()):  # "²".isdigit(), yet no Decimal digit
         return parse_decimal(body)  # plain forms such as "1e3"
     return Decimal(f"{whole}.{cents}")
 
@@ -91,7 +91,7 @@ def parse_count(text: str | None, what: str) -> int | None:
     if value is None:
         return None
     digits = value.replace(",", "").replace(" ", "")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise RowRejected(f"{what} is not a whole number: {value!r}")
     return int(digits)
 

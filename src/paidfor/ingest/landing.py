@@ -41,7 +41,7 @@ class LandingPage:
 
 def _digits(text: str) -> str | None:
     fixed = text.translate(_DIGITISH).replace(" ", "")
-    return fixed if fixed.isdigit() and len(fixed) >= 9 else None
+    return fixed if fixed.isascii() and fixed.isdigit() and len(fixed) >= 9 else None
 
 
 def _fb_path(url: str) -> str | None:

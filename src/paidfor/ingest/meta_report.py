@@ -47,7 +47,7 @@ class MetaReport(Source):
     @staticmethod
     def parse_row(row: dict[str, str], country: str, period: str) -> SpendReport:
         page_id = row["Page ID"].strip()
-        if not page_id.isdigit():
+        if not (page_id.isascii() and page_id.isdigit()):
             raise RowRejected(
                 f"Page ID is not numeric: {page_id!r}" if page_id else "empty Page ID"
             )

@@ -30,7 +30,7 @@ def report_count(text: str | None, what: str) -> int | None:
     value = (text or "").strip().replace(",", "")
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise RowRejected(f"{what} is not a whole number: {text!r}")
     return int(value)
 
