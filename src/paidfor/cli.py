@@ -68,6 +68,14 @@ def import_(
             help="parse in a second process while writing (default: for 16 MiB and more)",
         ),
     ] = None,
+    defer_indexes: Annotated[
+        bool | None,
+        typer.Option(
+            "--defer-indexes/--keep-indexes",
+            help="build the ads table's read indexes after the load instead of row by row "
+            "(default: for ~50,000 rows and more, at least twice as many as the table holds)",
+        ),
+    ] = None,
 ) -> None:
     """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
     from paidfor.ingest.pipeline import ImportAborted, run_import
@@ -117,6 +125,8 @@ def import_(
                 strict=strict,
                 progress=hook,
                 parallel=parallel,
+                defer_indexes=defer_indexes,
+                on_phase=lambda phase: err.print(f"{phase}…") if show else None,
             )
     except ImportAborted as exc:
         err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
 from paidfor.ingest.base import RowError, Source
+from paidfor.storage import bulk
 from paidfor.storage.audit import append_event
 from paidfor.storage.prepare import PreparedAd, prepare_ad
 from paidfor.storage.writer import BatchWriter, WriteCounts
@@ -40,6 +41,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     batches: int = 0
     seconds: float = 0.0
+    indexes_deferred: bool = False
+    index_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -58,17 +61,35 @@ class ImportReport:
             "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in self.errors],
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
+            "indexes_deferred": self.indexes_deferred,
+            "index_seconds": round(self.index_seconds, 3),
         }
 
 
 # Progress callbacks: (file index, bytes of that file consumed, rows parsed so far).
 ProgressHook = Callable[[int, int, int], None]
+# Told when the deferred indexes are being built again (it can take a while at millions).
+PhaseHook = Callable[[str], None]
 
 # What the parsing side hands the writing side, in file order:
 #   ("row", line, PreparedAd | SpendReport), ("error", RowError), ("progress", index, bytes)
 Event = tuple[Any, ...]
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 _CHUNK = 500
+_SAMPLE = 1 << 20
+
+
+def estimate_rows(paths: Sequence[Path]) -> int:
+    """Rows in ``paths``, from the lines in the first MiB of each (a CSV cell that spans lines
+    makes it an overestimate; it only decides whether to defer indexes)."""
+    total = 0
+    for path in paths:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(_SAMPLE)
+        if head:
+            total += round(size * max(head.count(b"\n"), 1) / len(head))
+    return total
 
 
 def events(source: Source, paths: Sequence[Path], dialect: str) -> Iterator[Event]:
@@ -166,18 +187,26 @@ def run_import(
     progress: ProgressHook | None = None,
     actor: str = "cli",
     parallel: bool | None = None,
+    defer_indexes: bool | None = None,
+    on_phase: PhaseHook | None = None,
 ) -> ImportReport:
     """Import ``paths``; each batch of ``batch_size`` rows is one transaction.
 
     ``parallel`` parses in a second process while this one writes (default: when there is
-    more than one core and at least 16 MiB to read).
+    more than one core and at least 16 MiB to read). ``defer_indexes`` drops the read-only
+    indexes of ``ads`` for the import and builds them at the end (default: when the files hold
+    at least ~50,000 rows and twice as many as the table; see ``storage.bulk``).
     """
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
+    size = sum(p.stat().st_size for p in paths)
     if parallel is None:
-        size = sum(p.stat().st_size for p in paths)
         parallel = (os.cpu_count() or 1) > 1 and size >= PARALLEL_MIN_BYTES
+    if dry_run:
+        defer_indexes = False
+    elif defer_indexes is None:
+        defer_indexes = bulk.worth_deferring(engine, estimate_rows(paths))
     report = ImportReport(source=source.name, files=[str(p) for p in paths], dry_run=dry_run)
     writer = BatchWriter(engine, dry_run=dry_run)
     started = time.perf_counter()
@@ -199,6 +228,9 @@ def run_import(
     stream = (
         _parallel_events(source, paths, dialect) if parallel else events(source, paths, dialect)
     )
+    if defer_indexes:
+        bulk.drop_indexes(engine)
+        report.indexes_deferred = True
     try:
         for event in stream:
             kind = event[0]
@@ -226,6 +258,12 @@ def run_import(
             stream.close()
         if gc_was_enabled:
             gc.enable()
+        if defer_indexes:  # on success and on failure alike; after a kill, open_database
+            if on_phase is not None:
+                on_phase("building indexes")
+            started_index = time.perf_counter()
+            bulk.ensure_indexes(engine)
+            report.index_seconds = time.perf_counter() - started_index
     report.seconds = time.perf_counter() - started
     if not dry_run:
         append_event(

@@ -41,7 +41,7 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def content_hash(values: dict[str, Any]) -> str:
+def content_hash(values: dict[str, Any] | list[Any]) -> str:
     blob = orjson.dumps(values, default=str, option=orjson.OPT_SORT_KEYS)
     return hashlib.md5(blob, usedforsecurity=False).hexdigest()
 

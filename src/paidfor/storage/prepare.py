@@ -7,6 +7,7 @@ pipeline can run it in a second process while the first one writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Table
@@ -50,27 +51,34 @@ class PreparedAd:
     advertiser: Advertiser | None
 
 
+# Per column, in STATIC_COLUMNS order: (stored as JSON text, a time).
+_PLAN = tuple((n in JSON_COLUMNS, n in TIME_COLUMNS) for n in STATIC_COLUMNS)
+_HASH_AT = STATIC_COLUMNS.index("content_hash")
+
+
 def prepare_ad(ad: Ad, dialect: str = "sqlite") -> PreparedAd:
     values = ad_values(ad)
-    digest = content_hash(
-        {
-            **values,
-            "page": page_key(ad.page) if ad.page else None,
-            "funder": funder_key(ad.funder) if ad.funder else None,
-            "advertiser": advertiser_key(ad.advertiser) if ad.advertiser else None,
-        }
-    )
-    values["content_hash"] = digest
     sqlite = dialect == "sqlite"
-    params = []
-    for name in STATIC_COLUMNS:
-        v = values[name]
+    params: list[Any] = []
+    for name, (is_json, is_time) in zip(STATIC_COLUMNS, _PLAN, strict=True):
+        v = values.get(name)
         if v is not None:
-            if name in JSON_COLUMNS:
+            if is_json:
                 v = dumps(v)
-            elif sqlite and name in TIME_COLUMNS:
+            elif is_time and sqlite:
                 v = v.isoformat(sep=" ", timespec="microseconds")
         params.append(v)
+    # The hash of exactly what is stored (JSON already as text: nothing serialized twice),
+    # plus the keys of the page, funder and advertiser whose ids the writer adds.
+    digest = content_hash(
+        [
+            params,
+            page_key(ad.page) if ad.page else None,
+            funder_key(ad.funder) if ad.funder else None,
+            advertiser_key(ad.advertiser) if ad.advertiser else None,
+        ]
+    )
+    params[_HASH_AT] = digest
     page = ad.page
     if page is not None:  # only what the pages table keeps travels on
         page = Page(
@@ -88,14 +96,16 @@ def prepare_ad(ad: Ad, dialect: str = "sqlite") -> PreparedAd:
     )
 
 
-def upsert_sql(dialect: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE of a whole ad row (the same on SQLite and PostgreSQL
-    but for the parameter mark), parameters in AD_COLUMNS order."""
+@lru_cache(maxsize=16)
+def upsert_sql(dialect: str, rows: int = 1) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of ``rows`` whole ad rows (the same on SQLite and
+    PostgreSQL but for the parameter mark), parameters in AD_COLUMNS order, row after row."""
     mark = "?" if dialect == "sqlite" else "%s"
     updates = ", ".join(
         f"{c} = excluded.{c}" for c in AD_COLUMNS if c not in ("source", "external_id")
     )
+    row = f"({', '.join([mark] * len(AD_COLUMNS))})"
     return (
-        f"INSERT INTO ads ({', '.join(AD_COLUMNS)}) VALUES ({', '.join([mark] * len(AD_COLUMNS))}) "
+        f"INSERT INTO ads ({', '.join(AD_COLUMNS)}) VALUES {', '.join([row] * rows)} "
         f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}"
     )

@@ -1,0 +1,82 @@
+"""Bulk loading: the secondary indexes of ``ads`` set aside during a large import.
+
+Inserting rows at random places in four B-trees (and, on PostgreSQL, a GIN index) cost a bulk
+import more than everything else put together once the table outgrew the cache: every batch
+rewrote thousands of index pages. Building an index once over the loaded table is a sort, many
+times cheaper. So a large import drops the indexes below, loads, and builds them again.
+
+Nothing here can be left half-done for long: the drop is a committed transaction of its own,
+the rebuild another, and :func:`ensure_indexes` (run by ``open_database``, so by every command
+and by the server at start) creates whatever a killed import left missing. The unique key that
+makes imports idempotent and the FTS5 triggers are never dropped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, Index, Table, inspect
+from sqlalchemy.schema import CreateIndex
+
+from paidfor.storage.models import AdRow
+
+ADS: Table = AdRow.__table__  # type: ignore[assignment]
+# The indexes that only reads use (listing by page, funder, date and spend).
+DEFERRED = ("ix_ads_page_created", "ix_ads_funder_created", "ix_ads_created", "ix_ads_spend")
+# PostgreSQL's full-text index (migration 0002); SQLite's FTS5 table stays in step via triggers.
+PG_SEARCH_INDEX = "ix_ads_search_tsv"
+PG_SEARCH_DDL = "CREATE INDEX IF NOT EXISTS ix_ads_search_tsv ON ads USING gin (search_tsv)"
+# Below this many incoming rows an import keeps the indexes: rebuilding costs more than it saves.
+MIN_ROWS = 50_000
+
+
+def _model_indexes() -> list[Index]:
+    by_name = {str(ix.name): ix for ix in ADS.indexes}
+    return [by_name[name] for name in DEFERRED]
+
+
+def _ddl(engine: Engine) -> dict[str, str]:
+    """Index name -> its CREATE INDEX IF NOT EXISTS, for this engine's dialect."""
+    out = {
+        str(ix.name): str(CreateIndex(ix, if_not_exists=True).compile(dialect=engine.dialect))
+        for ix in _model_indexes()
+    }
+    if engine.dialect.name == "postgresql":
+        out[PG_SEARCH_INDEX] = PG_SEARCH_DDL
+    return out
+
+
+def missing_indexes(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        present = {ix["name"] for ix in inspect(conn).get_indexes("ads")}
+    return [name for name in _ddl(engine) if name not in present]
+
+
+def drop_indexes(engine: Engine) -> list[str]:
+    """Drop the deferrable indexes of ``ads`` (one transaction); their names."""
+    names = list(_ddl(engine))
+    with engine.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    return names
+
+
+def ensure_indexes(engine: Engine) -> list[str]:
+    """Create whichever deferrable index is missing (one transaction); their names."""
+    ddl = _ddl(engine)
+    todo = missing_indexes(engine)
+    if todo:
+        with engine.begin() as conn:
+            for name in todo:
+                conn.exec_driver_sql(ddl[name])
+    return todo
+
+
+def worth_deferring(engine: Engine, expected_rows: int) -> bool:
+    """A large import into a table at most half its size (a first load, say): build the
+    indexes afterwards. Not for a re-import or a top-up of a big table, where most rows are
+    unchanged or few and the rebuild would cost more than it saves."""
+    if expected_rows < MIN_ROWS:
+        return False
+    with engine.connect() as conn:
+        # An estimate is enough: the largest id, not count(*) over millions of rows.
+        top = conn.exec_driver_sql("SELECT max(id) FROM ads").scalar()
+    return expected_rows >= 2 * int(top or 0)
