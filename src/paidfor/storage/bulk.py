@@ -60,13 +60,17 @@ def drop_indexes(engine: Engine) -> list[str]:
 
 
 def ensure_indexes(engine: Engine) -> list[str]:
-    """Create whichever deferrable index is missing (one transaction); their names."""
+    """Create whichever deferrable index is missing (one transaction), then refresh the
+    planner's statistics of ``ads``, which a bulk load has made stale; their names."""
     ddl = _ddl(engine)
     todo = missing_indexes(engine)
     if todo:
         with engine.begin() as conn:
             for name in todo:
                 conn.exec_driver_sql(ddl[name])
+            if engine.dialect.name == "sqlite":  # a sample of each index is enough
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE ads")
     return todo
 
 

@@ -55,7 +55,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No server-side prepared statements: psycopg prepares a query after five runs, and the
+    # plan PostgreSQL then caches was made when the table was small. During a large import
+    # that cached plan kept scanning all of ``ads`` for each batch's key lookup (22 s a batch
+    # at a million rows) where a fresh plan probes the unique index.
+    connect_args = {"prepare_threshold": None, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def alembic_config() -> Config:
