@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     batch_size: int = 2000
+    # GET /v{N}/ads_archive: a sliding window per client IP, like the Graph API's app limit
+    # of 200 calls an hour. ``archive_time_budget`` is the seconds of request time (wall and
+    # CPU, each) a client may use in one window; X-App-Usage reports both as percentages.
+    archive_rate_limit: int = 200
+    archive_rate_window: float = 3600.0
+    archive_time_budget: float = 600.0
 
 
 @lru_cache(maxsize=1)

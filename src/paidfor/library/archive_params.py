@@ -1,0 +1,252 @@
+"""The parameters of ``GET /v{N}/ads_archive``, parsed and checked the way the Graph API's
+``ads_archive`` edge takes them (docs/ads_archive.md).
+
+Array parameters come in the spellings Graph clients send: ``['US','GB']`` (the reference's
+own examples), ``["US"]`` (JSON: what the ``facebook_business`` SDK sends), ``US,GB`` and the
+parameter repeated (``?languages=en&languages=fr``). Anything wrong raises
+``ArchiveParamError``, which the API turns into a Graph error object (code 100).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+ACTIVE_STATUSES = ("ACTIVE", "ALL", "INACTIVE")
+AD_TYPES = (
+    "ALL",
+    "POLITICAL_AND_ISSUE_ADS",
+    "HOUSING_ADS",
+    "EMPLOYMENT_ADS",
+    "FINANCIAL_PRODUCTS_AND_SERVICES_ADS",
+    "CREDIT_ADS",  # the older name of FINANCIAL_PRODUCTS_AND_SERVICES_ADS
+)
+MEDIA_TYPES = ("ALL", "IMAGE", "MEME", "VIDEO", "NONE")
+PLATFORMS = (
+    "FACEBOOK",
+    "INSTAGRAM",
+    "AUDIENCE_NETWORK",
+    "MESSENGER",
+    "WHATSAPP",
+    "OCULUS",
+    "THREADS",
+)
+SEARCH_TYPES = ("KEYWORD_UNORDERED", "KEYWORD_EXACT_PHRASE")
+SEARCH_TERMS_MAX = 100
+PAGE_IDS_MAX = 10
+LIMIT_DEFAULT = 25
+LIMIT_MAX = 1000
+_COUNTRY = re.compile(r"^(?:[A-Z]{2}|ALL)$")
+_CURSOR_PREFIX = b"paidfor-archive:"
+
+
+class ArchiveParamError(ValueError):
+    """A bad request, as a Graph error: ``(#100) message``."""
+
+    def __init__(self, message: str, code: int = 100, subcode: int | None = None) -> None:
+        super().__init__(f"(#{code}) {message}")
+        self.code = code
+        self.subcode = subcode
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    reached_countries: tuple[str, ...]
+    ad_type: str = "ALL"
+    active_status: str = "ACTIVE"
+    delivery_date_min: date | None = None
+    delivery_date_max: date | None = None
+    search_terms: str | None = None
+    search_type: str = "KEYWORD_UNORDERED"
+    page_ids: tuple[str, ...] = ()
+    bylines: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    media_type: str = "ALL"
+    audience_min: int | None = None
+    audience_max: int | None = None
+    unmask_removed_content: bool = False
+    fields: tuple[str, ...] = ("id",)
+    limit: int = LIMIT_DEFAULT
+    after_id: int | None = None
+
+
+def parse_array(values: Sequence[str]) -> list[str]:
+    """The items of an array parameter given (possibly repeated) as ``values``.
+
+    Each value is a JSON array (``["US","GB"]``), a bracketed list with single, double or no
+    quotes (``['US', 'GB']``, ``[US,GB]``), or a comma-separated list (``US,GB``). Items are
+    stripped of surrounding blanks; empty items are dropped.
+    """
+    out: list[str] = []
+    for raw in values:
+        value = raw.strip()
+        if value.startswith("[") and value.endswith("]"):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                out.extend(_split_items(value[1:-1]))
+                continue
+            if not isinstance(parsed, list) or any(isinstance(v, list | dict) for v in parsed):
+                raise ArchiveParamError(f"Invalid array: {raw!r}")
+            out.extend(str(v).strip() for v in parsed if v is not None)
+        else:
+            out.extend(_split_items(value))
+    return [item for item in out if item]
+
+
+def _split_items(body: str) -> list[str]:
+    """``'a', "b, c", d`` -> ``['a', 'b, c', 'd']``: quoted items may hold commas; ``\\``
+    escapes the next character inside quotes."""
+    items: list[str] = []
+    i, n = 0, len(body)
+    while i <= n:
+        while i < n and body[i].isspace():
+            i += 1
+        if i < n and body[i] in "'\"":
+            quote, i, chars = body[i], i + 1, []
+            while i < n and body[i] != quote:
+                if body[i] == "\\" and i + 1 < n:
+                    i += 1
+                chars.append(body[i])
+                i += 1
+            if i >= n:
+                raise ArchiveParamError(f"Unterminated quote in array: {body!r}")
+            items.append("".join(chars).strip())
+            i += 1
+            while i < n and body[i].isspace():
+                i += 1
+            if i < n and body[i] != ",":
+                raise ArchiveParamError(f"Expected a comma in array: {body!r}")
+        else:
+            end = body.find(",", i)
+            end = n if end < 0 else end
+            items.append(body[i:end].strip())
+            i = end
+        i += 1
+    return items
+
+
+def encode_cursor(ad_id: int) -> str:
+    return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(ad_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ArchiveParamError("Invalid cursor: after") from exc
+    if not raw.startswith(_CURSOR_PREFIX) or not raw[len(_CURSOR_PREFIX) :].isdigit():
+        raise ArchiveParamError("Invalid cursor: after")
+    return int(raw[len(_CURSOR_PREFIX) :])
+
+
+def _last(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    return values[-1].strip() if values else None
+
+
+def _enum(
+    params: Mapping[str, Sequence[str]], name: str, allowed: Sequence[str], default: str
+) -> str:
+    value = _last(params, name)
+    if value is None or value == "":
+        return default
+    value = value.upper()
+    if value not in allowed:
+        raise ArchiveParamError(f"Param {name} must be one of {{{', '.join(allowed)}}}")
+    return value
+
+
+def _date(params: Mapping[str, Sequence[str]], name: str) -> date | None:
+    value = _last(params, name)
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ArchiveParamError(f"Param {name} must be a date in the format YYYY-mm-dd") from exc
+
+
+def _int(params: Mapping[str, Sequence[str]], name: str, minimum: int = 0) -> int | None:
+    value = _last(params, name)
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{1,12}", value) or int(value) < minimum:
+        raise ArchiveParamError(f"Param {name} must be an integer >= {minimum}")
+    return int(value)
+
+
+def _bool(params: Mapping[str, Sequence[str]], name: str) -> bool:
+    value = (_last(params, name) or "false").lower()
+    if value not in ("true", "false", "1", "0"):
+        raise ArchiveParamError(f"Param {name} must be a boolean")
+    return value in ("true", "1")
+
+
+def parse_query(params: Mapping[str, Sequence[str]], known_fields: Sequence[str]) -> ArchiveQuery:
+    """An ``ArchiveQuery`` from raw query parameters (each name with all its values).
+
+    Parameters the endpoint does not know (``access_token``, ``appsecret_proof``,
+    ``summary``...) are ignored.
+    """
+    countries = [c.upper() for c in parse_array(params.get("ad_reached_countries") or [])]
+    if not countries:
+        raise ArchiveParamError("The parameter ad_reached_countries is required")
+    bad = [c for c in countries if not _COUNTRY.match(c)]
+    if bad:
+        raise ArchiveParamError(
+            f"Param ad_reached_countries[{countries.index(bad[0])}] must be an ISO country "
+            f"code or ALL, got {bad[0]!r}"
+        )
+    terms = _last(params, "search_terms")
+    if terms is not None and len(terms) > SEARCH_TERMS_MAX:
+        raise ArchiveParamError(
+            f"Param search_terms must be at most {SEARCH_TERMS_MAX} characters long"
+        )
+    page_ids = parse_array(params.get("search_page_ids") or [])
+    if len(page_ids) > PAGE_IDS_MAX:
+        raise ArchiveParamError(f"Param search_page_ids can hold at most {PAGE_IDS_MAX} ids")
+    platforms = [p.upper() for p in parse_array(params.get("publisher_platforms") or [])]
+    for p in platforms:
+        if p not in PLATFORMS:
+            raise ArchiveParamError(
+                f"Param publisher_platforms must be one of {{{', '.join(PLATFORMS)}}}"
+            )
+    fields = parse_array(params.get("fields") or []) or ["id"]
+    for f in fields:
+        if f not in known_fields:
+            raise ArchiveParamError(
+                f"Tried accessing nonexisting field ({f}) on node type (ArchivedAd)"
+            )
+    limit = _int(params, "limit", minimum=1)
+    after = _last(params, "after")
+    return ArchiveQuery(
+        reached_countries=tuple(countries),
+        ad_type=_enum(params, "ad_type", AD_TYPES, "ALL"),
+        active_status=_enum(params, "ad_active_status", ACTIVE_STATUSES, "ACTIVE"),
+        delivery_date_min=_date(params, "ad_delivery_date_min"),
+        delivery_date_max=_date(params, "ad_delivery_date_max"),
+        search_terms=terms or None,
+        search_type=_enum(params, "search_type", SEARCH_TYPES, "KEYWORD_UNORDERED"),
+        page_ids=tuple(page_ids),
+        bylines=tuple(parse_array(params.get("bylines") or [])),
+        languages=tuple(parse_array(params.get("languages") or [])),
+        platforms=tuple(platforms),
+        regions=tuple(parse_array(params.get("delivery_by_region") or [])),
+        media_type=_enum(params, "media_type", MEDIA_TYPES, "ALL"),
+        audience_min=_int(params, "estimated_audience_size_min"),
+        audience_max=_int(params, "estimated_audience_size_max"),
+        unmask_removed_content=_bool(params, "unmask_removed_content"),
+        fields=tuple(dict.fromkeys(fields)),
+        limit=min(limit, LIMIT_MAX) if limit is not None else LIMIT_DEFAULT,
+        after_id=decode_cursor(after) if after else None,
+    )

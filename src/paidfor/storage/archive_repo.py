@@ -1,0 +1,197 @@
+"""The Ad Library archive query behind ``GET /v{N}/ads_archive``: filters as the Graph API's
+``ads_archive`` edge has them, keyset-paged newest id first, identical on SQLite and
+PostgreSQL.
+
+JSON list columns (``reached_countries``, ``platforms``, ``languages``) are searched with
+``json_each`` on SQLite and with ``?|`` / ``jsonb_array_elements_text`` on PostgreSQL; full-text
+search uses the same FTS5 table / tsvector column as ``AdRepository.search``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, array
+
+from paidfor.domain import Ad, AdStatus
+from paidfor.storage.models import AdRow, FunderRow, PageRow
+from paidfor.storage.repo import AdRepository
+
+# Statuses the public library shows at all: an ad that is still pending review or was
+# rejected never ran, and is not published.
+PUBLIC_STATUSES = (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
+# "Active": eligible for delivery now.
+ACTIVE_STATUSES = (AdStatus.APPROVED, AdStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class ArchiveFilter:
+    """What to look for. Empty tuples and ``None`` mean "no filter"."""
+
+    now: datetime  # naive UTC, as times are stored
+    reached_countries: tuple[str, ...] = ()  # any of; "ALL" or empty: every country
+    ad_type: str | None = None  # None: every type
+    active: bool | None = None  # True: ACTIVE, False: INACTIVE, None: ALL
+    delivered_min: date | None = None  # delivered on or after this day
+    delivered_max: date | None = None  # delivered on or before this day
+    search_words: tuple[str, ...] = ()  # KEYWORD_UNORDERED: every word, any order
+    search_phrases: tuple[tuple[str, ...], ...] = ()  # KEYWORD_EXACT_PHRASE: every phrase
+    page_ids: tuple[str, ...] = ()  # the pages' public (external) ids
+    bylines: tuple[str, ...] = ()  # "Paid for by" names, case-insensitive
+    languages: tuple[str, ...] = ()  # any of, case-insensitive
+    platforms: tuple[str, ...] = ()  # any of, case-insensitive
+    regions: tuple[str, ...] = ()  # any of the ad's delivery_by_region regions
+    media_type: str | None = None  # IMAGE, MEME, VIDEO, NONE; None: ALL
+    audience_min: int | None = None
+    audience_max: int | None = None
+
+
+class ArchiveRepository(AdRepository):
+    """``AdRepository`` plus the archive query."""
+
+    def archive(self, flt: ArchiveFilter, *, before_id: int | None, limit: int) -> list[Ad]:
+        """Up to ``limit`` matching ads with ``id < before_id`` (all when None), newest id
+        first. Callers ask for one more than a page to learn whether another page follows."""
+        dialect = self.engine.dialect.name
+        stmt = (
+            select(AdRow)
+            .where(*self.conditions(flt, dialect))
+            .order_by(AdRow.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            stmt = stmt.where(AdRow.id < before_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return self._hydrate(rows)
+
+    @staticmethod
+    def conditions(flt: ArchiveFilter, dialect: str) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [AdRow.status.in_([str(s) for s in PUBLIC_STATUSES])]
+        countries = [c for c in flt.reached_countries if c != "ALL"]
+        if countries and len(countries) == len(flt.reached_countries):
+            conds.append(_countries_any(countries, dialect))
+        if flt.ad_type is not None:
+            conds.append(AdRow.ad_type == flt.ad_type)
+        if flt.active is not None:
+            active = and_(
+                AdRow.status.in_([str(s) for s in ACTIVE_STATUSES]),
+                or_(AdRow.stop_at.is_(None), AdRow.stop_at > flt.now),
+            )
+            conds.append(active if flt.active else not_(active))
+        start = func.coalesce(AdRow.start_at, AdRow.created_at)
+        if flt.delivered_min is not None:
+            day = datetime.combine(flt.delivered_min, time())
+            conds.append(or_(AdRow.stop_at.is_(None), AdRow.stop_at >= day))
+        if flt.delivered_max is not None:
+            after = datetime.combine(flt.delivered_max + timedelta(days=1), time())
+            conds.append(and_(start.is_not(None), start < after))
+        if flt.search_words:
+            conds.append(_fulltext(dialect, list(flt.search_words), phrase=False, key="w"))
+        for n, phrase in enumerate(flt.search_phrases):
+            conds.append(_fulltext(dialect, list(phrase), phrase=True, key=f"p{n}"))
+        if flt.page_ids:
+            pages = select(PageRow.id).where(PageRow.external_id.in_(flt.page_ids))
+            conds.append(AdRow.page_id.in_(pages))
+        if flt.bylines:
+            names = [b.lower() for b in flt.bylines]
+            funders = select(FunderRow.id).where(func.lower(FunderRow.name).in_(names))
+            conds.append(AdRow.funder_id.in_(funders))
+        if flt.languages:
+            conds.append(_json_any_folded(AdRow.languages, flt.languages, dialect))
+        if flt.platforms:
+            conds.append(_json_any_folded(AdRow.platforms, flt.platforms, dialect))
+        if flt.regions:
+            conds.append(_regions_any(flt.regions, dialect))
+        if flt.media_type is not None:
+            conds.append(_media(flt.media_type, dialect))
+        if flt.audience_min is not None:
+            conds.append(AdRow.audience_lower >= flt.audience_min)
+        if flt.audience_max is not None:
+            conds.append(AdRow.audience_upper <= flt.audience_max)
+        return conds
+
+
+def _countries_any(countries: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """The ad reached any of ``countries`` (exact ISO codes)."""
+    if dialect == "postgresql":
+        return AdRow.reached_countries.op("?|")(cast(array(list(countries)), ARRAY(Text)))
+    each = func.json_each(AdRow.reached_countries).table_valued("value")
+    return select(literal(1)).select_from(each).where(each.c.value.in_(countries)).exists()
+
+
+def _json_any_folded(column: Any, values: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """The JSON list ``column`` holds any of ``values``, ignoring case."""
+    fn = func.jsonb_array_elements_text if dialect == "postgresql" else func.json_each
+    each = fn(column).table_valued("value")
+    wanted = [v.lower() for v in values]
+    return (
+        select(literal(1))
+        .select_from(each)
+        .where(func.lower(cast(each.c.value, Text)).in_(wanted))
+        .exists()
+    )
+
+
+def _regions_any(regions: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """Any item of ``delivery_by_region`` names one of ``regions`` (ignoring case)."""
+    wanted = [r.lower() for r in regions]
+    region: ColumnElement[Any]
+    if dialect == "postgresql":
+        each = func.jsonb_array_elements(AdRow.delivery_by_region).table_valued("value")
+        region = each.c.value.op("->>")(literal("region"))
+    else:
+        each = func.json_each(AdRow.delivery_by_region).table_valued("value")
+        region = func.json_extract(each.c.value, "$.region")
+    return (
+        select(literal(1))
+        .select_from(each)
+        .where(func.lower(cast(region, Text)).in_(wanted))
+        .exists()
+    )
+
+
+def _media(media_type: str, dialect: str) -> ColumnElement[bool]:
+    """What the creative holds: images (by hash) make it IMAGE, nothing makes it NONE. Videos
+    and memes are not recorded yet, so nothing matches them."""
+    if media_type not in ("IMAGE", "NONE"):
+        return false()
+    if dialect == "postgresql":
+        hashes = AdRow.creative.op("->")(literal("image_hashes"))
+        count = func.coalesce(func.jsonb_array_length(hashes), 0)
+    else:
+        count = func.coalesce(func.json_array_length(AdRow.creative, "$.image_hashes"), 0)
+    return count > 0 if media_type == "IMAGE" else count == 0
+
+
+def _fulltext(dialect: str, words: list[str], *, phrase: bool, key: str) -> ColumnElement[bool]:
+    """``ads.id IN (ids whose creative text has the words / the phrase)``, through the same
+    index and tokenisation as ``AdRepository.search``."""
+    if not words:
+        return true()
+    where, params = AdRepository._fts(dialect, words, phrase)
+    name = f"fts_{key}"
+    sql = where.replace(":q", f":{name}")
+    key_col = "rowid" if dialect == "sqlite" else "id"
+    ids = text(f"SELECT {key_col} AS id {sql}").bindparams(bindparam(name, params["q"]))
+    return AdRow.id.in_(ids.columns(column("id", Integer)))
