@@ -1,116 +1,20 @@
 """The public view of an ad: what Meta's Ad Library shows, nothing private.
 
 Targeting, exact payment data, admins and risk explanations never appear here; exact spend
-and impressions are shown as ranges.
+and impressions are shown as ranges (``paidfor.library.ranges``, docs/ranges.md). The HTML
+pages, the JSON API and the bulk exports all start from a ``PublicAd``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from paidfor.domain import Ad, Range
-
-# Buckets (lower bounds) for showing exact private numbers as public ranges on the interim
-# ad list. They are not yet Meta's published Ad Library buckets: the library issue (#3)
-# replaces them with those and documents them.
-_BUCKETS = [
-    0,
-    1000,
-    5000,
-    10000,
-    15000,
-    20000,
-    25000,
-    30000,
-    35000,
-    40000,
-    45000,
-    50000,
-    60000,
-    70000,
-    80000,
-    90000,
-    100000,
-    125000,
-    150000,
-    175000,
-    200000,
-    225000,
-    250000,
-    300000,
-    350000,
-    400000,
-    450000,
-    500000,
-    600000,
-    700000,
-    800000,
-    900000,
-    1000000,
-]
-_SPEND = [
-    0,
-    100,
-    200,
-    300,
-    400,
-    500,
-    600,
-    700,
-    800,
-    900,
-    1000,
-    1500,
-    2000,
-    2500,
-    3000,
-    3500,
-    4000,
-    4500,
-    5000,
-    6000,
-    7000,
-    8000,
-    9000,
-    10000,
-    15000,
-    20000,
-    25000,
-    30000,
-    35000,
-    40000,
-    45000,
-    50000,
-    60000,
-    70000,
-    80000,
-    90000,
-    100000,
-    125000,
-    150000,
-    175000,
-    200000,
-    225000,
-    250000,
-    300000,
-    350000,
-    400000,
-    450000,
-    500000,
-    1000000,
-]
-
-
-def bucket(value: int | float | None, edges: list[int]) -> Range | None:
-    if value is None:
-        return None
-    lower = edges[0]
-    for i, edge in enumerate(edges):
-        if value >= edge:
-            lower = edge
-            upper = edges[i + 1] - 1 if i + 1 < len(edges) else None
-    return Range(lower, upper)
+from paidfor.library.ranges import impressions_range, spend_range
+from paidfor.storage.library_repo import is_political
 
 
 def fmt_range(r: Range | None, prefix: str = "") -> str:
@@ -121,6 +25,32 @@ def fmt_range(r: Range | None, prefix: str = "") -> str:
     if r.lower == 0:
         return f"< {prefix}{r.upper + 1:,}"
     return f"{prefix}{r.lower:,} – {prefix}{r.upper:,}"
+
+
+def share(value: Any) -> float | None:
+    """A distribution's ``percentage`` (a fraction, 0..1, often a string) as a float."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return float(number) if number.is_finite() and 0 <= number <= 1 else None
+
+
+def distribution(items: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """``[{key: str, ..., "percentage": float}]``: items with an unreadable share are left out."""
+    out = []
+    for item in items:
+        pct = share(item.get("percentage"))
+        if pct is None:
+            continue
+        row: dict[str, Any] = {k: str(item.get(k) or "unknown") for k in keys}
+        row["percentage"] = pct
+        out.append(row)
+    return out
+
+
+def _bounds(r: Range | None) -> tuple[int | None, int | None]:
+    return (r.lower, r.upper) if r is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -140,32 +70,83 @@ class PublicAd:
     spend: str
     impressions: str
     platforms: list[str]
+    source: str = ""
+    source_ad_id: str = ""
+    page_platform_id: str | None = None
+    funder_id: int | None = None
+    started: str | None = None
+    ad_type: str = ""
+    political: bool = False
+    bodies: list[str] = field(default_factory=list)
+    link_titles: list[str] = field(default_factory=list)
+    link_captions: list[str] = field(default_factory=list)
+    link_descriptions: list[str] = field(default_factory=list)
+    spend_lower: int | None = None
+    spend_upper: int | None = None  # None with a lower bound: open-ended
+    impressions_lower: int | None = None
+    impressions_upper: int | None = None
+    audience: str = "—"
+    audience_lower: int | None = None
+    audience_upper: int | None = None
+    reached_countries: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    demographic_distribution: list[dict[str, Any]] = field(default_factory=list)
+    delivery_by_region: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, ad: Ad) -> PublicAd:
         d = ad.delivery
-        spend_range = d.spend_range or bucket(
-            float(d.spend) if d.spend is not None else None, _SPEND
-        )
-        imp_range = d.impressions_range or bucket(d.impressions, _BUCKETS)
+        spend = spend_range(d)
+        imp_range = impressions_range(d)
         cur = d.currency or ""
+        c = ad.creative
+        spend_lower, spend_upper = _bounds(spend)
+        imp_lower, imp_upper = _bounds(imp_range)
+        aud_lower, aud_upper = _bounds(d.estimated_audience_size)
+        began = ad.start_at or ad.created_at
         return cls(
             id=ad.id or 0,
             page_name=ad.page.name if ad.page else None,
             page_id=ad.page.id if ad.page else None,
             page_url=ad.page.url if ad.page else None,
             paid_for_by=ad.funder.name if ad.funder else None,
-            text=ad.creative.text(),
-            landing_url=ad.creative.landing_url,
+            text=c.text(),
+            landing_url=c.landing_url,
             created=ad.created_at.date().isoformat() if ad.created_at else None,
             stopped=ad.stop_at.date().isoformat() if ad.stop_at else None,
             status=str(ad.status),
             removal_reason=ad.removal_reason,
             currency=d.currency,
-            spend=fmt_range(spend_range, "") + (f" {cur}" if spend_range else ""),
+            spend=fmt_range(spend, "") + (f" {cur}" if spend else ""),
             impressions=fmt_range(imp_range),
-            platforms=ad.platforms,
+            platforms=list(ad.platforms),
+            source=ad.source,
+            source_ad_id=ad.external_id,
+            page_platform_id=ad.page.external_id if ad.page else None,
+            funder_id=ad.funder.id if ad.funder else None,
+            started=began.date().isoformat() if began else None,
+            ad_type=ad.ad_type,
+            political=is_political(ad),
+            bodies=list(c.bodies),
+            link_titles=list(c.link_titles),
+            link_captions=list(c.link_captions),
+            link_descriptions=list(c.link_descriptions),
+            spend_lower=spend_lower,
+            spend_upper=spend_upper,
+            impressions_lower=imp_lower,
+            impressions_upper=imp_upper,
+            audience=fmt_range(d.estimated_audience_size),
+            audience_lower=aud_lower,
+            audience_upper=aud_upper,
+            reached_countries=list(d.reached_countries),
+            languages=list(ad.languages),
+            demographic_distribution=distribution(d.demographic_distribution, ["age", "gender"]),
+            delivery_by_region=distribution(d.delivery_by_region, ["region"]),
         )
 
+    @property
+    def removed(self) -> bool:
+        return self.status == "removed"
+
     def as_json(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return asdict(self)

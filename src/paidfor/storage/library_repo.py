@@ -1,0 +1,184 @@
+"""The public Ad Library query: every filter of the library's search page, three sort
+orders and offset paging, identical on SQLite and PostgreSQL.
+
+``LibraryRepository.search_library`` (one page and the total) and ``iter_library`` (every
+result, streamed in batches, for the bulk downloads) are the whole search surface: callers
+never build SQL, so the engine under them (today the database's own FTS5 / tsvector index)
+can be swapped for a dedicated search index without touching them. The filter conditions are
+``ArchiveRepository.conditions`` (the ``ads_archive`` API's) plus the few the library adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from paidfor.domain import Ad, AdStatus, Funder
+from paidfor.domain.money import from_cents
+from paidfor.storage.archive_repo import PUBLIC_STATUSES, ArchiveFilter, ArchiveRepository
+from paidfor.storage.models import AdRow, FunderRow
+
+Sort = Literal["newest", "spend", "impressions"]
+Removed = Literal["include", "exclude", "only"]
+POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    """The ``ads_archive`` filters plus the library's own. Empty tuples mean "no filter"."""
+
+    archive: ArchiveFilter
+    page_ids: tuple[int, ...] = ()  # our page ids (the ``/pages/{id}`` pages), any of
+    funder_ids: tuple[int, ...] = ()  # our funder ids (the ``/funders/{id}`` pages), any of
+    political_only: bool = False
+    removed: Removed = "include"
+
+
+@dataclass(frozen=True)
+class FunderSpend:
+    """A funder's ads that started in a window, and their spend in US dollars."""
+
+    funder: Funder | None  # None: ads with no "Paid for by" disclaimer
+    ads: int
+    spend_usd: Decimal
+
+
+def is_political(ad: Ad) -> bool:
+    """The rule of ``political_condition`` for one ad: an explicit classification wins, else
+    the category the ad was declared in."""
+    if ad.is_political is not None:
+        return ad.is_political
+    return ad.ad_type == POLITICAL_AD_TYPE
+
+
+def political_condition() -> ColumnElement[bool]:
+    return or_(
+        AdRow.is_political.is_(True),
+        and_(AdRow.is_political.is_(None), AdRow.ad_type == POLITICAL_AD_TYPE),
+    )
+
+
+def _order(sort: Sort) -> list[Any]:
+    first: Any
+    if sort == "spend":
+        first = AdRow.spend_usd_cents.desc().nulls_last()
+    elif sort == "impressions":
+        first = func.coalesce(AdRow.impressions, AdRow.impressions_lower).desc().nulls_last()
+    else:
+        first = AdRow.created_at.desc().nulls_last()
+    return [first, AdRow.id.desc()]
+
+
+def _dollars(cents: Any) -> Decimal:
+    return from_cents(int(cents or 0)) or Decimal("0.00")
+
+
+def _started() -> ColumnElement[Any]:
+    return func.coalesce(AdRow.start_at, AdRow.created_at)
+
+
+class LibraryRepository(ArchiveRepository):
+    """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
+
+    @classmethod
+    def library_conditions(cls, flt: LibraryFilter, dialect: str) -> list[ColumnElement[bool]]:
+        conds = cls.conditions(flt.archive, dialect)
+        if flt.page_ids:
+            conds.append(AdRow.page_id.in_(flt.page_ids))
+        if flt.funder_ids:
+            conds.append(AdRow.funder_id.in_(flt.funder_ids))
+        if flt.political_only:
+            conds.append(political_condition())
+        if flt.removed == "exclude":
+            conds.append(AdRow.status != str(AdStatus.REMOVED))
+        elif flt.removed == "only":
+            conds.append(AdRow.status == str(AdStatus.REMOVED))
+        return conds
+
+    def search_library(
+        self, flt: LibraryFilter, sort: Sort, offset: int, limit: int
+    ) -> tuple[list[Ad], int]:
+        """One page of matching ads in ``sort`` order, and how many match in all.
+
+        ``newest``: creation time, newest first; ``spend``: exact spend in US dollars, highest
+        first; ``impressions``: exact impressions (else the lower bound of the published
+        range), highest first. Ads without the value come last; ties go newest id first.
+        """
+        conds = self.library_conditions(flt, self.engine.dialect.name)
+        stmt = select(AdRow).where(*conds).order_by(*_order(sort)).offset(offset).limit(limit)
+        count = select(func.count()).select_from(AdRow).where(*conds)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count).scalar_one())
+            rows = conn.execute(stmt).all() if offset < total else []
+        return self._hydrate(rows), total
+
+    def count_library(self, flt: LibraryFilter) -> int:
+        conds = self.library_conditions(flt, self.engine.dialect.name)
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(AdRow).where(*conds)).scalar_one()
+            )
+
+    def iter_library(
+        self, flt: LibraryFilter, sort: Sort, *, cap: int, batch: int = 5000
+    ) -> Iterator[list[Ad]]:
+        """The first ``cap`` matching ads in ``sort`` order, ``batch`` at a time, read through
+        one streaming cursor (a server-side cursor on PostgreSQL), so memory stays bounded."""
+        conds = self.library_conditions(flt, self.engine.dialect.name)
+        stmt = select(AdRow).where(*conds).order_by(*_order(sort)).limit(cap)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+            for rows in result.partitions(batch):
+                yield self._hydrate(rows)
+
+    def newest_start(self) -> datetime | None:
+        """When the most recent public ad started (or was created), naive UTC."""
+        stmt = select(func.max(_started())).where(
+            AdRow.status.in_([str(s) for s in PUBLIC_STATUSES])
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(stmt).scalar_one()
+        if isinstance(value, str):  # SQLite returns max() of a datetime expression as text
+            value = datetime.fromisoformat(value)
+        return value
+
+    def top_funders(
+        self, start: datetime, end: datetime, *, limit: int, political_only: bool = True
+    ) -> tuple[list[FunderSpend], FunderSpend]:
+        """The ``limit`` funders whose public ads that started in ``[start, end)`` spent the
+        most (exact spend in US dollars; ties: more ads, then lower id), and the same figures
+        for the ads in the window that carry no "Paid for by" disclaimer."""
+        started = _started()
+        window = [
+            AdRow.status.in_([str(s) for s in PUBLIC_STATUSES]),
+            started >= start,
+            started < end,
+        ]
+        if political_only:
+            window.append(political_condition())
+        spend = func.coalesce(func.sum(AdRow.spend_usd_cents), 0)
+        ranked = (
+            select(FunderRow.id, FunderRow.name, FunderRow.verified, func.count(AdRow.id), spend)
+            .join(AdRow, AdRow.funder_id == FunderRow.id)
+            .where(*window)
+            .group_by(FunderRow.id, FunderRow.name, FunderRow.verified)
+            .order_by(spend.desc(), func.count(AdRow.id).desc(), FunderRow.id)
+            .limit(limit)
+        )
+        undisclosed = select(func.count(AdRow.id), spend).where(*window, AdRow.funder_id.is_(None))
+        with self.engine.connect() as conn:
+            top = [
+                FunderSpend(
+                    Funder(id=fid, name=name, verified=bool(verified)),
+                    int(n),
+                    _dollars(cents),
+                )
+                for fid, name, verified, n, cents in conn.execute(ranked)
+            ]
+            n, cents = conn.execute(undisclosed).one()
+        return top, FunderSpend(None, int(n or 0), _dollars(cents))

@@ -1,0 +1,194 @@
+"""The bulk downloads: CSV and Parquet of every result of a search, read back with the csv
+module and pyarrow and compared with the search itself, on SQLite and PostgreSQL; only the
+documented public columns; the row cap; row groups written as the rows stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from library_data import PRIVATE_KEYS, assert_public, load
+from sqlalchemy import Engine
+
+from paidfor.api.app import create_app
+from paidfor.ingest.pipeline import run_import
+from paidfor.ingest.registry import SOURCES
+from paidfor.library import exports
+from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
+from paidfor.library.search import LibraryQuery
+from paidfor.storage.library_repo import LibraryRepository
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
+
+
+@pytest.fixture
+def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
+    return load(engine, tmp_path)
+
+
+@pytest.fixture
+def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
+    with TestClient(create_app(db_url)) as c:
+        yield c
+
+
+def search_ids(client: TestClient, params: dict[str, Any]) -> list[int]:
+    out: list[int] = []
+    page = 1
+    while True:
+        body = client.get("/api/search", params={**params, "per_page": 100, "page": page}).json()
+        out.extend(a["id"] for a in body["ads"])
+        if body["links"]["next"] is None:
+            return out
+        page += 1
+
+
+def read_csv(client: TestClient, params: dict[str, Any]) -> list[dict[str, str]]:
+    resp = client.get("/search.csv", params=params)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/csv; charset=utf-8"
+    assert re.fullmatch(
+        r'attachment; filename="paidfor-ads-\d{8}\.csv"', resp.headers["content-disposition"]
+    )
+    assert_public(resp.text)
+    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    assert resp.headers["x-result-count"] == str(len(rows))
+    return rows
+
+
+def read_parquet(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:
+    resp = client.get("/search.parquet", params=params)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(resp.content))
+    assert table.schema.equals(SCHEMA)
+    rows = table.to_pylist()
+    assert resp.headers["x-result-count"] == str(len(rows))
+    assert_public(repr(rows))
+    return rows
+
+
+QUERIES: list[dict[str, Any]] = [
+    {},
+    {"q": "water", "sort": "spend"},
+    {"country": "FR", "sort": "impressions", "date_max": "2022-01-20"},
+    {"removed": "only"},
+    {"type": "political", "status": "inactive", "sort": "spend"},
+    {"q": "nothing matches this"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
+def test_downloads_equal_the_search(
+    client: TestClient, ids: dict[str, int], params: dict[str, Any]
+) -> None:
+    expected = search_ids(client, params)
+    rows = read_csv(client, params)
+    assert [int(r["ad_id"]) for r in rows] == expected
+    table = read_parquet(client, params)
+    assert [r["ad_id"] for r in table] == expected
+    # Every cell agrees with the ad's JSON twin.
+    for row, prow in zip(rows, table, strict=True):
+        ad = client.get(f"/api/ads/{row['ad_id']}").json()
+        assert row["page_name"] == (ad["page_name"] or "")
+        assert row["paid_for_by"] == (ad["paid_for_by"] or "")
+        assert row["status"] == ad["status"] == prow["status"]
+        assert json.loads(row["creative_bodies"]) == ad["bodies"] == prow["creative_bodies"]
+        assert json.loads(row["platforms"]) == ad["platforms"] == prow["platforms"]
+        assert prow["spend_lower"] == ad["spend_lower"] and prow["spend_upper"] == ad["spend_upper"]
+        assert json.loads(row["demographic_distribution"]) == ad["demographic_distribution"]
+        assert prow["demographic_distribution"] == ad["demographic_distribution"]
+        assert prow["delivery_by_region"] == ad["delivery_by_region"]
+
+
+def test_one_row_in_detail(client: TestClient, ids: dict[str, int]) -> None:
+    w1 = client.get(f"/api/ads/{ids['w1']}").json()
+    (row,) = [r for r in read_csv(client, {"q": "texas"})]
+    assert row["ad_id"] == str(ids["w1"]) and row["ad_url_path"] == f"/ads/{ids['w1']}"
+    assert row["source"] == "library-test" and row["source_ad_id"] == "w1"
+    assert row["page_id"] == str(w1["page_id"]) and row["page_platform_id"] == "5001"
+    assert row["funder_id"] == str(w1["funder_id"]) and row["paid_for_by"] == "Friends of Water"
+    assert row["created_date"] == row["delivery_start_date"] == "2024-03-01"
+    assert row["delivery_stop_date"] == "" and row["removal_reason"] == ""
+    assert row["political"] == "true" and row["ad_type"] == "POLITICAL_AND_ISSUE_ADS"
+    assert (row["currency"], row["spend_lower"], row["spend_upper"]) == ("USD", "100", "499")
+    assert (row["impressions_lower"], row["impressions_upper"]) == ("10000", "49999")
+    assert json.loads(row["creative_bodies"]) == [
+        "Vote for clean water in Texas",
+        "Clean water is a right",
+    ]
+    assert json.loads(row["link_titles"]) == ["Clean water pledge"]
+    assert row["landing_url"] == "https://water.example/pledge"
+    assert json.loads(row["reached_countries"]) == ["US"]
+    assert json.loads(row["delivery_by_region"]) == [
+        {"region": "Texas", "percentage": 0.7},
+        {"region": "Oklahoma", "percentage": 0.3},
+    ]
+    (prow,) = read_parquet(client, {"q": "texas"})
+    assert prow["delivery_start_date"] == date(2024, 3, 1) and prow["delivery_stop_date"] is None
+    assert prow["political"] is True and prow["spend_upper"] == 499
+    assert prow["languages"] == ["en"]
+    assert prow["demographic_distribution"][0] == {
+        "age": "25-34",
+        "gender": "female",
+        "percentage": 0.6,
+    }
+    (r1,) = read_csv(client, {"removed": "only"})
+    assert r1["status"] == "removed" and "coordinated inauthentic" in r1["removal_reason"]
+    (t2,) = read_parquet(client, {"q": "impuestos"})
+    assert (t2["spend_lower"], t2["spend_upper"]) == (100, 499)
+    assert (t2["impressions_lower"], t2["impressions_upper"]) == (1000, 4999)
+
+
+def test_every_column_is_public_and_documented() -> None:
+    assert not set(COLUMNS) & set(PRIVATE_KEYS)
+    for word in ("target", "risk", "payment", "admin", "click", "spend_usd", "card"):
+        assert not [c for c in COLUMNS if word in c], word
+    documented = re.findall(r"^\| `([a-z_]+)` \|", DOCS.read_text(), flags=re.M)
+    assert documented == list(COLUMNS)
+    assert "1,000,000" in DOCS.read_text() and exports.EXPORT_CAP == 1_000_000
+
+
+def test_cap_and_row_groups(
+    engine: Engine, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = LibraryRepository(engine)
+    capped = ExportService(repo, cap=5)
+    assert capped.count(LibraryQuery()) == (5, True)
+    assert ExportService(repo).count(LibraryQuery()) == (38, False)
+    rows = list(csv.DictReader(io.StringIO(b"".join(capped.csv(LibraryQuery())).decode())))
+    newest = ["w1", "u1", "h1", "c1", "w2"]
+    assert [int(r["ad_id"]) for r in rows] == [ids[n] for n in newest]
+    # Rows are read a batch at a time, and the Parquet file is sent a row group at a time.
+    monkeypatch.setattr(exports, "BATCH", 7)
+    chunks = list(ExportService(repo).parquet(LibraryQuery(sort="spend")))
+    assert len(chunks) == 7 and all(chunks[:6])  # 6 row groups, then the footer
+    parquet = pq.ParquetFile(io.BytesIO(b"".join(chunks)))
+    assert parquet.metadata.num_row_groups == 6 and parquet.metadata.num_rows == 38
+    assert [parquet.metadata.row_group(i).num_rows for i in range(6)] == [7, 7, 7, 7, 7, 3]
+    assert len(list(ExportService(repo).csv(LibraryQuery()))) == 7  # 6 batches and the tail
+
+
+def test_ira_release_downloads(db_url: str, engine: Engine, data_dir: Path) -> None:
+    run_import(engine, SOURCES["hpsci-ira"](), [data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv"])
+    with TestClient(create_app(db_url)) as client:
+        every = search_ids(client, {"sort": "impressions"})
+        assert len(every) == 3517
+        rows = read_csv(client, {"sort": "impressions"})
+        assert [int(r["ad_id"]) for r in rows] == every
+        assert {r["currency"] for r in rows} == {"RUB"} and {r["status"] for r in rows} == {
+            "removed"
+        }
+        table = read_parquet(client, {"sort": "impressions"})
+        assert [r["ad_id"] for r in table] == every
+        police = search_ids(client, {"q": "police"})
+        assert [int(r["ad_id"]) for r in read_csv(client, {"q": "police"})] == police
