@@ -1,71 +1,48 @@
-"""The FastAPI application: the public ad list (the full library is a later issue) and a
-JSON view of the same service results."""
+"""The FastAPI application: the public Ad Library pages and their JSON twins
+(``paidfor.web.library_routes``), and the Graph-compatible ``GET /v{N}/ads_archive``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI
 
 import paidfor
-from paidfor.library.views import PublicAd
-from paidfor.settings import get_settings
+from paidfor.api.ads_archive import make_router
+from paidfor.api.ratelimit import SlidingWindowLimiter
+from paidfor.library.archive import ArchiveService
+from paidfor.library.hub import HubService
+from paidfor.library.search import LibraryService
+from paidfor.settings import Settings, get_settings
+from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine
-from paidfor.storage.repo import AdRepository
+from paidfor.storage.hub_repo import HubRepository
+from paidfor.storage.library_repo import LibraryRepository
+from paidfor.web.hub import make_hub_router
+from paidfor.web.library_routes import make_library_router, make_templates
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
-PAGE_SIZE = 25
 
+def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(database_url or settings.database_url)
+    repo = ArchiveRepository(engine)
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    engine = make_engine(database_url or get_settings().database_url)
-    repo = AdRepository(engine)
-    templates = Jinja2Templates(directory=str(TEMPLATES))
-    app = FastAPI(title="paidfor", version=paidfor.__version__)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # close the pool's connections when the server (or a test) stops
 
-    def listing(q: str, page: int) -> dict[str, Any]:
-        offset = (page - 1) * PAGE_SIZE
-        if q.strip():
-            ads = repo.search(q, limit=PAGE_SIZE, offset=offset)
-            total = repo.count_search(q)
-        else:
-            ads = repo.latest(limit=PAGE_SIZE, offset=offset)
-            total = repo.stats().ads
-        return {
-            "q": q,
-            "page": page,
-            "total": total,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "ads": [PublicAd.of(a) for a in ads],
-        }
+    app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
+    limiter = SlidingWindowLimiter(
+        settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
+    )
+    app.include_router(make_router(ArchiveService(repo), limiter))
 
-    @app.get("/", response_class=HTMLResponse, summary="The ads, newest first, with search")
-    def index(
-        request: Request,
-        q: Annotated[str, Query(max_length=100)] = "",
-        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    ) -> HTMLResponse:
-        ctx = listing(q, page)
-        return templates.TemplateResponse(request, "index.html", ctx)
-
-    @app.get("/api/ads", summary="The same listing as JSON")
-    def api_ads(
-        q: Annotated[str, Query(max_length=100)] = "",
-        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    ) -> dict[str, Any]:
-        ctx = listing(q, page)
-        ctx["ads"] = [a.as_json() for a in ctx["ads"]]
-        return ctx
-
-    @app.get("/ads/{ad_id}", response_class=HTMLResponse, summary="One ad")
-    def ad_page(request: Request, ad_id: int) -> HTMLResponse:
-        ad = repo.get(ad_id)
-        if ad is None:
-            raise HTTPException(404, "no such ad")
-        return templates.TemplateResponse(request, "ad.html", {"ad": PublicAd.of(ad)})
+    library = LibraryRepository(engine)
+    app.include_router(make_library_router(LibraryService(library)))
+    app.include_router(make_hub_router(HubService(HubRepository(engine)), make_templates()))
 
     @app.get("/api/stats", summary="Totals for the whole library")
     def api_stats() -> dict[str, Any]:
