@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command: set up everything the tests need and run the whole suite (lint, types, tests).
-# With CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
+# With CI=true an unreachable PostgreSQL or a missing chromium fails the run instead of
+# skipping their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
@@ -10,6 +11,13 @@ if ! bash scripts/postgres.sh; then
     exit 1
   fi
   echo "warning: PostgreSQL unreachable; its tests will be skipped" >&2
+fi
+if ! bash scripts/chromium.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "chromium is missing and could not be installed, and CI=true" >&2
+    exit 1
+  fi
+  echo "warning: chromium missing; the browser tests will be skipped" >&2
 fi
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

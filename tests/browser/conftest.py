@@ -1,0 +1,92 @@
+"""A real server on loopback with the demo data, and Debian's chromium driven by Playwright
+(``executable_path``; no browser is ever downloaded). Without chromium the browser tests are
+skipped, except with CI=true, where they fail."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import DATA
+
+CHROMIUM = os.environ.get("PAIDFOR_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their pictures: a temporary folder, or the folder named by
+    PAIDFOR_SCREENSHOTS (``PAIDFOR_SCREENSHOTS=docs/screenshots`` renews the README's)."""
+    chosen = os.environ.get("PAIDFOR_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``paidfor demo --no-serve`` into a fresh SQLite file, then ``paidfor serve`` on it."""
+    db = tmp_path_factory.mktemp("browser") / "demo.db"
+    env = {**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{db}"}
+    cli = [sys.executable, "-m", "paidfor.cli"]
+    subprocess.run(
+        [*cli, "demo", "--db", str(db), "--data", str(DATA), "--no-serve"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "paidfor serve exited"
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "paidfor serve did not answer"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).is_file():
+        message = f"no chromium at {CHROMIUM} (scripts/chromium.sh installs Debian's)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
