@@ -11,12 +11,16 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from paidfor.storage.db import make_engine, migrate, normalize_url
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PAIDFOR_DATA_DIR", ROOT.parent / "shared" / "data"))
@@ -95,3 +99,14 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
+    """The app on ``db_url`` after the test module's own ``ids`` fixture loaded its data."""
+    from fastapi.testclient import TestClient
+
+    from paidfor.api.app import create_app
+
+    with TestClient(create_app(db_url)) as c:
+        yield c

@@ -4,7 +4,6 @@ rate limit, on SQLite and PostgreSQL, against ads imported through the real pipe
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,12 +23,6 @@ NOT_CANADA = "['US','GB','DE','FR']"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
-
-
-@pytest.fixture
-def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url)) as c:
-        yield c
 
 
 def fetch_all(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:

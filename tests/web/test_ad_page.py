@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
-
-
-@pytest.fixture
-def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url)) as c:
-        yield c
 
 
 def svgs(html: str) -> list[ET.Element]:

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
-
-
-@pytest.fixture
-def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url)) as c:
-        yield c
 
 
 def search_ids(client: TestClient, params: dict[str, Any]) -> list[int]:

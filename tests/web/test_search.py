@@ -6,7 +6,6 @@ parser, with hypothesis."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -38,12 +37,6 @@ ACTIVE = {"w1", "u1", "c1", "h1"}
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
-
-
-@pytest.fixture
-def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url)) as c:
-        yield c
 
 
 def fetch_all(client: TestClient, params: Any, per_page: int = 7) -> list[dict[str, Any]]:
