@@ -13,6 +13,7 @@ A bucket is a ``Range(lower, upper)`` with an inclusive upper bound one below th
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -48,10 +49,7 @@ def bucket(value: int | float | Decimal | None, edges: Sequence[int]) -> Range |
     """The bucket of ``edges`` that ``value`` falls in (a negative value falls in the first)."""
     if value is None:
         return None
-    index = 0
-    for i, edge in enumerate(edges):
-        if value >= edge:
-            index = i
+    index = max(bisect_right(edges, value) - 1, 0)
     upper = edges[index + 1] - 1 if index + 1 < len(edges) else None
     return Range(edges[index], upper)
 
