@@ -20,7 +20,6 @@ from typing import Any
 import orjson
 import pytest
 from fastapi import FastAPI
-from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, text
 
@@ -33,6 +32,7 @@ from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.models import AdminRow, AdRow, ElectionRow, PageRow, page_admins
 from paidfor.storage.repo import AdRepository
 from paidfor.web.hub import make_hub_router
+from paidfor.web.library_routes import make_templates
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "paidfor" / "web" / "templates"
 SOURCE = "hub-test"
@@ -175,7 +175,7 @@ class World:
 
 def app_for(engine: Engine) -> FastAPI:
     app = FastAPI()
-    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates = make_templates()
     app.include_router(make_hub_router(HubService(HubRepository(engine)), templates))
     return app
 
