@@ -15,7 +15,9 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
-STYLE = Style(
+# The look every chart shares; a page may override a few options (``Style(**{**STYLE_OPTIONS,
+# ...})``), never restate them.
+STYLE_OPTIONS: dict[str, Any] = dict(
     background="transparent",
     plot_background="transparent",
     foreground="#1c1e21",
@@ -35,6 +37,7 @@ STYLE = Style(
     guide_stroke_dasharray="0",
     major_guide_stroke_dasharray="0",
 )
+STYLE = Style(**STYLE_OPTIONS)
 GENDER_ORDER = ("female", "male", "unknown")
 TOP_REGIONS = 15
 
@@ -67,7 +70,9 @@ def _strip_scripts(label: str) -> Any:
     return xml_filter
 
 
-def _render(chart: Any, label: str) -> Markup:
+def render_svg(chart: Any, label: str) -> Markup:
+    """A pygal chart as inline SVG: no script (the pages need no JavaScript), an image role
+    and ``label`` for screen readers."""
     chart.add_xml_filter(_strip_scripts(label))
     return Markup(chart.render(is_unicode=True))  # pygal escapes the data
 
@@ -120,7 +125,7 @@ def demographic_chart(items: Sequence[dict[str, Any]]) -> ChartData | None:
     for gender in genders:
         chart.add(gender, [_pct(shares.get((age, gender))) for age in ages])
     rows = [[age, *(percent(shares.get((age, g), 0.0)) for g in genders)] for age in ages]
-    svg = _render(chart, "Share of impressions by age and gender")
+    svg = render_svg(chart, "Share of impressions by age and gender")
     return ChartData(svg, ["Age", *genders], rows)
 
 
@@ -152,7 +157,7 @@ def regions_chart(items: Sequence[dict[str, Any]]) -> ChartData | None:
     chart.x_labels = [name for name, _ in drawn]
     chart.add("share of impressions", [_pct(v) for _, v in drawn])
     rows = [[name, percent(v)] for name, v in ranked]
-    return ChartData(_render(chart, "Share of impressions by region"), ["Region", "Share"], rows)
+    return ChartData(render_svg(chart, "Share of impressions by region"), ["Region", "Share"], rows)
 
 
 def _pct(share: float | None) -> float | None:

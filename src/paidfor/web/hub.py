@@ -8,7 +8,6 @@ with a data table beside it, so the pages work without JavaScript and with a scr
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -18,11 +17,12 @@ import pygal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pygal.style import Style
 
 from paidfor.library.hub import HubService
 from paidfor.library.hub_views import TOP_FUNDERS, FundersHub, RegionLine, WeekPoint
+from paidfor.web.charts import STYLE_OPTIONS, render_svg
 
 # Query parameters, at module level: the annotations are strings FastAPI resolves here.
 Window = Literal["7", "30", "90", "all"]
@@ -35,21 +35,17 @@ ElectionId = Annotated[
 Limit = Annotated[int, Query(ge=1, le=500, description="how many funders to list")]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 CHART_REGIONS = 15
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _STYLE = Style(
-    background="transparent",
-    plot_background="transparent",
-    foreground="#1c1e21",
-    foreground_strong="#1c1e21",
-    foreground_subtle="#dadde1",
-    colors=("#1b5fbf", "#e8a33d"),
-    font_family='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=13,
-    value_font_size=12,
-    tooltip_font_size=12,
-    opacity=".85",
+    **{
+        **STYLE_OPTIONS,
+        "colors": ("#1b5fbf", "#e8a33d"),
+        "label_font_size": 12,
+        "major_label_font_size": 12,
+        "legend_font_size": 13,
+        "value_font_size": 12,
+        "tooltip_font_size": 12,
+        "opacity": ".85",
+    }
 )
 
 
@@ -147,12 +143,6 @@ FORMATTERS: dict[str, Any] = {"money": money, "amounts": amounts, "num": num, "h
 # -- charts ----------------------------------------------------------------------------------
 
 
-def _svg(chart: Any, label: str) -> Markup:
-    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
-    return Markup(svg)  # pygal escapes every label it draws
-
-
 def weekly_series(points: Sequence[WeekPoint]) -> list[WeekPoint]:
     """Every week from the first to the last, weeks without spend as zero (a line over a gap
     would suggest spend that did not happen)."""
@@ -205,7 +195,7 @@ def weekly_chart(points: Sequence[WeekPoint], label: str) -> Markup | None:
     chart.y_labels = _ticks(max(float(p.spend_usd) for p in series))
     if reported:
         chart.add("Spend in platform reports (USD, right)", reported, secondary=True)
-    return _svg(chart, label)
+    return render_svg(chart, label)
 
 
 def _ticks(most: float, count: int = 4) -> list[float]:
@@ -237,7 +227,7 @@ def region_chart(regions: Sequence[RegionLine], label: str) -> Markup | None:
     chart.x_labels = [r.region for r in reversed(top)]
     chart.y_labels = _ticks(float(top[0].spend_usd))
     chart.add("Spend (USD)", [float(r.spend_usd) for r in reversed(top)])
-    return _svg(chart, label)
+    return render_svg(chart, label)
 
 
 # -- routes ----------------------------------------------------------------------------------
