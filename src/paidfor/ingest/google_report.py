@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from paidfor.domain import Funder, Page, SpendReport
-from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source, read_csv
-from paidfor.ingest.reports import period_from_name, report_amount, report_count
+from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source
+from paidfor.ingest.reports import period_from_name, read_report, report_amount, report_count
 
 NAME_PATTERN = r"advertiser_stats_?(?P<period>\d{4}-\d{2}(?:-\d{2})?)(?P<country>)"
 COLUMNS = ("Advertiser_ID", "Advertiser_Name", "Total_Spend_USD")
@@ -25,26 +25,13 @@ class GoogleReport(Source):
 
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Parsed | RowError]:
         _, period = period_from_name(path, NAME_PATTERN, "US")
-        checked = False
-        for item in read_csv(path, progress):
-            if isinstance(item, RowError):
-                yield item
-                continue
-            line, row = item
-            if not checked:
-                missing = [c for c in COLUMNS if c not in row]
-                if missing:
-                    yield RowError(
-                        str(path),
-                        1,
-                        f"not an advertiser-stats file: no column {', '.join(missing)}",
-                    )
-                    return
-                checked = True
-            try:
-                yield Parsed(line, self.parse_row(row, period))
-            except RowRejected as exc:
-                yield RowError(str(path), line, str(exc))
+        return read_report(
+            path,
+            progress,
+            COLUMNS,
+            "an advertiser-stats file",
+            lambda row: self.parse_row(row, period),
+        )
 
     @staticmethod
     def parse_row(row: dict[str, str], period: str) -> SpendReport:

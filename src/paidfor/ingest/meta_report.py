@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from paidfor.domain import Funder, Page, SpendReport
-from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source, read_csv
-from paidfor.ingest.reports import period_from_name, report_amount, report_count
+from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source
+from paidfor.ingest.reports import period_from_name, read_report, report_amount, report_count
 
 NAME_PATTERN = r"report_(?P<country>[A-Za-z]{2})_(?P<period>.+?)_advertisers"
 COLUMNS = ("Page ID", "Page name", "Disclaimer", "Amount spent (USD)")
@@ -25,24 +25,13 @@ class MetaReport(Source):
 
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Parsed | RowError]:
         country, period = period_from_name(path, NAME_PATTERN, "US")
-        checked = False
-        for item in read_csv(path, progress):
-            if isinstance(item, RowError):
-                yield item
-                continue
-            line, row = item
-            if not checked:
-                missing = [c for c in COLUMNS if c not in row]
-                if missing:
-                    yield RowError(
-                        str(path), 1, f"not an advertisers report: no column {', '.join(missing)}"
-                    )
-                    return
-                checked = True
-            try:
-                yield Parsed(line, self.parse_row(row, country, period))
-            except RowRejected as exc:
-                yield RowError(str(path), line, str(exc))
+        return read_report(
+            path,
+            progress,
+            COLUMNS,
+            "an advertisers report",
+            lambda row: self.parse_row(row, country, period),
+        )
 
     @staticmethod
     def parse_row(row: dict[str, str], country: str, period: str) -> SpendReport:

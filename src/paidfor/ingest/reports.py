@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from paidfor.domain import SpendReport
 from paidfor.domain.money import parse_decimal
-from paidfor.ingest.base import RowRejected
+from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, read_csv
 
 
 def report_amount(text: str | None, what: str) -> tuple[Decimal, bool]:
@@ -41,3 +43,30 @@ def period_from_name(path: Path, pattern: str, default: str) -> tuple[str, str]:
     if not m:
         return default, path.stem
     return m.group("country").upper(), m.group("period")
+
+
+def read_report(
+    path: Path,
+    progress: Progress | None,
+    columns: Sequence[str],
+    what: str,
+    parse_row: Callable[[dict[str, str]], SpendReport],
+) -> Iterator[Parsed | RowError]:
+    """The rows of a report CSV through ``parse_row``; a file without ``columns`` is one error
+    ("not an {what}") instead of a bad row per line."""
+    checked = False
+    for item in read_csv(path, progress):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        line, row = item
+        if not checked:
+            missing = [c for c in columns if c not in row]
+            if missing:
+                yield RowError(str(path), 1, f"not {what}: no column {', '.join(missing)}")
+                return
+            checked = True
+        try:
+            yield Parsed(line, parse_row(row))
+        except RowRejected as exc:
+            yield RowError(str(path), line, str(exc))
