@@ -211,13 +211,7 @@ class HubRepository(AdRepository):
 
     def page_funders(self, page_id: int) -> list[tuple[int, AdSpend]]:
         """Funders named on the page's ads, with the page's ads and spend for each."""
-        stmt = (
-            select(AdRow.funder_id, *_spend_columns())
-            .where(AdRow.page_id == page_id, AdRow.funder_id.is_not(None), delivered())
-            .group_by(AdRow.funder_id)
-        )
-        with self.engine.connect() as conn:
-            return [(int(fid), _ad_spend(n, c, p)) for fid, n, c, p in conn.execute(stmt)]
+        return self._spend_by(AdRow.funder_id, AdRow.page_id == page_id)
 
     # -- funders -----------------------------------------------------------------------------
 
@@ -244,13 +238,15 @@ class HubRepository(AdRepository):
 
     def funder_pages(self, funder_id: int) -> list[tuple[int, AdSpend]]:
         """Pages that ran ads this funder paid for, with those ads and their spend."""
+        return self._spend_by(AdRow.page_id, AdRow.funder_id == funder_id)
+
+    def _spend_by(self, key: Any, where: Any) -> list[tuple[int, AdSpend]]:
+        """Delivered ads matching ``where``, grouped by the id column ``key``: (id, spend)."""
         stmt = (
-            select(AdRow.page_id, *_spend_columns())
-            .where(AdRow.funder_id == funder_id, AdRow.page_id.is_not(None), delivered())
-            .group_by(AdRow.page_id)
+            select(key, *_spend_columns()).where(where, key.is_not(None), delivered()).group_by(key)
         )
         with self.engine.connect() as conn:
-            return [(int(pid), _ad_spend(n, c, p)) for pid, n, c, p in conn.execute(stmt)]
+            return [(int(k), _ad_spend(n, c, p)) for k, n, c, p in conn.execute(stmt)]
 
     def funder_ads(self, funder_id: int, *, limit: int, offset: int = 0) -> list[Ad]:
         stmt = (
