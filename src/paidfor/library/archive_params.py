@@ -95,7 +95,10 @@ def parse_array(values: Sequence[str]) -> list[str]:
                 continue
             if not isinstance(parsed, list) or any(isinstance(v, list | dict) for v in parsed):
                 raise ArchiveParamError(f"Invalid array: {raw!r}")
-            out.extend(str(v).strip() for v in parsed if v is not None)
+            if all(isinstance(v, str) for v in parsed):
+                out.extend(v.strip() for v in parsed)
+            else:  # bare words JSON reads as other things: [true], [1e3] mean "true", "1e3"
+                out.extend(_split_items(value[1:-1]))
         else:
             out.extend(_split_items(value))
     return [item for item in out if item]
