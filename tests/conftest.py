@@ -102,11 +102,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def client(db_url: str, ids: dict[str, int]) -> Iterator[TestClient]:
-    """The app on ``db_url`` after the test module's own ``ids`` fixture loaded its data."""
+def client(db_url: str, ids: dict[str, int], tmp_path: Path) -> Iterator[TestClient]:
+    """The app on ``db_url`` after the test module's own ``ids`` fixture loaded its data,
+    its search index in ``tmp_path``."""
     from fastapi.testclient import TestClient
 
     from paidfor.api.app import create_app
+    from paidfor.settings import Settings
 
-    with TestClient(create_app(db_url)) as c:
+    settings = Settings(index_dir=str(tmp_path / "search-index"))
+    with TestClient(create_app(db_url, settings)) as c:
         yield c

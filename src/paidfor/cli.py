@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,8 @@ from paidfor.settings import get_settings
 app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+index_app = typer.Typer(help="The search index beside the database.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 err = Console(stderr=True)
 out = Console()
 
@@ -146,7 +149,85 @@ def import_(
             err.print(f"[yellow]skipped[/yellow] {e}")
         if len(report.errors) > max_errors:
             err.print(f"... and {len(report.errors) - max_errors} more (see --json)")
+    if not dry_run and report.counts.inserted + report.counts.updated:
+        _sync_index(engine, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
+        raise typer.Exit(1)
+
+
+def _sync_index(engine, *, full: bool, quiet: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Bring the search index up to date with a progress bar; False when there is none or
+    another process is writing it (it then catches up on its own)."""
+    from paidfor.storage.search_index import IndexBusy, open_index
+
+    settings = get_settings()
+    index = open_index(engine, settings.database_url, settings)
+    if index is None:
+        return False
+    with engine.connect() as conn:
+        pending = index.pending(conn)
+    total = index.public_ads_in_database() if pending is None or full else pending
+    progress = Progress(
+        TextColumn("[bold]search index"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    )
+    task = progress.add_task("index", total=total or None)
+    try:
+        with progress:
+            report = index.sync(full=full, progress=lambda n: progress.advance(task, n))
+    except IndexBusy as exc:
+        err.print(f"[yellow]{exc}[/yellow]; the search index will catch up on its own")
+        return False
+    if not quiet:
+        how = "built" if report.full else "updated"
+        out.print(
+            f"search index {how}: {report.indexed:,} public ads from {report.rows:,} rows "
+            f"(at change {report.seq:,}) in {index.path}"
+        )
+    return True
+
+
+@index_app.command("sync")
+def index_sync(
+    full: Annotated[bool, typer.Option("--full", help="rebuild from every row")] = False,
+) -> None:
+    """Bring the search index up to date with the database (what every search does too)."""
+    if not _sync_index(_engine(), full=full):
+        raise typer.Exit(1)
+
+
+@index_app.command("status")
+def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where the search index is, how far it has read and whether it agrees with the
+    database."""
+    from paidfor.storage.search_index import open_index
+
+    settings = get_settings()
+    engine = _engine()
+    index = open_index(engine, settings.database_url, settings)
+    if index is None:
+        err.print("no search index: searches are answered by the database")
+        raise typer.Exit(1)
+    with engine.connect() as conn:
+        pending = index.pending(conn)
+    status = {
+        "path": str(index.path),
+        "indexed_change": index.state.seq if index.state else None,
+        "pending_changes": pending,
+        "documents": index.num_docs(),
+        "public_ads_in_database": index.public_ads_in_database(),
+    }
+    status["in_step"] = pending == 0 and status["documents"] == status["public_ads_in_database"]
+    if as_json:
+        print(json.dumps(status, indent=2))
+    else:
+        for k, v in status.items():
+            out.print(f"{k:24s} {v}")
+    if not status["in_step"]:
         raise typer.Exit(1)
 
 
@@ -226,6 +307,7 @@ def demo(
         raise typer.Exit(2) from exc
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.index", ignore_errors=True)
     url = f"sqlite:///{db.resolve()}"
     os.environ["PAIDFOR_DATABASE_URL"] = url
     get_settings.cache_clear()

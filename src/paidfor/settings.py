@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     batch_size: int = 2000
+    # The tantivy search index beside the database (storage.search_index): where it lives
+    # (default: beside a SQLite file, else under ~/.cache/paidfor), and whether to use it.
+    index_dir: str | None = None
+    search_index: bool = True
     # GET /v{N}/ads_archive: a sliding window per client IP, like the Graph API's app limit
     # of 200 calls an hour. ``archive_time_budget`` is the seconds of request time (wall and
     # CPU, each) a client may use in one window; X-App-Usage reports both as percentages.

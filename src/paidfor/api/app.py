@@ -20,18 +20,25 @@ from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine
 from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.library_repo import LibraryRepository
+from paidfor.storage.search_index import open_index
 from paidfor.web.hub import make_hub_router
 from paidfor.web.library_routes import make_library_router, make_templates
 
 
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(database_url or settings.database_url)
-    repo = ArchiveRepository(engine)
+    url = database_url or settings.database_url
+    engine = make_engine(url)
+    index = open_index(engine, url, settings)
+    repo = ArchiveRepository(engine, index)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if index is not None:
+            index.catch_up_in_background()  # searches use the database until it is done
         yield
+        if index is not None:
+            index.wait(timeout=30)
         engine.dispose()  # close the pool's connections when the server (or a test) stops
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
@@ -40,7 +47,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     )
     app.include_router(make_router(ArchiveService(repo), limiter))
 
-    library = LibraryRepository(engine)
+    library = LibraryRepository(engine, index)
     app.include_router(make_library_router(LibraryService(library)))
     app.include_router(make_hub_router(HubService(HubRepository(engine)), make_templates()))
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from paidfor.domain import Ad, AdStatus
+from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
 
@@ -71,7 +72,21 @@ class ArchiveRepository(AdRepository):
 
     def archive(self, flt: ArchiveFilter, *, before_id: int | None, limit: int) -> list[Ad]:
         """Up to ``limit`` matching ads with ``id < before_id`` (all when None), newest id
-        first. Callers ask for one more than a page to learn whether another page follows."""
+        first. Callers ask for one more than a page to learn whether another page follows.
+        The search index answers when it agrees with the database; else the database."""
+        if self._index_ready():
+            assert self.index is not None
+            with self.engine.connect() as conn:
+                queries = IndexQuery(self.index)
+                clauses = queries.archive_clauses(conn, flt)
+                if before_id is not None:
+                    clauses.append(queries.before_id(before_id))
+                ids, _ = self.index.search(
+                    queries.combine(clauses), order="id", offset=0, limit=limit, count=False
+                )
+                found_rows = self._rows_by_ids(conn, ids)
+            if found_rows is not None:
+                return self._hydrate(found_rows)
         dialect = self.engine.dialect.name
         stmt = (
             select(AdRow)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
 from paidfor.storage.archive_repo import PUBLIC_STATUSES, ArchiveFilter, ArchiveRepository
+from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow
 
 Sort = Literal["newest", "spend", "impressions"]
@@ -109,6 +110,15 @@ class LibraryRepository(ArchiveRepository):
         first; ``impressions``: exact impressions (else the lower bound of the published
         range), highest first. Ads without the value come last; ties go newest id first.
         """
+        if self._index_ready():
+            assert self.index is not None
+            with self.engine.connect() as conn:
+                queries = IndexQuery(self.index)
+                query = queries.combine(queries.library_clauses(conn, flt))
+                ids, found = self.index.search(query, order=sort, offset=offset, limit=limit)
+                found_rows = self._rows_by_ids(conn, ids)
+            if found_rows is not None and found is not None:
+                return self._hydrate(found_rows), found
         conds = self.library_conditions(flt, self.engine.dialect.name)
         stmt = select(AdRow).where(*conds).order_by(*_order(sort)).offset(offset).limit(limit)
         count = select(func.count()).select_from(AdRow).where(*conds)
@@ -118,6 +128,15 @@ class LibraryRepository(ArchiveRepository):
         return self._hydrate(rows), total
 
     def count_library(self, flt: LibraryFilter) -> int:
+        if self._index_ready():
+            assert self.index is not None
+            with self.engine.connect() as conn:
+                queries = IndexQuery(self.index)
+                query = queries.combine(queries.library_clauses(conn, flt))
+            _, found = self.index.search(query, order="newest", offset=0, limit=1)
+            if found is not None:
+                self.answered_by = "index"
+                return found
         conds = self.library_conditions(flt, self.engine.dialect.name)
         with self.engine.connect() as conn:
             return int(

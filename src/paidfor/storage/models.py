@@ -137,6 +137,7 @@ class AdRow(Base):
         Index("ix_ads_funder_created", "funder_id", "created_at"),
         Index("ix_ads_created", "created_at"),
         Index("ix_ads_spend", "spend_usd_cents"),
+        Index("ix_ads_search_seq", "search_seq"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(40))
@@ -177,6 +178,18 @@ class AdRow(Base):
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_explanations: Mapped[list[Any]] = mapped_column(default=list)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The value of ``search_state.seq`` when the row last changed (``storage.search_index``).
+    search_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SearchStateRow(Base):
+    """One row: the change counter every write of ``ads`` takes its ``search_seq`` from, and
+    the random name of this database."""
+
+    __tablename__ = "search_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[str] = mapped_column(String(32))
 
 
 class SpendReportRow(Base):

@@ -6,14 +6,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from paidfor.domain import Ad, Funder
 from paidfor.domain.money import from_cents
 from paidfor.storage.mapping import row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
+
+if TYPE_CHECKING:
+    from paidfor.storage.search_index import AdIndex
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -48,8 +51,30 @@ def search_words(query: str) -> list[str]:
 
 
 class AdRepository:
-    def __init__(self, engine: Engine) -> None:
+    """Reads of stored ads. With a search ``index`` (``storage.search_index``), the archive
+    and library searches are answered by it whenever it agrees with the database."""
+
+    def __init__(self, engine: Engine, index: AdIndex | None = None) -> None:
         self.engine = engine
+        self.index = index
+        # Which answered the last search: "index" or "database" (for logs and tests).
+        self.answered_by = "database"
+
+    def _index_ready(self) -> bool:
+        self.answered_by = "database"
+        return self.index is not None and self.index.ready()
+
+    def _rows_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Any] | None:
+        """The rows of ``ids`` in that order; None when one is missing (the index is ahead
+        of this connection's view, or a row was deleted behind its back)."""
+        if not ids:
+            self.answered_by = "index"
+            return []
+        found = {r.id: r for r in conn.execute(select(AdRow).where(AdRow.id.in_(ids)))}
+        if len(found) != len(set(ids)):
+            return None
+        self.answered_by = "index"
+        return [found[i] for i in ids]
 
     def stats(self) -> Stats:
         with self.engine.connect() as conn:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from paidfor.domain import Ad, Advertiser, Funder, Page, SpendReport
+from paidfor.storage.changes import next_search_seq
 from paidfor.storage.mapping import content_hash, report_values, utc_naive
 from paidfor.storage.models import (
     AdRow,
@@ -301,6 +302,7 @@ class BatchWriter:
             return counts
         now = datetime.now(UTC).replace(tzinfo=None)
         stamp = now.isoformat(sep=" ", timespec="microseconds") if self._sqlite(conn) else now
+        seq = next_search_seq(conn)
         pages, funders, advertisers = self._pages, self._funders, self._advertisers
         params = [
             (
@@ -309,6 +311,7 @@ class BatchWriter:
                 funders[funder_key(ad.funder)] if ad.funder else None,
                 advertisers[advertiser_key(ad.advertiser)] if ad.advertiser else None,
                 stamp,
+                seq,
             )
             for ad in todo
         ]

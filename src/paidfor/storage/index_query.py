@@ -1,0 +1,146 @@
+"""The archive's and the library's filters as a tantivy query over ``storage.search_index``.
+
+Every filter means exactly what ``ArchiveRepository.conditions`` and
+``LibraryRepository.library_conditions`` mean in SQL (the tests hold the two to the same
+answers): names and public page ids are looked up in the database first, then everything is
+one boolean query over the index's fields. Only public ads are in the index, so the public
+status filter needs no clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import tantivy
+from sqlalchemy import Connection, func, select
+
+from paidfor.domain import AdStatus
+from paidfor.storage.models import FunderRow, PageRow
+from paidfor.storage.search_index import AdIndex
+
+if TYPE_CHECKING:
+    from paidfor.storage.archive_repo import ArchiveFilter
+    from paidfor.storage.library_repo import LibraryFilter
+
+Q = tantivy.Query
+MUST = tantivy.Occur.Must
+MUST_NOT = tantivy.Occur.MustNot
+ACTIVE = [str(AdStatus.APPROVED), str(AdStatus.RUNNING)]
+
+
+def _micros(value: datetime) -> int:
+    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+class IndexQuery:
+    def __init__(self, index: AdIndex) -> None:
+        self.index = index
+        self.schema = index.schema
+
+    def _set(self, field: str, values: Sequence[Any]) -> Any:
+        return Q.term_set_query(self.schema, field, list(values)) if values else Q.empty_query()
+
+    def _range(self, field: str, lower: int | None, upper: int | None, **kw: bool) -> Any:
+        return Q.range_query(self.schema, field, tantivy.FieldType.Integer, lower, upper, **kw)
+
+    def _text(self, words: Sequence[str], *, phrase: bool) -> list[Any]:
+        """Every word (or the phrase) in the creative text. A word the analyzer splits in
+        several ("e-mail") is a phrase of its parts, as the database's tokenizers see it."""
+        groups = (
+            [self.index.terms(" ".join(words))] if phrase else [self.index.terms(w) for w in words]
+        )
+        out: list[Any] = []
+        for terms in groups:
+            if not terms:
+                out.append(Q.empty_query())
+            elif len(terms) == 1:
+                out.append(Q.term_query(self.schema, "text", terms[0]))
+            else:
+                out.append(Q.phrase_query(self.schema, "text", list[Any](terms)))
+        return out
+
+    def archive_clauses(self, conn: Connection, flt: ArchiveFilter) -> list[Any]:
+        must: list[Any] = []
+        countries = [c for c in flt.reached_countries if c != "ALL"]
+        if countries and len(countries) == len(flt.reached_countries):
+            must.append(self._set("country", countries))
+        if flt.ad_type is not None:
+            must.append(Q.term_query(self.schema, "ad_type", flt.ad_type))
+        if flt.active is not None:
+            active = Q.boolean_query(
+                [
+                    (MUST, self._set("status", ACTIVE)),
+                    (MUST, self._range("stop", _micros(flt.now), None, include_lower=False)),
+                ]
+            )
+            if flt.active:
+                must.append(active)
+            else:
+                must.append(Q.boolean_query([(MUST, Q.all_query()), (MUST_NOT, active)]))
+        if flt.delivered_min is not None:
+            day = _micros(datetime.combine(flt.delivered_min, time()))
+            must.append(self._range("stop", day, None))
+        if flt.delivered_max is not None:
+            after = _micros(datetime.combine(flt.delivered_max + timedelta(days=1), time()))
+            must.append(self._range("start", None, after, include_upper=False))
+        if flt.search_words:
+            must.extend(self._text(flt.search_words, phrase=False))
+        for phrase in flt.search_phrases:
+            must.extend(self._text(phrase, phrase=True))
+        if flt.page_ids:
+            found = conn.execute(
+                select(PageRow.id).where(PageRow.external_id.in_(flt.page_ids))
+            ).scalars()
+            must.append(self._set("page", [int(i) for i in found]))
+        if flt.bylines:
+            names = [b.lower() for b in flt.bylines]
+            found = conn.execute(
+                select(FunderRow.id).where(func.lower(FunderRow.name).in_(names))
+            ).scalars()
+            must.append(self._set("funder", [int(i) for i in found]))
+        if flt.languages:
+            must.append(self._set("language", [v.lower() for v in flt.languages]))
+        if flt.platforms:
+            must.append(self._set("platform", [v.lower() for v in flt.platforms]))
+        if flt.regions:
+            must.append(self._set("region", [v.lower() for v in flt.regions]))
+        if flt.media_type is not None:
+            if flt.media_type in ("IMAGE", "NONE"):
+                must.append(Q.term_query(self.schema, "media", flt.media_type))
+            else:
+                must.append(Q.empty_query())
+        if flt.audience_min is not None:
+            must.append(self._range("audience_lower", flt.audience_min, None))
+        if flt.audience_max is not None:
+            must.append(self._range("audience_upper", None, flt.audience_max))
+        return must
+
+    def library_clauses(self, conn: Connection, flt: LibraryFilter) -> list[Any]:
+        must = self.archive_clauses(conn, flt.archive)
+        if flt.page_ids:
+            must.append(self._set("page", flt.page_ids))
+        if flt.funder_ids:
+            must.append(self._set("funder", flt.funder_ids))
+        if flt.political_only:
+            must.append(Q.term_query(self.schema, "political", True))
+        removed = Q.term_query(self.schema, "status", str(AdStatus.REMOVED))
+        if flt.removed == "exclude":
+            must.append(Q.boolean_query([(MUST, Q.all_query()), (MUST_NOT, removed)]))
+        elif flt.removed == "only":
+            must.append(removed)
+        return must
+
+    def before_id(self, ad_id: int) -> Any:
+        return Q.range_query(
+            self.schema, "id", tantivy.FieldType.Unsigned, None, ad_id, include_upper=False
+        )
+
+    @staticmethod
+    def combine(clauses: list[Any]) -> Any:
+        if not clauses:
+            return Q.all_query()
+        if len(clauses) == 1:
+            return clauses[0]
+        return Q.boolean_query([(MUST, c) for c in clauses])

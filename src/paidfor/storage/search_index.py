@@ -1,0 +1,435 @@
+"""The library's search index: a tantivy index beside the database, kept in step with it.
+
+The database stays the record; the index holds, for every *public* ad (one the library shows),
+its creative text and the values the search filters and sorts on, as tantivy fast fields, so a
+search of a million ads costs a few milliseconds whatever its filters and sort. It answers
+with ad ids; the repository reads those rows from the database.
+
+Keeping in step (``sync``): every write of ``ads`` stamps the rows it changes with the next
+value of a counter in the same transaction (``storage.changes``), and stamps become visible in
+commit order. The index records, in a small state file written after each tantivy commit, the
+database's epoch and the last stamp it has read; catching up is "index every row stamped after
+it". A crash between the commit and the state file only makes the next sync redo the same rows
+(adding an ad first deletes it by id, so redoing is harmless); an index built for another
+database (another epoch) or by another version of this schema is rebuilt from scratch. Every
+search first compares the counter with the state (one row read) and catches up before
+answering, so the library reads its own writes; when the gap is too large to close inside a
+request, the search is answered by the database while a background thread closes it.
+
+Sort keys are exact and unique: ``(value + 1) << 32 | id`` in an unsigned 64-bit fast field,
+so "highest value first, ties newest id first, no value last" is one fast-field sort. That
+holds ids below 2**32, values below 2**32 - 1 (4.29 billion impressions, $42.9 million of
+spend; larger values tie, and fall back to id order) and creation times to the second.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha1
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from sqlalchemy import Connection, Engine, func, literal_column, select
+
+from paidfor.domain import AdStatus
+from paidfor.storage.changes import current_state
+from paidfor.storage.models import AdRow
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ANALYZER = "paidfor_words"
+STATE_FILE = "paidfor-state.json"
+ID_LIMIT = 2**32
+VALUE_CAP = 2**32 - 2
+I64_MAX = 2**63 - 1
+# Rows a search may index before answering; a larger gap is closed in the background.
+INLINE_ROWS = 5_000
+BATCH = 5_000
+POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
+PUBLIC = frozenset(
+    str(s) for s in (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
+)
+SORT_FIELDS = {"newest": "k_newest", "spend": "k_spend", "impressions": "k_impressions"}
+
+
+class IndexBusy(RuntimeError):
+    """Another process is writing the index (tantivy's directory lock)."""
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Words as the database's full-text tokenizers see them: runs of letters and digits,
+    lower-cased, accents folded."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(255))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("id", indexed=True, fast=True)
+    sb.add_text_field("text", tokenizer_name=ANALYZER, index_option="position")
+    for key in SORT_FIELDS.values():
+        sb.add_unsigned_field(key, fast=True)
+    for name in ("page", "funder"):
+        sb.add_unsigned_field(name, indexed=True)
+    # Exact values, one term each: codes as stored; languages, platforms, regions lower-cased.
+    for name in ("country", "language", "platform", "region", "status", "ad_type", "media"):
+        sb.add_text_field(name, tokenizer_name="raw")
+    sb.add_boolean_field("political", indexed=True)
+    # Microseconds since 1970 (UTC); no value: the largest integer.
+    for name in ("start", "stop"):
+        sb.add_integer_field(name, indexed=True, fast=True)
+    sb.add_integer_field("audience_lower", indexed=True, fast=True)  # none: -1
+    sb.add_integer_field("audience_upper", indexed=True, fast=True)  # none: the largest
+    return sb.build()
+
+
+def _micros(value: datetime | str | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back expressions over times as text
+        value = datetime.fromisoformat(value)
+    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+def sort_key(value: int | None, ad_id: int) -> int:
+    """Highest value first, no value last, ties by id (see the module's docstring)."""
+    if value is None:
+        return ad_id
+    return (min(max(value, 0), VALUE_CAP) + 1) << 32 | ad_id
+
+
+def _image_count(dialect: str) -> Any:
+    if dialect == "postgresql":
+        hashes = AdRow.creative.op("->")(literal_column("'image_hashes'"))
+        return func.coalesce(func.jsonb_array_length(hashes), 0)
+    return func.coalesce(func.json_array_length(AdRow.creative, "$.image_hashes"), 0)
+
+
+def _columns(dialect: str) -> list[Any]:
+    return [
+        AdRow.id,
+        AdRow.status,
+        AdRow.search_text,
+        AdRow.created_at,
+        func.coalesce(AdRow.start_at, AdRow.created_at).label("started"),
+        AdRow.stop_at,
+        AdRow.ad_type,
+        AdRow.is_political,
+        AdRow.spend_usd_cents,
+        func.coalesce(AdRow.impressions, AdRow.impressions_lower).label("impressions"),
+        AdRow.page_id,
+        AdRow.funder_id,
+        AdRow.reached_countries,
+        AdRow.languages,
+        AdRow.platforms,
+        AdRow.delivery_by_region,
+        _image_count(dialect).label("images"),
+        AdRow.audience_lower,
+        AdRow.audience_upper,
+    ]
+
+
+def document(row: Any) -> tantivy.Document:
+    """The index document of one ``ads`` row (selected with ``_columns``)."""
+    ad_id = int(row.id)
+    if not 0 < ad_id < ID_LIMIT:
+        raise ValueError(f"ad id {ad_id} is outside what the search index holds (1 to 2**32-1)")
+    doc = tantivy.Document()
+    doc.add_unsigned("id", ad_id)
+    doc.add_text("text", row.search_text or "")
+    created = _micros(row.created_at)
+    doc.add_unsigned("k_newest", sort_key(None if created is None else created // 1_000_000, ad_id))
+    doc.add_unsigned("k_spend", sort_key(row.spend_usd_cents, ad_id))
+    doc.add_unsigned("k_impressions", sort_key(row.impressions, ad_id))
+    if row.page_id is not None:
+        doc.add_unsigned("page", int(row.page_id))
+    if row.funder_id is not None:
+        doc.add_unsigned("funder", int(row.funder_id))
+    for code in row.reached_countries or ():
+        doc.add_text("country", str(code))
+    for lang in row.languages or ():
+        doc.add_text("language", str(lang).lower())
+    for platform in row.platforms or ():
+        doc.add_text("platform", str(platform).lower())
+    for item in row.delivery_by_region or ():
+        if isinstance(item, dict) and item.get("region") is not None:
+            doc.add_text("region", str(item["region"]).lower())
+    doc.add_text("status", row.status)
+    doc.add_text("ad_type", row.ad_type or "")
+    doc.add_text("media", "IMAGE" if int(row.images or 0) > 0 else "NONE")
+    political = (
+        row.is_political if row.is_political is not None else (row.ad_type == POLITICAL_AD_TYPE)
+    )
+    doc.add_boolean("political", bool(political))
+    started = _micros(row.started)
+    stopped = _micros(row.stop_at)
+    doc.add_integer("start", I64_MAX if started is None else started)
+    doc.add_integer("stop", I64_MAX if stopped is None else stopped)
+    lower, upper = row.audience_lower, row.audience_upper
+    doc.add_integer("audience_lower", -1 if lower is None else int(lower))
+    doc.add_integer("audience_upper", I64_MAX if upper is None else int(upper))
+    return doc
+
+
+@dataclass(frozen=True)
+class IndexState:
+    epoch: str
+    seq: int
+    schema: int = SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    full: bool
+    rows: int  # rows read from the database
+    indexed: int  # public ads (re)indexed
+    seq: int
+
+
+def default_index_dir(database_url: str) -> Path | None:
+    """Beside a SQLite file (``paidfor.db.index``); for a server database, a folder under
+    ``~/.cache/paidfor`` named after the URL; in-memory SQLite: none."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[1] if "///" in database_url else ""
+        if not path or path == ":memory:":
+            return None
+        return Path(path + ".index")
+    digest = sha1(database_url.encode()).hexdigest()[:16]
+    return Path.home() / ".cache" / "paidfor" / f"index-{digest}"
+
+
+def open_index(engine: Engine, database_url: str, settings: Any) -> AdIndex | None:
+    """The index for this database as ``settings`` (``index_dir``, ``search_index``) place
+    it, or None when it is off, has no place (in-memory SQLite), or cannot be opened (then
+    the database answers every search, and the reason is logged)."""
+    if not settings.search_index:
+        return None
+    path = Path(settings.index_dir) if settings.index_dir else default_index_dir(database_url)
+    if path is None:
+        return None
+    try:
+        return AdIndex(path, engine)
+    except (OSError, ValueError) as exc:
+        log.error("search index at %s unavailable, the database answers searches: %s", path, exc)
+        return None
+
+
+class AdIndex:
+    """The index of one database's public ads, in ``path`` (created when missing)."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = Path(path)
+        self.engine = engine
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self.index = tantivy.Index(self.schema, path=str(self.path))
+        self.index.register_tokenizer(ANALYZER, analyzer())
+        self.words = analyzer()
+        self._lock = threading.Lock()
+        self._background: threading.Thread | None = None
+        self.state = self._read_state()
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _read_state(self) -> IndexState | None:
+        try:
+            raw = json.loads((self.path / STATE_FILE).read_text())
+            return IndexState(str(raw["epoch"]), int(raw["seq"]), int(raw["schema"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_state(self, state: IndexState) -> None:
+        tmp = self.path / (STATE_FILE + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump({"epoch": state.epoch, "seq": state.seq, "schema": state.schema}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / STATE_FILE)
+        self.state = state
+
+    def _usable(self, state: IndexState | None, epoch: str) -> bool:
+        return state is not None and state.epoch == epoch and state.schema == SCHEMA_VERSION
+
+    # -- catching up ------------------------------------------------------------------------
+
+    def sync(
+        self, *, full: bool = False, progress: Callable[[int], None] | None = None
+    ) -> SyncReport:
+        """Index every row changed since the last sync (all of them when the index is new,
+        belongs to another database, or ``full``). Raises ``IndexBusy`` when another process
+        holds the index's writer lock."""
+        with self._lock:
+            return self._sync(full, progress)
+
+    def _sync(self, full: bool, progress: Callable[[int], None] | None) -> SyncReport:
+        with self.engine.connect() as conn:
+            seq, epoch = current_state(conn)
+        self.state = self._read_state()
+        full = full or not self._usable(self.state, epoch)
+        since = None if full or self.state is None else self.state.seq
+        if since is not None and since >= seq:
+            return SyncReport(False, 0, 0, since)
+        try:
+            writer = self.index.writer(heap_size=256_000_000 if full else 64_000_000)
+        except ValueError as exc:
+            raise IndexBusy(f"the search index at {self.path} is being written: {exc}") from exc
+        rows = indexed = 0
+        try:
+            if full:
+                writer.delete_all_documents()
+            for batch in self._changed_rows(since):
+                if since is not None:
+                    ids = [int(r.id) for r in batch]
+                    writer.delete_documents_by_query(
+                        tantivy.Query.term_set_query(self.schema, "id", ids)
+                    )
+                for row in batch:
+                    if row.status in PUBLIC:
+                        writer.add_document(document(row))
+                        indexed += 1
+                rows += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.reload()
+        self._write_state(IndexState(epoch, seq))
+        return SyncReport(full, rows, indexed, seq)
+
+    def _changed_rows(self, since: int | None) -> Iterator[list[Any]]:
+        stmt = select(*_columns(self.engine.dialect.name))
+        if since is not None:
+            stmt = stmt.where(AdRow.search_seq > since)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+            for part in result.partitions(BATCH):
+                yield list(part)
+
+    def pending(self, conn: Connection) -> int | None:
+        """Rows changed since the index's state, up to ``INLINE_ROWS + 1``; None when the
+        index must be built from scratch (of ``ads_up_to`` rows)."""
+        seq, epoch = current_state(conn)
+        state = self.state
+        if not self._usable(state, epoch):
+            state = self.state = self._read_state()  # another process may have built it
+            if self._usable(state, epoch):
+                self.index.reload()
+        if not self._usable(state, epoch) or state is None:
+            return None
+        if state.seq >= seq:
+            return 0
+        fresh = self._read_state()  # another process may have caught up
+        if fresh is not None and fresh.seq >= seq and self._usable(fresh, epoch):
+            self.state = fresh
+            self.index.reload()
+            return 0
+        return self.ads_up_to(conn, since=state.seq)
+
+    @staticmethod
+    def ads_up_to(conn: Connection, since: int | None = None) -> int:
+        """How many rows of ``ads`` (changed since stamp ``since``), counted up to
+        ``INLINE_ROWS + 1`` only."""
+        inner: Any = select(literal_column("1")).select_from(AdRow)
+        if since is not None:
+            inner = inner.where(AdRow.search_seq > since)
+        return int(
+            conn.execute(
+                select(func.count()).select_from(inner.limit(INLINE_ROWS + 1).subquery())
+            ).scalar_one()
+        )
+
+    def ready(self) -> bool:
+        """Whether the index agrees with the database now, catching up first when that is
+        quick; when it is not, a background thread does it and this answers False."""
+        try:
+            with self.engine.connect() as conn:
+                gap = self.pending(conn)
+                if gap is None:  # a build from scratch: inline too when the table is small
+                    gap = self.ads_up_to(conn)
+            if gap == 0 and self.state is not None:
+                return True
+            if gap <= INLINE_ROWS:
+                if not self._lock.acquire(timeout=5):
+                    return False
+                try:
+                    self._sync(False, None)
+                finally:
+                    self._lock.release()
+                return True
+            self.catch_up_in_background()
+        except IndexBusy:
+            return False
+        except Exception:  # the database keeps answering whatever is wrong with the index
+            log.exception("the search index at %s cannot be used", self.path)
+        return False
+
+    def catch_up_in_background(self) -> None:
+        if self._background is not None and self._background.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                report = self.sync()
+                log.info("search index caught up: %s", report)
+            except IndexBusy as exc:
+                log.info("%s", exc)
+            except Exception:
+                log.exception("the search index at %s could not catch up", self.path)
+
+        self._background = threading.Thread(target=run, name="paidfor-index-sync", daemon=True)
+        self._background.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background catch-up to end (tests, shutdown)."""
+        if self._background is not None:
+            self._background.join(timeout)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def terms(self, text: str) -> list[str]:
+        """``text``'s words as the index holds them."""
+        return list(self.words.analyze(text))
+
+    def search(
+        self, query: tantivy.Query, *, order: str, offset: int, limit: int, count: bool = True
+    ) -> tuple[list[int], int | None]:
+        """Ids of one page of matching ads in ``order`` ("newest", "spend", "impressions" or
+        "id": highest first), and how many match (when ``count``)."""
+        searcher = self.index.searcher()
+        if order == "id":
+            result = searcher.search(query, limit, count=count, order_by_field="id", offset=offset)
+            ids = [int(key) for key, _ in result.hits]
+        else:
+            result = searcher.search(
+                query, limit, count=count, order_by_field=SORT_FIELDS[order], offset=offset
+            )
+            ids = [int(key) & (ID_LIMIT - 1) for key, _ in result.hits]
+        total = getattr(result, "count", None)  # missing from tantivy's type stubs
+        return ids, (int(total) if count and total is not None else None)
+
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def public_ads_in_database(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(AdRow).where(AdRow.status.in_(PUBLIC))
+                ).scalar_one()
+            )

@@ -1,0 +1,384 @@
+"""The tantivy search index beside the database: it answers every library and archive search
+exactly as the database does, and stays in step with it through writes, crashes, another
+database and another process holding its lock."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tantivy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, create_engine, select, text
+
+from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
+from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
+from paidfor.storage.changes import current_state, touch_ads
+from paidfor.storage.db import make_engine, migrate, normalize_url
+from paidfor.storage.library_repo import LibraryFilter, LibraryRepository
+from paidfor.storage.models import AdRow, SearchStateRow
+from paidfor.storage.search_index import AdIndex, IndexBusy, sort_key
+from paidfor.storage.writer import BatchWriter
+
+from conftest import PG_URL, pg_schema_url, require_postgres
+
+WORDS = ["vote", "water", "tax", "freedom", "police", "church", "jobs", "border", "e-mail"]
+COUNTRIES = ["US", "GB", "DE", "FR"]
+LANGS = ["en", "de", "ES"]
+PLATFORMS = ["facebook", "instagram", "Messenger"]
+REGIONS = ["Texas", "Ohio", "bavaria"]
+PAGES = [Page(name=f"Page {k}", external_id=str(9000 + k)) for k in range(6)]
+FUNDERS = [Funder(name=f"Fund {k}") for k in range(5)]
+STATUSES = [
+    AdStatus.RUNNING,
+    AdStatus.APPROVED,
+    AdStatus.STOPPED,
+    AdStatus.REMOVED,
+    AdStatus.PENDING,
+    AdStatus.REJECTED,
+]
+BASE = datetime(2020, 1, 1, tzinfo=UTC)
+NOW = datetime(2020, 6, 1, 12, 0, 0, 500000)  # naive UTC, as the filters take it
+
+
+def random_ad(rng: random.Random, n: int, source: str = "idx") -> Ad:
+    """Ties on purpose: creation days, spends and impressions come from small sets."""
+    created = BASE + timedelta(days=rng.randint(0, 300), seconds=rng.choice([0, 0, 7]))
+    start = created + timedelta(days=rng.choice([0, 1])) if rng.random() < 0.8 else None
+    stop = (created + timedelta(days=rng.randint(1, 200))) if rng.random() < 0.6 else None
+    words = rng.sample(WORDS, rng.randint(0, 4))
+    spend = rng.choice([None, "10.00", "10.00", "99.50", "1500.00"])
+    return Ad(
+        source=source,
+        external_id=str(n),
+        creative=Creative(
+            bodies=[" ".join(words) + f" filler{n % 3}"],
+            image_hashes=["h1"] if rng.random() < 0.4 else [],
+        ),
+        page=rng.choice([*PAGES, None]),
+        funder=rng.choice([*FUNDERS, None]),
+        delivery=Delivery(
+            currency="USD" if spend else None,
+            spend=Decimal(spend) if spend else None,
+            spend_usd=Decimal(spend) if spend else None,
+            impressions=rng.choice([None, 100, 100, 5000]),
+            impressions_range=rng.choice([None, Range(1000, 4999)]),
+            reached_countries=rng.sample(COUNTRIES, rng.randint(0, 2)),
+            delivery_by_region=[
+                {"region": r, "percentage": "0.5"} for r in rng.sample(REGIONS, rng.randint(0, 2))
+            ],
+            estimated_audience_size=rng.choice([None, Range(1000, 5000), Range(10, 100)]),
+        ),
+        created_at=created,
+        start_at=start,
+        stop_at=stop,
+        status=rng.choice(STATUSES),
+        is_political=rng.choice([None, True, False]),
+        ad_type=rng.choice(["POLITICAL_AND_ISSUE_ADS", "ALL"]),
+        platforms=rng.sample(PLATFORMS, rng.randint(0, 2)),
+        languages=rng.sample(LANGS, rng.randint(0, 2)),
+    )
+
+
+def load(engine: Engine, count: int = 400, seed: int = 7, source: str = "idx") -> None:
+    rng = random.Random(seed)
+    BatchWriter(engine).write([random_ad(rng, n, source) for n in range(count)])
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loaded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, AdIndex]]:
+    """400 random ads on each backend and an index of them (read-only for the tests)."""
+    folder = tmp_path_factory.mktemp(f"idx-{request.param}")
+    admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'db.sqlite'}"
+    else:
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(normalize_url(PG_URL))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = pg_schema_url(schema)
+    engine = make_engine(url)
+    migrate(engine)
+    load(engine)
+    index = AdIndex(folder / "index", engine)
+    index.sync()
+    yield engine, index
+    engine.dispose()
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def sub(values: list[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.lists(st.sampled_from(values), max_size=2, unique=True).map(tuple)
+
+
+days = st.dates(date(2019, 12, 1), date(2021, 1, 31))
+ARCHIVE_PARTS: dict[str, st.SearchStrategy[Any]] = {
+    "reached_countries": sub([*COUNTRIES, "ALL"]),
+    "ad_type": st.sampled_from(["POLITICAL_AND_ISSUE_ADS", "ALL"]),
+    "active": st.booleans(),
+    "delivered_min": days,
+    "delivered_max": days,
+    "search_words": sub([*WORDS, "nowhere", "FILLER1"]),
+    "search_phrases": st.sampled_from([(("vote", "water"),), (("filler2",),), (("e", "mail"),)]),
+    "page_ids": sub([p.external_id for p in PAGES[:3]] + ["404"]),
+    "bylines": sub(["fund 1", "FUND 2", "Nobody"]),
+    "languages": sub(["EN", "es", "fr"]),
+    "platforms": sub(["FACEBOOK", "messenger"]),
+    "regions": sub(["texas", "BAVARIA"]),
+    "media_type": st.sampled_from(["IMAGE", "NONE", "VIDEO"]),
+    "audience_min": st.sampled_from([0, 500]),
+    "audience_max": st.sampled_from([200, 5000]),
+}
+LIBRARY_PARTS: dict[str, st.SearchStrategy[Any]] = {
+    "page_ids": sub([1, 2, 3]),
+    "funder_ids": sub([1, 2, 4]),
+    "political_only": st.just(True),
+    "removed": st.sampled_from(["exclude", "only"]),
+}
+
+
+@st.composite
+def archive_filters(draw: st.DrawFn) -> ArchiveFilter:
+    """A few filters at a time (all of them at once would match nothing)."""
+    names = draw(st.lists(st.sampled_from(sorted(ARCHIVE_PARTS)), max_size=3, unique=True))
+    return ArchiveFilter(now=NOW, **{n: draw(ARCHIVE_PARTS[n]) for n in names})
+
+
+@st.composite
+def library_filters(draw: st.DrawFn) -> LibraryFilter:
+    names = draw(st.lists(st.sampled_from(sorted(LIBRARY_PARTS)), max_size=2, unique=True))
+    return LibraryFilter(
+        archive=draw(archive_filters()), **{n: draw(LIBRARY_PARTS[n]) for n in names}
+    )
+
+
+HYP = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@HYP
+@given(
+    flt=library_filters(),
+    sort=st.sampled_from(["newest", "spend", "impressions"]),
+    offset=st.integers(0, 60),
+    limit=st.integers(1, 40),
+)
+def test_library_search_agrees_with_the_database(
+    loaded: tuple[Engine, AdIndex], flt: LibraryFilter, sort: Any, offset: int, limit: int
+) -> None:
+    engine, index = loaded
+    by_db, total_db = LibraryRepository(engine).search_library(flt, sort, offset, limit)
+    with_index = LibraryRepository(engine, index)
+    by_index, total_index = with_index.search_library(flt, sort, offset, limit)
+    assert with_index.answered_by == "index"
+    assert [a.id for a in by_index] == [a.id for a in by_db]
+    assert total_index == total_db
+    assert with_index.count_library(flt) == total_db and with_index.answered_by == "index"
+
+
+@HYP
+@given(flt=archive_filters(), before=st.none() | st.integers(1, 420), limit=st.integers(1, 50))
+def test_archive_agrees_with_the_database(
+    loaded: tuple[Engine, AdIndex], flt: ArchiveFilter, before: int | None, limit: int
+) -> None:
+    engine, index = loaded
+    by_db = ArchiveRepository(engine).archive(flt, before_id=before, limit=limit)
+    with_index = ArchiveRepository(engine, index)
+    by_index = with_index.archive(flt, before_id=before, limit=limit)
+    assert with_index.answered_by == "index"
+    assert [a.id for a in by_index] == [a.id for a in by_db]
+
+
+def test_the_index_holds_exactly_the_public_ads(loaded: tuple[Engine, AdIndex]) -> None:
+    engine, index = loaded
+    with engine.connect() as conn:
+        public = conn.execute(
+            select(AdRow.id).where(AdRow.status.in_(["approved", "running", "stopped", "removed"]))
+        ).scalars()
+        want = sorted(public)
+    ids, total = index.search(tantivy.Query.all_query(), order="id", offset=0, limit=1000)
+    assert sorted(ids) == want and total == len(want) and 0 < total < 400
+
+
+@given(value=st.none() | st.integers(-(2**40), 2**40), ad_id=st.integers(1, 2**32 - 1))
+def test_sort_keys_order_by_value_then_id(value: int | None, ad_id: int) -> None:
+    key = sort_key(value, ad_id)
+    assert key & (2**32 - 1) == ad_id and 0 < key < 2**64
+    if value is not None:
+        assert key > sort_key(None, 2**32 - 1)  # no value sorts last
+        assert sort_key(value, ad_id - 1 or 1) <= key  # ties: higher id first
+
+
+# -- keeping in step ---------------------------------------------------------------------------
+
+
+def ids_for(repo: LibraryRepository, **archive: Any) -> list[int]:
+    flt = LibraryFilter(ArchiveFilter(now=NOW, **archive))
+    ads, _ = repo.search_library(flt, "newest", 0, 100)
+    return [a.id for a in ads if a.id is not None]
+
+
+def test_the_library_reads_its_own_writes(engine: Engine, tmp_path: Path) -> None:
+    load(engine, 30)
+    index = AdIndex(tmp_path / "index", engine)
+    repo = LibraryRepository(engine, index)
+    assert ids_for(repo, search_words=("brandnewword",)) == []
+    ad = Ad(
+        source="later",
+        external_id="1",
+        creative=Creative(bodies=["a brandnewword appears"]),
+        status=AdStatus.RUNNING,
+        created_at=BASE,
+    )
+    BatchWriter(engine).write([ad])
+    found = ids_for(repo, search_words=("brandnewword",))
+    assert len(found) == 1 and repo.answered_by == "index"
+    # A change of status made anywhere is seen once the change is stamped.
+    with engine.begin() as conn:
+        conn.execute(AdRow.__table__.update().where(AdRow.id == found[0]).values(status="pending"))
+        touch_ads(conn, found)
+    assert ids_for(repo, search_words=("brandnewword",)) == []
+    assert index.state is not None and index.state.seq == current_state_seq(engine)
+
+
+def current_state_seq(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return current_state(conn)[0]
+
+
+def test_a_crash_after_the_commit_redoes_the_same_rows(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(engine, 40)
+    index = AdIndex(tmp_path / "index", engine)
+    index.sync()
+    before = index.num_docs()
+    BatchWriter(engine).write([random_ad(random.Random(1), n, "more") for n in range(20)])
+
+    def crash(_state: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index, "_write_state", crash)
+    with pytest.raises(OSError):
+        index.sync()  # tantivy committed; the state file still names the old change
+    monkeypatch.undo()
+    reopened = AdIndex(tmp_path / "index", engine)
+    report = reopened.sync()
+    assert report.rows == 20 and not report.full
+    assert reopened.num_docs() == reopened.public_ads_in_database() > before
+
+
+def test_a_failed_sync_leaves_the_index_as_it_was(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(engine, 40)
+    index = AdIndex(tmp_path / "index", engine)
+    index.sync()
+    docs, state = index.num_docs(), index.state
+    BatchWriter(engine).write([random_ad(random.Random(2), n, "bad") for n in range(20)])
+    import paidfor.storage.search_index as module
+
+    real = module.document
+    calls = {"n": 0}
+
+    def flaky(row: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise RuntimeError("killed half-way")
+        return real(row)
+
+    monkeypatch.setattr(module, "document", flaky)
+    with pytest.raises(RuntimeError):
+        index.sync()
+    assert index.num_docs() == docs and index._read_state() == state
+    monkeypatch.setattr(module, "document", real)
+    index.sync()
+    assert index.num_docs() == index.public_ads_in_database()
+
+
+def test_an_index_of_another_database_is_rebuilt(tmp_path: Path) -> None:
+    engines = []
+    for name in ("a", "b"):
+        eng = make_engine(f"sqlite:///{tmp_path / name}.db")
+        migrate(eng)
+        engines.append(eng)
+    load(engines[0], 50, seed=1)
+    load(engines[1], 10, seed=2)
+    AdIndex(tmp_path / "index", engines[0]).sync()
+    other = AdIndex(tmp_path / "index", engines[1])
+    assert other.ready()  # a small database is rebuilt inline
+    assert other.num_docs() == other.public_ads_in_database()
+    with engines[1].connect() as conn:
+        epoch = conn.execute(select(SearchStateRow.epoch)).scalar_one()
+    assert other.state is not None and other.state.epoch == epoch
+    for eng in engines:
+        eng.dispose()
+
+
+def test_while_another_process_writes_the_index_the_database_answers(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, 60)
+    index = AdIndex(tmp_path / "index", engine)
+    index.sync()
+    BatchWriter(engine).write([random_ad(random.Random(3), n, "late") for n in range(5)])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tantivy\n"
+            "from paidfor.storage.search_index import build_schema\n"
+            f"idx = tantivy.Index(build_schema(), path={str(tmp_path / 'index')!r})\n"
+            "w = idx.writer(heap_size=20_000_000)\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexBusy):
+            index.sync()
+        assert not index.ready()
+        repo, plain = LibraryRepository(engine, index), LibraryRepository(engine)
+        flt = LibraryFilter(ArchiveFilter(now=NOW))
+        assert repo.search_library(flt, "spend", 0, 100) == plain.search_library(
+            flt, "spend", 0, 100
+        )
+        assert repo.answered_by == "database"
+    finally:
+        holder.communicate("", timeout=30)
+    assert index.ready() and index.num_docs() == index.public_ads_in_database()
+
+
+def test_words_fold_accents_and_case_like_sqlite(engine: Engine, tmp_path: Path) -> None:
+    ad = Ad(
+        source="accents",
+        external_id="1",
+        creative=Creative(bodies=["Café NAÏVE e-mail"]),
+        status=AdStatus.RUNNING,
+        created_at=BASE,
+    )
+    BatchWriter(engine).write([ad])
+    repo = LibraryRepository(engine, AdIndex(tmp_path / "index", engine))
+    for words in (("cafe",), ("café",), ("naive",), ("e", "mail"), ("email",)):
+        flt = LibraryFilter(ArchiveFilter(now=NOW, search_words=words))
+        total = repo.search_library(flt, "newest", 0, 10)[1]
+        assert total == (0 if words == ("email",) else 1), words
