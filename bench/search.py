@@ -8,7 +8,8 @@ The ads file comes from ``bench/generate.py`` (cached in ``bench/work/``, shared
 ``bench/ingest.py``). Two servers answer the same queries over HTTP on 127.0.0.1:
 
 * ``paidfor``: ``paidfor serve`` (one uvicorn worker) on a SQLite database made by
-  ``paidfor import native``; queries go to ``GET /api/search`` (the JSON twin of ``/search``:
+  ``paidfor import native``, with the tantivy search index that import builds beside it
+  (``storage.search_index``); queries go to ``GET /api/search`` (the JSON twin of ``/search``:
   one page of 25 ads and the total count);
 * ``datasette``: ``datasette serve -i`` on the same ads loaded with ``sqlite-utils insert
   --flatten`` (every nested field its own column), an FTS5 table over the creative text
@@ -117,6 +118,15 @@ def paidfor_db(path: Path, size: int, timeout: float) -> Path:
         if run.status != "ok":
             db.unlink(missing_ok=True)
             raise SystemExit(f"paidfor import failed: {run.stderr[-2000:]}")
+    # The import builds the search index too; a database cached by an older run may need it.
+    run = run_timed(
+        [str(PAIDFOR), "index", "sync"],
+        env={"PAIDFOR_DATABASE_URL": f"sqlite:///{db}"},
+        timeout=timeout,
+        log_name=f"search-index-{size}",
+    )
+    if run.status != "ok":
+        raise SystemExit(f"paidfor index sync failed: {run.stderr[-2000:]}")
     return db
 
 

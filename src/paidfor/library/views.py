@@ -8,7 +8,7 @@ pages, the JSON API and the bulk exports all start from a ``PublicAd``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -149,4 +149,8 @@ class PublicAd:
         return self.status == "removed"
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field by name (the lists are the view's own: ``of`` makes them anew)."""
+        return {name: getattr(self, name) for name in _PUBLIC_FIELDS}
+
+
+_PUBLIC_FIELDS = tuple(f.name for f in fields(PublicAd))

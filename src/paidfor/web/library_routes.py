@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import (
@@ -87,6 +88,11 @@ def make_templates() -> Jinja2Templates:
 
 def _query(request: Request) -> LibraryQuery:
     return LibraryQuery.parse(request.query_params.multi_items())
+
+
+def _json(value: Any) -> Response:
+    """A JSON answer encoded once, by orjson (FastAPI's encoder walks every value first)."""
+    return Response(orjson.dumps(value), media_type="application/json")
 
 
 def _error_json(exc: LibraryQueryError) -> JSONResponse:
@@ -187,7 +193,7 @@ def make_library_router(
             query = _query(request)
         except LibraryQueryError as exc:
             return _error_json(exc)
-        return service.search(query).as_json()
+        return _json(service.search(query).as_json())
 
     def download(request: Request, kind: str) -> Response:
         try:
