@@ -63,3 +63,38 @@ def test_demo_imports_without_serving(tmp_path: Path, data_dir: Path) -> None:
     r = runner.invoke(app, ["demo", "--db", str(db), "--data", str(data_dir), "--no-serve"])
     assert r.exit_code == 0, r.output
     assert "3,517" in r.output and "5,303" in r.output
+    # The import built the search index beside the database, and it agrees with it.
+    r = runner.invoke(app, ["index", "status", "--json"])
+    assert r.exit_code == 0, r.output
+    status = json.loads(r.output)
+    assert status["path"] == f"{db}.index" and status["in_step"] is True
+    assert status["documents"] == status["public_ads_in_database"] >= 3517
+
+
+def test_index_sync_and_status(tmp_path: Path, data_dir: Path) -> None:
+    ira = data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv"
+    r = runner.invoke(app, ["import", "hpsci-ira", str(ira)])
+    assert r.exit_code == 0 and "search index built: 3,517 public ads" in r.output, r.output
+    # Rows written behind the index's back (no change stamp) are found by a full rebuild.
+    from sqlalchemy import update
+
+    from paidfor.storage.db import make_engine
+    from paidfor.storage.models import AdRow
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.begin() as conn:
+        conn.execute(update(AdRow).where(AdRow.id <= 17).values(status="pending"))
+    engine.dispose()
+    r = runner.invoke(app, ["index", "status"])
+    assert r.exit_code == 1 and "in_step" in r.output  # 3,517 documents, 3,500 public ads
+    r = runner.invoke(app, ["index", "sync", "--full"])
+    assert r.exit_code == 0 and "built: 3,500 public ads from 3,517 rows" in r.output, r.output
+    r = runner.invoke(app, ["index", "status", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["documents"] == 3500
+
+
+def test_index_status_without_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIDFOR_SEARCH_INDEX", "false")
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["index", "status"])
+    assert r.exit_code == 1 and "no search index" in r.output
