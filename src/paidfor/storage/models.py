@@ -274,3 +274,18 @@ class AuditEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ApiTokenRow(Base):
+    """An API token: only its SHA-256 hex digest is stored, never the token itself."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(10))
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
