@@ -1,0 +1,1 @@
+"""Ad review: deciding which ads are political and need the political-ad rules."""
