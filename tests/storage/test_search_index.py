@@ -113,7 +113,7 @@ def loaded(
     engine = make_engine(url)
     migrate(engine)
     load(engine)
-    index = AdIndex(folder / "index", engine)
+    index = AdIndex(folder / "index", engine, shards=3)  # ids spread over three shards
     index.sync()
     yield engine, index
     engine.dispose()
@@ -343,7 +343,7 @@ def test_while_another_process_writes_the_index_the_database_answers(
             "-c",
             "import sys, tantivy\n"
             "from paidfor.storage.search_index import build_schema\n"
-            f"idx = tantivy.Index(build_schema(), path={str(tmp_path / 'index')!r})\n"
+            f"idx = tantivy.Index(build_schema(), path={str(tmp_path / 'index' / 'shard-0')!r})\n"
             "w = idx.writer(heap_size=20_000_000)\n"
             "print('locked', flush=True)\n"
             "sys.stdin.read()\n",
@@ -382,3 +382,68 @@ def test_words_fold_accents_and_case_like_sqlite(engine: Engine, tmp_path: Path)
         flt = LibraryFilter(ArchiveFilter(now=NOW, search_words=words))
         total = repo.search_library(flt, "newest", 0, 10)[1]
         assert total == (0 if words == ("email",) else 1), words
+
+
+def test_an_index_of_another_schema_is_rebuilt(engine: Engine, tmp_path: Path) -> None:
+    load(engine, 20)
+    folder = tmp_path / "index"
+    folder.mkdir()
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("something_else")
+    old = tantivy.Index(sb.build(), path=str(folder))  # an older layout in the same folder
+    writer = old.writer(heap_size=20_000_000)
+    writer.commit()
+    writer.wait_merging_threads()
+    (folder / "paidfor-state.json").write_text('{"epoch": "x", "seq": 99, "schema": 0}')
+    index = AdIndex(folder, engine)
+    assert index.ready() and index.num_docs() == index.public_ads_in_database() > 0
+
+
+def test_date_windows_find_long_open_and_edge_ads(engine: Engine, tmp_path: Path) -> None:
+    """An ad running for decades (listed as "wide"), one without an end, and ones ending or
+    starting on a window's first and last day, checked against the database."""
+    day = BASE
+    cases = {
+        "decades": (day - timedelta(days=9000), day + timedelta(days=9000)),
+        "open": (day - timedelta(days=400), None),
+        "open-late": (day + timedelta(days=59, hours=23), None),
+        "ends-first-day": (day - timedelta(days=40), day + timedelta(days=10)),
+        "starts-last-day": (
+            day + timedelta(days=59, hours=23, minutes=59),
+            day + timedelta(days=90),
+        ),
+        "before": (day - timedelta(days=40), day + timedelta(days=9, hours=23)),
+        "after": (day + timedelta(days=60), day + timedelta(days=90)),
+    }
+    BatchWriter(engine).write(
+        [
+            Ad(
+                source="dates",
+                external_id=name,
+                status=AdStatus.RUNNING,
+                created_at=start,
+                start_at=start,
+                stop_at=stop,
+                creative=Creative(bodies=[name]),
+            )
+            for name, (start, stop) in cases.items()
+        ]
+    )
+    repo = LibraryRepository(engine, AdIndex(tmp_path / "index", engine))
+    plain = LibraryRepository(engine)
+    for first, last in [(day + timedelta(days=10), day + timedelta(days=59))] + [
+        (day + timedelta(days=a), day + timedelta(days=b)) for a, b in [(0, 0), (10, 10), (-45, 95)]
+    ]:
+        flt = LibraryFilter(
+            ArchiveFilter(now=NOW, delivered_min=first.date(), delivered_max=last.date())
+        )
+        got, total = repo.search_library(flt, "newest", 0, 50)
+        want, want_total = plain.search_library(flt, "newest", 0, 50)
+        assert repo.answered_by == "index"
+        assert [a.external_id for a in got] == [a.external_id for a in want] and total == want_total
+    window = LibraryFilter(
+        ArchiveFilter(now=NOW, delivered_min=(day + timedelta(days=10)).date(),
+                      delivered_max=(day + timedelta(days=59)).date())
+    )  # fmt: skip
+    names = {a.external_id for a in repo.search_library(window, "newest", 0, 50)[0]}
+    assert names == {"decades", "open", "open-late", "ends-first-day", "starts-last-day"}

@@ -10,7 +10,7 @@ status filter needs no clause.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import tantivy
@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 Q = tantivy.Query
 MUST = tantivy.Occur.Must
 MUST_NOT = tantivy.Occur.MustNot
+SHOULD = tantivy.Occur.Should
 ACTIVE = [str(AdStatus.APPROVED), str(AdStatus.RUNNING)]
+
+
+def _all(*clauses: Any) -> Any:
+    return Q.boolean_query([(MUST, c) for c in clauses])
 
 
 def _micros(value: datetime) -> int:
@@ -61,6 +66,44 @@ class IndexQuery:
                 out.append(Q.phrase_query(self.schema, "text", list[Any](terms)))
         return out
 
+    def _delivered(self, first: date | None, last: date | None) -> list[Any]:
+        """Delivered on or after ``first`` (stop >= its midnight, or no stop) and on or before
+        ``last`` (start before the next midnight).
+
+        With both, the months the ads delivered in narrow it first: an ad delivering in a month
+        strictly between the two ends' months matches for certain; one touching only the end
+        months (or spanning too many to list) is checked against the times; one without an
+        end matches when it started in time. Each part is selective, so a window costs
+        about as much as the ads it finds, not the whole index.
+        """
+        d0 = _micros(datetime.combine(first, time())) if first else None
+        d1 = _micros(datetime.combine(last + timedelta(days=1), time())) if last else None
+        stop = self._range("stop", d0, None) if d0 is not None else None
+        start = self._range("start", None, d1, include_upper=False) if d1 is not None else None
+        if stop is None or start is None or first is None or last is None or first > last:
+            return [c for c in (stop, start) if c is not None]
+        m0, m1 = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+        parts = [
+            # no end, and started in an earlier month than the last day's, or in time in it
+            Q.range_query(
+                self.schema, "open_month", tantivy.FieldType.Integer, None, m1,
+                include_upper=False, use_inverted_index=True,
+            ),
+            _all(Q.term_query(self.schema, "open_month", m1), start),
+            _all(self._set("month", ["wide"]), stop, start),
+        ]  # fmt: skip
+        first_month = Q.term_query(self.schema, "month", str(m0))
+        if m0 == m1:
+            parts.append(_all(first_month, stop, start))
+        else:
+            # In the first month it must end late enough, in the last start early enough;
+            # between them every ad delivering matches.
+            parts.append(_all(first_month, stop))
+            parts.append(_all(Q.term_query(self.schema, "month", str(m1)), start))
+            if m1 - m0 > 1:
+                parts.append(self._set("month", [str(m) for m in range(m0 + 1, m1)]))
+        return [Q.boolean_query([(SHOULD, p) for p in parts])]
+
     def archive_clauses(self, conn: Connection, flt: ArchiveFilter) -> list[Any]:
         must: list[Any] = []
         countries = [c for c in flt.reached_countries if c != "ALL"]
@@ -79,12 +122,7 @@ class IndexQuery:
                 must.append(active)
             else:
                 must.append(Q.boolean_query([(MUST, Q.all_query()), (MUST_NOT, active)]))
-        if flt.delivered_min is not None:
-            day = _micros(datetime.combine(flt.delivered_min, time()))
-            must.append(self._range("stop", day, None))
-        if flt.delivered_max is not None:
-            after = _micros(datetime.combine(flt.delivered_max + timedelta(days=1), time()))
-            must.append(self._range("start", None, after, include_upper=False))
+        must.extend(self._delivered(flt.delivered_min, flt.delivered_max))
         if flt.search_words:
             must.extend(self._text(flt.search_words, phrase=False))
         for phrase in flt.search_phrases:

@@ -24,14 +24,18 @@ spend; larger values tie, and fall back to id order) and creation times to the s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha1
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +48,7 @@ from paidfor.storage.models import AdRow
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 ANALYZER = "paidfor_words"
 STATE_FILE = "paidfor-state.json"
 ID_LIMIT = 2**32
@@ -52,6 +56,7 @@ VALUE_CAP = 2**32 - 2
 I64_MAX = 2**63 - 1
 # Rows a search may index before answering; a larger gap is closed in the background.
 INLINE_ROWS = 5_000
+MAX_MONTHS = 120
 BATCH = 5_000
 POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
 PUBLIC = frozenset(
@@ -84,9 +89,12 @@ def build_schema() -> tantivy.Schema:
         sb.add_unsigned_field(key, fast=True)
     for name in ("page", "funder"):
         sb.add_unsigned_field(name, indexed=True)
-    # Exact values, one term each: codes as stored; languages, platforms, regions lower-cased.
+    # Exact values, one term each: codes as stored; languages, platforms, regions lower-cased;
+    # "month": every month the ad delivered in (``month_key``), "open" when it has no end.
     for name in ("country", "language", "platform", "region", "status", "ad_type", "media"):
-        sb.add_text_field(name, tokenizer_name="raw")
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("month", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("open_month", indexed=True)  # an ad without an end: its first month
     sb.add_boolean_field("political", indexed=True)
     # Microseconds since 1970 (UTC); no value: the largest integer.
     for name in ("start", "stop"):
@@ -102,6 +110,26 @@ def _micros(value: datetime | str | None) -> int | None:
     if isinstance(value, str):  # SQLite hands back expressions over times as text
         value = datetime.fromisoformat(value)
     return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+def month_key(micros: int) -> int:
+    """The calendar month (UTC) of a time in microseconds since 1970: year * 12 + month - 1."""
+    day = datetime.fromtimestamp(micros / 1_000_000, UTC)
+    return day.year * 12 + day.month - 1
+
+
+def delivery_months(started: int | None, stopped: int | None) -> list[str]:
+    """The ``month`` terms of an ad delivering from ``started`` to ``stopped``: each month it
+    spans; "open" instead when it has no end; "wide" instead when it spans more than
+    ``MAX_MONTHS`` (the query checks those exactly)."""
+    if started is None:
+        return []  # never delivered: no date filter matches it
+    if stopped is None:
+        return ["open"]
+    first, last = month_key(started), month_key(stopped)
+    if stopped < started or last - first > MAX_MONTHS:
+        return ["wide"]  # an end before the start, or too many months: checked exactly
+    return [str(m) for m in range(first, last + 1)]
 
 
 def sort_key(value: int | None, ad_id: int) -> int:
@@ -178,6 +206,10 @@ def document(row: Any) -> tantivy.Document:
     stopped = _micros(row.stop_at)
     doc.add_integer("start", I64_MAX if started is None else started)
     doc.add_integer("stop", I64_MAX if stopped is None else stopped)
+    for month in delivery_months(started, stopped):
+        doc.add_text("month", month)
+    if started is not None and stopped is None:
+        doc.add_integer("open_month", month_key(started))
     lower, upper = row.audience_lower, row.audience_upper
     doc.add_integer("audience_lower", -1 if lower is None else int(lower))
     doc.add_integer("audience_upper", I64_MAX if upper is None else int(upper))
@@ -189,6 +221,7 @@ class IndexState:
     epoch: str
     seq: int
     schema: int = SCHEMA_VERSION
+    shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -211,6 +244,14 @@ def default_index_dir(database_url: str) -> Path | None:
     return Path.home() / ".cache" / "paidfor" / f"index-{digest}"
 
 
+def default_shards() -> int:
+    """One shard a core, up to four (``PAIDFOR_INDEX_SHARDS`` overrides)."""
+    raw = os.environ.get("PAIDFOR_INDEX_SHARDS", "")
+    if raw.isdigit() and 1 <= int(raw) <= 64:
+        return int(raw)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def open_index(engine: Engine, database_url: str, settings: Any) -> AdIndex | None:
     """The index for this database as ``settings`` (``index_dir``, ``search_index``) place
     it, or None when it is off, has no place (in-memory SQLite), or cannot be opened (then
@@ -230,38 +271,80 @@ def open_index(engine: Engine, database_url: str, settings: Any) -> AdIndex | No
 class AdIndex:
     """The index of one database's public ads, in ``path`` (created when missing)."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, shards: int | None = None) -> None:
         self.path = Path(path)
         self.engine = engine
+        shards = shards or default_shards()
         self.path.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
-        self.index = tantivy.Index(self.schema, path=str(self.path))
-        self.index.register_tokenizer(ANALYZER, analyzer())
+        old = self._read_state()
+        if old is not None and (old.schema != SCHEMA_VERSION or old.shards != shards):
+            self._wipe()  # built by another version of this module: rebuilt from scratch
+        self.shards = [self._open_shard(n) for n in range(shards)]
         self.words = analyzer()
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="paidfor-search")
         self.state = self._read_state()
 
+    def _open_shard(self, n: int) -> tantivy.Index:
+        folder = self.path / f"shard-{n}"
+        folder.mkdir(exist_ok=True)
+        try:
+            index = tantivy.Index(self.schema, path=str(folder))
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            log.warning("search index at %s has another schema; rebuilding it", self.path)
+            shutil.rmtree(folder)
+            (self.path / STATE_FILE).unlink(missing_ok=True)
+            folder.mkdir()
+            index = tantivy.Index(self.schema, path=str(folder))
+        index.register_tokenizer(ANALYZER, analyzer())
+        return index
+
+    def reload(self) -> None:
+        for shard in self.shards:
+            shard.reload()
+
     # -- state ------------------------------------------------------------------------------
+
+    def _wipe(self) -> None:
+        """Remove the index's files (the state file last), keeping the folder."""
+        for child in self.path.iterdir():
+            if child.name != STATE_FILE:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        (self.path / STATE_FILE).unlink(missing_ok=True)
 
     def _read_state(self) -> IndexState | None:
         try:
             raw = json.loads((self.path / STATE_FILE).read_text())
-            return IndexState(str(raw["epoch"]), int(raw["seq"]), int(raw["schema"]))
+            return IndexState(
+                str(raw["epoch"]), int(raw["seq"]), int(raw["schema"]), int(raw.get("shards", 1))
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def _write_state(self, state: IndexState) -> None:
         tmp = self.path / (STATE_FILE + ".tmp")
         with open(tmp, "w") as fh:
-            json.dump({"epoch": state.epoch, "seq": state.seq, "schema": state.schema}, fh)
+            json.dump(
+                {"epoch": state.epoch, "seq": state.seq, "schema": state.schema,
+                 "shards": state.shards},
+                fh,
+            )  # fmt: skip
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path / STATE_FILE)
         self.state = state
 
     def _usable(self, state: IndexState | None, epoch: str) -> bool:
-        return state is not None and state.epoch == epoch and state.schema == SCHEMA_VERSION
+        return (
+            state is not None
+            and state.epoch == epoch
+            and state.schema == SCHEMA_VERSION
+            and state.shards == len(self.shards)
+        )
 
     # -- catching up ------------------------------------------------------------------------
 
@@ -282,34 +365,50 @@ class AdIndex:
         since = None if full or self.state is None else self.state.seq
         if since is not None and since >= seq:
             return SyncReport(False, 0, 0, since)
+        heap = (256_000_000 if full else 64_000_000) // len(self.shards)
+        writers: list[Any] = []
         try:
-            writer = self.index.writer(heap_size=256_000_000 if full else 64_000_000)
+            for shard in self.shards:
+                writers.append(shard.writer(heap_size=max(heap, 15_000_000)))
         except ValueError as exc:
+            for w in writers:
+                w.rollback()
             raise IndexBusy(f"the search index at {self.path} is being written: {exc}") from exc
         rows = indexed = 0
+        n = len(writers)
         try:
             if full:
-                writer.delete_all_documents()
+                for w in writers:
+                    w.delete_all_documents()
             for batch in self._changed_rows(since):
                 if since is not None:
                     ids = [int(r.id) for r in batch]
-                    writer.delete_documents_by_query(
-                        tantivy.Query.term_set_query(self.schema, "id", ids)
-                    )
+                    for k, w in enumerate(writers):
+                        mine = [i for i in ids if i % n == k]
+                        if mine:
+                            w.delete_documents_by_query(
+                                tantivy.Query.term_set_query(self.schema, "id", mine)
+                            )
                 for row in batch:
                     if row.status in PUBLIC:
-                        writer.add_document(document(row))
+                        writers[int(row.id) % n].add_document(document(row))
                         indexed += 1
                 rows += len(batch)
                 if progress is not None:
                     progress(len(batch))
-            writer.commit()
-            writer.wait_merging_threads()
+            # A crash between two shards' commits leaves the state file behind both: the
+            # next sync reads the same rows again, and adding first deletes by id.
+            for w in writers:
+                w.commit()
+            for w in writers:
+                w.wait_merging_threads()
         except BaseException:
-            writer.rollback()
+            for w in writers:
+                with contextlib.suppress(Exception):
+                    w.rollback()
             raise
-        self.index.reload()
-        self._write_state(IndexState(epoch, seq))
+        self.reload()
+        self._write_state(IndexState(epoch, seq, SCHEMA_VERSION, n))
         return SyncReport(full, rows, indexed, seq)
 
     def _changed_rows(self, since: int | None) -> Iterator[list[Any]]:
@@ -329,7 +428,7 @@ class AdIndex:
         if not self._usable(state, epoch):
             state = self.state = self._read_state()  # another process may have built it
             if self._usable(state, epoch):
-                self.index.reload()
+                self.reload()
         if not self._usable(state, epoch) or state is None:
             return None
         if state.seq >= seq:
@@ -337,7 +436,7 @@ class AdIndex:
         fresh = self._read_state()  # another process may have caught up
         if fresh is not None and fresh.seq >= seq and self._usable(fresh, epoch):
             self.state = fresh
-            self.index.reload()
+            self.reload()
             return 0
         return self.ads_up_to(conn, since=state.seq)
 
@@ -411,20 +510,27 @@ class AdIndex:
     ) -> tuple[list[int], int | None]:
         """Ids of one page of matching ads in ``order`` ("newest", "spend", "impressions" or
         "id": highest first), and how many match (when ``count``)."""
-        searcher = self.index.searcher()
-        if order == "id":
-            result = searcher.search(query, limit, count=count, order_by_field="id", offset=offset)
-            ids = [int(key) for key, _ in result.hits]
-        else:
-            result = searcher.search(
-                query, limit, count=count, order_by_field=SORT_FIELDS[order], offset=offset
+        field = "id" if order == "id" else SORT_FIELDS[order]
+
+        def run(shard: tantivy.Index) -> tuple[list[int], int]:
+            result = shard.searcher().search(
+                query, offset + limit, count=count, order_by_field=field
             )
-            ids = [int(key) & (ID_LIMIT - 1) for key, _ in result.hits]
-        total = getattr(result, "count", None)  # missing from tantivy's type stubs
-        return ids, (int(total) if count and total is not None else None)
+            return [key for key, _ in result.hits], int(getattr(result, "count", 0) or 0)
+
+        if len(self.shards) == 1:
+            parts = [run(self.shards[0])]
+        else:  # tantivy lets go of the GIL: the shards are searched at once
+            parts = list(self._pool.map(run, self.shards))
+        # Keys are unique: sorting the shards' pages together gives the global order.
+        keys = parts[0][0] if len(parts) == 1 else sorted(chain(*(p[0] for p in parts)))[::-1]
+        page = keys[offset : offset + limit]
+        mask = ID_LIMIT - 1 if order != "id" else (1 << 64) - 1
+        total = sum(p[1] for p in parts)
+        return [key & mask for key in page], (total if count else None)
 
     def num_docs(self) -> int:
-        return int(self.index.searcher().num_docs)
+        return sum(int(shard.searcher().num_docs) for shard in self.shards)
 
     def public_ads_in_database(self) -> int:
         with self.engine.connect() as conn:
