@@ -1,0 +1,624 @@
+"""The political-ad classifier: an ad's text in, the probability that it is a political ad out.
+
+Label 1 is a political or issue ad (candidates, elections, causes, advocacy, public
+information), label 0 a commercial one. The model is a scikit-learn pipeline (text
+normalisation, TF-IDF word and character n-grams, a linear classifier) chosen by stratified
+5-fold cross-validation among a few candidates (``CANDIDATES``), trained on the shared
+``political_ads/train.csv`` and shipped as a skops file with a JSON sidecar
+(``models/political-v1.skops`` and ``.json``). Loading never runs code from the file: only the
+types the sidecar lists, and this module allows, are trusted. See docs/classifier.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+import skops
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
+from skops.io.exceptions import UntrustedTypesFoundException
+
+MODEL_NAME = "political-v1"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS_DIR / f"{MODEL_NAME}.skops"
+DEFAULT_THRESHOLD = 0.5
+RANDOM_STATE = 42
+CV_FOLDS = 5
+# Texts are scored on their first MAX_CHARS characters (ads are short; this bounds the work).
+MAX_CHARS = 100_000
+
+# The only types outside skops' own defaults that a shipped model may contain. ``save`` refuses
+# a model needing anything else and ``load`` refuses a file containing anything else, whatever
+# its sidecar says.
+ALLOWED_TYPES: frozenset[str] = frozenset(
+    {
+        "paidfor.review.classifier.normalize_texts",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.utils._bunch.Bunch",
+    }
+)
+
+
+class UntrustedModelError(ValueError):
+    """A model file that contains a type the loader does not trust, or is not a model."""
+
+
+# --- text normalisation --------------------------------------------------------------------
+
+# Real URLs, URLs whose punctuation was stripped ("httpbitly2hSnF8P") and bare domains.
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b(?:https?|www)[a-z0-9]{4,}\b"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|co|us|uk|ly|shop|store|info|biz|me|tv)"
+    r"\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_APOSTROPHE = re.compile(r"['’‘`´]")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_DIGITS = re.compile(r"\d+")
+_NON_WORD = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Reduce an ad text to lower-case ASCII words, with URLs, e-mails and numbers as tokens.
+
+    The training file's political ads come with their punctuation, emoji and accents stripped
+    and the commercial ones without; normalising both the same way keeps the model from
+    learning punctuation instead of content.
+    """
+    text = text[:MAX_CHARS]
+    text = _EMAIL.sub(" emailtoken ", text)
+    text = _URL.sub(" urltoken ", text)
+    text = _APOSTROPHE.sub("", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))  # café -> cafe
+    text = _PUNCTUATION.sub(" ", text)  # em dashes, emoji, symbols: word breaks
+    text = text.encode("ascii", "ignore").decode("ascii").lower()  # other scripts go
+    text = _DIGITS.sub("0", text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_texts(texts: Iterable[str]) -> list[str]:
+    """``normalize_text`` over a batch (the first step of every pipeline)."""
+    return [normalize_text(t) if isinstance(t, str) else "" for t in texts]
+
+
+# --- candidates -----------------------------------------------------------------------------
+
+
+def _word_tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.9,
+        sublinear_tf=True,
+        max_features=60_000,
+        dtype=np.float32,
+    )
+
+
+def _char_tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        min_df=3,
+        sublinear_tf=True,
+        max_features=120_000,
+        dtype=np.float32,
+    )
+
+
+def _pipeline(features: list[tuple[str, TfidfVectorizer]], clf: Any) -> Pipeline:
+    return Pipeline(
+        [
+            ("normalize", FunctionTransformer(normalize_texts)),
+            ("features", FeatureUnion(features)),
+            ("clf", clf),
+        ]
+    )
+
+
+def _lr(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, random_state=RANDOM_STATE)
+
+
+def _word_lr() -> Pipeline:
+    return _pipeline([("word", _word_tfidf())], _lr(10.0))
+
+
+def _word_nb() -> Pipeline:
+    return _pipeline([("word", _word_tfidf())], MultinomialNB(alpha=0.1))
+
+
+def _word_char_lr() -> Pipeline:
+    return _pipeline([("word", _word_tfidf()), ("char", _char_tfidf())], _lr(3.0))
+
+
+def _word_char_svm() -> Pipeline:
+    svm = LinearSVC(C=0.1, random_state=RANDOM_STATE)
+    clf = CalibratedClassifierCV(svm, method="sigmoid", cv=3)
+    return _pipeline([("word", _word_tfidf()), ("char", _char_tfidf())], clf)
+
+
+def _word_char_lr_nb() -> Pipeline:
+    clf = VotingClassifier([("lr", _lr(3.0)), ("nb", MultinomialNB(alpha=0.1))], voting="soft")
+    return _pipeline([("word", _word_tfidf()), ("char", _char_tfidf())], clf)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model the training compares: a name, what it is, and how to build it."""
+
+    name: str
+    description: str
+    build: Callable[[], Pipeline]
+
+
+CANDIDATES: dict[str, Candidate] = {
+    c.name: c
+    for c in (
+        Candidate("word-lr", "TF-IDF word 1-2-grams + logistic regression (C=10)", _word_lr),
+        Candidate(
+            "word-nb", "TF-IDF word 1-2-grams + multinomial naive Bayes (alpha=0.1)", _word_nb
+        ),
+        Candidate(
+            "word-char-lr",
+            "TF-IDF word 1-2-grams + char_wb 2-5-grams + logistic regression (C=3)",
+            _word_char_lr,
+        ),
+        Candidate(
+            "word-char-svm",
+            "TF-IDF word 1-2-grams + char_wb 2-5-grams + linear SVM (C=0.1), sigmoid-calibrated",
+            _word_char_svm,
+        ),
+        Candidate(
+            "word-char-lr-nb",
+            "TF-IDF word 1-2-grams + char_wb 2-5-grams + soft vote of logistic regression (C=3) "
+            "and multinomial naive Bayes (alpha=0.1)",
+            _word_char_lr_nb,
+        ),
+    )
+}
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def read_labelled_csv(csv_path: str | Path) -> tuple[list[str], list[int]]:
+    """Read a ``label,text`` CSV (UTF-8, labels 0 or 1); ValueError says what is wrong."""
+    path = Path(csv_path)
+    raw = path.read_bytes()  # FileNotFoundError names the file
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    try:
+        columns = reader.fieldnames
+        if not columns:
+            raise ValueError(f"{path} is empty; it needs a header with the columns label,text.")
+        missing = [c for c in ("label", "text") if c not in columns]
+        if missing:
+            raise ValueError(
+                f"{path} lacks the column(s) {', '.join(missing)}; it needs label and text "
+                f"(it has: {', '.join(str(c) for c in columns)})."
+            )
+        texts: list[str] = []
+        labels: list[int] = []
+        for row in reader:
+            value = (row.get("label") or "").strip()
+            if value not in ("0", "1"):
+                raise ValueError(
+                    f"{path}:{reader.line_num}: the label must be 0 (commercial) or "
+                    f"1 (political), not {value!r}."
+                )
+            labels.append(int(value))
+            texts.append(row.get("text") or "")
+    except csv.Error as exc:
+        raise ValueError(f"{path}:{reader.line_num}: not a readable CSV ({exc}).") from exc
+    if not labels:
+        raise ValueError(f"{path} has a header but no rows.")
+    return texts, labels
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file, hex."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- training -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """A candidate's cross-validated figures (mean and standard deviation over the folds)."""
+
+    name: str
+    description: str
+    precision: tuple[float, float]
+    recall: tuple[float, float]
+    f1: tuple[float, float]
+    seconds: float
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` did: the data, each candidate's CV figures and the one chosen."""
+
+    data_path: str
+    data_sha256: str
+    n_rows: int
+    n_political: int
+    folds: int
+    candidates: list[CandidateResult]
+    chosen: str
+    threshold: float = DEFAULT_THRESHOLD
+    created: str = field(default_factory=lambda: datetime.now(UTC).date().isoformat())
+
+    @property
+    def chosen_result(self) -> CandidateResult:
+        """The figures of the chosen candidate."""
+        return next(c for c in self.candidates if c.name == self.chosen)
+
+    def metadata(self) -> dict[str, Any]:
+        """The sidecar's fields that come from training."""
+        best = self.chosen_result
+
+        def ms(pair: tuple[float, float]) -> dict[str, float]:
+            return {"mean": round(pair[0], 4), "std": round(pair[1], 4)}
+
+        return {
+            "version": MODEL_NAME,
+            "model": best.name,
+            "description": best.description,
+            "created": self.created,
+            "training_file": Path(self.data_path).name,
+            "training_file_sha256": self.data_sha256,
+            "n_rows": self.n_rows,
+            "n_political": self.n_political,
+            "random_state": RANDOM_STATE,
+            "cv_folds": self.folds,
+            "cv": {"precision": ms(best.precision), "recall": ms(best.recall), "f1": ms(best.f1)},
+            "candidates": [
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "precision": ms(c.precision),
+                    "recall": ms(c.recall),
+                    "f1": ms(c.f1),
+                    "seconds": round(c.seconds, 1),
+                }
+                for c in self.candidates
+            ],
+            "threshold": self.threshold,
+        }
+
+
+def cross_validate_candidate(
+    candidate: Candidate, texts: Sequence[str], labels: Sequence[int], folds: int = CV_FOLDS
+) -> CandidateResult:
+    """Stratified k-fold precision, recall and F1 (political = positive) of one candidate."""
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    started = time.perf_counter()
+    scores = cross_validate(
+        candidate.build(),
+        np.asarray(texts, dtype=object),
+        np.asarray(labels),
+        cv=cv,
+        scoring=("precision", "recall", "f1"),
+    )
+
+    def ms(key: str) -> tuple[float, float]:
+        values = scores[f"test_{key}"]
+        return float(np.mean(values)), float(np.std(values))
+
+    return CandidateResult(
+        name=candidate.name,
+        description=candidate.description,
+        precision=ms("precision"),
+        recall=ms("recall"),
+        f1=ms("f1"),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def train(
+    csv_path: str | Path,
+    candidates: Sequence[str] | None = None,
+    folds: int = CV_FOLDS,
+) -> tuple[Pipeline, TrainReport]:
+    """Compare the candidates by cross-validation, refit the best F1 on all rows, report.
+
+    Deterministic: the folds and every estimator use ``RANDOM_STATE``, so the same file gives
+    the same model.
+    """
+    names = list(candidates) if candidates else list(CANDIDATES)
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        raise ValueError(
+            f"unknown candidate(s) {', '.join(unknown)}; known: {', '.join(CANDIDATES)}."
+        )
+    texts, labels = read_labelled_csv(csv_path)
+    n_political = sum(labels)
+    smallest = min(n_political, len(labels) - n_political)
+    if smallest < folds:
+        raise ValueError(
+            f"{csv_path} needs at least {folds} rows of each label for {folds}-fold "
+            f"cross-validation; it has {n_political} political and "
+            f"{len(labels) - n_political} commercial."
+        )
+    results = [cross_validate_candidate(CANDIDATES[n], texts, labels, folds) for n in names]
+    best = max(results, key=lambda r: r.f1[0])  # the first of equals wins
+    pipeline = CANDIDATES[best.name].build()
+    pipeline.fit(np.asarray(texts, dtype=object), np.asarray(labels))
+    _compact(pipeline)
+    report = TrainReport(
+        data_path=str(csv_path),
+        data_sha256=file_sha256(csv_path),
+        n_rows=len(labels),
+        n_political=n_political,
+        folds=folds,
+        candidates=results,
+        chosen=best.name,
+    )
+    return pipeline, report
+
+
+# --- saving and loading ---------------------------------------------------------------------
+
+
+def _compact(pipeline: Pipeline) -> None:
+    """Make the vocabularies' indices plain ints (``max_features`` leaves numpy ints, which
+    skops would store as one file per term)."""
+    features = pipeline.named_steps.get("features")
+    vectorizers = features.transformer_list if isinstance(features, FeatureUnion) else []
+    for _name, vectorizer in vectorizers:
+        vocabulary = getattr(vectorizer, "vocabulary_", None)
+        if isinstance(vocabulary, dict):
+            vectorizer.vocabulary_ = {str(k): int(v) for k, v in vocabulary.items()}
+
+
+def save(pipeline: Pipeline, path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Write the pipeline as skops to ``path`` and its JSON sidecar beside it; return the json.
+
+    The sidecar gets ``metadata`` plus the library versions, the artifact's SHA-256 and the
+    list of non-default types the file needs (``trusted_types``), which must all be in
+    ``ALLOWED_TYPES``.
+    """
+    path = Path(path)
+    _compact(pipeline)
+    buffer = io.BytesIO()
+    sio.dump(pipeline, buffer, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    data = buffer.getvalue()
+    needed = sorted(sio.get_untrusted_types(data=data))
+    refused = [t for t in needed if t not in ALLOWED_TYPES]
+    if refused:
+        raise UntrustedModelError(
+            f"the model needs types the loader does not trust: {', '.join(refused)}."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    sidecar = {
+        "version": MODEL_NAME,
+        "threshold": DEFAULT_THRESHOLD,
+        **metadata,
+        "format": "skops",
+        "sklearn_version": sklearn.__version__,
+        "skops_version": skops.__version__,
+        "artifact": path.name,
+        "artifact_sha256": hashlib.sha256(data).hexdigest(),
+        "artifact_bytes": len(data),
+        "trusted_types": needed,
+    }
+    json_path = path.with_suffix(".json")
+    json_path.write_text(json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return json_path
+
+
+def load(path: str | Path | None = None) -> PoliticalClassifier:
+    """Load a saved model (default: the shipped one) without trusting anything unexpected.
+
+    Raises FileNotFoundError for a missing file or sidecar and UntrustedModelError when the
+    file holds a type that is neither listed in its sidecar nor in ``ALLOWED_TYPES``.
+    """
+    path = Path(path) if path is not None else DEFAULT_MODEL
+    json_path = path.with_suffix(".json")
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    if not json_path.is_file():
+        raise FileNotFoundError(f"no model sidecar at {json_path}")
+    try:
+        metadata = json.loads(json_path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{json_path} is not a readable JSON sidecar ({exc}).") from exc
+    declared = metadata.get("trusted_types") or []
+    trusted = sorted(t for t in declared if isinstance(t, str) and t in ALLOWED_TYPES)
+    try:
+        # skops itself refuses (before building anything) a file holding any type that is
+        # neither one of its safe defaults nor in ``trusted``.
+        pipeline = sio.load(path, trusted=trusted)
+    except UntrustedTypesFoundException as exc:
+        refused = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
+        raise UntrustedModelError(
+            f"{path} contains types that are not trusted: {', '.join(refused)}; refusing to load."
+        ) from exc
+    except Exception as exc:  # a broken zip or schema: skops raises various types
+        raise UntrustedModelError(f"{path} is not a readable skops file ({exc}).") from exc
+    if not isinstance(pipeline, Pipeline):
+        raise UntrustedModelError(f"{path} does not hold a scikit-learn pipeline.")
+    threshold = float(metadata.get("threshold", DEFAULT_THRESHOLD))
+    return PoliticalClassifier(pipeline, threshold=threshold, metadata=metadata)
+
+
+# --- using the model ------------------------------------------------------------------------
+
+
+def _linear_weights(clf: Any) -> np.ndarray | None:
+    """Per-feature weights towards "political" of a linear model, for explanations.
+
+    Logistic regression and SVM: the coefficients (averaged over calibration folds); naive
+    Bayes: the log-probability ratio; a vote: its first member that has weights.
+    """
+    if hasattr(clf, "coef_"):
+        return np.asarray(clf.coef_, dtype=np.float64).ravel()
+    if hasattr(clf, "feature_log_prob_"):
+        logp = np.asarray(clf.feature_log_prob_, dtype=np.float64)
+        return logp[1] - logp[0]
+    if isinstance(clf, CalibratedClassifierCV):
+        members = [_linear_weights(c.estimator) for c in clf.calibrated_classifiers_]
+        found = [w for w in members if w is not None]
+        return np.asarray(np.mean(found, axis=0)) if found else None
+    if isinstance(clf, VotingClassifier):
+        for member in clf.estimators_:
+            weights = _linear_weights(member)
+            if weights is not None:
+                return weights
+    return None
+
+
+class PoliticalClassifier:
+    """A fitted pipeline with a threshold: scores, decisions and readable reasons."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        threshold: float = DEFAULT_THRESHOLD,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.threshold = threshold
+        self.metadata = dict(metadata or {})
+        self._explainer: tuple[TfidfVectorizer, np.ndarray, np.ndarray] | None = None
+        self._explainer_built = False
+
+    def score(self, text: str) -> float:
+        """The probability, in [0, 1], that ``text`` is a political ad."""
+        return self.scores([text])[0]
+
+    def scores(self, texts: Sequence[str]) -> list[float]:
+        """``score`` over a batch."""
+        if not texts:
+            return []
+        proba = self.pipeline.predict_proba(np.asarray(list(texts), dtype=object))[:, 1]
+        return [min(1.0, max(0.0, float(p))) if math.isfinite(p) else 0.5 for p in proba]
+
+    def classify(self, text: str) -> tuple[bool, float, str]:
+        """(is political, score, a reason a person can read)."""
+        score = self.score(text)
+        political = score >= self.threshold
+        sign = ">=" if political else "<"
+        reason = f"political score {score:.2f} {sign} threshold {self.threshold:.2f}"
+        terms = self.strongest_terms(text, political)
+        if terms:
+            kind = "" if political else "commercial "
+            reason += f"; strongest {kind}terms: {', '.join(terms)}"
+        else:
+            reason += "; no known words pointing that way"
+        return political, score, reason
+
+    def strongest_terms(self, text: str, political: bool = True, k: int = 3) -> list[str]:
+        """The ``k`` words of ``text`` that push the score most towards (or away from) political."""
+        explainer = self._get_explainer()
+        if explainer is None:
+            return []
+        vectorizer, weights, names = explainer
+        row = vectorizer.transform(normalize_texts([text])).tocsr()
+        contrib = row.data * weights[row.indices]
+        if not political:
+            contrib = -contrib
+        terms: list[str] = []
+        for i in np.argsort(-contrib, kind="stable"):
+            term = str(names[row.indices[i]])
+            if contrib[i] <= 0 or len(terms) == k:
+                break
+            if not set(term.split()) <= ENGLISH_STOP_WORDS:  # "for by" explains nothing
+                terms.append(term)
+        return terms
+
+    def _get_explainer(self) -> tuple[TfidfVectorizer, np.ndarray, np.ndarray] | None:
+        """The word vectorizer, its slice of the linear weights, and its vocabulary."""
+        if self._explainer_built:
+            return self._explainer
+        self._explainer_built = True
+        features = self.pipeline.named_steps.get("features")
+        weights = _linear_weights(self.pipeline.steps[-1][1])
+        if not isinstance(features, FeatureUnion) or weights is None:
+            return None
+        offset = 0
+        for _name, transformer in features.transformer_list:
+            names = np.asarray(transformer.get_feature_names_out())
+            if isinstance(transformer, TfidfVectorizer) and transformer.analyzer == "word":
+                self._explainer = (transformer, weights[offset : offset + len(names)], names)
+                break
+            offset += len(names)
+        return self._explainer
+
+    def evaluate(self, csv_path: str | Path) -> dict[str, float | int]:
+        """Precision, recall and F1 (political = positive) on a ``label,text`` CSV, and n."""
+        return self.evaluate_rows(*read_labelled_csv(csv_path))
+
+    def evaluate_rows(self, texts: Sequence[str], labels: Sequence[int]) -> dict[str, float | int]:
+        """``evaluate`` on texts and their 0/1 labels."""
+        predicted = [int(s >= self.threshold) for s in self.scores(texts)]
+        return {
+            "precision": float(precision_score(labels, predicted, zero_division=0)),
+            "recall": float(recall_score(labels, predicted, zero_division=0)),
+            "f1": float(f1_score(labels, predicted, zero_division=0)),
+            "n": len(labels),
+        }
+
+
+def evaluate(
+    csv_path: str | Path, classifier: PoliticalClassifier | None = None
+) -> dict[str, float | int]:
+    """Precision, recall, F1 and n of ``classifier`` (default: the shipped model) on a CSV."""
+    return (classifier or load()).evaluate(csv_path)
+
+
+__all__ = [
+    "ALLOWED_TYPES",
+    "CANDIDATES",
+    "DEFAULT_MODEL",
+    "PoliticalClassifier",
+    "TrainReport",
+    "UntrustedModelError",
+    "evaluate",
+    "load",
+    "normalize_text",
+    "read_labelled_csv",
+    "save",
+    "train",
+]
