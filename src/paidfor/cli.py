@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,6 +19,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from paidfor.audit_cli import audit_app
+from paidfor.auth.cli import token_app
+from paidfor.cli_support import err, open_engine, out
+from paidfor.review.elections_cli import election_app
+from paidfor.review.model_cli import model_app
 from paidfor.settings import get_settings
 
 app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
@@ -27,21 +31,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 index_app = typer.Typer(help="The search index beside the database.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-err = Console(stderr=True)
-out = Console()
+app.add_typer(election_app, name="election")
+app.add_typer(audit_app, name="audit")
+app.add_typer(token_app, name="token")
+app.add_typer(model_app, name="model")
 
 
 def _engine(url: str | None = None):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import OperationalError
-
-    from paidfor.storage.db import open_database
-
-    target = url or get_settings().database_url
-    try:
-        return open_database(target)
-    except OperationalError as exc:
-        err.print(f"[red]cannot open the database {target}:[/red] {exc.orig}")
-        raise typer.Exit(2) from exc
+    return open_engine(url)
 
 
 @db_app.command("upgrade")

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     secret_key: str = "dev-only-change-me"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Staff session cookies only over HTTPS (set it behind a TLS-terminating proxy).
+    https_only: bool = False
     batch_size: int = 2000
     # The tantivy search index beside the database (storage.search_index): where it lives
     # (default: beside a SQLite file, else under ~/.cache/paidfor), and whether to use it.

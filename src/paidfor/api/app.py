@@ -8,21 +8,30 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 import paidfor
 from paidfor.api.ads_archive import make_router
+from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import SlidingWindowLimiter
+from paidfor.auth.web import install_auth
 from paidfor.library.archive import ArchiveService
 from paidfor.library.hub import HubService
 from paidfor.library.search import LibraryService
+from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine
+from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.hub_repo import HubRepository
+from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.library_repo import LibraryRepository
+from paidfor.storage.repo import AdRepository
 from paidfor.storage.search_index import open_index
+from paidfor.web.advertiser_pages import install_advertiser_pages
 from paidfor.web.hub import make_hub_router
 from paidfor.web.library_routes import make_library_router, make_templates
+from paidfor.web.review_pages import install_review_pages
 
 
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
@@ -46,6 +55,18 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
     )
     app.include_router(make_router(ArchiveService(repo), limiter))
+
+    install_auth(app, engine, settings, https_only=settings.https_only)
+    review = ReviewService(
+        IntakeRepository(engine),
+        ElectionRepository(engine),
+        AdRepository(engine),
+        classifier=political_classifier,
+    )
+    app.include_router(make_intake_router(review, engine, settings.secret_key))
+    app.add_exception_handler(RequestValidationError, invalid_body)
+    install_review_pages(app, review, engine, make_templates())
+    install_advertiser_pages(app, review, make_templates(), settings.secret_key)
 
     library = LibraryRepository(engine, index)
     app.include_router(make_library_router(LibraryService(library)))

@@ -1,0 +1,150 @@
+"""Enforcement in the database: remove and restore ads, disable and restore advertisers and
+pages, one target or a list of them in one transaction (all or nothing).
+
+A removed ad stops and stays in the library marked as removed, with the reason. Disabling an
+advertiser or a page stops its active ads (approved or running), which stay stopped when it is
+restored. Every action is an ``actions`` row and an audit event with the state before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from paidfor.domain import ActionKind, AdStatus
+from paidfor.storage.audit import append_event_conn
+from paidfor.storage.changes import touch_ads
+from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.models import ActionRow, AdRow, AdvertiserRow, AuditEventRow, PageRow
+
+ACTIVE = (str(AdStatus.APPROVED), str(AdStatus.RUNNING))
+TARGET_TYPE = {
+    ActionKind.REMOVE_AD: "ad",
+    ActionKind.RESTORE_AD: "ad",
+    ActionKind.DISABLE_ADVERTISER: "advertiser",
+    ActionKind.RESTORE_ADVERTISER: "advertiser",
+    ActionKind.DISABLE_PAGE: "page",
+    ActionKind.RESTORE_PAGE: "page",
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    kind: ActionKind
+    target_type: str
+    target_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": str(self.kind),
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+class EnforcementRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def apply(
+        self, kind: ActionKind, targets: Sequence[int], *, reason: str, actor: str
+    ) -> list[ActionResult]:
+        """Apply ``kind`` to every target, or to none if one of them does not exist."""
+        out: list[ActionResult] = []
+        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        with self.engine.begin() as conn:
+            for target in dict.fromkeys(targets):
+                before, after = self._do(conn, kind, target, reason)
+                out.append(ActionResult(kind, TARGET_TYPE[kind], target, before, after))
+                conn.execute(
+                    insert(ActionRow),
+                    {
+                        "kind": str(kind),
+                        "target_type": TARGET_TYPE[kind],
+                        "target_id": target,
+                        "reason": reason,
+                        "actor": actor,
+                        "at": now,
+                    },
+                )
+                append_event_conn(
+                    conn,
+                    actor=actor,
+                    action=f"enforcement.{kind}",
+                    target_type=TARGET_TYPE[kind],
+                    target_id=str(target),
+                    reason=reason,
+                    before=before,
+                    after=after,
+                )
+        return out
+
+    def _do(
+        self, conn: Connection, kind: ActionKind, target: int, reason: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if kind in (ActionKind.REMOVE_AD, ActionKind.RESTORE_AD):
+            row = conn.execute(
+                select(AdRow.status, AdRow.removal_reason).where(AdRow.id == target)
+            ).one_or_none()
+            if row is None:
+                raise NotFound(f"no ad {target}")
+            before = {"status": row.status, "removal_reason": row.removal_reason}
+            values: dict[str, Any]
+            if kind == ActionKind.REMOVE_AD:
+                values = {"status": str(AdStatus.REMOVED), "removal_reason": reason}
+            else:
+                if row.status != str(AdStatus.REMOVED):
+                    raise ValueError(f"ad {target} is not removed (it is {row.status})")
+                values = {"status": self._status_before_removal(conn, target),
+                          "removal_reason": None}  # fmt: skip
+            conn.execute(update(AdRow).where(AdRow.id == target).values(values))
+            touch_ads(conn, [target])
+            return before, values
+        table: Any = AdvertiserRow if "advertiser" in str(kind) else PageRow
+        column = AdRow.advertiser_id if table is AdvertiserRow else AdRow.page_id
+        disabled = conn.execute(
+            select(table.disabled).where(table.id == target)
+        ).scalar_one_or_none()
+        if disabled is None:
+            raise NotFound(f"no {TARGET_TYPE[kind]} {target}")
+        disable = str(kind).startswith("disable")
+        conn.execute(update(table).where(table.id == target).values(disabled=disable))
+        stopped: list[int] = []
+        if disable:
+            stopped = list(
+                conn.execute(
+                    select(AdRow.id).where(column == target, AdRow.status.in_(ACTIVE))
+                ).scalars()
+            )
+            if stopped:
+                conn.execute(
+                    update(AdRow).where(AdRow.id.in_(stopped)).values(status=str(AdStatus.STOPPED))
+                )
+                touch_ads(conn, stopped)
+        return {"disabled": bool(disabled)}, {"disabled": disable, "stopped_ads": stopped}
+
+    @staticmethod
+    def _status_before_removal(conn: Connection, ad_id: int) -> str:
+        before = conn.execute(
+            select(AuditEventRow.before)
+            .where(
+                AuditEventRow.action == f"enforcement.{ActionKind.REMOVE_AD}",
+                AuditEventRow.target_type == "ad",
+                AuditEventRow.target_id == str(ad_id),
+            )
+            .order_by(AuditEventRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        status = (before or {}).get("status")
+        # An ad removed before this system recorded why (an import) comes back as stopped.
+        if status in (None, str(AdStatus.REMOVED)):
+            return str(AdStatus.STOPPED)
+        return str(status)

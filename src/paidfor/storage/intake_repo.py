@@ -1,0 +1,583 @@
+"""Self-service intake in the database: advertiser accounts, payment instruments, pages,
+political-ad authorizations, submitted ads and their review decisions.
+
+Every change writes its audit event in the same transaction (``storage.audit``), and every
+change of an ad stamps it for the search index (``storage.changes``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from paidfor.domain import Ad, Admin, Advertiser, AuthorizationStatus, Page, PaymentInstrument
+from paidfor.storage.audit import append_event_conn
+from paidfor.storage.changes import next_search_seq, touch_ads
+from paidfor.storage.mapping import ad_values, aware, row_to_page
+from paidfor.storage.models import (
+    AdminRow,
+    AdRow,
+    AdvertiserRow,
+    AuthorizationRow,
+    FunderRow,
+    PageRow,
+    PaymentInstrumentRow,
+    page_admins,
+)
+from paidfor.storage.review_models import AdSubmissionRow, PageOwnerRow, ReviewDecisionRow
+
+SOURCE = "paidfor"  # the source of ads submitted here (imports keep their own)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class NotFound(LookupError):
+    """No such record (or not the caller's)."""
+
+
+@dataclass(frozen=True)
+class AuthorizationRecord:
+    id: int
+    advertiser_id: int
+    advertiser_name: str
+    country: str
+    status: AuthorizationStatus
+    legal_name: str | None
+    residence_country: str | None
+    id_document_ref: str | None
+    funder_id: int | None
+    funder_name: str | None
+    funder_verified: bool
+    decided_at: datetime | None
+
+    def public_json(self) -> dict[str, Any]:
+        """What the advertiser and reviewers see (the document reference is staff-only)."""
+        return {
+            "id": self.id,
+            "advertiser_id": self.advertiser_id,
+            "country": self.country,
+            "status": str(self.status),
+            "legal_name": self.legal_name,
+            "residence_country": self.residence_country,
+            "funder": self.funder_name,
+            "funder_verified": self.funder_verified,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    ad_id: int
+    decision: str
+    political: bool
+    political_score: float | None
+    reasons: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    by_person: bool
+    actor: str
+    at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ad_id": self.ad_id,
+            "decision": self.decision,
+            "political": self.political,
+            "political_score": self.political_score,
+            "reasons": self.reasons,
+            "by_person": self.by_person,
+            "at": self.at.isoformat(),
+        }
+
+
+class IntakeRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def create_advertiser(self, name: str, country: str | None, *, actor: str) -> Advertiser:
+        now = _now()
+        with self.engine.begin() as conn:
+            new_id = conn.execute(
+                insert(AdvertiserRow).returning(AdvertiserRow.id),
+                {
+                    "source": SOURCE,
+                    "external_id": uuid.uuid4().hex,
+                    "name": name,
+                    "country": country,
+                    "created_at": now,
+                    "disabled": False,
+                },
+            ).scalar_one()
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="advertiser.create",
+                target_type="advertiser",
+                target_id=str(new_id),
+                after={"name": name, "country": country},
+            )
+        return Advertiser(name=name, country=country, created_at=aware(now), id=int(new_id))
+
+    def advertiser(self, advertiser_id: int) -> Advertiser | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(AdvertiserRow).where(AdvertiserRow.id == advertiser_id)
+            ).one_or_none()
+            if row is None:
+                return None
+            payments = [
+                PaymentInstrument(
+                    currency=p.currency,
+                    billing_country=p.billing_country,
+                    card_fingerprint=p.card_fingerprint,
+                    id=p.id,
+                )
+                for p in conn.execute(
+                    select(PaymentInstrumentRow).where(
+                        PaymentInstrumentRow.advertiser_id == advertiser_id
+                    )
+                )
+            ]
+        return Advertiser(
+            name=row.name,
+            country=row.country,
+            created_at=aware(row.created_at),
+            payment_instruments=payments,
+            disabled=bool(row.disabled),
+            source=row.source,
+            external_id=row.external_id,
+            id=int(row.id),
+        )
+
+    def add_payment_instrument(
+        self, advertiser_id: int, instrument: PaymentInstrument, *, actor: str
+    ) -> PaymentInstrument:
+        with self.engine.begin() as conn:
+            self._require(conn, AdvertiserRow, advertiser_id)
+            new_id = conn.execute(
+                insert(PaymentInstrumentRow).returning(PaymentInstrumentRow.id),
+                {
+                    "advertiser_id": advertiser_id,
+                    "currency": instrument.currency,
+                    "billing_country": instrument.billing_country,
+                    "card_fingerprint": instrument.card_fingerprint,
+                },
+            ).scalar_one()
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="payment_instrument.add",
+                target_type="advertiser",
+                target_id=str(advertiser_id),
+                after={"id": new_id, "currency": instrument.currency,
+                       "billing_country": instrument.billing_country},
+            )  # fmt: skip
+        return PaymentInstrument(
+            currency=instrument.currency,
+            billing_country=instrument.billing_country,
+            card_fingerprint=instrument.card_fingerprint,
+            id=int(new_id),
+        )
+
+    def create_page(self, advertiser_id: int, page: Page, *, actor: str) -> Page:
+        now = _now()
+        external_id = str(10**14 + secrets.randbelow(9 * 10**14))  # a page id like Meta's
+        with self.engine.begin() as conn:
+            self._require(conn, AdvertiserRow, advertiser_id)
+            page_id = conn.execute(
+                insert(PageRow).returning(PageRow.id),
+                {
+                    "kind": "page",
+                    "external_id": external_id,
+                    "name": page.name,
+                    "url": page.url,
+                    "created_at": now,
+                    "language": page.language,
+                    "country": page.country,
+                    "category": page.category,
+                    "disabled": False,
+                },
+            ).scalar_one()
+            conn.execute(insert(PageOwnerRow), {"page_id": page_id, "advertiser_id": advertiser_id})
+            for admin in page.admins:
+                admin_id = conn.execute(
+                    insert(AdminRow).returning(AdminRow.id),
+                    {
+                        "name": admin.name,
+                        "login_countries": list(admin.login_countries),
+                        "language": admin.language,
+                    },
+                ).scalar_one()
+                conn.execute(insert(page_admins), {"page_id": page_id, "admin_id": admin_id})
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="page.create",
+                target_type="page",
+                target_id=str(page_id),
+                after={"name": page.name, "country": page.country, "advertiser": advertiser_id,
+                       "admins": len(page.admins)},
+            )  # fmt: skip
+        return Page(
+            name=page.name,
+            external_id=external_id,
+            url=page.url,
+            created_at=aware(now),
+            language=page.language,
+            country=page.country,
+            category=page.category,
+            admins=[Admin(a.name, list(a.login_countries), a.language) for a in page.admins],
+            id=int(page_id),
+        )
+
+    def page_owner(self, page_id: int) -> tuple[int, bool] | None:
+        """The advertiser that owns page ``page_id`` and whether the page is disabled."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(PageOwnerRow.advertiser_id, PageRow.disabled)
+                .join(PageRow, PageRow.id == PageOwnerRow.page_id)
+                .where(PageOwnerRow.page_id == page_id)
+            ).one_or_none()
+        return None if row is None else (int(row[0]), bool(row[1]))
+
+    # -- authorizations ------------------------------------------------------------------------
+
+    def request_authorization(
+        self,
+        advertiser_id: int,
+        country: str,
+        *,
+        legal_name: str,
+        residence_country: str,
+        id_document_ref: str,
+        funder_name: str,
+        actor: str,
+    ) -> AuthorizationRecord:
+        """Ask (or ask again) for authorization in ``country``; pending until decided."""
+        with self.engine.begin() as conn:
+            self._require(conn, AdvertiserRow, advertiser_id)
+            funder_id = self._funder(conn, funder_name)
+            values = {
+                "status": str(AuthorizationStatus.PENDING),
+                "legal_name": legal_name,
+                "residence_country": residence_country,
+                "id_document_ref": id_document_ref,
+                "funder_id": funder_id,
+                "decided_at": None,
+            }
+            existing = conn.execute(
+                select(AuthorizationRow.id, AuthorizationRow.status).where(
+                    AuthorizationRow.advertiser_id == advertiser_id,
+                    AuthorizationRow.country == country,
+                )
+            ).one_or_none()
+            if existing is None:
+                auth_id = conn.execute(
+                    insert(AuthorizationRow).returning(AuthorizationRow.id),
+                    {"advertiser_id": advertiser_id, "country": country, **values},
+                ).scalar_one()
+            else:
+                auth_id = existing.id
+                conn.execute(
+                    update(AuthorizationRow).where(AuthorizationRow.id == auth_id).values(values)
+                )
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="authorization.request",
+                target_type="authorization",
+                target_id=str(auth_id),
+                before=None if existing is None else {"status": existing.status},
+                after={"country": country, "funder": funder_name, "status": "pending"},
+            )
+        found = self.authorizations(auth_id=int(auth_id))
+        return found[0]
+
+    def decide_authorization(
+        self, auth_id: int, *, approve: bool, reason: str, actor: str
+    ) -> AuthorizationRecord:
+        """Approve (verifying the named funder) or refuse a pending authorization."""
+        status = AuthorizationStatus.APPROVED if approve else AuthorizationStatus.REFUSED
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(AuthorizationRow).where(AuthorizationRow.id == auth_id)
+            ).one_or_none()
+            if row is None:
+                raise NotFound(f"no authorization {auth_id}")
+            conn.execute(
+                update(AuthorizationRow)
+                .where(AuthorizationRow.id == auth_id)
+                .values(status=str(status), decided_at=_now())
+            )
+            if approve and row.funder_id is not None:
+                conn.execute(
+                    update(FunderRow).where(FunderRow.id == row.funder_id).values(verified=True)
+                )
+            append_event_conn(
+                conn,
+                actor=actor,
+                action=f"authorization.{'approve' if approve else 'refuse'}",
+                target_type="authorization",
+                target_id=str(auth_id),
+                reason=reason,
+                before={"status": row.status},
+                after={"status": str(status), "funder_id": row.funder_id},
+            )
+        return self.authorizations(auth_id=auth_id)[0]
+
+    def authorizations(
+        self,
+        *,
+        advertiser_id: int | None = None,
+        status: AuthorizationStatus | None = None,
+        auth_id: int | None = None,
+    ) -> list[AuthorizationRecord]:
+        stmt = (
+            select(
+                AuthorizationRow.__table__,
+                AdvertiserRow.name.label("advertiser_name"),
+                FunderRow.name.label("funder_name"),
+                FunderRow.verified.label("funder_verified"),
+            )
+            .join(AdvertiserRow, AdvertiserRow.id == AuthorizationRow.advertiser_id)
+            .outerjoin(FunderRow, FunderRow.id == AuthorizationRow.funder_id)
+            .order_by(AuthorizationRow.id)
+        )
+        if advertiser_id is not None:
+            stmt = stmt.where(AuthorizationRow.advertiser_id == advertiser_id)
+        if status is not None:
+            stmt = stmt.where(AuthorizationRow.status == str(status))
+        if auth_id is not None:
+            stmt = stmt.where(AuthorizationRow.id == auth_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            AuthorizationRecord(
+                id=int(a.id),
+                advertiser_id=int(a.advertiser_id),
+                advertiser_name=a.advertiser_name,
+                country=a.country,
+                status=AuthorizationStatus(a.status),
+                legal_name=a.legal_name,
+                residence_country=a.residence_country,
+                id_document_ref=a.id_document_ref,
+                funder_id=a.funder_id,
+                funder_name=a.funder_name,
+                funder_verified=bool(a.funder_verified),
+                decided_at=aware(a.decided_at),
+            )
+            for a in rows
+        ]
+
+    # -- ads -----------------------------------------------------------------------------------
+
+    def insert_ad(
+        self,
+        ad: Ad,
+        *,
+        advertiser_id: int,
+        page_id: int,
+        funder_name: str | None,
+        budget_cents: int | None,
+        budget_currency: str | None,
+        actor: str,
+    ) -> int:
+        """Store a submitted ad (pending review); its id."""
+        values = ad_values(ad)
+        now = _now()
+        with self.engine.begin() as conn:
+            values.update(
+                source=SOURCE,
+                external_id=uuid.uuid4().hex,
+                content_hash=uuid.uuid4().hex,
+                page_id=page_id,
+                advertiser_id=advertiser_id,
+                funder_id=self._funder(conn, funder_name) if funder_name else None,
+                created_at=now,
+                imported_at=now,
+                search_seq=next_search_seq(conn),
+            )
+            ad_id = int(conn.execute(insert(AdRow).returning(AdRow.id), values).scalar_one())
+            conn.execute(
+                insert(AdSubmissionRow),
+                {
+                    "ad_id": ad_id,
+                    "advertiser_id": advertiser_id,
+                    "budget_cents": budget_cents,
+                    "budget_currency": budget_currency,
+                    "submitted_by": actor,
+                    "submitted_at": now,
+                },
+            )
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="ad.submit",
+                target_type="ad",
+                target_id=str(ad_id),
+                after={"page_id": page_id, "funder": funder_name, "ad_type": ad.ad_type},
+            )
+        return ad_id
+
+    def record_decision(
+        self,
+        ad_id: int,
+        *,
+        decision: str,
+        political: bool,
+        political_score: float | None,
+        reasons: Sequence[dict[str, Any]],
+        findings: Sequence[dict[str, Any]],
+        actor: str,
+        by_person: bool,
+        reason: str | None = None,
+    ) -> DecisionRecord:
+        """Store a decision and set the ad's status (held ads stay pending)."""
+        status = {"approved": "approved", "rejected": "rejected", "held": "pending"}[decision]
+        now = _now()
+        with self.engine.begin() as conn:
+            before = conn.execute(
+                select(AdRow.status, AdRow.is_political).where(AdRow.id == ad_id)
+            ).one_or_none()
+            if before is None:
+                raise NotFound(f"no ad {ad_id}")
+            conn.execute(
+                update(AdRow)
+                .where(AdRow.id == ad_id)
+                .values(
+                    status=status,
+                    is_political=political,
+                    political_score=political_score,
+                    ad_type="POLITICAL_AND_ISSUE_ADS" if political else "ALL",
+                    risk_score=max([float(f.get("score", 0)) for f in findings] or [0.0]),
+                    risk_explanations=list(findings),
+                )
+            )
+            touch_ads(conn, [ad_id])
+            conn.execute(
+                insert(ReviewDecisionRow),
+                {
+                    "ad_id": ad_id,
+                    "decision": decision,
+                    "political": political,
+                    "political_score": political_score,
+                    "reasons": list(reasons),
+                    "findings": list(findings),
+                    "by_person": by_person,
+                    "actor": actor,
+                    "at": now,
+                },
+            )
+            append_event_conn(
+                conn,
+                actor=actor,
+                action="ad.override" if by_person else "ad.review",
+                target_type="ad",
+                target_id=str(ad_id),
+                reason=reason or "; ".join(str(r.get("message")) for r in reasons)[:2000],
+                before={"status": before.status, "political": before.is_political},
+                after={"status": status, "decision": decision, "political": political},
+            )
+        return DecisionRecord(
+            ad_id, decision, political, political_score, list(reasons), list(findings),
+            by_person, actor, now,
+        )  # fmt: skip
+
+    def decisions(self, ad_id: int) -> list[DecisionRecord]:
+        """Every decision on the ad, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ReviewDecisionRow)
+                .where(ReviewDecisionRow.ad_id == ad_id)
+                .order_by(ReviewDecisionRow.id)
+            ).all()
+        return [_decision(r) for r in rows]
+
+    def held(self, limit: int = 200) -> list[tuple[int, DecisionRecord]]:
+        """Ads waiting for a person (pending, their newest decision "held"), oldest first."""
+        latest = (
+            select(func.max(ReviewDecisionRow.id).label("id"))
+            .group_by(ReviewDecisionRow.ad_id)
+            .subquery()
+        )
+        stmt = (
+            select(ReviewDecisionRow)
+            .join(latest, latest.c.id == ReviewDecisionRow.id)
+            .join(AdRow, AdRow.id == ReviewDecisionRow.ad_id)
+            .where(ReviewDecisionRow.decision == "held", AdRow.status == "pending")
+            .order_by(ReviewDecisionRow.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(int(r.ad_id), _decision(r)) for r in conn.execute(stmt)]
+
+    def pages_of(self, advertiser_id: int) -> list[Page]:
+        """The advertiser's pages, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PageRow)
+                .join(PageOwnerRow, PageOwnerRow.page_id == PageRow.id)
+                .where(PageOwnerRow.advertiser_id == advertiser_id)
+                .order_by(PageRow.id.desc())
+            ).all()
+        return [row_to_page(r) for r in rows]
+
+    def ads_of(self, advertiser_id: int, limit: int = 100) -> list[tuple[int, str, str, str]]:
+        """The advertiser's submitted ads, newest first: (id, status, text, submitted at)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AdRow.id, AdRow.status, AdRow.search_text, AdSubmissionRow.submitted_at)
+                .join(AdSubmissionRow, AdSubmissionRow.ad_id == AdRow.id)
+                .where(AdSubmissionRow.advertiser_id == advertiser_id)
+                .order_by(AdRow.id.desc())
+                .limit(limit)
+            ).all()
+        return [(int(r[0]), r[1], r[2], r[3].isoformat(sep=" ")) for r in rows]
+
+    def submission_owner(self, ad_id: int) -> int | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(AdSubmissionRow.advertiser_id).where(AdSubmissionRow.ad_id == ad_id)
+            ).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(conn: Connection, table: Any, row_id: int) -> None:
+        if conn.execute(select(table.id).where(table.id == row_id)).scalar_one_or_none() is None:
+            raise NotFound(f"no {table.__tablename__[:-1]} {row_id}")
+
+    @staticmethod
+    def _funder(conn: Connection, name: str) -> int:
+        found = conn.execute(select(FunderRow.id).where(FunderRow.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        return int(
+            conn.execute(
+                insert(FunderRow).returning(FunderRow.id), {"name": name, "verified": False}
+            ).scalar_one()
+        )
+
+
+def _decision(r: Any) -> DecisionRecord:
+    return DecisionRecord(
+        ad_id=int(r.ad_id),
+        decision=r.decision,
+        political=bool(r.political),
+        political_score=r.political_score,
+        reasons=list(r.reasons or []),
+        findings=list(r.findings or []),
+        by_person=bool(r.by_person),
+        actor=r.actor,
+        at=r.at,
+    )

@@ -1,0 +1,344 @@
+"""The whole intake and review flow through the HTTP API, on SQLite and PostgreSQL: an
+advertiser opens an account, adds a card, creates a page, submits ads; political ads need an
+authorization with a verified funder; blackouts refuse; reviewers decide held ads and override,
+every step audited; enforcement removes and restores; the library shows what review approved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from paidfor.api.app import create_app
+from paidfor.auth.roles import Role
+from paidfor.auth.tokens import TokenService
+from paidfor.domain import Election
+from paidfor.settings import Settings
+from paidfor.storage.audit import verify_chain
+from paidfor.storage.election_repo import ElectionRepository
+from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
+
+CARD = "4242 4242 4242 4242"
+POLITICAL = (
+    "Vote for Jane Smith for Senate on November 6. Protect our elections, our voting rights "
+    "and our democracy: register to vote and go to the polls."
+)
+COMMERCIAL = "Fresh roasted coffee beans delivered to your door. Order today and save 20%."
+
+
+@pytest.fixture
+def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
+    with TestClient(create_app(db_url, settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def staff(api: TestClient, engine: Engine) -> dict[str, dict[str, str]]:
+    tokens = TokenService(engine)
+    out = {}
+    for role in (Role.REVIEWER, Role.INVESTIGATOR, Role.PARTNER, Role.ADMIN):
+        token, _ = tokens.create(role, f"test-{role}")
+        out[str(role)] = {"Authorization": f"Bearer {token}"}
+    return out
+
+
+def advertiser(api: TestClient, name: str = "Citizens for Jane") -> tuple[dict[str, str], int]:
+    r = api.post("/api/advertisers", json={"name": name, "country": "US"})
+    assert r.status_code == 201, r.text
+    auth = {"Authorization": f"Bearer {r.json()['token']}"}
+    r = api.post(
+        "/api/me/payment-instruments",
+        json={"currency": "USD", "billing_country": "US", "card_number": CARD},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(
+        "/api/me/pages",
+        json={"name": f"{name} Page", "country": "US", "category": "Politician",
+              "admins": [{"name": "Jane", "login_countries": ["US"]}]},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    return auth, r.json()["id"]
+
+
+def ad(page_id: int, text: str, **kw: Any) -> dict[str, Any]:
+    body = {
+        "page_id": page_id,
+        "bodies": [text],
+        "targeting": {"locations": [{"country": "US"}], "age_min": 18},
+        "start": "2026-12-01T00:00:00Z",
+        "budget": "500.00",
+        "currency": "USD",
+        "political": True,
+        "paid_for_by": "Citizens for Jane",
+    }
+    body.update(kw)
+    return body
+
+
+def codes(review: dict[str, Any]) -> set[str]:
+    return {r["code"] for r in review["reasons"]}
+
+
+def test_political_ads_need_authorization_and_a_verified_funder(
+    api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    auth, page = advertiser(api)
+    r = api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["decision"] == "rejected" and "not_authorized" in codes(first)
+    reason = next(x for x in first["reasons"] if x["code"] == "not_authorized")
+    assert "not authorized to run political ads in US" in reason["message"]
+
+    r = api.post(
+        "/api/me/authorizations",
+        json={"country": "US", "legal_name": "Jane Smith", "residence_country": "US",
+              "id_document_ref": "passport-123", "funder": "Citizens for Jane"},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 201 and r.json()["status"] == "pending"
+    auth_id = r.json()["id"]
+    # Still pending: still rejected.
+    assert (
+        api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth).json()["decision"]
+        == "rejected"
+    )
+    pending = api.get("/api/review/authorizations?status=pending", headers=staff["reviewer"])
+    assert [a["id"] for a in pending.json()["authorizations"]] == [auth_id]
+    r = api.post(
+        f"/api/review/authorizations/{auth_id}/decision",
+        json={"approve": True, "reason": "identity document checked"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 200 and r.json()["funder_verified"] is True
+
+    # Another funder than the verified one is refused; the verified one is approved.
+    other = api.post(
+        "/api/me/ads", json=ad(page, POLITICAL, paid_for_by="Someone Else"), headers=auth
+    ).json()
+    assert other["decision"] == "rejected" and "funder_mismatch" in codes(other)
+    none = api.post("/api/me/ads", json=ad(page, POLITICAL, paid_for_by=None), headers=auth)
+    assert "no_disclaimer" in codes(none.json())
+    ok = api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth).json()
+    assert ok["decision"] == "approved" and ok["political"] is True, ok
+
+    # Delivery, then the public library shows it with "Paid for by".
+    r = api.post(
+        f"/api/me/ads/{ok['ad_id']}/delivery",
+        json={"impressions": 12000, "spend": "340.00", "currency": "USD",
+              "reached_countries": ["US"],
+              "demographic_distribution": [{"age": "25-34", "gender": "female",
+                                            "percentage": "0.6"}],
+              "delivery_by_region": [{"region": "Ohio", "percentage": "1"}]},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    found = api.get("/api/search", params={"q": "Jane Smith Senate"}).json()
+    assert [a["id"] for a in found["ads"]] == [ok["ad_id"]]
+    public = found["ads"][0]
+    assert public["paid_for_by"] == "Citizens for Jane" and public["political"] is True
+    assert (public["spend_lower"], public["spend_upper"]) == (100, 499)  # Meta's bucket
+    page_html = api.get(f"/ads/{ok['ad_id']}").text
+    assert "Citizens for Jane" in page_html
+    # Rejected ads never reach the library.
+    assert api.get(f"/api/ads/{first['ad_id']}").status_code == 404
+    # The card number is nowhere in the database.
+    with engine.connect() as conn:
+        prints = list(conn.execute(select(PaymentInstrumentRow.card_fingerprint)).scalars())
+    assert prints and all("4242" not in p for p in prints)
+
+
+def test_commercial_ads_need_no_authorization(api: TestClient) -> None:
+    auth, page = advertiser(api, "Bean Co")
+    r = api.post(
+        "/api/me/ads", json=ad(page, COMMERCIAL, political=False, paid_for_by=None), headers=auth
+    )
+    out = r.json()
+    assert out["decision"] == "approved" and out["political"] is False, out
+    assert "commercial" in codes(out)
+
+
+def test_an_election_blackout_refuses_political_ads(
+    api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    ElectionRepository(engine).add(
+        Election("US", "Test general", date(2026, 12, 8), True, 7), actor="test"
+    )
+    auth, page = advertiser(api)
+    r = api.post(
+        "/api/me/authorizations",
+        json={"country": "US", "legal_name": "Jane Smith", "residence_country": "US",
+              "id_document_ref": "passport-123", "funder": "Citizens for Jane"},
+        headers=auth,
+    )  # fmt: skip
+    api.post(
+        f"/api/review/authorizations/{r.json()['id']}/decision",
+        json={"approve": True, "reason": "checked"},
+        headers=staff["reviewer"],
+    )
+    inside = api.post(
+        "/api/me/ads", json=ad(page, POLITICAL, start="2026-12-05T10:00:00Z"), headers=auth
+    ).json()
+    assert inside["decision"] == "rejected" and "blackout" in codes(inside)
+    before = api.post(
+        "/api/me/ads", json=ad(page, POLITICAL, start="2026-11-20T10:00:00Z"), headers=auth
+    ).json()
+    assert before["decision"] == "approved", before
+
+
+def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
+    db_url: str,
+    tmp_path: Path,
+    staff: dict[str, dict[str, str]],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import paidfor.api.app as app_module
+
+    class Unsure:
+        threshold = 0.5
+
+        def score(self, text: str) -> float:
+            return 0.4
+
+        def strongest_terms(self, text: str, political: bool = True, k: int = 3) -> list[str]:
+            return ["policy"]
+
+    monkeypatch.setattr(app_module, "political_classifier", Unsure)
+    settings = Settings(index_dir=str(tmp_path / "index2"), secret_key="test-secret-key-123")
+    with TestClient(create_app(db_url, settings)) as api:
+        _held_flow(api, staff, engine)
+
+
+def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine) -> None:
+    auth, page = advertiser(api, "Borderline")
+    held = api.post(
+        "/api/me/ads", json=ad(page, "A new policy on parks", political=False), headers=auth
+    ).json()
+    assert held["decision"] == "held" and "unsure" in codes(held), held
+    queue = api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"]
+    assert [q["ad_id"] for q in queue] == [held["ad_id"]]
+    assert queue[0]["political_score"] == pytest.approx(0.4)
+    assert any(r["code"] == "unsure" for r in queue[0]["reasons"])
+    r = api.post(
+        f"/api/review/ads/{held['ad_id']}/decision",
+        json={"approve": True, "reason": "a local parks notice, not political"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "approved"
+    assert api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"] == []
+    # Overriding an automatic approval is audited with who, why and before/after.
+    api.post(
+        f"/api/review/ads/{held['ad_id']}/decision",
+        json={"approve": False, "reason": "on second look: issue advocacy"},
+        headers=staff["admin"],
+    )
+    with engine.connect() as conn:
+        events = conn.execute(
+            select(AuditEventRow).where(AuditEventRow.target_id == str(held["ad_id"]))
+        ).all()
+    actions = [e.action for e in events]
+    assert actions.count("ad.override") == 2 and "ad.submit" in actions
+    last = events[-1]
+    assert last.actor.startswith("admin:") and last.reason == "on second look: issue advocacy"
+    assert last.before["status"] == "approved" and last.after["status"] == "rejected"
+    assert verify_chain(engine) is None
+
+
+def test_enforcement_removes_and_restores_with_the_library_showing_why(
+    api: TestClient, staff: dict[str, dict[str, str]]
+) -> None:
+    auth, page = advertiser(api, "Bean Co")
+    ids = [
+        api.post(
+            "/api/me/ads",
+            json=ad(page, f"{COMMERCIAL} batch {k}", political=False, paid_for_by=None),
+            headers=auth,
+        ).json()["ad_id"]
+        for k in range(2)
+    ]
+    r = api.post(
+        "/api/enforcement",
+        json={"action": "remove_ad", "targets": ids, "reason": "coordinated inauthentic network"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 200 and len(r.json()["done"]) == 2
+    shown = api.get(f"/api/ads/{ids[0]}").json()
+    assert shown["status"] == "removed" and shown["removal_reason"] == (
+        "coordinated inauthentic network"
+    )
+    r = api.post(
+        "/api/enforcement",
+        json={"action": "restore_ad", "targets": [ids[0]], "reason": "appeal upheld"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 200
+    assert api.get(f"/api/ads/{ids[0]}").json()["status"] == "approved"
+    # A list with an unknown target changes nothing.
+    r = api.post(
+        "/api/enforcement",
+        json={"action": "remove_ad", "targets": [ids[0], 999999], "reason": "bulk"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 404 and api.get(f"/api/ads/{ids[0]}").json()["status"] == "approved"
+
+
+def test_bad_submissions_are_clear(api: TestClient) -> None:
+    auth, page = advertiser(api)
+    r = api.post("/api/me/ads", json=ad(page, POLITICAL, targeting={"locations": []}),
+                 headers=auth)  # fmt: skip
+    assert r.status_code == 422
+    r = api.post(
+        "/api/me/payment-instruments",
+        json={"currency": "USD", "billing_country": "US", "card_number": "4242424242424241"},
+        headers=auth,
+    )
+    assert r.status_code == 422 and "not a valid card number" in r.text
+    assert "4242424242424241" not in r.text
+    _other_auth, other_page = advertiser(api, "Other")
+    r = api.post("/api/me/ads", json=ad(other_page, POLITICAL), headers=auth)
+    assert r.status_code == 400 and "not one of this advertiser's pages" in r.text
+
+
+STAFF_ROUTES = [
+    ("GET", "/api/review/queue", None),
+    ("POST", "/api/review/ads/1/decision", {"approve": True, "reason": "ok ok"}),
+    ("GET", "/api/review/authorizations", None),
+    ("POST", "/api/review/authorizations/1/decision", {"approve": True, "reason": "ok ok"}),
+    ("POST", "/api/enforcement", {"action": "remove_ad", "targets": [1], "reason": "why not"}),
+]
+ADVERTISER_ROUTES = [
+    ("GET", "/api/me", None),
+    ("POST", "/api/me/pages", {"name": "x", "country": "US", "admins": [{"name": "a"}]}),
+    ("POST", "/api/me/ads", {"page_id": 1}),
+    ("GET", "/api/me/ads/1", None),
+]
+
+
+def test_every_role_protected_route_checks_the_role(
+    api: TestClient, staff: dict[str, dict[str, str]]
+) -> None:
+    adv_auth, _ = advertiser(api)
+    roles = {**staff, "advertiser": adv_auth, "none": {}}
+    for method, path, body in STAFF_ROUTES + ADVERTISER_ROUTES:
+        allowed = (
+            {"reviewer", "admin"}
+            if (method, path, body) in STAFF_ROUTES
+            else {"advertiser", "admin"}
+        )
+        for role, headers in roles.items():
+            r = api.request(method, path, json=body, headers=headers)
+            if role == "none":
+                assert r.status_code == 401, (path, role, r.text)
+            elif role not in allowed:
+                assert r.status_code == 403, (path, role, r.text)
+            else:
+                assert r.status_code not in (401, 403), (path, role, r.text)
