@@ -447,3 +447,24 @@ def test_date_windows_find_long_open_and_edge_ads(engine: Engine, tmp_path: Path
     )  # fmt: skip
     names = {a.external_id for a in repo.search_library(window, "newest", 0, 50)[0]}
     assert names == {"decades", "open", "open-late", "ends-first-day", "starts-last-day"}
+
+
+def test_the_default_listing_follows_every_commit(engine: Engine, tmp_path: Path) -> None:
+    """Every public ad, by spend: kept between commits, and new after each."""
+    load(engine, 30)
+    repo = LibraryRepository(engine, AdIndex(tmp_path / "index", engine))
+    everything = LibraryFilter(ArchiveFilter(now=NOW))
+    before, total = repo.search_library(everything, "spend", 0, 5)
+    big = Ad(
+        source="later",
+        external_id="big",
+        status=AdStatus.RUNNING,
+        created_at=BASE,
+        delivery=Delivery(currency="USD", spend=Decimal("99999"), spend_usd=Decimal("99999")),
+    )
+    BatchWriter(engine).write([big])
+    after, total_after = repo.search_library(everything, "spend", 0, 5)
+    assert repo.answered_by == "index" and total_after == total + 1
+    assert after[0].external_id == "big" and [a.id for a in after[1:]] == [a.id for a in before[:4]]
+    plain, plain_total = LibraryRepository(engine).search_library(everything, "spend", 0, 5)
+    assert [a.id for a in after] == [a.id for a in plain] and total_after == plain_total

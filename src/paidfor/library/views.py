@@ -43,11 +43,10 @@ def distribution(items: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> lis
     out = []
     for item in items:
         pct = share(item.get("percentage"))
-        if pct is None:
-            continue
-        row: dict[str, Any] = {k: str(item.get(k) or "unknown") for k in keys}
-        row["percentage"] = pct
-        out.append(row)
+        if pct is not None:
+            row: dict[str, Any] = {k: str(item.get(k) or "unknown") for k in keys}
+            row["percentage"] = pct
+            out.append(row)
     return out
 
 

@@ -191,13 +191,17 @@ def political_rules(inp: ReviewInput) -> list[Reason]:
     for country in inp.countries:
         auth = inp.authorizations.get(country)
         if auth is None or auth.status != AuthorizationStatus.APPROVED:
-            state = "has not asked" if auth is None else f"is {auth.status}"
+            state = (
+                "it has not asked for authorization there"
+                if auth is None
+                else f"its authorization there is {auth.status}"
+            )
             out.append(
                 Reason(
                     "political",
                     "not_authorized",
                     f"the advertiser is not authorized to run political ads in {country} "
-                    f"(its authorization {state}); ask for authorization first",
+                    f"({state}); ask for authorization first",
                     "reject",
                 )
             )

@@ -84,9 +84,9 @@ class ArchiveRepository(AdRepository):
                 ids, _ = self.index.search(
                     queries.combine(clauses), order="id", offset=0, limit=limit, count=False
                 )
-                found_rows = self._rows_by_ids(conn, ids)
-            if found_rows is not None:
-                return self._hydrate(found_rows)
+                found_ads = self._ads_by_ids(conn, ids)
+            if found_ads is not None:
+                return found_ads
         dialect = self.engine.dialect.name
         stmt = (
             select(AdRow)

@@ -177,8 +177,9 @@ class IndexQuery:
 
     @staticmethod
     def combine(clauses: list[Any]) -> Any:
+        """One query of every clause; None when there are none (every public ad)."""
         if not clauses:
-            return Q.all_query()
+            return None
         if len(clauses) == 1:
             return clauses[0]
         return Q.boolean_query([(MUST, c) for c in clauses])

@@ -116,9 +116,9 @@ class LibraryRepository(ArchiveRepository):
                 queries = IndexQuery(self.index)
                 query = queries.combine(queries.library_clauses(conn, flt))
                 ids, found = self.index.search(query, order=sort, offset=offset, limit=limit)
-                found_rows = self._rows_by_ids(conn, ids)
-            if found_rows is not None and found is not None:
-                return self._hydrate(found_rows), found
+                found_ads = self._ads_by_ids(conn, ids)
+            if found_ads is not None and found is not None:
+                return found_ads, found
         conds = self.library_conditions(flt, self.engine.dialect.name)
         stmt = select(AdRow).where(*conds).order_by(*_order(sort)).offset(offset).limit(limit)
         count = select(func.count()).select_from(AdRow).where(*conds)

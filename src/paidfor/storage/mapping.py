@@ -116,7 +116,11 @@ def row_to_page(row: Any) -> Page:
     )
 
 
-def row_to_ad(row: Any, page: Page | None = None, funder: Funder | None = None) -> Ad:
+def row_to_ad(
+    row: Any, page: Page | None = None, funder: Funder | None = None, *, public: bool = False
+) -> Ad:
+    """The ad of an ``ads`` row; ``public``: a row read without the private columns
+    (targeting, risk explanations), which stay empty."""
     c = row.creative or {}
     return Ad(
         id=row.id,
@@ -132,7 +136,7 @@ def row_to_ad(row: Any, page: Page | None = None, funder: Funder | None = None) 
         ),
         page=page,
         funder=funder,
-        targeting=Targeting.from_dict(row.targeting),
+        targeting=Targeting() if public else Targeting.from_dict(row.targeting),
         delivery=Delivery(
             currency=row.currency,
             spend=from_cents(row.spend_cents),
@@ -156,7 +160,10 @@ def row_to_ad(row: Any, page: Page | None = None, funder: Funder | None = None) 
         platforms=list(row.platforms or []),
         languages=list(row.languages or []),
         ad_type=row.ad_type,
-        risk=Risk(score=row.risk_score or 0.0, explanations=list(row.risk_explanations or [])),
+        risk=Risk(
+            score=row.risk_score or 0.0,
+            explanations=[] if public else list(row.risk_explanations or []),
+        ),
         snapshot_url=row.snapshot_url,
     )
 

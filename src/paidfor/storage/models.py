@@ -26,6 +26,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -124,6 +126,8 @@ class PageRow(Base):
 
 class FunderRow(Base):
     __tablename__ = "funders"
+    # "Paid for by" filters compare names ignoring case (migration 0006).
+    __table_args__ = (Index("ix_funders_name_lower", func.lower(text("name"))),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(500), unique=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)

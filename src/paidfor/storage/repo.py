@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from paidfor.domain import Ad, Funder
+from paidfor.domain import Ad, Funder, Page
 from paidfor.domain.money import from_cents
-from paidfor.storage.mapping import row_to_ad, row_to_page
+from paidfor.storage.mapping import aware, row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
 
 if TYPE_CHECKING:
@@ -45,6 +45,38 @@ class Stats:
         }
 
 
+# Never read for the public library: targeting and risk explanations stay in the database.
+_PUBLIC_COLUMNS = [c for c in AdRow.__table__.c if c.name not in ("targeting", "risk_explanations")]
+_PAGE_COLUMNS = [
+    c.label(f"pg_{c.name}")
+    for c in PageRow.__table__.c
+    if c.name in ("id", "kind", "external_id", "name", "url", "created_at", "language",
+                  "country", "category", "disabled")
+]  # fmt: skip
+_FUNDER_COLUMNS = [FunderRow.name.label("funder_name"), FunderRow.verified.label("funder_verified")]
+
+
+def _public_ad(row: Any) -> Ad:
+    page = None
+    if row.page_id is not None and row.pg_name is not None:
+        page = Page(
+            id=row.page_id,
+            name=row.pg_name,
+            kind=row.pg_kind,
+            external_id=row.pg_external_id,
+            url=row.pg_url,
+            created_at=aware(row.pg_created_at),
+            language=row.pg_language,
+            country=row.pg_country,
+            category=row.pg_category,
+            disabled=bool(row.pg_disabled),
+        )
+    funder = None
+    if row.funder_id is not None and row.funder_name is not None:
+        funder = Funder(id=row.funder_id, name=row.funder_name, verified=bool(row.funder_verified))
+    return row_to_ad(row, page, funder, public=True)
+
+
 def search_words(query: str) -> list[str]:
     """The words of a free-text query, as both backends' tokenizers see them."""
     return _WORD.findall(query.lower())
@@ -64,17 +96,24 @@ class AdRepository:
         self.answered_by = "database"
         return self.index is not None and self.index.ready()
 
-    def _rows_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Any] | None:
-        """The rows of ``ids`` in that order; None when one is missing (the index is ahead
-        of this connection's view, or a row was deleted behind its back)."""
+    def _ads_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Ad] | None:
+        """The public view of the ads ``ids`` in that order, with their pages and funders, in
+        one query that never reads the private columns; None when one is missing (the index
+        is ahead of this connection's view, or a row was deleted behind its back)."""
         if not ids:
             self.answered_by = "index"
             return []
-        found = {r.id: r for r in conn.execute(select(AdRow).where(AdRow.id.in_(ids)))}
+        stmt = (
+            select(*_PUBLIC_COLUMNS, *_PAGE_COLUMNS, *_FUNDER_COLUMNS)
+            .outerjoin(PageRow, PageRow.id == AdRow.page_id)
+            .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
+            .where(AdRow.id.in_(ids))
+        )
+        found = {r.id: r for r in conn.execute(stmt)}
         if len(found) != len(set(ids)):
             return None
         self.answered_by = "index"
-        return [found[i] for i in ids]
+        return [_public_ad(found[i]) for i in ids]
 
     def stats(self) -> Stats:
         with self.engine.connect() as conn:

@@ -57,6 +57,7 @@ I64_MAX = 2**63 - 1
 # Rows a search may index before answering; a larger gap is closed in the background.
 INLINE_ROWS = 5_000
 MAX_MONTHS = 120
+LISTED = 10_000  # the default listing's first ads kept per order (the library pages no deeper)
 BATCH = 5_000
 POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
 PUBLIC = frozenset(
@@ -285,6 +286,8 @@ class AdIndex:
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="paidfor-search")
+        self.generation = 0
+        self._listings: dict[str, tuple[int, list[int], int]] = {}
         self.state = self._read_state()
 
     def _open_shard(self, n: int) -> tantivy.Index:
@@ -306,6 +309,7 @@ class AdIndex:
     def reload(self) -> None:
         for shard in self.shards:
             shard.reload()
+        self.generation += 1  # what was kept of the last commit's listings is stale
 
     # -- state ------------------------------------------------------------------------------
 
@@ -506,10 +510,40 @@ class AdIndex:
         return list(self.words.analyze(text))
 
     def search(
-        self, query: tantivy.Query, *, order: str, offset: int, limit: int, count: bool = True
+        self,
+        query: tantivy.Query | None,
+        *,
+        order: str,
+        offset: int,
+        limit: int,
+        count: bool = True,
     ) -> tuple[list[int], int | None]:
         """Ids of one page of matching ads in ``order`` ("newest", "spend", "impressions" or
-        "id": highest first), and how many match (when ``count``)."""
+        "id": highest first), and how many match (when ``count``). ``query`` None: every
+        public ad, the library's default listing, whose first ``LISTED`` in each order are
+        kept from one index commit to the next."""
+        if query is None:
+            listed = self._listing(order) if offset + limit <= LISTED else None
+            if listed is not None:
+                keys, total = listed
+                return keys[offset : offset + limit], (total if count else None)
+            query = tantivy.Query.all_query()
+        return self._search(query, order=order, offset=offset, limit=limit, count=count)
+
+    def _listing(self, order: str) -> tuple[list[int], int]:
+        generation = self.generation
+        found = self._listings.get(order)
+        if found is None or found[0] != generation:
+            ids, total = self._search(
+                tantivy.Query.all_query(), order=order, offset=0, limit=LISTED, count=True
+            )
+            found = (generation, ids, total or 0)
+            self._listings[order] = found
+        return found[1], found[2]
+
+    def _search(
+        self, query: tantivy.Query, *, order: str, offset: int, limit: int, count: bool
+    ) -> tuple[list[int], int | None]:
         field = "id" if order == "id" else SORT_FIELDS[order]
 
         def run(shard: tantivy.Index) -> tuple[list[int], int]:
