@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, text
@@ -109,7 +110,8 @@ class AdRepository:
             .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
             .where(AdRow.id.in_(ids))
         )
-        found = {r.id: r for r in conn.execute(stmt)}
+        # Plain attributes: reading ~40 fields off each SQLAlchemy row cost more than the query.
+        found = {r.id: SimpleNamespace(**r._asdict()) for r in conn.execute(stmt)}
         if len(found) != len(set(ids)):
             return None
         self.answered_by = "index"

@@ -285,7 +285,9 @@ class AdIndex:
         self.words = analyzer()
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="paidfor-search")
+        self._pool = ThreadPoolExecutor(
+            max(1, len(self.shards) - 1), thread_name_prefix="paidfor-search"
+        )
         self.generation = 0
         self._listings: dict[str, tuple[int, list[int], int]] = {}
         self.state = self._read_state()
@@ -552,10 +554,10 @@ class AdIndex:
             )
             return [key for key, _ in result.hits], int(getattr(result, "count", 0) or 0)
 
-        if len(self.shards) == 1:
-            parts = [run(self.shards[0])]
-        else:  # tantivy lets go of the GIL: the shards are searched at once
-            parts = list(self._pool.map(run, self.shards))
+        # tantivy lets go of the GIL: the other shards are searched at once, in the pool,
+        # while this thread searches the first.
+        others = [self._pool.submit(run, shard) for shard in self.shards[1:]]
+        parts = [run(self.shards[0]), *(f.result() for f in others)]
         # Keys are unique: sorting the shards' pages together gives the global order.
         keys = parts[0][0] if len(parts) == 1 else sorted(chain(*(p[0] for p in parts)))[::-1]
         page = keys[offset : offset + limit]
