@@ -319,6 +319,10 @@ def demo(
     for source, path in imports:
         out.print(f"[bold]paidfor import {source}[/bold] {path}")
         import_(source, [path])
+    from paidfor.review.elections import load_default_elections
+
+    added = load_default_elections(_engine(), actor="demo")
+    out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
     stats()
     if no_serve:
         return

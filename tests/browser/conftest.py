@@ -38,9 +38,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the live server's SQLite database is (for commands run beside it)."""
+    return tmp_path_factory.mktemp("browser") / "demo.db"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db: Path) -> Iterator[str]:
     """``paidfor demo --no-serve`` into a fresh SQLite file, then ``paidfor serve`` on it."""
-    db = tmp_path_factory.mktemp("browser") / "demo.db"
+    db = live_db
     env = {**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{db}"}
     cli = [sys.executable, "-m", "paidfor.cli"]
     subprocess.run(
