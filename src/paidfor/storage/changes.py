@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 
 from paidfor.storage.models import AdRow, SearchStateRow
 
@@ -41,7 +41,6 @@ def touch_ads(conn: Connection, ad_ids: Iterable[int]) -> int:
 def current_state(conn: Connection) -> tuple[int, str]:
     """The last stamp handed out and committed (as this connection sees it), and the
     database's epoch."""
-    seq, epoch = conn.execute(
-        select(SearchStateRow.seq, SearchStateRow.epoch).where(SearchStateRow.id == 1)
-    ).one()
+    # Read before every search: plain SQL, no statement to build.
+    seq, epoch = conn.exec_driver_sql("SELECT seq, epoch FROM search_state WHERE id = 1").one()
     return int(seq), str(epoch)
