@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +11,9 @@ from hypothesis import strategies as st
 from paidfor.domain.targeting import Location, Targeting
 from paidfor.ingest.ira_targeting import parse_targeting
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "hpsci_ira_ads"
+from conftest import DATA as SHARED
+
+DATA = SHARED / "hpsci_ira_ads"
 CLEAN_COLUMNS = {
     "location": "Location", "age": "Age", "gender": "Gender",
     "excluded_connections": "Excluded_Connections", "language": "Language",
@@ -334,7 +335,7 @@ def test_empty_markers_and_raw() -> None:
 def _rows(name: str) -> list[dict[str, str]]:
     path = DATA / name
     if not path.exists():
-        pytest.skip(f"{path} not available")
+        pytest.fail(f"the shared data file is missing: {path}")
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

@@ -49,7 +49,7 @@ from paidfor.auth.deps import require, token_service
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
 from paidfor.library.views import PublicAd
-from paidfor.review.service import ReviewService, Submission, SubmissionError
+from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage.delivery_repo import DeliveryError, record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
@@ -174,14 +174,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
     @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
     def submit(body: AdIn, who: Advertiser) -> Any:
         def run() -> Any:
-            sub = Submission(
-                ad=body.to_domain(),
-                page_id=body.page_id,
-                funder_name=body.paid_for_by,
-                budget_cents=int(body.budget * 100),
-                budget_currency=body.currency,
-            )
-            ad_id, outcome = service.submit(own_account(who), sub, actor=who.actor)
+            ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
             return {"ad_id": ad_id, **outcome.as_json()}
 
         return guarded(run)

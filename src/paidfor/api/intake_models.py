@@ -25,6 +25,7 @@ from paidfor.domain import (
 )
 from paidfor.domain.targeting import Location
 from paidfor.library.archive_params import PLATFORMS
+from paidfor.review.service import Submission
 
 
 def _country(value: str) -> str:
@@ -210,6 +211,16 @@ class AdIn(Body):
         if self.stop is not None and self.stop <= self.start:
             raise ValueError("stop is not after start")
         return self
+
+    def submission(self) -> Submission:
+        """What the review service takes: the ad, its page, funder and budget."""
+        return Submission(
+            ad=self.to_domain(),
+            page_id=self.page_id,
+            funder_name=self.paid_for_by,
+            budget_cents=int(self.budget * 100),
+            budget_currency=self.currency,
+        )
 
     def to_domain(self) -> Ad:
         return Ad(

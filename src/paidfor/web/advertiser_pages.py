@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from paidfor.api.intake_models import AdIn, AuthorizationIn, PageIn, PaymentIn
-from paidfor.review.service import ReviewService, Submission, SubmissionError
+from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage.intake_repo import NotFound
 from paidfor.web.advertiser_forms import (
     Errors,
@@ -207,15 +207,10 @@ def install_advertiser_pages(
         body, errors = validate(AdIn, ad_data(visit.form), ad_field)
         if body is None:
             return form_page(request, visit, name, values, errors, 422)
-        sub = Submission(
-            ad=body.to_domain(),
-            page_id=body.page_id,
-            funder_name=body.paid_for_by,
-            budget_cents=int(body.budget * 100),
-            budget_currency=body.currency,
-        )
         try:
-            ad_id, _outcome = service.submit(visit.account, sub, actor=visit.who.actor)
+            ad_id, _outcome = service.submit(
+                visit.account, body.submission(), actor=visit.who.actor
+            )
         except (NotFound, SubmissionError) as exc:
             problem = {"": str(exc)[:1].upper() + str(exc)[1:] + "."}
             return form_page(request, visit, name, values, problem, 400)
