@@ -16,10 +16,8 @@ search first compares the counter with the state (one row read) and catches up b
 answering, so the library reads its own writes; when the gap is too large to close inside a
 request, the search is answered by the database while a background thread closes it.
 
-Sort keys are exact and unique: ``(value + 1) << 32 | id`` in an unsigned 64-bit fast field,
-so "highest value first, ties newest id first, no value last" is one fast-field sort. That
-holds ids below 2**32, values below 2**32 - 1 (4.29 billion impressions, $42.9 million of
-spend; larger values tie, and fall back to id order) and creation times to the second.
+What a document holds, and the exact sort keys, are in ``storage.index_schema``. The index is
+split by id into shards searched at once, their pages merged exactly (docs/search-index.md).
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from hashlib import sha1
 from itertools import chain
 from pathlib import Path
@@ -42,179 +39,34 @@ from typing import Any
 import tantivy
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
-from paidfor.domain import AdStatus
 from paidfor.storage.changes import current_state
+from paidfor.storage.index_schema import (
+    ANALYZER,
+    ID_LIMIT,
+    PUBLIC,
+    SCHEMA_VERSION,
+    SORT_FIELDS,
+    analyzer,
+    build_schema,
+    columns,
+    document,
+    sort_key,
+)
 from paidfor.storage.models import AdRow
+
+__all__ = ["AdIndex", "IndexBusy", "build_schema", "document", "open_index", "sort_key"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
-ANALYZER = "paidfor_words"
 STATE_FILE = "paidfor-state.json"
-ID_LIMIT = 2**32
-VALUE_CAP = 2**32 - 2
-I64_MAX = 2**63 - 1
 # Rows a search may index before answering; a larger gap is closed in the background.
 INLINE_ROWS = 5_000
-MAX_MONTHS = 120
 LISTED = 10_000  # the default listing's first ads kept per order (the library pages no deeper)
 BATCH = 5_000
-POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
-PUBLIC = frozenset(
-    str(s) for s in (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
-)
-SORT_FIELDS = {"newest": "k_newest", "spend": "k_spend", "impressions": "k_impressions"}
 
 
 class IndexBusy(RuntimeError):
     """Another process is writing the index (tantivy's directory lock)."""
-
-
-def analyzer() -> tantivy.TextAnalyzer:
-    """Words as the database's full-text tokenizers see them: runs of letters and digits,
-    lower-cased, accents folded."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(255))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-
-
-def build_schema() -> tantivy.Schema:
-    sb = tantivy.SchemaBuilder()
-    sb.add_unsigned_field("id", indexed=True, fast=True)
-    sb.add_text_field("text", tokenizer_name=ANALYZER, index_option="position")
-    for key in SORT_FIELDS.values():
-        sb.add_unsigned_field(key, fast=True)
-    for name in ("page", "funder"):
-        sb.add_unsigned_field(name, indexed=True)
-    # Exact values, one term each: codes as stored; languages, platforms, regions lower-cased;
-    # "month": every month the ad delivered in (``month_key``), "open" when it has no end.
-    for name in ("country", "language", "platform", "region", "status", "ad_type", "media"):
-        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("month", tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("open_month", indexed=True)  # an ad without an end: its first month
-    sb.add_boolean_field("political", indexed=True)
-    # Microseconds since 1970 (UTC); no value: the largest integer.
-    for name in ("start", "stop"):
-        sb.add_integer_field(name, indexed=True, fast=True)
-    sb.add_integer_field("audience_lower", indexed=True, fast=True)  # none: -1
-    sb.add_integer_field("audience_upper", indexed=True, fast=True)  # none: the largest
-    return sb.build()
-
-
-def _micros(value: datetime | str | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite hands back expressions over times as text
-        value = datetime.fromisoformat(value)
-    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
-
-
-def month_key(micros: int) -> int:
-    """The calendar month (UTC) of a time in microseconds since 1970: year * 12 + month - 1."""
-    day = datetime.fromtimestamp(micros / 1_000_000, UTC)
-    return day.year * 12 + day.month - 1
-
-
-def delivery_months(started: int | None, stopped: int | None) -> list[str]:
-    """The ``month`` terms of an ad delivering from ``started`` to ``stopped``: each month it
-    spans; "open" instead when it has no end; "wide" instead when it spans more than
-    ``MAX_MONTHS`` (the query checks those exactly)."""
-    if started is None:
-        return []  # never delivered: no date filter matches it
-    if stopped is None:
-        return ["open"]
-    first, last = month_key(started), month_key(stopped)
-    if stopped < started or last - first > MAX_MONTHS:
-        return ["wide"]  # an end before the start, or too many months: checked exactly
-    return [str(m) for m in range(first, last + 1)]
-
-
-def sort_key(value: int | None, ad_id: int) -> int:
-    """Highest value first, no value last, ties by id (see the module's docstring)."""
-    if value is None:
-        return ad_id
-    return (min(max(value, 0), VALUE_CAP) + 1) << 32 | ad_id
-
-
-def _image_count(dialect: str) -> Any:
-    if dialect == "postgresql":
-        hashes = AdRow.creative.op("->")(literal_column("'image_hashes'"))
-        return func.coalesce(func.jsonb_array_length(hashes), 0)
-    return func.coalesce(func.json_array_length(AdRow.creative, "$.image_hashes"), 0)
-
-
-def _columns(dialect: str) -> list[Any]:
-    return [
-        AdRow.id,
-        AdRow.status,
-        AdRow.search_text,
-        AdRow.created_at,
-        func.coalesce(AdRow.start_at, AdRow.created_at).label("started"),
-        AdRow.stop_at,
-        AdRow.ad_type,
-        AdRow.is_political,
-        AdRow.spend_usd_cents,
-        func.coalesce(AdRow.impressions, AdRow.impressions_lower).label("impressions"),
-        AdRow.page_id,
-        AdRow.funder_id,
-        AdRow.reached_countries,
-        AdRow.languages,
-        AdRow.platforms,
-        AdRow.delivery_by_region,
-        _image_count(dialect).label("images"),
-        AdRow.audience_lower,
-        AdRow.audience_upper,
-    ]
-
-
-def document(row: Any) -> tantivy.Document:
-    """The index document of one ``ads`` row (selected with ``_columns``)."""
-    ad_id = int(row.id)
-    if not 0 < ad_id < ID_LIMIT:
-        raise ValueError(f"ad id {ad_id} is outside what the search index holds (1 to 2**32-1)")
-    doc = tantivy.Document()
-    doc.add_unsigned("id", ad_id)
-    doc.add_text("text", row.search_text or "")
-    created = _micros(row.created_at)
-    doc.add_unsigned("k_newest", sort_key(None if created is None else created // 1_000_000, ad_id))
-    doc.add_unsigned("k_spend", sort_key(row.spend_usd_cents, ad_id))
-    doc.add_unsigned("k_impressions", sort_key(row.impressions, ad_id))
-    if row.page_id is not None:
-        doc.add_unsigned("page", int(row.page_id))
-    if row.funder_id is not None:
-        doc.add_unsigned("funder", int(row.funder_id))
-    for code in row.reached_countries or ():
-        doc.add_text("country", str(code))
-    for lang in row.languages or ():
-        doc.add_text("language", str(lang).lower())
-    for platform in row.platforms or ():
-        doc.add_text("platform", str(platform).lower())
-    for item in row.delivery_by_region or ():
-        if isinstance(item, dict) and item.get("region") is not None:
-            doc.add_text("region", str(item["region"]).lower())
-    doc.add_text("status", row.status)
-    doc.add_text("ad_type", row.ad_type or "")
-    doc.add_text("media", "IMAGE" if int(row.images or 0) > 0 else "NONE")
-    political = (
-        row.is_political if row.is_political is not None else (row.ad_type == POLITICAL_AD_TYPE)
-    )
-    doc.add_boolean("political", bool(political))
-    started = _micros(row.started)
-    stopped = _micros(row.stop_at)
-    doc.add_integer("start", I64_MAX if started is None else started)
-    doc.add_integer("stop", I64_MAX if stopped is None else stopped)
-    for month in delivery_months(started, stopped):
-        doc.add_text("month", month)
-    if started is not None and stopped is None:
-        doc.add_integer("open_month", month_key(started))
-    lower, upper = row.audience_lower, row.audience_upper
-    doc.add_integer("audience_lower", -1 if lower is None else int(lower))
-    doc.add_integer("audience_upper", I64_MAX if upper is None else int(upper))
-    return doc
 
 
 @dataclass(frozen=True)
@@ -418,7 +270,7 @@ class AdIndex:
         return SyncReport(full, rows, indexed, seq)
 
     def _changed_rows(self, since: int | None) -> Iterator[list[Any]]:
-        stmt = select(*_columns(self.engine.dialect.name))
+        stmt = select(*columns(self.engine.dialect.name))
         if since is not None:
             stmt = stmt.where(AdRow.search_seq > since)
         with self.engine.connect() as conn:
