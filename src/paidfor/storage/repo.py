@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, select, text
 
 from paidfor.domain import Ad, Funder, Page
 from paidfor.domain.money import from_cents
@@ -60,6 +60,15 @@ _PAGE_COLUMNS = [
 _FUNDER_COLUMNS = [FunderRow.name.label("funder_name"), FunderRow.verified.label("funder_verified")]
 
 
+# Built once (the statement is the same for every page of results; only the ids change).
+_PUBLIC_ADS = (
+    select(*_PUBLIC_COLUMNS, *_PAGE_COLUMNS, *_FUNDER_COLUMNS)
+    .outerjoin(PageRow, PageRow.id == AdRow.page_id)
+    .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
+    .where(AdRow.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _public_ad(row: Any) -> Ad:
     page = None
     if row.page_id is not None and row.pg_name is not None:
@@ -107,14 +116,9 @@ class AdRepository:
         if not ids:
             self.answered_by = "index"
             return []
-        stmt = (
-            select(*_PUBLIC_COLUMNS, *_PAGE_COLUMNS, *_FUNDER_COLUMNS)
-            .outerjoin(PageRow, PageRow.id == AdRow.page_id)
-            .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
-            .where(AdRow.id.in_(ids))
-        )
         # Plain attributes: reading ~40 fields off each SQLAlchemy row cost more than the query.
-        found = {r.id: SimpleNamespace(**r._asdict()) for r in conn.execute(stmt)}
+        rows = conn.execute(_PUBLIC_ADS, {"ids": list(ids)})
+        found = {r.id: SimpleNamespace(**r._asdict()) for r in rows}
         if len(found) != len(set(ids)):
             return None
         self.answered_by = "index"
