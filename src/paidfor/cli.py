@@ -37,14 +37,10 @@ app.add_typer(token_app, name="token")
 app.add_typer(model_app, name="model")
 
 
-def _engine(url: str | None = None):  # type: ignore[no-untyped-def]
-    return open_engine(url)
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database named by PAIDFOR_DATABASE_URL."""
-    _engine()
+    open_engine()
     out.print(f"database at head: {get_settings().database_url}")
 
 
@@ -88,7 +84,7 @@ def import_(
     if missing:
         err.print(f"[red]no such file:[/red] {', '.join(missing)}")
         raise typer.Exit(2)
-    engine = _engine()
+    engine = open_engine()
     sizes = [f.stat().st_size for f in files]
     show = err.is_terminal and not as_json
     progress = Progress(
@@ -193,7 +189,7 @@ def index_sync(
     full: Annotated[bool, typer.Option("--full", help="rebuild from every row")] = False,
 ) -> None:
     """Bring the search index up to date with the database (what every search does too)."""
-    if not _sync_index(_engine(), full=full):
+    if not _sync_index(open_engine(), full=full):
         raise typer.Exit(1)
 
 
@@ -204,7 +200,7 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     from paidfor.storage.search_index import open_index
 
     settings = get_settings()
-    engine = _engine()
+    engine = open_engine()
     index = open_index(engine, settings.database_url, settings)
     if index is None:
         err.print("no search index: searches are answered by the database")
@@ -233,7 +229,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Totals for the whole database: ads, spend per currency and in USD, impressions."""
     from paidfor.storage.repo import AdRepository
 
-    s = AdRepository(_engine()).stats()
+    s = AdRepository(open_engine()).stats()
     if as_json:
         print(json.dumps(s.as_json(), indent=2))
         return
@@ -261,7 +257,7 @@ def serve(
     """Serve the library and the API."""
     import uvicorn
 
-    _engine()  # migrate once, before the workers start
+    open_engine()  # migrate once, before the workers start
     if workers > 1:
         uvicorn.run(
             "paidfor.api.app:create_app", factory=True, host=host, port=port, workers=workers
@@ -329,7 +325,7 @@ def demo(
         import_(source, [path])
     from paidfor.review.elections import load_default_elections
 
-    added = load_default_elections(_engine(), actor="demo")
+    added = load_default_elections(open_engine(), actor="demo")
     out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
     stats()
     if no_serve:

@@ -58,6 +58,19 @@ def token_service(request: Request) -> TokenService:
     return service
 
 
+BAD_TOKEN = "That token is not valid, or it has been revoked."
+
+
+async def pasted_token(request: Request, form: Any) -> Principal | None:
+    """Who the token pasted in a sign-in form's ``token`` field is (None: no such live
+    token); the staff and advertiser sign-in pages share it."""
+    token = form.get("token")
+    tokens = token_service(request)
+    return await run_in_threadpool(
+        tokens.authenticate, token.strip() if isinstance(token, str) else ""
+    )
+
+
 def bearer_token(header: str | None) -> str | None:
     """The token in an ``Authorization`` header value, or None if it is not
     ``Bearer <token>`` (scheme in any case, one token without spaces)."""

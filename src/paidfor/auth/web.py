@@ -23,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paidfor.auth.deps import (
+    BAD_TOKEN,
     CSRF_FIELD,
     SESSION_TOKEN_KEY,
     AuthError,
@@ -30,6 +31,7 @@ from paidfor.auth.deps import (
     check_csrf,
     csrf_token,
     optional_principal,
+    pasted_token,
     require,
     rotate_csrf,
     token_service,
@@ -190,14 +192,10 @@ def _staff_router(templates: Jinja2Templates) -> APIRouter:
         form = await request.form()
         check_csrf(request, form.get(CSRF_FIELD))
         next_ = safe_next(form.get("next"))
-        token = form.get("token")
         tokens = token_service(request)
-        who = await run_in_threadpool(
-            tokens.authenticate, token.strip() if isinstance(token, str) else ""
-        )
+        who = await pasted_token(request, form)
         if who is None:
-            error = "That token is not valid, or it has been revoked."
-            return _login_page(templates, request, next_=next_, error=error, status=401)
+            return _login_page(templates, request, next_=next_, error=BAD_TOKEN, status=401)
         client = request.client.host if request.client else None
         if not who.is_staff:
             await run_in_threadpool(tokens.record, who, "staff.login_refused", after={"ip": client})

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from paidfor.domain import Ad, AdStatus, AuthorizationStatus
+from paidfor.domain import Ad, AdStatus
 from paidfor.review.rules import (
     AuthorizationView,
     Classifier,
@@ -151,9 +151,6 @@ class ReviewService:
             if ad is not None and ad.status == AdStatus.PENDING:
                 out.append(QueueItem(ad, decision))
         return out
-
-    def authorizations_pending(self) -> list[Any]:
-        return self.intake.authorizations(status=AuthorizationStatus.PENDING)
 
 
 def _finding(f: Any) -> dict[str, Any]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
 from paidfor.domain import AuditEvent
-from paidfor.storage.mapping import aware
+from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AuditEventRow
 
 GENESIS = "0" * 64
@@ -64,7 +63,7 @@ def append_event_conn(
         reason=reason,
         before=before,
         after=after,
-        at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+        at=stored_now(),
         prev_hash=prev,
     )
     row.hash = event_hash(prev, _payload(row))

@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from paidfor.domain import AuthorizationStatus
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.mapping import aware
+from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AdvertiserRow, AuthorizationRow, FunderRow
 
 
 class NotFound(LookupError):
     """No such record (or not the caller's)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -141,7 +137,7 @@ class AuthorizationRepository:
             conn.execute(
                 update(AuthorizationRow)
                 .where(AuthorizationRow.id == auth_id)
-                .values(status=str(status), decided_at=_now())
+                .values(status=str(status), decided_at=stored_now())
             )
             if approve and row.funder_id is not None:
                 conn.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -19,6 +18,7 @@ from paidfor.domain import ActionKind, AdStatus
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
 from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import ActionRow, AdRow, AdvertiserRow, AuditEventRow, PageRow
 
 ACTIVE = (str(AdStatus.APPROVED), str(AdStatus.RUNNING))
@@ -59,7 +59,7 @@ class EnforcementRepository:
     ) -> list[ActionResult]:
         """Apply ``kind`` to every target, or to none if one of them does not exist."""
         out: list[ActionResult] = []
-        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        now = stored_now()
         with self.engine.begin() as conn:
             for target in dict.fromkeys(targets):
                 before, after = self._do(conn, kind, target, reason)

@@ -10,13 +10,14 @@ status filter needs no clause.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import tantivy
 from sqlalchemy import Connection, func, select
 
 from paidfor.domain import AdStatus
+from paidfor.storage.index_schema import micros, month_of
 from paidfor.storage.models import FunderRow, PageRow
 from paidfor.storage.search_index import AdIndex
 
@@ -33,10 +34,6 @@ ACTIVE = [str(AdStatus.APPROVED), str(AdStatus.RUNNING)]
 
 def _all(*clauses: Any) -> Any:
     return Q.boolean_query([(MUST, c) for c in clauses])
-
-
-def _micros(value: datetime) -> int:
-    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
 
 
 class IndexQuery:
@@ -76,13 +73,13 @@ class IndexQuery:
         end matches when it started in time. Each part is selective, so a window costs
         about as much as the ads it finds, not the whole index.
         """
-        d0 = _micros(datetime.combine(first, time())) if first else None
-        d1 = _micros(datetime.combine(last + timedelta(days=1), time())) if last else None
+        d0 = micros(datetime.combine(first, time())) if first else None
+        d1 = micros(datetime.combine(last + timedelta(days=1), time())) if last else None
         stop = self._range("stop", d0, None) if d0 is not None else None
         start = self._range("start", None, d1, include_upper=False) if d1 is not None else None
         if stop is None or start is None or first is None or last is None or first > last:
             return [c for c in (stop, start) if c is not None]
-        m0, m1 = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+        m0, m1 = month_of(first), month_of(last)
         parts = [
             # no end, and started in an earlier month than the last day's, or in time in it
             Q.range_query(
@@ -115,7 +112,7 @@ class IndexQuery:
             active = Q.boolean_query(
                 [
                     (MUST, self._set("status", ACTIVE)),
-                    (MUST, self._range("stop", _micros(flt.now), None, include_lower=False)),
+                    (MUST, self._range("stop", micros(flt.now), None, include_lower=False)),
                 ]
             )
             if flt.active:

@@ -11,7 +11,7 @@ spend; larger values tie, and fall back to id order) and creation times to the s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import tantivy
@@ -68,18 +68,27 @@ def build_schema() -> tantivy.Schema:
     return sb.build()
 
 
+def month_of(day: date) -> int:
+    """The calendar month of ``day``: year * 12 + month - 1 (``month`` terms)."""
+    return day.year * 12 + day.month - 1
+
+
+def micros(value: datetime) -> int:
+    """Microseconds since 1970 of a naive-UTC time (the ``start``, ``stop`` fields)."""
+    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
 def _micros(value: datetime | str | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite hands back expressions over times as text
         value = datetime.fromisoformat(value)
-    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+    return micros(value)
 
 
-def month_key(micros: int) -> int:
+def month_key(moment: int) -> int:
     """The calendar month (UTC) of a time in microseconds since 1970: year * 12 + month - 1."""
-    day = datetime.fromtimestamp(micros / 1_000_000, UTC)
-    return day.year * 12 + day.month - 1
+    return month_of(datetime.fromtimestamp(moment / 1_000_000, UTC))
 
 
 def delivery_months(started: int | None, stopped: int | None) -> list[str]:

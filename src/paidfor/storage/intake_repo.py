@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -26,7 +26,7 @@ from paidfor.storage.authorization_repo import (
     require_row,
 )
 from paidfor.storage.changes import next_search_seq, touch_ads
-from paidfor.storage.mapping import ad_values, aware, row_to_page
+from paidfor.storage.mapping import ad_values, aware, row_to_page, stored_now
 from paidfor.storage.models import (
     AdminRow,
     AdRow,
@@ -40,10 +40,6 @@ from paidfor.storage.review_models import AdSubmissionRow, PageOwnerRow, ReviewD
 __all__ = ["AuthorizationRecord", "DecisionRecord", "IntakeRepository", "NotFound"]
 
 SOURCE = "paidfor"  # the source of ads submitted here (imports keep their own)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ class IntakeRepository(AuthorizationRepository):
     # -- accounts ------------------------------------------------------------------------------
 
     def create_advertiser(self, name: str, country: str | None, *, actor: str) -> Advertiser:
-        now = _now()
+        now = stored_now()
         with self.engine.begin() as conn:
             new_id = conn.execute(
                 insert(AdvertiserRow).returning(AdvertiserRow.id),
@@ -165,7 +161,7 @@ class IntakeRepository(AuthorizationRepository):
         )
 
     def create_page(self, advertiser_id: int, page: Page, *, actor: str) -> Page:
-        now = _now()
+        now = stored_now()
         external_id = str(10**14 + secrets.randbelow(9 * 10**14))  # a page id like Meta's
         with self.engine.begin() as conn:
             require_row(conn, AdvertiserRow, advertiser_id)
@@ -240,7 +236,7 @@ class IntakeRepository(AuthorizationRepository):
     ) -> int:
         """Store a submitted ad (pending review); its id."""
         values = ad_values(ad)
-        now = _now()
+        now = stored_now()
         with self.engine.begin() as conn:
             values.update(
                 source=SOURCE,
@@ -290,7 +286,7 @@ class IntakeRepository(AuthorizationRepository):
     ) -> DecisionRecord:
         """Store a decision and set the ad's status (held ads stay pending)."""
         status = {"approved": "approved", "rejected": "rejected", "held": "pending"}[decision]
-        now = _now()
+        now = stored_now()
         with self.engine.begin() as conn:
             before = conn.execute(
                 select(AdRow.status, AdRow.is_political).where(AdRow.id == ad_id)

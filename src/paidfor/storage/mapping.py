@@ -23,6 +23,11 @@ from paidfor.domain import (
 from paidfor.domain.money import from_cents, to_cents
 
 
+def stored_now() -> datetime:
+    """Now, as times are stored: naive UTC, to the second."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
 def utc_naive(moment: datetime | None) -> datetime | None:
     """Stored form of a time: UTC without tzinfo (SQLite has no time zones)."""
     if moment is None:

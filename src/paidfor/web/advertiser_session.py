@@ -23,7 +23,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from paidfor.api.intake_models import AdvertiserIn
-from paidfor.auth.deps import CSRF_FIELD, AuthError, check_csrf, csrf_token, rotate_csrf
+from paidfor.auth.deps import (
+    BAD_TOKEN,
+    CSRF_FIELD,
+    AuthError,
+    check_csrf,
+    csrf_token,
+    pasted_token,
+    rotate_csrf,
+)
 from paidfor.auth.deps import token_service as tokens_of
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import NO_STORE
@@ -202,14 +210,10 @@ def session_router(pages: Pages, intake: IntakeRepository) -> APIRouter:
     async def login(request: Request) -> Response:
         form = await posted(request)
         target = safe_target(form.get("next"))
-        token = form.get("token")
         tokens = tokens_of(request)
-        who = await run_in_threadpool(
-            tokens.authenticate, token.strip() if isinstance(token, str) else ""
-        )
+        who = await pasted_token(request, form)
         if who is None:
-            error = "That token is not valid, or it has been revoked."
-            return login_page(request, target, error, 401)
+            return login_page(request, target, BAD_TOKEN, 401)
         if who.role is not Role.ADVERTISER or who.advertiser_id is None:
             after: dict[str, object] = {"ip": _client(request)}
             await run_in_threadpool(tokens.record, who, "advertiser.login_refused", after=after)
