@@ -138,6 +138,11 @@ def import_(
             f"({report.rate:,.0f} rows/s): {c.inserted:,} new, {c.updated:,} updated, "
             f"{c.unchanged:,} unchanged, {len(report.errors):,} skipped"
         )
+        if report.truth:
+            out.print(
+                f"{report.truth:,} ground-truth lines counted, not stored "
+                "(`paidfor eval integrity --world FILE` reads them)"
+            )
         for e in report.errors[:max_errors]:
             err.print(f"[yellow]skipped[/yellow] {e}")
         if len(report.errors) > max_errors:

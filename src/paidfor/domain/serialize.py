@@ -20,6 +20,7 @@ from paidfor.domain.models import (
     Risk,
 )
 from paidfor.domain.targeting import Targeting
+from paidfor.domain.world import AccountRecord, AdminRecord, PageRecord, TruthRecord
 
 
 def _range_out(r: Range | None) -> dict[str, int | None] | None:
@@ -82,6 +83,8 @@ def ad_to_json(ad: Ad) -> dict[str, Any]:
         if ad.advertiser is None
         else {
             "name": ad.advertiser.name,
+            "source": ad.advertiser.source,
+            "external_id": ad.advertiser.external_id,
             "country": ad.advertiser.country,
             "payment_instruments": [
                 {"currency": p.currency, "billing_country": p.billing_country}
@@ -155,7 +158,10 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
         advertiser=None
         if not a
         else Advertiser(
-            name=str(a["name"]),
+            name=str(a.get("name") or a["external_id"]),
+            # An account named by id belongs to the ad's source unless it says otherwise.
+            source=a.get("source") or (str(obj["source"]) if a.get("external_id") else None),
+            external_id=None if a.get("external_id") is None else str(a["external_id"]),
             country=a.get("country"),
             payment_instruments=[
                 PaymentInstrument(
@@ -189,3 +195,98 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
         ad_type=str(obj.get("ad_type") or "POLITICAL_AND_ISSUE_ADS"),
         risk=Risk(),
     )
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str]:
+    source = str(obj.get("source") or "").strip()
+    ident = str(obj.get("external_id") or "").strip()
+    if not source or not ident:
+        raise ValueError(f"a {obj.get('kind')} record needs a source and an external_id")
+    return source, ident
+
+
+def _strings(obj: dict[str, Any], key: str) -> list[str]:
+    value = obj.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ValueError(f"{key} must be a list of strings")
+    return [str(v) for v in value]
+
+
+def _countries(obj: dict[str, Any], key: str) -> list[str]:
+    out = [c.upper() for c in _strings(obj, key)]
+    for c in out:
+        if len(c) != 2 or not c.isalpha():
+            raise ValueError(f"{key}: {c!r} is not a two-letter country code")
+    return out
+
+
+def _country(v: Any) -> str | None:
+    if v in (None, ""):
+        return None
+    c = str(v).strip().upper()
+    if len(c) != 2 or not c.isalpha():
+        raise ValueError(f"{v!r} is not a two-letter country code")
+    return c
+
+
+WorldRecord = AdminRecord | AccountRecord | PageRecord | TruthRecord
+
+
+def world_record_from_json(obj: dict[str, Any]) -> WorldRecord:
+    """An ``admin``, ``advertiser``, ``page`` or ``truth`` record (docs/formats.md, "Worlds")."""
+    kind = obj.get("kind")
+    source, ident = _key(obj)
+    if kind == "admin":
+        return AdminRecord(
+            source,
+            ident,
+            name=str(obj.get("name") or ident),
+            language=obj.get("language"),
+            login_countries=_countries(obj, "login_countries"),
+            devices=_strings(obj, "devices"),
+            ips=_strings(obj, "ips"),
+        )
+    if kind == "advertiser":
+        payments = []
+        for pi in obj.get("payment_instruments") or []:
+            if not isinstance(pi, dict) or not str(pi.get("currency") or "").strip():
+                raise ValueError("a payment instrument needs a currency")
+            payments.append(
+                PaymentInstrument(
+                    currency=str(pi["currency"]).upper(),
+                    billing_country=_country(pi.get("billing_country")),
+                    card_fingerprint=pi.get("card_fingerprint"),
+                )
+            )
+        return AccountRecord(
+            source,
+            ident,
+            name=str(obj.get("name") or ident),
+            country=_country(obj.get("country")),
+            created_at=_time_in(obj.get("created_at")),
+            language=obj.get("language"),
+            payment_instruments=payments,
+            admins=_strings(obj, "admins"),
+        )
+    if kind == "page":
+        return PageRecord(
+            source,
+            ident,
+            name=str(obj.get("name") or ident),
+            country=_country(obj.get("country")),
+            created_at=_time_in(obj.get("created_at")),
+            category=obj.get("category"),
+            language=obj.get("language"),
+            url=obj.get("url"),
+            admins=_strings(obj, "admins"),
+            owner=None if obj.get("owner") in (None, "") else str(obj["owner"]),
+        )
+    if kind == "truth":
+        entity = obj.get("entity")
+        if entity not in ("advertiser", "page", "ad"):
+            raise ValueError(f"a truth record's entity is advertiser, page or ad, got {entity!r}")
+        network = str(obj.get("network") or "").strip()
+        if not network:
+            raise ValueError("a truth record names its network")
+        return TruthRecord(source, str(entity), ident, network, obj.get("style"))
+    raise ValueError(f"unknown record kind {kind!r}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from paidfor.domain import Ad, SpendReport
+from paidfor.domain.world import AccountRecord, AdminRecord, PageRecord, TruthRecord
 
 # Values that mean "no value" in the real exports.
 EMPTY = frozenset({"", "NA", "N/A", "n/a", "None", "null", "NULL", "-"})
@@ -34,7 +35,7 @@ class RowError:
 @dataclass(frozen=True)
 class Parsed:
     line: int
-    item: Ad | SpendReport
+    item: Ad | SpendReport | AdminRecord | AccountRecord | PageRecord | TruthRecord
 
 
 Progress = Callable[[int], None]  # called with the number of bytes consumed so far

@@ -1,6 +1,5 @@
 """paidfor's own JSON-lines format (docs/formats.md): one record per line, ``{"kind": "ad",
-...}``. Record kinds other than ``ad`` are reserved for later (worlds, ground truth) and are
-reported, not silently dropped."""
+...}``, and the records of a world: ``admin``, ``advertiser``, ``page`` and ``truth``."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import ClassVar
 import orjson
 
 from paidfor.domain.money import default_rates
-from paidfor.domain.serialize import ad_from_json
+from paidfor.domain.serialize import ad_from_json, world_record_from_json
 from paidfor.ingest.base import Parsed, Progress, RowError, Source
 
 
@@ -33,9 +32,9 @@ class Native(Source):
                     obj = orjson.loads(raw)
                     if not isinstance(obj, dict):
                         raise ValueError("a record must be a JSON object")
-                    kind = obj.get("kind", "ad")
-                    if kind != "ad":
-                        raise ValueError(f"unknown record kind {kind!r}")
+                    if obj.get("kind", "ad") != "ad":
+                        yield Parsed(number, world_record_from_json(obj))
+                        continue
                     ad = ad_from_json(obj)
                 except (ValueError, KeyError, TypeError) as exc:  # orjson.JSONDecodeError too
                     yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")

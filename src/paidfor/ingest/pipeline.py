@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
+from paidfor.domain.world import EntityRecord, TruthRecord
 from paidfor.ingest.base import RowError, Source
 from paidfor.storage import bulk
 from paidfor.storage.audit import append_event
@@ -43,6 +44,7 @@ class ImportReport:
     seconds: float = 0.0
     indexes_deferred: bool = False
     index_seconds: float = 0.0
+    truth: int = 0  # a world's ground-truth lines: counted, never stored
 
     @property
     def rate(self) -> float:
@@ -58,6 +60,7 @@ class ImportReport:
             "updated": self.counts.updated,
             "unchanged": self.counts.unchanged,
             "skipped": len(self.errors),
+            "truth_records": self.truth,
             "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in self.errors],
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
@@ -212,13 +215,15 @@ def run_import(
     started = time.perf_counter()
     ads: list[PreparedAd] = []
     reports: list[SpendReport] = []
+    entities: list[EntityRecord] = []
 
     def flush() -> None:
-        if ads or reports:
-            report.counts.add(writer.write(ads, reports))
+        if ads or reports or entities:
+            report.counts.add(writer.write(ads, reports, entities))
             report.batches += 1
             ads.clear()
             reports.clear()
+            entities.clear()
 
     # An import allocates millions of short-lived containers that reference counting frees;
     # the cyclic collector's passes over them took about half of the import's time.
@@ -248,9 +253,13 @@ def run_import(
                 item = event[2]
                 if isinstance(item, PreparedAd):
                     ads.append(item)
-                else:
+                elif isinstance(item, SpendReport):
                     reports.append(item)
-                if len(ads) + len(reports) >= batch_size:
+                elif isinstance(item, TruthRecord):
+                    report.truth += 1
+                else:
+                    entities.append(item)
+                if len(ads) + len(reports) + len(entities) >= batch_size:
                     flush()
         flush()
     finally:

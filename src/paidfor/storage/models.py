@@ -74,6 +74,10 @@ class AdvertiserRow(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(20))  # the account's language setting
+    risk_score: Mapped[float | None] = mapped_column(Float)
+    risk_explanations: Mapped[list[Any] | None] = mapped_column(JSONType)  # private
+    risk_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PaymentInstrumentRow(Base):
@@ -88,11 +92,18 @@ class PaymentInstrumentRow(Base):
 
 
 class AdminRow(Base):
+    """A person who manages pages or accounts (private): where and from what they sign in."""
+
     __tablename__ = "admins"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     login_countries: Mapped[list[Any]] = mapped_column(default=list)
     language: Mapped[str | None] = mapped_column(String(20))
+    devices: Mapped[list[Any]] = mapped_column(default=list)
+    ips: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AuthorizationRow(Base):
@@ -122,6 +133,9 @@ class PageRow(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     category: Mapped[str | None] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_score: Mapped[float | None] = mapped_column(Float)
+    risk_explanations: Mapped[list[Any] | None] = mapped_column(JSONType)  # private
+    risk_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class FunderRow(Base):
@@ -244,13 +258,33 @@ class IndicatorRow(Base):
 
 
 class CaseRow(Base):
+    """An investigation (private): a network found or grown from seeds, its evidence."""
+
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(20), default="open")
-    members: Mapped[list[Any]] = mapped_column(default=list)
-    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, taken_down, closed
+    kind: Mapped[str] = mapped_column(String(20), default="network")  # network, expansion
+    summary: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # the signals, in words
+    links: Mapped[list[Any]] = mapped_column(default=list)  # the evidence graph's edges
+    created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CaseMemberRow(Base):
+    __tablename__ = "case_members"
+    __table_args__ = (Index("ix_case_members_entity", "entity_type", "entity_id"),)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)  # advertiser, page
+    entity_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # seed, member
+    score: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class ActionRow(Base):

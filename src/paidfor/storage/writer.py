@@ -20,7 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from paidfor.domain import Ad, Advertiser, Funder, Page, SpendReport
+from paidfor.domain.world import EntityRecord
 from paidfor.storage.changes import next_search_seq
+from paidfor.storage.entity_writer import write_entities
 from paidfor.storage.mapping import content_hash, report_values, utc_naive
 from paidfor.storage.models import (
     AdRow,
@@ -115,19 +117,26 @@ class BatchWriter:
         return conn.dialect.name == "sqlite"
 
     def write(
-        self, ads: Sequence[Ad | PreparedAd], reports: Sequence[SpendReport] = ()
+        self,
+        ads: Sequence[Ad | PreparedAd],
+        reports: Sequence[SpendReport] = (),
+        entities: Sequence[EntityRecord] = (),
     ) -> WriteCounts:
-        """Write one batch in one transaction (``ads`` raw or already prepared)."""
+        """Write one batch in one transaction (``ads`` raw or already prepared); a world's
+        admins, accounts and pages (``entities``) first."""
         dialect = self.engine.dialect.name
         prepared = [a if isinstance(a, PreparedAd) else prepare_ad(a, dialect) for a in ads]
         counts = WriteCounts()
         if self.dry_run:
             with self.engine.connect() as conn:
                 counts.add(self._classify_ads(conn, prepared)[0])
-            counts.inserted += len(reports)  # reports: a dry run only validates them
+            counts.inserted += len(reports) + len(entities)  # a dry run only validates them
             return counts
         try:
             with self.engine.begin() as conn:
+                if entities:
+                    inserted, updated, unchanged = write_entities(conn, entities)
+                    counts.add(WriteCounts(inserted, updated, unchanged))
                 pages = [a.page for a in prepared if a.page] + [r.page for r in reports]
                 funders = [a.funder for a in prepared if a.funder] + [
                     r.funder for r in reports if r.funder
