@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 
 import paidfor
 from paidfor.api.ads_archive import make_router
+from paidfor.api.cases import install_case_api
 from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import SlidingWindowLimiter
 from paidfor.auth.web import install_auth
@@ -29,6 +30,7 @@ from paidfor.storage.library_repo import LibraryRepository
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.search_index import open_index
 from paidfor.web.advertiser_pages import install_advertiser_pages
+from paidfor.web.case_pages import install_case_pages
 from paidfor.web.hub import make_hub_router
 from paidfor.web.library_routes import make_library_router, make_templates
 from paidfor.web.review_pages import install_review_pages
@@ -67,6 +69,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.add_exception_handler(RequestValidationError, invalid_body)
     install_review_pages(app, review, engine, make_templates())
     install_advertiser_pages(app, review, make_templates(), settings.secret_key)
+    install_case_api(app, engine)
+    install_case_pages(app, engine, make_templates())
 
     library = LibraryRepository(engine, index)
     app.include_router(make_library_router(LibraryService(library)))

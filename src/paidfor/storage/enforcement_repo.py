@@ -55,9 +55,16 @@ class EnforcementRepository:
         self.engine = engine
 
     def apply(
-        self, kind: ActionKind, targets: Sequence[int], *, reason: str, actor: str
+        self,
+        kind: ActionKind,
+        targets: Sequence[int],
+        *,
+        reason: str,
+        actor: str,
+        case_id: int | None = None,
     ) -> list[ActionResult]:
-        """Apply ``kind`` to every target, or to none if one of them does not exist."""
+        """Apply ``kind`` to every target, or to none if one of them does not exist
+        (``case_id``: the case the actions are taken for, kept on each action row)."""
         out: list[ActionResult] = []
         now = stored_now()
         with self.engine.begin() as conn:
@@ -73,6 +80,7 @@ class EnforcementRepository:
                         "reason": reason,
                         "actor": actor,
                         "at": now,
+                        "case_id": case_id,
                     },
                 )
                 append_event_conn(

@@ -129,12 +129,7 @@ def write_entities(conn: Connection, records: Sequence[EntityRecord]) -> list[in
     admin_ids, counts = _upsert(conn, ADMINS, ("source", "external_id"), admin_rows)
     add(counts)
     described: list[AccountRecord | PageRecord] = [*accounts.values(), *pages.values()]
-    refs = {
-        (r.source, a)
-        for r in described
-        for a in r.admins
-        if (r.source, a) not in admin_ids
-    }
+    refs = {(r.source, a) for r in described for a in r.admins if (r.source, a) not in admin_ids}
     if refs:
         more, _ = _upsert(
             conn,

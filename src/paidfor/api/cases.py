@@ -1,0 +1,112 @@
+"""The investigators' JSON API for cases (``paidfor.integrity.cases``), every route behind the
+investigator role (an admin passes too):
+
+=====================================  =========================================================
+route                                  what
+=====================================  =========================================================
+``GET /api/cases``                     cases, newest first (``?status=open|taken_down|closed``,
+                                       ``limit`` 1-200, ``offset``)
+``GET /api/cases/{id}``                one case: members (now and as found), links, findings,
+                                       actions and timeline
+``POST /api/cases/{id}/takedown``      ``{"reason": "..."}``: disable every member not disabled
+                                       yet (their active ads stop); the case is taken down
+``POST /api/cases/{id}/status``        ``{"status": "open"|"closed", "reason": "..."}``
+=====================================  =========================================================
+
+401 without credentials, 403 for another role, 404 for no such case, 409 for a takedown or
+status change the case's state refuses, 422 for a bad body. Every answer is ``no-store``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import Engine
+
+from paidfor.auth.deps import require
+from paidfor.auth.roles import Principal, Role
+from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
+
+Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class TakedownIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "closed"]
+    reason: Reason
+
+
+def _answer(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return _answer({"error": {"message": message, "status": status}}, status)
+
+
+def _guarded(fn: Any) -> JSONResponse:
+    try:
+        return _answer(fn())
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except CaseConflict as exc:
+        return _error(409, str(exc))
+    except ValueError as exc:
+        return _error(422, str(exc))
+
+
+def make_case_router(service: CaseService) -> APIRouter:
+    router = APIRouter(tags=["cases"])
+
+    @router.get("/api/cases", summary="Cases, newest first")
+    def cases(
+        who: Investigator,
+        status: Literal["open", "taken_down", "closed"] | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> JSONResponse:
+        return _answer(
+            {
+                "cases": [c.as_json() for c in service.cases(status, limit, offset)],
+                "total": service.count(status),
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    @router.get("/api/cases/{case_id}", summary="One case with its members, links and timeline")
+    def case(case_id: int, who: Investigator) -> JSONResponse:
+        return _guarded(lambda: service.case(case_id).as_json())
+
+    @router.post("/api/cases/{case_id}/takedown", summary="Take the case's network down")
+    def take_down(case_id: int, body: TakedownIn, who: Investigator) -> JSONResponse:
+        return _guarded(
+            lambda: service.take_down(case_id, actor=who.actor, reason=body.reason).as_json()
+        )
+
+    @router.post("/api/cases/{case_id}/status", summary="Close a case or open it again")
+    def set_status(case_id: int, body: StatusIn, who: Investigator) -> JSONResponse:
+        return _guarded(
+            lambda: {
+                "case": service.set_status(
+                    case_id, body.status, actor=who.actor, reason=body.reason
+                ).as_json()
+            }
+        )
+
+    return router
+
+
+def install_case_api(app: FastAPI, engine: Engine) -> None:
+    """Add the case routes to ``app`` (after ``install_auth``)."""
+    app.include_router(make_case_router(CaseService(engine)))

@@ -1,0 +1,1 @@
+"""Integrity: foreign-interference signals, coordinated networks, content coordination."""
