@@ -22,6 +22,7 @@ from rich.table import Table
 from paidfor.audit_cli import audit_app
 from paidfor.auth.cli import token_app
 from paidfor.cli_support import err, open_engine, out
+from paidfor.integrity.cli import eval_app, integrity_app, networks_app
 from paidfor.review.elections_cli import election_app
 from paidfor.review.model_cli import model_app
 from paidfor.settings import get_settings
@@ -35,6 +36,9 @@ app.add_typer(election_app, name="election")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 app.add_typer(model_app, name="model")
+app.add_typer(networks_app, name="networks")
+app.add_typer(integrity_app, name="integrity")
+app.add_typer(eval_app, name="eval")
 
 
 @db_app.command("upgrade")

@@ -49,6 +49,7 @@ from paidfor.auth.deps import require, token_service
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
 from paidfor.library.views import PublicAd
+from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage.delivery_repo import DeliveryError, record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
@@ -175,7 +176,8 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
     def submit(body: AdIn, who: Advertiser) -> Any:
         def run() -> Any:
             ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
-            return {"ad_id": ad_id, **outcome.as_json()}
+            told = for_advertiser([r.as_json() for r in outcome.reasons])
+            return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
 
         return guarded(run)
 
@@ -187,7 +189,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
             assert ad is not None
             return {
                 "ad": PublicAd.of(ad).as_json(),
-                "decisions": [d.as_json() for d in intake.decisions(ad_id)],
+                "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
             }
 
         return guarded(run)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from paidfor.domain import AuthorizationStatus, Election
 from paidfor.review.elections import blackout
@@ -74,6 +74,8 @@ class ReviewInput:
     elections: Sequence[Election] = ()
     advertiser_disabled: bool = False
     page_disabled: bool = False
+    advertiser_id: int | None = None  # for the integrity screens, which look them up
+    page_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,24 @@ class ReviewOutcome:
             "political_score": round(self.score, 4),
             "reasons": [r.as_json() for r in self.reasons],
         }
+
+
+INTEGRITY_HOLD = {
+    "step": "integrity",
+    "code": "integrity_review",
+    "message": "our integrity checks ask a person to look at this ad before it runs",
+    "effect": "hold",
+}
+
+
+def for_advertiser(reasons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The reasons an advertiser may read. Integrity findings stay with the integrity team
+    (naming the signal that caught an operation teaches it to evade); a hold they caused
+    becomes one plain sentence."""
+    out = [dict(r) for r in reasons if r.get("step") != "integrity"]
+    if any(r.get("step") == "integrity" and r.get("effect") == "hold" for r in reasons):
+        out.append(dict(INTEGRITY_HOLD))
+    return out
 
 
 def classify(inp: ReviewInput, model: Classifier) -> tuple[bool, float, list[Reason]]:

@@ -5,7 +5,7 @@ goes against the automatic one) is stored and audited the same way."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -18,6 +18,7 @@ from paidfor.review.rules import (
     Reason,
     ReviewInput,
     ReviewOutcome,
+    for_advertiser,
     review,
 )
 from paidfor.storage.election_repo import ElectionRepository
@@ -106,6 +107,8 @@ class ReviewService:
             elections=self.elections.list(),
             advertiser_disabled=advertiser.disabled,
             page_disabled=owner[1],
+            advertiser_id=advertiser_id,
+            page_id=sub.page_id,
         )
         outcome = review(inp, self._classifier(), self.screens)
         self.intake.record_decision(
@@ -143,6 +146,10 @@ class ReviewService:
             by_person=True,
             reason=reason,
         )
+
+    def decisions_for_advertiser(self, ad_id: int) -> list[DecisionRecord]:
+        """An ad's decisions as its advertiser sees them (``rules.for_advertiser``)."""
+        return [replace(d, reasons=for_advertiser(d.reasons)) for d in self.intake.decisions(ad_id)]
 
     def queue(self, limit: int = 200) -> list[QueueItem]:
         out = []

@@ -106,7 +106,7 @@ def install_advertiser_pages(
             return RedirectResponse("/advertiser/login", 303)
         ads = []
         for ad_id, status, text, submitted in intake.ads_of(visit.account):
-            history = intake.decisions(ad_id)
+            history = service.decisions_for_advertiser(ad_id)
             ads.append(
                 {
                     "id": ad_id,
@@ -229,7 +229,7 @@ def install_advertiser_pages(
             "status": status,
             "status_words": STATUS_WORDS.get(status, status),
             "public": status in PUBLIC_STATUSES,
-            "decisions": intake.decisions(ad_id),
+            "decisions": service.decisions_for_advertiser(ad_id),
             "submitted": request.query_params.get("submitted") == "1",
         }
         return pages.render(request, "advertiser_ad.html", ctx)

@@ -1,0 +1,191 @@
+"""``paidfor networks find|expand``, ``paidfor integrity rescore`` and ``paidfor eval
+integrity``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paidfor.cli_support import err, open_engine, out
+from paidfor.integrity.model import EntityKey, Network
+
+networks_app = typer.Typer(help="Coordinated networks of accounts and pages.", no_args_is_help=True)
+integrity_app = typer.Typer(help="Foreign-interference risk.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure the detection on a world with ground truth.", no_args_is_help=True
+)
+
+Db = Annotated[str | None, typer.Option("--db", help="database URL (default: settings)")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _analysis(db: str | None):  # type: ignore[no-untyped-def]
+    from paidfor.integrity.networks import analyse
+    from paidfor.storage.integrity_repo import load_world
+
+    engine = open_engine(db)
+    with err.status("reading accounts, pages and ads"):
+        world = load_world(engine)
+    with err.status(f"scoring {len(world.profiles):,} entities and linking them"):
+        analysis = analyse(world)
+    return engine, analysis
+
+
+def _show(net: Network, limit: int = 15) -> None:
+    out.print(f"[bold]{net.kind}[/bold] score {net.score:.2f}: {net.summary}", highlight=False)
+    for m in net.members[:limit]:
+        why = "; ".join(f.evidence for f in m.findings[:2]) or "no finding of its own"
+        out.print(f"  {m.role:6} {m.key} {m.name!r} risk {m.risk:.2f}: {why}", highlight=False)
+    if len(net.members) > limit:
+        out.print(f"  ... and {len(net.members) - limit} more (see --json)")
+
+
+def _open_cases(engine, nets: list[Network], actor: str) -> list[int]:  # type: ignore[no-untyped-def]
+    from paidfor.integrity.cases import CaseService
+
+    service = CaseService(engine)
+    return [service.open_case(net, actor=actor) for net in nets]
+
+
+@networks_app.command("find")
+def find_cmd(
+    db: Db = None,
+    as_json: AsJson = False,
+    open_cases: Annotated[
+        bool, typer.Option("--open-cases", help="open a case for every network found")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="who opens the cases (audit log)")] = "cli",
+) -> None:
+    """Find coordinated networks among all accounts and pages."""
+    from paidfor.integrity.networks import find
+
+    engine, analysis = _analysis(db)
+    nets = find(analysis)
+    cases = _open_cases(engine, nets, actor) if open_cases else []
+    if as_json:
+        print(json.dumps({"networks": [n.as_json() for n in nets], "cases": cases}, indent=1))
+        return
+    out.print(f"{len(nets)} networks (links kept at weight >= {analysis.tau:.2f})")
+    for net in nets:
+        _show(net, limit=5)
+    if cases:
+        out.print(f"opened cases {', '.join(map(str, cases))}")
+
+
+def _seed(db_analysis, text: str) -> EntityKey:  # type: ignore[no-untyped-def]
+    try:
+        return EntityKey.parse(text)
+    except ValueError:
+        pass
+    matches = [k for k, p in db_analysis.world.profiles.items() if p.name == text]
+    if len(matches) != 1:
+        what = "no" if not matches else f"{len(matches)}"
+        raise typer.BadParameter(
+            f"{what} account or page named {text!r}; give advertiser:ID or page:ID"
+        )
+    return matches[0]
+
+
+@networks_app.command("expand")
+def expand_cmd(
+    seed: Annotated[
+        list[str],
+        typer.Option("--seed", help="a known bad entity: advertiser:ID, page:ID or an exact name"),
+    ],
+    limit: Annotated[int, typer.Option(min=0, help="at most this many members")] = 200,
+    db: Db = None,
+    as_json: AsJson = False,
+    open_case: Annotated[bool, typer.Option("--open-case", help="open a case for it")] = False,
+    actor: Annotated[str, typer.Option(help="who opens the case (audit log)")] = "cli",
+) -> None:
+    """Grow a network from known bad seeds, ranked, with the evidence of every link."""
+    from paidfor.integrity.networks import expand
+
+    engine, analysis = _analysis(db)
+    seeds = [_seed(analysis, s) for s in seed]
+    try:
+        net = expand(analysis, seeds, limit=limit)
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from exc
+    cases = _open_cases(engine, [net], actor) if open_case else []
+    if as_json:
+        print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
+        return
+    _show(net, limit=30)
+    for link in net.links[:20]:
+        said = ", ".join(f"{e.kind} {e.value}" for e in link.evidence[:3])
+        out.print(f"  link {link.a} - {link.b} ({link.weight:.2f}): {said}", highlight=False)
+    if cases:
+        out.print(f"opened case {cases[0]}")
+
+
+@integrity_app.command("rescore")
+def rescore_cmd(db: Db = None, as_json: AsJson = False) -> None:
+    """Score every account and page again and store the risk and its explanations."""
+    from paidfor.storage.audit import append_event
+    from paidfor.storage.integrity_repo import save_risk
+
+    engine, analysis = _analysis(db)
+    rows = [
+        (key, score, [f.as_json() for f in findings])
+        for key, (score, findings) in analysis.risk.items()
+    ]
+    written = save_risk(engine, rows)
+    from paidfor.integrity.risk import HOLD_AT
+
+    high = sum(score >= HOLD_AT for _, score, _ in rows)
+    append_event(
+        engine,
+        actor="cli",
+        action="integrity_rescore",
+        target_type="integrity",
+        target_id="all",
+        after={"scored": written, "at_or_above_hold": high},
+    )
+    if as_json:
+        print(json.dumps({"scored": written, "at_or_above_hold": high, "hold_at": HOLD_AT}))
+    else:
+        out.print(f"scored {written:,} accounts and pages; {high:,} at or above {HOLD_AT}")
+
+
+@eval_app.command("integrity")
+def eval_integrity_cmd(
+    seed: Annotated[int | None, typer.Option(help="generate a world with this seed")] = None,
+    world: Annotated[
+        Path | None, typer.Option(help="a world file (docs/formats.md, Worlds)")
+    ] = None,
+    advertisers: Annotated[int, typer.Option(min=10, help="size of a generated world")] = 3000,
+    as_json: AsJson = False,
+) -> None:
+    """Precision, recall and F1 of the network detection over members and ads."""
+    from paidfor.integrity.evaluate import evaluate_file, evaluate_seed
+
+    if (seed is None) == (world is None):
+        err.print("[red]give exactly one of --seed N or --world FILE[/red]")
+        raise typer.Exit(2)
+    try:
+        with err.status("evaluating") as status:
+            say = lambda text: status.update(text)  # noqa: E731
+            if world is not None:
+                if not world.is_file():
+                    raise ValueError(f"no such file: {world}")
+                result = evaluate_file(world, progress=say)
+            else:
+                assert seed is not None
+                result = evaluate_seed(seed, advertisers=advertisers, progress=say)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(result, indent=1))
+        return
+    out.print(
+        f"members: precision {result['precision']:.3f} recall {result['recall']:.3f} "
+        f"F1 {result['f1']:.3f}; ads: F1 {result['ads']['f1']:.3f}"
+    )
+    for style, r in result["by_style"].items():
+        out.print(f"  {style}: recall {r['recall']:.3f}, F1 {r['f1']:.3f}")

@@ -1,0 +1,114 @@
+"""Near-duplicate ad texts with MinHash LSH (datasketch): clusters of ads whose word
+3-shingles have an estimated Jaccard similarity of at least ``threshold``, and an index of
+removed ads that a new ad's text is looked up in.
+
+Texts of fewer than ``MIN_WORDS`` words are left out: "Vote!" is not evidence of anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 64
+THRESHOLD = 0.7
+MIN_WORDS = 6
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def shingles(text: str, k: int = 3) -> list[bytes]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < MIN_WORDS:
+        return []
+    return sorted({" ".join(words[i : i + k]).encode() for i in range(len(words) - k + 1)})
+
+
+def _minhashes(texts: Sequence[list[bytes]]) -> list[MinHash]:
+    return list(MinHash.bulk(texts, num_perm=NUM_PERM))
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> dict[int, int]:
+    """``{item id: cluster id}`` for items in a cluster of two or more near-duplicates (the
+    cluster id is the smallest item id in it)."""
+    by_text: dict[tuple[bytes, ...], list[int]] = {}
+    for item, text in texts:
+        sh = shingles(text)
+        if sh:
+            by_text.setdefault(tuple(sh), []).append(item)
+    keys = list(by_text)
+    if not keys:
+        return {}
+    hashes = _minhashes([list(k) for k in keys])
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    uf = _UnionFind(len(keys))
+    for i, mh in enumerate(hashes):
+        for j in lsh.query(mh):
+            if mh.jaccard(hashes[j]) >= threshold:
+                uf.union(i, j)
+        lsh.insert(i, mh)
+    groups: dict[int, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(uf.find(i), []).extend(by_text[key])
+    out: dict[int, int] = {}
+    for items in groups.values():
+        if len(items) >= 2:
+            head = min(items)
+            for item in items:
+                out[item] = head
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    item: int
+    similarity: float
+
+
+class NearDuplicateIndex:
+    """Texts (of removed ads) to look a new text up in."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._hashes: dict[int, MinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def add_many(self, items: Iterable[tuple[int, str]]) -> None:
+        pending = [(item, shingles(text)) for item, text in items]
+        pending = [(item, sh) for item, sh in pending if sh and item not in self._hashes]
+        if not pending:
+            return
+        with self._lsh.insertion_session() as session:
+            for (item, _), mh in zip(pending, _minhashes([sh for _, sh in pending]), strict=True):
+                self._hashes[item] = mh
+                session.insert(item, mh)
+
+    def lookup(self, text: str) -> list[Match]:
+        sh = shingles(text)
+        if not sh or not self._hashes:
+            return []
+        (mh,) = _minhashes([sh])
+        found = [Match(j, mh.jaccard(self._hashes[j])) for j in self._lsh.query(mh)]
+        found = [m for m in found if m.similarity >= self.threshold]
+        return sorted(found, key=lambda m: (-m.similarity, m.item))

@@ -1,0 +1,133 @@
+"""The integrity step of the review (``review.rules.IntegrityScreen``): every submission's
+account and page are scored by the signals, with what the platform knows around them (the
+flagged and removed entities, how common each attribute is, removed ads' texts, threat
+indicators), and the submission is held for a person when the risk reaches ``HOLD_AT``.
+
+That knowledge (``Context``) is read from the database once and then refreshed in the
+background every ``refresh_seconds``; a submission never waits for it except the first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC
+
+from sqlalchemy import Engine
+
+from paidfor.integrity.model import Profile
+from paidfor.integrity.networks import build_context
+from paidfor.integrity.risk import HOLD_AT, assess
+from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
+from paidfor.review.rules import Finding, ReviewInput
+from paidfor.storage.integrity_repo import load_world
+
+
+def merged(profiles: list[Profile]) -> Profile:
+    """The submitting account and its page as one actor: what either shows counts."""
+    first = profiles[0]
+    actor = Profile(first.key, first.name, first.country, first.created_at, first.language)
+    for p in profiles:
+        actor.payments += p.payments
+        actor.admins += [a for a in p.admins if a not in actor.admins]
+        actor.ad_currencies |= p.ad_currencies
+        actor.landing_domains |= p.landing_domains
+        actor.targeted_countries |= p.targeted_countries
+        actor.audience_languages |= p.audience_languages
+        actor.interests |= p.interests
+        actor.ad_ids += p.ad_ids
+        actor.country = actor.country or p.country
+        actor.language = actor.language or p.language
+        if p.created_at and (actor.created_at is None or p.created_at > actor.created_at):
+            actor.created_at = p.created_at  # the younger of the two
+        if p.first_political_at and (
+            actor.first_political_at is None or p.first_political_at < actor.first_political_at
+        ):
+            actor.first_political_at = p.first_political_at
+    return actor
+
+
+def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None) -> Context:
+    """What the signals need to know about everybody else, from the database."""
+    world = load_world(engine)
+    carried = {k: attributes(p) for k, p in world.profiles.items()}
+    df = Counter(a for attrs in carried.values() for a in attrs)
+    return build_context(world, carried, dict(df), indicators)
+
+
+class RiskScreen:
+    name = "foreign_interference"
+
+    def __init__(
+        self,
+        engine: Engine,
+        indicators: IndicatorMatcher | None = None,
+        refresh_seconds: float = 300.0,
+    ) -> None:
+        self.engine = engine
+        self.indicators = indicators
+        self.refresh_seconds = refresh_seconds
+        self._ctx: Context | None = None
+        self._built = 0.0
+        self._lock = threading.Lock()
+        self._refreshing = False
+
+    def context(self) -> Context:
+        with self._lock:
+            ctx, stale = self._ctx, time.monotonic() - self._built > self.refresh_seconds
+            if ctx is not None and stale and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
+        if ctx is None:
+            ctx = self._refresh()
+        return ctx
+
+    def _refresh(self) -> Context:
+        try:
+            ctx = screening_context(self.engine, self.indicators)
+            with self._lock:
+                self._ctx, self._built = ctx, time.monotonic()
+            return ctx
+        finally:
+            self._refreshing = False
+
+    def invalidate(self) -> None:
+        """Read the database again at the next submission (after a takedown, say)."""
+        with self._lock:
+            self._built = 0.0
+
+    def screen(self, inp: ReviewInput) -> list[Finding]:
+        if inp.advertiser_id is None and inp.page_id is None:
+            return []
+        ctx = self.context()
+        world = load_world(
+            self.engine,
+            advertisers=[inp.advertiser_id] if inp.advertiser_id is not None else [],
+            pages=[inp.page_id] if inp.page_id is not None else [],
+        )
+        profiles = list(world.profiles.values())
+        if not profiles:
+            return []
+        actor = merged(profiles)
+        starts = inp.starts.astimezone(UTC).replace(tzinfo=None)  # stored times are naive UTC
+        if inp.declared_political and (
+            actor.first_political_at is None or starts < actor.first_political_at
+        ):
+            actor.first_political_at = starts
+        risk, results = assess(actor, ctx)
+        notes = [Finding(f.signal, f.evidence, 0.0, hold=False) for f in results]
+        held = risk >= HOLD_AT
+        top = notes[0].signal if notes else "no signal"
+        summary = Finding(
+            "risk",
+            f"foreign-interference risk {risk:.2f} for {actor.name!r} and its page "
+            + (
+                f"(at or above {HOLD_AT:.2f}: a person decides; strongest: {top})"
+                if held
+                else f"(below {HOLD_AT:.2f})"
+            ),
+            risk,
+            hold=held,
+        )
+        return [summary, *notes]

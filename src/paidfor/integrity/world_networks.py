@@ -1,0 +1,394 @@
+"""Planted foreign networks of a synthetic world (``paidfor.integrity.world``): the ground truth.
+
+Four styles (docs/world.md):
+
+* ``careless``: a foreign operation that barely hides: RUB cards billed in Russia, admins
+  signing in from Russia with a Russian language setting, pages that claim the US, accounts
+  opened within days of each other, one or two shared devices;
+* ``careful``: US dollars on US-billed intermediary cards (each reused by a few accounts, not
+  all), US-looking admins signing in through the same commercial VPN exits some legitimate
+  users have, en_US, accounts opened in one to three bursts, template ads with swapped words,
+  a few domains of their own. Never a rouble, a Russian login or a Russian language setting;
+* ``mixed``: part aged or bought accounts, part new ones, a foreign trace on one to three
+  members only;
+* ``sleeper``: old accounts (bought or aged, sometimes with a commercial history) that wake up
+  together for the election.
+
+Every network leaks a random two to four of ``TRACES`` (``careless`` always at least one foreign
+one), and each leak covers only part of its members, so no trace type finds every network.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import TypeVar
+
+from paidfor.integrity import world_text as wt
+from paidfor.integrity.world_population import (
+    NEWS_DOMAINS,
+    NOW,
+    Account,
+    Admin,
+    Page,
+    Payment,
+    Pools,
+    Targeting,
+    Tokens,
+    day_in,
+    near,
+)
+
+T = TypeVar("T")
+STYLES = ("careless", "careful", "mixed", "sleeper")
+TRACES = (
+    "shared_device",  # admins sign in from one or two common devices
+    "shared_card",  # a few cards each pay for several accounts
+    "shared_admin",  # a few admins manage several accounts and pages
+    "own_domain",  # ads land on a few domains of the network's own
+    "creation_burst",  # accounts and pages opened within days
+    "near_duplicate_text",  # one set of templates with swapped words, shared hashtags
+    "foreign_login",  # admins sign in from the home country (from a few office addresses)
+    "foreign_currency",  # cards in the home currency, billed at home
+    "foreign_language",  # admins' and accounts' language setting is the home language
+)
+FOREIGN = ("foreign_login", "foreign_currency", "foreign_language")
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "careless": (*FOREIGN, "creation_burst", "shared_device", "shared_admin",
+                 "near_duplicate_text", "shared_card"),
+    "careful": ("shared_card", "shared_admin", "shared_device", "own_domain", "creation_burst",
+                "near_duplicate_text"),
+    "mixed": TRACES,
+    "sleeper": ("shared_card", "shared_admin", "shared_device", "own_domain",
+                "near_duplicate_text", "foreign_login"),
+}  # fmt: skip
+# How many of a network's admins sign in through the commercial VPN exits.
+VPN_SHARE = {"careful": 0.85, "careless": 0.5, "mixed": 0.4, "sleeper": 0.4}
+# home country: (language setting, currency, billing country, address blocks)
+ORIGINS: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
+    "RU": ("ru", "RUB", "RU", (5, 31, 46, 77, 78, 95, 178, 188, 213)),
+    "IR": ("fa", "EUR", "TR", (2, 5, 31, 37, 78, 85)),
+    "CN": ("zh_CN", "USD", "HK", (1, 14, 27, 36, 39, 42, 58, 59)),
+}
+# What each theme's pages are called; "{s}" a state, "{c}" a city.
+THEMES: dict[str, tuple[str, ...]] = {
+    "race": ("Black Matters {c}", "Black Voices of {c}", "Woke {c}", "Our Roots Rising",
+             "Black Unity {s}", "Melanin Magic {c}", "Black Sisters United", "Blacktivist {s}",
+             "Black Excellence Daily", "Don't Shoot {c}"),
+    "patriotism": ("Proud {s} Patriots", "Heartland Patriots", "Stars and Stripes Heritage",
+                   "Veterans United {s}", "Being Patriotic {s}", "American Heritage Front",
+                   "Silent Majority {s}", "Real Americans of {c}"),
+    "immigration": ("Secure Borders {s}", "Stop the Invasion {s}", "Border Watch {c}",
+                    "Immigrant Voices {c}", "Dreamers United {s}", "Stop Illegal Immigration {s}"),
+    "religion": ("Army of Jesus {s}", "United Muslims of {s}", "Faith Over Fear {c}",
+                 "Soldiers of Faith", "Praying Patriots {s}", "Christians of {c}"),
+    "police": ("Back the Blue {s}", "Blue Lives {c}", "Cop Watch {c}", "Justice for Our Sons",
+               "Police Accountability {s}", "Thin Blue Line {s}"),
+    "guns": ("{s} Gun Owners", "2A Defenders {s}", "Armed and Free {s}", "Defend the Second {c}",
+             "Moms Against Gun Violence {c}"),
+    "lgbt": ("LGBT United {c}", "Rainbow Voices {s}", "Parents Defending Kids {s}",
+             "Protect Our Kids {c}", "Proud and Queer {c}"),
+    "abortion": ("{s} for Life", "Voices for Choice {c}", "Moms for Life {s}",
+                 "Stand for Women {c}", "Bans Off {s}"),
+}  # fmt: skip
+CATEGORIES = ("Cause", "News & Media Website", "Political Organization",
+              "Media/News Company", "Public Figure", "Community Organization")  # fmt: skip
+DOMAIN_WORDS = ("patriot", "voice", "daily", "truth", "news", "unity", "heartland", "freedom",
+                "black", "nation", "real", "roots", "report", "times", "wire", "today")  # fmt: skip
+
+
+@dataclass(eq=False)
+class Network:
+    name: str
+    style: str
+    traces: list[str]
+    origin: str
+    accounts: list[Account] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    admins: list[Admin] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.accounts) + len(self.pages)
+
+
+def plan(rng: Random, k: int) -> list[tuple[str, int, list[str]]]:
+    """(style, size, traces) for k networks: styles in rotation, sizes from 3 to ~60
+    (log-uniform, with one small and one large), 2-4 traces each; no trace in every network."""
+    rotation = ("careful", "careless", "mixed", "sleeper", "careful", "careless", "mixed",
+                "careful", "sleeper", "careless", "mixed", "careful")  # fmt: skip
+    styles = [rotation[i % len(rotation)] for i in range(k)]
+    rng.shuffle(styles)
+    sizes = [round(math.exp(rng.uniform(math.log(3), math.log(60)))) for _ in range(k)]
+    if k >= 2:
+        sizes[0], sizes[1] = rng.randint(3, 5), rng.randint(40, 60)
+        rng.shuffle(sizes)
+    out: list[tuple[str, int, list[str]]] = []
+    for style, size in zip(styles, sizes, strict=True):
+        traces = rng.sample(_allowed(style, size), rng.randint(2, 3 if style == "sleeper" else 4))
+        if style == "careless" and not set(traces) & set(FOREIGN):
+            traces[0] = rng.choice(FOREIGN)
+        out.append((style, size, traces))
+    changed = k >= 2
+    while changed:  # no trace type may find every network
+        changed = False
+        for trace in TRACES:
+            if all(trace in t for _, _, t in out):
+                style, size, victim = out[rng.randrange(k)]
+                spare = [t for t in _allowed(style, size) if t not in victim]
+                last_foreign = not [t for t in victim if t in FOREIGN and t != trace]
+                if style == "careless" and trace in FOREIGN and last_foreign:
+                    spare = [t for t in spare if t in FOREIGN]
+                if spare:
+                    victim[victim.index(trace)] = rng.choice(spare)
+                else:
+                    victim.remove(trace)
+                changed = True
+    return out
+
+
+def _part(rng: Random, items: list[T], share: float) -> list[T]:
+    """A random ``share`` of ``items``, at least two of them (a trace shared by one is none)."""
+    return rng.sample(items, min(len(items), max(2, round(len(items) * share))))
+
+
+def _allowed(style: str, size: int) -> list[str]:
+    return [t for t in ALLOWED[style] if size >= 4 or t != "shared_card"]
+
+
+class NetworkBuilder:
+    def __init__(self, rng: Random, tokens: Tokens, pools: Pools) -> None:
+        self.rng = rng
+        self.tokens = tokens
+        self.pools = pools
+        self.theme: dict[int, str] = {}  # a page's theme, by id()
+
+    def build(self, name: str, style: str, size: int, traces: list[str]) -> Network:
+        r = self.rng
+        origin = "RU" if style in ("careless", "sleeper") else r.choice(("RU", "RU", "IR", "CN"))
+        net = Network(name, style, sorted(traces), origin)
+        n_acc = max(2, round(size * r.uniform(0.35, 0.55)))
+        n_pages = size - n_acc
+        if n_pages == 0:
+            n_acc, n_pages = size - 1, 1
+        themes = r.sample(list(THEMES), r.choice((1, 1, 2)))
+        states = r.sample([p[0] for p in wt.US_PLACES], r.randint(1, 3)) + r.sample(
+            wt.SWING_STATES, r.randint(0, 3)
+        )
+        self._times(net, n_acc, n_pages)  # fills net.accounts/pages with dated shells
+        self._people(net)
+        self._money(net)
+        self._names(net, themes)
+        self._ads(net, themes, states)
+        return net
+
+    # -- structure and time -------------------------------------------------------------------
+
+    def _times(self, net: Network, n_acc: int, n_pages: int) -> None:
+        r = self.rng
+        burst = "creation_burst" in net.traces
+        if net.style == "sleeper":
+            wake = day_in(r, datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 9, 1, tzinfo=UTC))
+        else:
+            wake = day_in(r, datetime(2023, 10, 1, tzinfo=UTC), datetime(2024, 8, 1, tzinfo=UTC))
+        n_bursts = min(r.randint(1, 3), max(1, (n_acc + n_pages) // 6))
+        bursts = [wake - timedelta(days=r.uniform(15, 90)) for _ in range(n_bursts)]
+        if net.style == "careless":
+            bursts = bursts[:1]
+        in_burst = r.uniform(0.7, 1.0)
+
+        def created(aged: bool) -> datetime:
+            if aged:
+                return day_in(
+                    r, datetime(2014, 1, 1, tzinfo=UTC), datetime(2020, 12, 31, tzinfo=UTC)
+                )
+            if burst and r.random() < in_burst:
+                return near(r, r.choice(bursts), r.uniform(24, 96))
+            return wake - timedelta(days=r.uniform(10, 240))
+
+        for i in range(n_acc + n_pages):
+            if net.style == "sleeper":
+                aged = True
+            elif net.style == "mixed":
+                aged = r.random() < 0.5
+            else:
+                aged = False
+            when = created(aged)
+            if i < n_acc:
+                acc = Account("", "US", when, "network", network=net.name, style=net.style)
+                if aged:
+                    acc.first_political = near(r, wake, 24 * 20)
+                    acc.nonpolitical = r.randint(0, 10) if r.random() < 0.5 else 0
+                else:
+                    acc.first_political = max(when, wake) + timedelta(days=r.uniform(3, 50))
+                acc.first_political = min(acc.first_political, NOW - timedelta(days=1))
+                net.accounts.append(acc)
+            else:
+                net.pages.append(Page("", "US", when, r.choice(CATEGORIES)))
+        for i, page in enumerate(net.pages):
+            page.owner = net.accounts[i % len(net.accounts)]
+            page.owner.pages.append(page)
+        for acc in net.accounts:
+            if not acc.pages:  # runs ads for a page another account of the network owns
+                acc.pages.append(r.choice(net.pages))
+
+    def _some(self, items: list[Account], careless_share: tuple[float, float]) -> list[Account]:
+        """The members a foreign trace touches: most of a careless network, one to three of
+        the others."""
+        r = self.rng
+        if not items:
+            return []
+        if careless_share[0] > 0:
+            k = max(1, round(len(items) * r.uniform(*careless_share)))
+        else:
+            k = min(len(items), r.randint(1, 3))
+        return r.sample(items, k)
+
+    # -- admins -----------------------------------------------------------------------------
+
+    def _people(self, net: Network) -> None:
+        r, tokens = self.rng, self.tokens
+        lang, _, _, blocks = ORIGINS[net.origin]
+        careless = net.style == "careless"
+        share = (0.6, 1.0) if careless else (0.0, 0.0)
+        vpn = self.pools.vpn_us  # the whole commercial range, as legitimate VPN users have it
+        home_ips = [tokens.ip(blocks) for _ in range(r.randint(1, 3))]
+        shared_devices = [tokens.hex("dev") for _ in range(r.choice((1, 2)))]
+
+        def persona() -> Admin:
+            first, last = wt.russian_person(r) if careless and r.random() < 0.5 else wt.person(r)
+            a = Admin(f"{first} {last}", devices=[tokens.hex("dev")])
+            if r.random() < 0.3:
+                a.devices.append(tokens.hex("dev"))
+            if r.random() < VPN_SHARE[net.style]:
+                a.ips = r.sample(vpn, r.randint(1, 2))
+            if not a.ips or r.random() < 0.4:
+                a.ips.append(tokens.ip())  # a residential proxy, or a bought account's owner
+            if net.style in ("mixed", "sleeper") and r.random() < 0.3:
+                a.ips.append(self.pools.carrier(r))  # an aged account's old phone line
+            net.admins.append(a)
+            return a
+
+        for acc in net.accounts:
+            acc.admins = [persona() for _ in range(r.choice((1, 1, 2)))]
+        for page in net.pages:
+            owner = page.owner
+            page.admins = list(owner.admins) if owner else []
+            if r.random() < 0.4 or not page.admins:
+                page.admins.append(persona())
+        if "shared_admin" in net.traces:
+            entities: list[Account | Page] = [*net.accounts, *net.pages]
+            for _ in range(r.randint(1, 3)):
+                operator = persona()
+                for ent in r.sample(entities, r.randint(2, min(8, len(entities)))):
+                    if operator not in ent.admins:
+                        ent.admins.append(operator)
+        if "shared_device" in net.traces:
+            if len(net.admins) < 2:
+                net.pages[0].admins.append(persona())
+            for i, a in enumerate(_part(r, net.admins, r.uniform(0.6, 1.0))):
+                a.devices.append(shared_devices[0] if i < 2 else r.choice(shared_devices))
+        if "foreign_login" in net.traces:
+            touched = {id(a) for acc in self._some(net.accounts, share) for a in acc.admins}
+            for a in net.admins:
+                if id(a) in touched or (careless and r.random() < 0.5):
+                    a.login_countries = [net.origin] if careless and r.random() < 0.6 else [
+                        "US", net.origin]  # fmt: skip
+                    a.ips.append(r.choice(home_ips))
+        if "foreign_language" in net.traces:
+            members = self._some(net.accounts, share)
+            for acc in members:
+                acc.language = lang
+                for a in acc.admins:
+                    a.language = lang
+
+    # -- money ------------------------------------------------------------------------------
+
+    def _money(self, net: Network) -> None:
+        r, tokens = self.rng, self.tokens
+        _, currency, billing, _ = ORIGINS[net.origin]
+        for acc in net.accounts:
+            acc.payments = [Payment("USD", "US", tokens.hex("fp"))]
+        if "foreign_currency" in net.traces:
+            share = (0.6, 1.0) if net.style == "careless" else (0.0, 0.0)
+            for acc in self._some(net.accounts, share):
+                acc.payments = [Payment(currency, billing, tokens.hex("fp"))]
+        if "shared_card" in net.traces:
+            pool = _part(r, net.accounts, r.uniform(0.5, 0.9))
+            while len(pool) >= 2:
+                k = min(len(pool), r.randint(2, 5))
+                card = Payment("USD", "US", tokens.hex("fp"))
+                for acc in pool[:k]:
+                    if acc.payments[0].billing_country == "US":
+                        acc.payments = [card]
+                    else:  # keeps its foreign card too
+                        acc.payments.append(card)
+                pool = pool[k:]
+
+    # -- names, text, targeting ---------------------------------------------------------------
+
+    def _names(self, net: Network, themes: list[str]) -> None:
+        r = self.rng
+        used: set[str] = set()
+        for page in net.pages:
+            for _ in range(20):
+                theme = r.choice(themes)
+                state, city = wt.us_place(r)
+                name = r.choice(THEMES[theme]).format(s=state, c=city)
+                if name not in used:
+                    break
+            used.add(name)
+            page.name = name
+            self.theme[id(page)] = theme
+        for acc in net.accounts:
+            page_name = acc.pages[0].name
+            if net.style == "careless":
+                acc.name = r.choice((page_name, acc.admins[0].name))
+                acc.funder = r.choice((None, page_name))
+            else:
+                first, last = wt.person(r)
+                word = r.choice(("Media", "Digital", "Consulting", "Outreach", "Marketing"))
+                acc.name = r.choice((f"{last} {word} LLC", f"{first} {last}", page_name))
+                acc.funder = r.choice((page_name, acc.name, f"{page_name} LLC"))
+
+    def _ads(self, net: Network, themes: list[str], states: list[str]) -> None:
+        r = self.rng
+        own = [f"{r.choice(DOMAIN_WORDS)}{r.choice(DOMAIN_WORDS)}{r.choice(('', 'usa', '24'))}."
+               f"{r.choice(('com', 'com', 'news', 'info', 'org', 'net'))}"
+               for _ in range(r.randint(1, 4))]  # fmt: skip
+        issue = themes[0]
+        tags = [wt.hashtag(r) for _ in range(r.randint(1, 3))]
+        city = wt.us_place(r)[1]
+        ctx = wt.Context(r.choice(states), city, issue, hashtags=tags)
+        shared_voice = wt.voice(r, "network", ctx, bait=0.5)
+        dup = "near_duplicate_text" in net.traces
+        dup_users = {id(a) for a in _part(r, net.accounts, r.uniform(0.6, 1.0))} if dup else set()
+        dom_users = {id(a) for a in _part(r, net.accounts, r.uniform(0.5, 1.0))}
+        spend = math.exp(r.gauss(3.0 if net.style == "careless" else 4.0, 0.8))
+        for acc in net.accounts:
+            acc.n_ads = r.randint(5, 40)
+            acc.spend_per_ad = spend * math.exp(r.gauss(0, 0.4))
+            theme = self.theme.get(id(acc.pages[0]), issue)
+            if id(acc) in dup_users:
+                acc.voice = shared_voice
+            else:
+                own_ctx = wt.Context(r.choice(states), city, theme, hashtags=r.sample(
+                    wt.ISSUES[theme][2], 2))  # fmt: skip
+                acc.voice = wt.voice(r, "network", own_ctx, bait=0.5)
+            if "own_domain" in net.traces and id(acc) in dom_users:
+                acc.domains = r.sample(own, r.randint(1, len(own)))
+            else:
+                acc.domains = ["www.facebook.com", r.choice(NEWS_DOMAINS),
+                               r.choice(("www.youtube.com", "www.change.org"))]  # fmt: skip
+            interests = r.sample(wt.ISSUES[theme][1], r.randint(2, 4))
+            acc.targeting = Targeting(
+                ["US"],
+                r.sample(states, r.randint(1, len(states))) if r.random() < 0.7 else [],
+                [],
+                interests,
+                [],
+                r.choice(((18, 45), (18, 65), (25, None), (18, None), (25, 54))),
+                r.choice(([], [], ["female"], ["male"])),
+            )

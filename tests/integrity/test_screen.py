@@ -1,0 +1,90 @@
+"""The integrity step of the review, end to end through the API on both databases: a
+submission paid in roubles, from a page whose admin signs in from Russia, targeting the US, is
+held with the evidence in words; an ordinary one is not; the risk lands on the ad, private."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from review.test_review_flow import CARD, ad, advertiser, api, staff  # noqa: F401
+
+
+def _foreign_advertiser(api: TestClient) -> tuple[dict[str, str], int]:  # noqa: F811
+    r = api.post("/api/advertisers", json={"name": "Being Patriotic", "country": "US"})
+    auth = {"Authorization": f"Bearer {r.json()['token']}"}
+    r = api.post(
+        "/api/me/payment-instruments",
+        json={"currency": "RUB", "billing_country": "RU", "card_number": CARD},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(
+        "/api/me/pages",
+        json={
+            "name": "Being Patriotic",
+            "country": "US",
+            "category": "Community",
+            "admins": [{"name": "Ivan", "login_countries": ["RU"]}],
+        },
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    return auth, r.json()["id"]
+
+
+def _integrity(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in review["reasons"] if r["step"] == "integrity"}
+
+
+def test_a_foreign_submission_is_held_with_its_evidence(
+    api: TestClient,  # noqa: F811
+    staff: dict[str, dict[str, str]],  # noqa: F811
+) -> None:
+    auth, page = _foreign_advertiser(api)
+    r = api.post(
+        "/api/me/ads",
+        json=ad(
+            page,
+            "Handmade leather boots with free shipping this week only. Order today.",
+            political=False,
+            paid_for_by=None,
+        ),
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    review = r.json()
+    assert review["decision"] == "held", review
+    assert [x["code"] for x in review["reasons"] if x["step"] == "integrity"] == [
+        "integrity_review"
+    ]
+    assert "RUB" not in r.text
+    found = _integrity(api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"][0])
+    assert found["risk"]["effect"] == "hold"
+    assert "paid in RUB, billing country RU" in found["payment_country"]["message"]
+    assert "Ivan signs in from RU" in found["admin_location"]["message"]
+    queue = api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"]
+    assert [item["ad_id"] for item in queue] == [review["ad_id"]]
+    (held,) = queue
+    assert any("paid in RUB" in r["message"] for r in held["reasons"])
+    # the advertiser learns a person will look, not which signal caught it
+    own = api.get(f"/api/me/ads/{review['ad_id']}", headers=auth).json()
+    told = [r for d in own["decisions"] for r in d["reasons"] if r["step"] == "integrity"]
+    assert [r["code"] for r in told] == ["integrity_review"]
+    assert "RUB" not in str(own) and "Ivan" not in str(own)
+    # the public never sees the risk or its explanation
+    public = api.get(f"/api/ads/{review['ad_id']}")
+    assert public.status_code == 404 or "RUB" not in public.text
+
+
+def test_an_ordinary_submission_passes_the_screen(api: TestClient) -> None:  # noqa: F811
+    auth, page = advertiser(api)
+    r = api.post(
+        "/api/me/ads",
+        json=ad(page, "Fresh roasted coffee beans delivered to your door. Order today.",
+                political=False, paid_for_by=None),
+        headers=auth,
+    )  # fmt: skip
+    review = r.json()
+    assert review["decision"] == "approved", review
+    assert not _integrity(review)  # integrity notes stay with the integrity team
