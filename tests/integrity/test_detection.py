@@ -194,3 +194,26 @@ def test_expand_from_three_ira_pages_links_more_ira_pages(
     assert kinds & {"ad_minute", "creative", "targeting"}
     unknown = runner.invoke(app, ["networks", "expand", "--seed", "No Such Page"])
     assert unknown.exit_code == 2 and "no account or page named" in unknown.output
+
+
+def test_threat_indicators_match_domains_cards_and_texts_exactly() -> None:
+    from paidfor.integrity.indicators import Indicator, IndicatorSet
+
+    inds = IndicatorSet(
+        [
+            Indicator("domain", "Evil.example", "indicator 1 from acme (MALICIOUS)", 90),
+            Indicator("raw_text", "Stand  with TEXAS", "indicator 2 from acme", 60),
+            Indicator("payment_fingerprint", "fp-7", "indicator 3 from acme", 70),
+        ]
+    )
+    p = _profile(9, landing_domains={"evil.example"}, payments=[PaymentProfile("USD", "US")])
+    ctx = Context(n_entities=10, indicators=inds, texts=lambda _: [(1, "stand with texas")])
+    risk, findings = assess(p, ctx)
+    (hit,) = [f for f in findings if f.signal == "threat_indicator"]
+    assert hit.score == 0.9 and "domain Evil.example matches indicator 1" in hit.evidence
+    assert "raw_text" in hit.evidence and risk >= HOLD_AT
+    clean = _profile(10, landing_domains={"good.example"})
+    other = Context(n_entities=10, indicators=inds, texts=lambda _: [(2, "stand with ohio")])
+    assert not [f for f in assess(clean, other)[1] if f.signal == "threat_indicator"]
+    with pytest.raises(ValueError, match="unknown indicator type"):
+        inds.add(Indicator("galaxy", "x", "y"))

@@ -88,3 +88,39 @@ def test_an_ordinary_submission_passes_the_screen(api: TestClient) -> None:  # n
     review = r.json()
     assert review["decision"] == "approved", review
     assert not _integrity(review)  # integrity notes stay with the integrity team
+
+
+SCAM = (
+    "Limited offer: the miracle weight loss tea that doctors do not want you to know about, "
+    "order today and get two boxes free with fast shipping"
+)
+
+
+def test_a_near_copy_of_a_removed_ad_is_held_naming_it(
+    api: TestClient,  # noqa: F811
+    staff: dict[str, dict[str, str]],  # noqa: F811
+) -> None:
+    first, page = advertiser(api, "Tea Shop One")
+    r = api.post(
+        "/api/me/ads", json=ad(page, SCAM, political=False, paid_for_by=None), headers=first
+    )
+    removed = r.json()["ad_id"]
+    assert r.json()["decision"] == "approved"
+    r = api.post(
+        "/api/enforcement",
+        json={"action": "remove_ad", "targets": [removed], "reason": "deceptive health claims"},
+        headers=staff["reviewer"],
+    )
+    assert r.status_code == 200, r.text
+    second, other_page = advertiser(api, "Tea Shop Two")
+    copy = SCAM.replace("two boxes", "three boxes")
+    r = api.post(
+        "/api/me/ads",
+        json=ad(other_page, copy, political=False, paid_for_by=None),
+        headers=second,
+    )
+    assert r.json()["decision"] == "held", r.json()
+    (held,) = api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"]
+    found = _integrity(held)
+    assert "removed_creative" in found, found
+    assert f"similar to removed ad {removed}" in found["removed_creative"]["message"]

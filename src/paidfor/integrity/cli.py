@@ -96,6 +96,12 @@ def expand_cmd(
         typer.Option("--seed", help="a known bad entity: advertiser:ID, page:ID or an exact name"),
     ],
     limit: Annotated[int, typer.Option(min=0, help="at most this many members")] = 200,
+    min_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="keep links of at least this weight (default: the null model's)"
+        ),
+    ] = None,
     db: Db = None,
     as_json: AsJson = False,
     open_case: Annotated[bool, typer.Option("--open-case", help="open a case for it")] = False,
@@ -107,7 +113,7 @@ def expand_cmd(
     engine, analysis = _analysis(db)
     seeds = [_seed(analysis, s) for s in seed]
     try:
-        net = expand(analysis, seeds, limit=limit)
+        net = expand(analysis, seeds, limit=limit, min_weight=min_weight)
     except KeyError as exc:
         err.print(f"[red]{exc.args[0]}[/red]")
         raise typer.Exit(2) from exc

@@ -2,7 +2,10 @@
 3-shingles have an estimated Jaccard similarity of at least ``threshold``, and an index of
 removed ads that a new ad's text is looked up in.
 
-Texts of fewer than ``MIN_WORDS`` words are left out: "Vote!" is not evidence of anything.
+LSH proposes candidates at a lower similarity (``CANDIDATE``) and every candidate is checked
+on the exact Jaccard similarity of the shingle sets, so the estimate's noise neither adds nor
+(much) loses pairs. Texts of fewer than ``MIN_WORDS`` words are left out: "Vote!" is not
+evidence of anything.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
-THRESHOLD = 0.7
+THRESHOLD = 0.7  # exact Jaccard similarity of the shingle sets
+CANDIDATE = 0.5  # the LSH's threshold: candidates are then checked exactly
 MIN_WORDS = 6
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -24,6 +28,10 @@ def shingles(text: str, k: int = 3) -> list[bytes]:
     if len(words) < MIN_WORDS:
         return []
     return sorted({" ".join(words[i : i + k]).encode() for i in range(len(words) - k + 1)})
+
+
+def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def _minhashes(texts: Sequence[list[bytes]]) -> list[MinHash]:
@@ -58,11 +66,12 @@ def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> d
     if not keys:
         return {}
     hashes = _minhashes([list(k) for k in keys])
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    sets = [frozenset(k) for k in keys]
+    lsh = MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
     uf = _UnionFind(len(keys))
     for i, mh in enumerate(hashes):
         for j in lsh.query(mh):
-            if mh.jaccard(hashes[j]) >= threshold:
+            if jaccard(sets[i], sets[j]) >= threshold:
                 uf.union(i, j)
         lsh.insert(i, mh)
     groups: dict[int, list[int]] = {}
@@ -88,8 +97,9 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
         self._hashes: dict[int, MinHash] = {}
+        self._sets: dict[int, frozenset[bytes]] = {}
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -100,8 +110,9 @@ class NearDuplicateIndex:
         if not pending:
             return
         with self._lsh.insertion_session() as session:
-            for (item, _), mh in zip(pending, _minhashes([sh for _, sh in pending]), strict=True):
+            for (item, sh), mh in zip(pending, _minhashes([sh for _, sh in pending]), strict=True):
                 self._hashes[item] = mh
+                self._sets[item] = frozenset(sh)
                 session.insert(item, mh)
 
     def lookup(self, text: str) -> list[Match]:
@@ -109,6 +120,7 @@ class NearDuplicateIndex:
         if not sh or not self._hashes:
             return []
         (mh,) = _minhashes([sh])
-        found = [Match(j, mh.jaccard(self._hashes[j])) for j in self._lsh.query(mh)]
+        mine = frozenset(sh)
+        found = [Match(j, jaccard(mine, self._sets[j])) for j in self._lsh.query(mh)]
         found = [m for m in found if m.similarity >= self.threshold]
         return sorted(found, key=lambda m: (-m.similarity, m.item))

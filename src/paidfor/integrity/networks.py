@@ -10,11 +10,15 @@ texts, and whether they target divisive interests (``NETWORK_WEIGHTS``).
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -43,6 +47,7 @@ NETWORK_WEIGHTS = {
 }
 NETWORK_THRESHOLD = 0.3
 BURST_DAYS = 7
+FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})
 
 
 @dataclass
@@ -142,11 +147,8 @@ def network_features(a: Analysis, keys: Sequence[EntityKey]) -> dict[str, float]
     n = len(profiles)
     risks = [a.risk[k][0] for k in keys]
     signals = [{f.signal for f in a.risk[k][1]} for k in keys]
-    created = sorted(p.created_at for p in profiles if p.created_at is not None)
-    burst = 0.0
-    if len(created) >= 2:
-        mid = created[len(created) // 2]
-        burst = sum(abs((c - mid).days) <= BURST_DAYS for c in created) / n
+    burst = _together([p.created_at for p in profiles], n)
+    activation = _together([p.first_political_at for p in profiles], n)
     texts: dict[str, int] = {}
     for k in keys:
         for kind, value in a.carried[k]:
@@ -160,9 +162,20 @@ def network_features(a: Analysis, keys: Sequence[EntityKey]) -> dict[str, float]
         "mean_risk": statistics.fmean(risks),
         "young": sum("account_age" in s for s in signals) / n,
         "burst": burst,
+        "activation": activation,
         "shared_text": with_shared / n,
         "divisive": sum(bool(p.interests) and _divisive(p) for p in profiles) / n,
+        "foreign": sum(bool(s & FOREIGN_SIGNALS) for s in signals) / n,
     }
+
+
+def _together(moments: Sequence[datetime | None], n: int) -> float:
+    """The share of ``n`` members whose moment is within BURST_DAYS of the median one."""
+    known = sorted(m for m in moments if m is not None)
+    if len(known) < 2:
+        return 0.0
+    mid = known[len(known) // 2]
+    return sum(abs((m - mid).days) <= BURST_DAYS for m in known) / n
 
 
 def _divisive(p: Profile) -> bool:
@@ -191,16 +204,33 @@ def actors(a: Analysis, keys: Sequence[EntityKey]) -> int:
 
 
 def network_score(features: dict[str, float]) -> float:
-    z = NETWORK_BIAS + sum(NETWORK_WEIGHTS[k] * v for k, v in features.items())
+    model = network_model()
+    z = model["bias"] + sum(model["weights"].get(k, 0.0) * v for k, v in features.items())
     return 1.0 / (1.0 + math.exp(-z))
+
+
+@cache
+def network_model() -> dict[str, Any]:
+    """The cluster-score rule: bias, weights and threshold, as calibrated by
+    bench/calibrate_networks.py (``network_model.json``), or the hand-set defaults."""
+    path = Path(__file__).with_name("network_model.json")
+    if path.is_file():
+        return dict(json.loads(path.read_text()))
+    return {"bias": NETWORK_BIAS, "weights": NETWORK_WEIGHTS, "threshold": NETWORK_THRESHOLD}
 
 
 def clusters(a: Analysis) -> list[list[int]]:
     """Clusters (entity indices) of two or more entities over the kept links."""
-    keep = a.projection.weight >= a.tau
-    src, dst, w = a.projection.src[keep], a.projection.dst[keep], a.projection.weight[keep]
-    g = ig.Graph(n=a.projection.n, edges=np.column_stack([src, dst]).tolist())
-    g.es["weight"] = w.tolist()
+    return cluster_links(a.projection, a.tau)
+
+
+def cluster_links(proj: Projection, tau: float) -> list[list[int]]:
+    """Connected components of the links of weight ≥ ``tau``; a component larger than
+    LEIDEN_ABOVE is split by Leiden (modularity, weighted)."""
+    keep = proj.weight >= tau
+    src, dst, w = proj.src[keep], proj.dst[keep], proj.weight[keep]
+    g = ig.Graph(n=proj.n, edges=np.column_stack([src, dst]))
+    g.es["weight"] = w
     out: list[list[int]] = []
     for comp in g.connected_components():
         if len(comp) < 2:
@@ -218,9 +248,12 @@ def clusters(a: Analysis) -> list[list[int]]:
     return out
 
 
-def find(a: Analysis, *, threshold: float = NETWORK_THRESHOLD) -> list[Network]:
-    """The clusters scoring at least ``threshold``, highest first; lone entities at or
-    above the hold risk are not networks (the review holds them one by one)."""
+def find(a: Analysis, *, threshold: float | None = None) -> list[Network]:
+    """The clusters scoring at least ``threshold`` (default: the calibrated one), highest
+    first; lone entities at or above the hold risk are not networks (the review holds them
+    one by one)."""
+    if threshold is None:
+        threshold = float(network_model()["threshold"])
     found: list[Network] = []
     for comp in clusters(a):
         keys = [a.table.entities[i] for i in comp]
@@ -237,14 +270,26 @@ def find(a: Analysis, *, threshold: float = NETWORK_THRESHOLD) -> list[Network]:
     return found
 
 
-def expand(a: Analysis, seeds: Sequence[EntityKey], *, limit: int = 200) -> Network:
+def expand(
+    a: Analysis,
+    seeds: Sequence[EntityKey],
+    *,
+    limit: int = 200,
+    min_weight: float | None = None,
+) -> Network:
     """Grow a network from ``seeds``: every entity tied to them through kept links, ranked by
-    personalized PageRank from the seeds (strongest ties first), at most ``limit``."""
+    personalized PageRank from the seeds (strongest ties first), at most ``limit``.
+
+    Links are kept at the null model's τ unless ``min_weight`` says otherwise: growing from
+    known bad seeds may accept weaker ties than finding networks among everybody, and when
+    the database holds little but the operation itself (the HPSCI release), the shuffle has
+    nobody else to compare with and τ is too strict."""
+    tau = a.tau if min_weight is None else min_weight
     index = a.index
     missing = [str(s) for s in seeds if s not in index]
     if missing:
         raise KeyError(f"no such entity: {', '.join(missing)}")
-    keep = a.projection.weight >= a.tau
+    keep = a.projection.weight >= tau
     src, dst, w = a.projection.src[keep], a.projection.dst[keep], a.projection.weight[keep]
     g = ig.Graph(n=a.projection.n, edges=np.column_stack([src, dst]).tolist())
     g.es["weight"] = w.tolist()
@@ -257,7 +302,7 @@ def expand(a: Analysis, seeds: Sequence[EntityKey], *, limit: int = 200) -> Netw
     members = [_member(a, a.table.entities[i], "seed", ranks[i]) for i in seed_ids]
     members += [_member(a, a.table.entities[i], "member", ranks[i]) for i in order]
     chosen = set(seed_ids) | set(order)
-    links = links_of(a.projection, a.tau, a.table.entities, a.carried, a.df, chosen)
+    links = links_of(a.projection, tau, a.table.entities, a.carried, a.df, chosen)
     keys = [m.key for m in members]
     features = network_features(a, keys)
     net = Network(members, links, network_score(features), "", kind="expansion")

@@ -3,8 +3,9 @@ account and page are scored by the signals, with what the platform knows around 
 flagged and removed entities, how common each attribute is, removed ads' texts, threat
 indicators), and the submission is held for a person when the risk reaches ``HOLD_AT``.
 
-That knowledge (``Context``) is read from the database once and then refreshed in the
-background every ``refresh_seconds``; a submission never waits for it except the first.
+That knowledge (``Context``) is read from the database once, then again after every
+enforcement action or new case (at once while that takes under a second, else in the
+background) and every ``refresh_seconds``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from paidfor.integrity.model import Profile
 from paidfor.integrity.networks import build_context
@@ -22,6 +24,19 @@ from paidfor.integrity.risk import HOLD_AT, assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
 from paidfor.review.rules import Finding, ReviewInput
 from paidfor.storage.integrity_repo import load_world
+from paidfor.storage.models import ActionRow, CaseRow
+
+
+def enforcement_marker(engine: Engine) -> tuple[int, int]:
+    """Changes when an ad, account or page is acted on or a case is opened."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                select(func.coalesce(func.max(ActionRow.id), 0)).scalar_subquery(),
+                select(func.coalesce(func.max(CaseRow.id), 0)).scalar_subquery(),
+            )
+        ).one()
+    return int(row[0]), int(row[1])
 
 
 def merged(profiles: list[Profile]) -> Profile:
@@ -72,30 +87,37 @@ class RiskScreen:
         self._built = 0.0
         self._lock = threading.Lock()
         self._refreshing = False
+        self._marker: tuple[int, int] = (-1, -1)
+        self._cost = 0.0
 
     def context(self) -> Context:
+        """The knowledge to screen with. Rebuilt at once after an enforcement action or a new
+        case when a build is quick (under a second), else in the background; in any case
+        every ``refresh_seconds``."""
+        marker = enforcement_marker(self.engine)
         with self._lock:
-            ctx, stale = self._ctx, time.monotonic() - self._built > self.refresh_seconds
-            if ctx is not None and stale and not self._refreshing:
+            ctx = self._ctx
+            acted = marker != self._marker
+            stale = acted or time.monotonic() - self._built > self.refresh_seconds
+            now = ctx is None or (acted and self._cost < 1.0)
+            if stale and not now and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
-        if ctx is None:
+        if ctx is None or now:
             ctx = self._refresh()
         return ctx
 
     def _refresh(self) -> Context:
         try:
+            started = time.monotonic()
+            marker = enforcement_marker(self.engine)
             ctx = screening_context(self.engine, self.indicators)
             with self._lock:
-                self._ctx, self._built = ctx, time.monotonic()
+                self._ctx, self._built, self._marker = ctx, time.monotonic(), marker
+                self._cost = self._built - started
             return ctx
         finally:
             self._refreshing = False
-
-    def invalidate(self) -> None:
-        """Read the database again at the next submission (after a takedown, say)."""
-        with self._lock:
-            self._built = 0.0
 
     def screen(self, inp: ReviewInput) -> list[Finding]:
         if inp.advertiser_id is None and inp.page_id is None:
@@ -115,7 +137,8 @@ class RiskScreen:
             actor.first_political_at is None or starts < actor.first_political_at
         ):
             actor.first_political_at = starts
-        risk, results = assess(actor, ctx)
+        texts = [(ad.id, ad.text) for ad in world.ads if ad.text][-50:]  # the new ad's too
+        risk, results = assess(actor, replace(ctx, texts=lambda _: texts))
         notes = [Finding(f.signal, f.evidence, 0.0, hold=False) for f in results]
         held = risk >= HOLD_AT
         top = notes[0].signal if notes else "no signal"

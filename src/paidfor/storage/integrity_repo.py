@@ -159,15 +159,24 @@ def load_world(
             p = profiles.get(EntityKey(kind, owner))
             if p is not None and admin_id in admins:
                 p.admins.append(admins[admin_id])
-        for page_id, advertiser_id in conn.execute(
-            select(PageOwnerRow.page_id, PageOwnerRow.advertiser_id)
-        ):
+        owner_q = select(PageOwnerRow.page_id, PageOwnerRow.advertiser_id)
+        if some:
+            owner_q = owner_q.where(
+                PageOwnerRow.page_id.in_(page_ids) | PageOwnerRow.advertiser_id.in_(adv_ids)
+            )
+        for page_id, advertiser_id in conn.execute(owner_q):
             _tie(profiles, EntityKey("advertiser", advertiser_id), EntityKey("page", page_id))
-        for m in conn.execute(
+        case_q = (
             select(CaseMemberRow.entity_type, CaseMemberRow.entity_id, CaseRow.id, CaseRow.status)
             .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
             .where(CaseRow.status != "closed")
-        ):
+        )
+        if some:
+            case_q = case_q.where(
+                ((CaseMemberRow.entity_type == "advertiser") & CaseMemberRow.entity_id.in_(adv_ids))
+                | ((CaseMemberRow.entity_type == "page") & CaseMemberRow.entity_id.in_(page_ids))
+            )
+        for m in conn.execute(case_q):
             p = profiles.get(EntityKey(m.entity_type, m.entity_id))
             if p is not None and p.flagged is None:
                 p.flagged = f"in case {m.id} ({m.status})"
