@@ -4,14 +4,18 @@
 
 so that risk reads as the chance that the entity belongs to a foreign operation. The weights
 are the log-odds each signal adds at full strength; BIAS is the log-odds of an entity with no
-finding. They were calibrated on generated worlds (docs/integrity.md gives the table of
-predicted against observed rates); a foreign currency or foreign-only admins alone bring an
-entity to about even odds, either with anything else above the hold threshold.
+finding. bench/calibrate_networks.py fits them by logistic regression on generated worlds
+and ships them as ``risk_model.json`` (docs/integrity.md gives the table of predicted
+against observed rates); the values below are the hand-set ones it starts from.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from paidfor.integrity.model import Profile, SignalResult
 from paidfor.integrity.signals import SIGNALS, Context
@@ -30,13 +34,28 @@ WEIGHTS: dict[str, float] = {
 HOLD_AT = 0.6  # the review holds a submission at or above this risk for a person
 
 
+@cache
+def risk_model() -> dict[str, Any]:
+    """BIAS and WEIGHTS as calibrated by bench/calibrate_networks.py (``risk_model.json``),
+    or the hand-set values above when no calibration is shipped. A signal the calibration
+    never saw fire (the threat indicators, before the exchange) keeps its hand-set weight."""
+    path = Path(__file__).with_name("risk_model.json")
+    if not path.is_file():
+        return {"bias": BIAS, "weights": WEIGHTS}
+    model = json.loads(path.read_text())
+    return {"bias": model["bias"], "weights": {**WEIGHTS, **model["weights"]}}
+
+
 def combine(findings: list[SignalResult]) -> float:
-    z = BIAS + sum(WEIGHTS.get(f.signal, 0.0) * f.score for f in findings)
+    model = risk_model()
+    weights = model["weights"]
+    z = model["bias"] + sum(weights.get(f.signal, 0.0) * f.score for f in findings)
     return 1.0 / (1.0 + math.exp(-z))
 
 
 def assess(profile: Profile, ctx: Context) -> tuple[float, list[SignalResult]]:
     """The entity's risk and the findings behind it, strongest first."""
     findings = [f for s in SIGNALS if (f := s.evaluate(profile, ctx)) is not None]
-    findings.sort(key=lambda f: -WEIGHTS.get(f.signal, 0.0) * f.score)
+    weights = risk_model()["weights"]
+    findings.sort(key=lambda f: -weights.get(f.signal, 0.0) * f.score)
     return combine(findings), findings
