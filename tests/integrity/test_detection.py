@@ -219,3 +219,42 @@ def test_threat_indicators_match_domains_cards_and_texts_exactly() -> None:
     assert not [f for f in assess(clean, other)[1] if f.signal == "threat_indicator"]
     with pytest.raises(ValueError, match="unknown indicator type"):
         inds.add(Indicator("galaxy", "x", "y"))
+
+
+def test_find_opens_cases_and_rescore_stores_risk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+
+    from paidfor.integrity.world import write
+    from paidfor.storage.db import make_engine
+    from paidfor.storage.models import AdvertiserRow, AuditEventRow, CaseMemberRow, CaseRow
+
+    path = tmp_path / "world.jsonl"
+    write(path, 7, advertisers=600, networks=5)
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    monkeypatch.setenv("PAIDFOR_DATABASE_URL", db)
+    monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "idx"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", "native", str(path)]).exit_code == 0
+    found = runner.invoke(app, ["networks", "find", "--json", "--open-cases"])
+    assert found.exit_code == 0, found.output
+    body = json.loads(found.stdout)
+    assert body["networks"] and len(body["cases"]) == len(body["networks"])
+    for net in body["networks"]:
+        assert net["links"] and all(link["evidence"] for link in net["links"])
+    rescored = runner.invoke(app, ["integrity", "rescore", "--json"])
+    assert rescored.exit_code == 0, rescored.output
+    said = json.loads(rescored.stdout)
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(CaseRow)) == len(body["cases"])
+        members = conn.scalar(select(func.count()).select_from(CaseMemberRow))
+        assert members == sum(len(n["members"]) for n in body["networks"])
+        scored = conn.scalar(select(func.count()).where(AdvertiserRow.risk_score.is_not(None)))
+        assert scored and said["scored"] >= scored
+        high = conn.scalar(select(func.count()).where(AdvertiserRow.risk_score >= HOLD_AT))
+        assert high and high <= said["at_or_above_hold"]
+        actions = set(conn.scalars(select(AuditEventRow.action)))
+        assert {"case_open", "integrity_rescore"} <= actions
+    engine.dispose()
