@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -170,12 +171,20 @@ def test_eval_refuses_a_file_without_truth_and_a_missing_file(tmp_path: Path) ->
     assert "no ground truth" in " ".join(said.split())
 
 
-def test_expand_from_three_ira_pages_links_more_ira_pages(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "idx"))
-    db = f"sqlite:///{tmp_path / 'ira.db'}"
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A SQLite database the CLI uses (settings are cached: cleared before and after)."""
+    from paidfor.settings import get_settings
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("PAIDFOR_DATABASE_URL", db)
+    monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "idx"))
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def test_expand_from_three_ira_pages_links_more_ira_pages(data_dir: Path, cli_db: str) -> None:
     runner = CliRunner()
     imported = runner.invoke(
         app, ["import", "hpsci-ira", str(data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv")]
@@ -221,9 +230,7 @@ def test_threat_indicators_match_domains_cards_and_texts_exactly() -> None:
         inds.add(Indicator("galaxy", "x", "y"))
 
 
-def test_find_opens_cases_and_rescore_stores_risk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_find_opens_cases_and_rescore_stores_risk(tmp_path: Path, cli_db: str) -> None:
     from sqlalchemy import func, select
 
     from paidfor.integrity.world import write
@@ -232,9 +239,7 @@ def test_find_opens_cases_and_rescore_stores_risk(
 
     path = tmp_path / "world.jsonl"
     write(path, 7, advertisers=600, networks=5)
-    db = f"sqlite:///{tmp_path / 'w.db'}"
-    monkeypatch.setenv("PAIDFOR_DATABASE_URL", db)
-    monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "idx"))
+    db = cli_db
     runner = CliRunner()
     assert runner.invoke(app, ["import", "native", str(path)]).exit_code == 0
     found = runner.invoke(app, ["networks", "find", "--json", "--open-cases"])

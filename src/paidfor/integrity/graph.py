@@ -21,9 +21,13 @@ together do.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import random
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
@@ -47,6 +51,21 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+_IGRAPH_RNG = threading.Lock()
+
+
+@contextmanager
+def seeded_igraph(seed: int = 0) -> Iterator[None]:
+    """igraph's random generator is global: hold a lock, seed it, give it back as it was (so
+    Leiden and the layouts give the same answer every run)."""
+    with _IGRAPH_RNG:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
+
+
 @dataclass
 class AttributeTable:
     """Entities × attributes as two parallel arrays of indices (one row per link)."""
@@ -63,7 +82,7 @@ class AttributeTable:
         ent: list[int] = []
         attr: list[int] = []
         for i, key in enumerate(entities):
-            for a in set(carried[key]):
+            for a in sorted(set(carried[key])):  # a stable order: the same sums every run
                 if a[0] not in KIND_WEIGHT:
                     continue
                 ent.append(i)

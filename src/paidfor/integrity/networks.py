@@ -30,6 +30,7 @@ from paidfor.integrity.graph import (
     links_of,
     null_threshold,
     project,
+    seeded_igraph,
 )
 from paidfor.integrity.model import EntityKey, Member, Network, Profile, SignalResult
 from paidfor.integrity.risk import assess
@@ -130,8 +131,29 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     proj = project(table)
     tau = null_threshold(table, proj, seed=seed)
     ctx = build_context(world, carried, df, indicators)
+    ctx.burst_peers = burst_peers(world, table.entities, proj, tau)
     risk = {key: assess(p, ctx) for key, p in world.profiles.items()}
     return Analysis(world, carried, df, table, proj, tau, risk, ctx)
+
+
+def burst_peers(
+    world: World, entities: list[EntityKey], proj: Projection, tau: float
+) -> dict[EntityKey, list[EntityKey]]:
+    """For each entity, the entities tied to it by a kept link, not its own account or
+    pages, and created within CreationBurst.DAYS of it."""
+    from paidfor.integrity.signals import CreationBurst
+
+    out: dict[EntityKey, list[EntityKey]] = {}
+    keep = proj.weight >= tau
+    for s, d in zip(proj.src[keep].tolist(), proj.dst[keep].tolist(), strict=True):
+        a, b = entities[s], entities[d]
+        pa, pb = world.profiles[a], world.profiles[b]
+        if pa.created_at is None or pb.created_at is None or b in pa.linked:
+            continue
+        if abs((pa.created_at - pb.created_at).days) <= CreationBurst.DAYS:
+            out.setdefault(a, []).append(b)
+            out.setdefault(b, []).append(a)
+    return out
 
 
 def _member(a: Analysis, key: EntityKey, role: str = "member", rank: float = 0.0) -> Member:
@@ -239,9 +261,10 @@ def cluster_links(proj: Projection, tau: float) -> list[list[int]]:
             out.append(list(comp))
             continue
         sub = g.induced_subgraph(comp)
-        parts = sub.community_leiden(
-            objective_function="modularity", weights="weight", n_iterations=-1
-        )
+        with seeded_igraph():
+            parts = sub.community_leiden(
+                objective_function="modularity", weights="weight", n_iterations=-1
+            )
         for part in parts:
             if len(part) >= 2:
                 out.append([comp[i] for i in part])

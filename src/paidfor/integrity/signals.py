@@ -53,6 +53,7 @@ class Context:
     removed_owner: dict[int, EntityKey] = field(default_factory=dict)  # removed ad -> owner
     texts: Callable[[Profile], Sequence[tuple[int, str]]] = lambda p: ()
     indicators: IndicatorMatcher | None = None
+    burst_peers: dict[EntityKey, list[EntityKey]] = field(default_factory=dict)
     now: datetime | None = None
 
     def rarity(self, attr: tuple[str, str]) -> float:
@@ -243,6 +244,27 @@ class ThreatIndicator:
         )
 
 
+class CreationBurst:
+    """Created within a few days of other entities it is tied to beyond chance (the links
+    of ``integrity.graph``; an account with its own pages does not count)."""
+
+    name: ClassVar[str] = "creation_burst"
+    DAYS = 3
+
+    def evaluate(self, p: Profile, ctx: Context) -> SignalResult | None:
+        peers = ctx.burst_peers.get(p.key, [])
+        if len(peers) < 2 or p.created_at is None:
+            return None
+        names = ", ".join(str(k) for k in sorted(peers)[:3])
+        return SignalResult(
+            self.name,
+            min(1.0, len(peers) / 4),
+            f"created {p.created_at.date()} within {self.DAYS} days of {len(peers)} entities it "
+            f"shares infrastructure or texts with ({names}{', ...' if len(peers) > 3 else ''})",
+            {"peers": len(peers)},
+        )
+
+
 class DivisiveTargeting:
     """Targets divisive interests while new or foreign-linked (the IRA's pattern)."""
 
@@ -269,6 +291,7 @@ SIGNALS: tuple[Signal, ...] = (
     AdminLocation(),
     LanguageMismatch(),
     AccountAge(),
+    CreationBurst(),
     SharedInfrastructure(),
     RemovedCreative(),
     ThreatIndicator(),

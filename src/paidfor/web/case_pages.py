@@ -9,8 +9,6 @@ strongest links (and the members they tie) are drawn, and the page says so.
 
 from __future__ import annotations
 
-import random
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -26,6 +24,7 @@ from paidfor.auth.deps import csrf_token, require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import add_staff_link
 from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
+from paidfor.integrity.graph import seeded_igraph
 from paidfor.integrity.model import ATTRIBUTE_KINDS
 from paidfor.storage.case_repo import CaseView
 
@@ -41,7 +40,6 @@ SEED = 20171101  # the day the IRA ads were shown to Congress
 TIMELINE_COLORS = {"created": "#6b7280", "first_political": "#b45309", "first_ad": "#1b5fbf",
                    "last_ad": "#93b4e6", "case_opened": "#0f766e", "action": "#b3261e",
                    "status": "#7c3aed"}  # fmt: skip
-_layout_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,12 +78,8 @@ def _layout(n: int, edges: list[tuple[int, int]], weights: list[float]) -> list[
     """Fruchterman-Reingold from a fixed seed (igraph's generator is global: hold a lock and
     give it back as it was)."""
     graph = igraph.Graph(n=n, edges=edges)
-    with _layout_lock:
-        igraph.set_random_number_generator(random.Random(SEED))
-        try:
-            return [list(c) for c in graph.layout_fruchterman_reingold(weights=weights or None)]
-        finally:
-            igraph.set_random_number_generator(random)
+    with seeded_igraph(SEED):
+        return [list(c) for c in graph.layout_fruchterman_reingold(weights=weights or None)]
 
 
 def _evidence_text(link: dict[str, Any], names: dict[str, str]) -> str:
