@@ -24,6 +24,7 @@ ATTRIBUTE_KINDS: dict[str, str] = {
     "burst": "created in the same short burst",
     "owner": "one runs ads for the other",
     "targeting": "the same unusual targeting",
+    "ad_minute": "ads created in the same minute",
 }
 
 

@@ -307,7 +307,7 @@ def attributes(p: Profile) -> set[tuple[str, str]]:
         if pay.fingerprint:
             out.add(("payment", pay.fingerprint))
     for a in p.admins:
-        out.add(("admin", str(a.id)))
+        out.add(("admin", f"{a.name} (admin {a.id})"))
         out.update(("device", d) for d in a.devices)
         out.update(("ip", ip) for ip in a.ips)
     out.update(("domain", d) for d in p.landing_domains)
