@@ -23,6 +23,7 @@ from paidfor.audit_cli import audit_app
 from paidfor.auth.cli import token_app
 from paidfor.cli_support import err, open_engine, out
 from paidfor.integrity.cli import eval_app, integrity_app, networks_app
+from paidfor.integrity.coordination_cli import coordination_app
 from paidfor.review.elections_cli import election_app
 from paidfor.review.model_cli import model_app
 from paidfor.settings import get_settings
@@ -39,6 +40,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(networks_app, name="networks")
 app.add_typer(integrity_app, name="integrity")
 app.add_typer(eval_app, name="eval")
+app.add_typer(coordination_app, name="coordination")
 
 
 @db_app.command("upgrade")
