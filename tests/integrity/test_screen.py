@@ -7,30 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from review.test_review_flow import CARD, ad, advertiser, api, staff  # noqa: F401
+from review.test_review_flow import ad, advertiser, api, staff  # noqa: F401
 
 
 def _foreign_advertiser(api: TestClient) -> tuple[dict[str, str], int]:  # noqa: F811
-    r = api.post("/api/advertisers", json={"name": "Being Patriotic", "country": "US"})
-    auth = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = api.post(
-        "/api/me/payment-instruments",
-        json={"currency": "RUB", "billing_country": "RU", "card_number": CARD},
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    r = api.post(
-        "/api/me/pages",
-        json={
-            "name": "Being Patriotic",
-            "country": "US",
-            "category": "Community",
-            "admins": [{"name": "Ivan", "login_countries": ["RU"]}],
-        },
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    return auth, r.json()["id"]
+    return advertiser(api, "Being Patriotic", currency="RUB", billing="RU", admin=("Ivan", ["RU"]))
 
 
 def _integrity(review: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -48,20 +48,28 @@ def staff(api: TestClient, engine: Engine) -> dict[str, dict[str, str]]:
     return out
 
 
-def advertiser(api: TestClient, name: str = "Citizens for Jane") -> tuple[dict[str, str], int]:
+def advertiser(
+    api: TestClient,
+    name: str = "Citizens for Jane",
+    *,
+    currency: str = "USD",
+    billing: str = "US",
+    admin: tuple[str, list[str]] = ("Jane", ["US"]),
+) -> tuple[dict[str, str], int]:
+    """An advertiser account with a card and a page (its token header and the page id)."""
     r = api.post("/api/advertisers", json={"name": name, "country": "US"})
     assert r.status_code == 201, r.text
     auth = {"Authorization": f"Bearer {r.json()['token']}"}
     r = api.post(
         "/api/me/payment-instruments",
-        json={"currency": "USD", "billing_country": "US", "card_number": CARD},
+        json={"currency": currency, "billing_country": billing, "card_number": CARD},
         headers=auth,
     )
     assert r.status_code == 201, r.text
     r = api.post(
         "/api/me/pages",
         json={"name": f"{name} Page", "country": "US", "category": "Politician",
-              "admins": [{"name": "Jane", "login_countries": ["US"]}]},
+              "admins": [{"name": admin[0], "login_countries": admin[1]}]},
         headers=auth,
     )  # fmt: skip
     assert r.status_code == 201, r.text

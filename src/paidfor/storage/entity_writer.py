@@ -9,34 +9,15 @@ describing it fills in later; records may come in any order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, tuple_, update
 
 from paidfor.domain.world import AccountRecord, AdminRecord, EntityRecord, PageRecord
 from paidfor.storage.mapping import utc_naive
-from paidfor.storage.models import (
-    AdminRow,
-    AdvertiserRow,
-    PageRow,
-    PaymentInstrumentRow,
-    advertiser_admins,
-    page_admins,
-)
-from paidfor.storage.review_models import PageOwnerRow
-
-ADMINS: Table = AdminRow.__table__  # type: ignore[assignment]
-ADVERTISERS: Table = AdvertiserRow.__table__  # type: ignore[assignment]
-PAGES: Table = PageRow.__table__  # type: ignore[assignment]
-PAYMENTS: Table = PaymentInstrumentRow.__table__  # type: ignore[assignment]
-OWNERS: Table = PageOwnerRow.__table__  # type: ignore[assignment]
-_CHUNK = 2000
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
+from paidfor.storage.models import advertiser_admins, page_admins
+from paidfor.storage.tables import ADMINS, ADVERTISERS, PAGE_OWNERS, PAGES, PAYMENTS, chunks
 
 
 def _upsert(
@@ -52,7 +33,7 @@ def _upsert(
     k1, k2 = table.c[keys[0]], table.c[keys[1]]
     cols = sorted({c for r in rows.values() for c in r})
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for chunk in _chunks(list(rows)):
+    for chunk in chunks(list(rows)):
         stmt = select(table.c.id, k1, k2, *(table.c[c] for c in cols)).where(
             tuple_(k1, k2).in_(chunk)
         )
@@ -88,7 +69,7 @@ def _replace_links(
     if not links:
         return
     have: dict[int, set[int]] = {}
-    for chunk in _chunks(list(links)):
+    for chunk in chunks(list(links)):
         for o, x in conn.execute(
             select(table.c[owner_col], table.c[other_col]).where(table.c[owner_col].in_(chunk))
         ):
@@ -196,7 +177,7 @@ def write_entities(conn: Connection, records: Sequence[EntityRecord]) -> list[in
     )
     _replace_links(
         conn,
-        OWNERS,
+        PAGE_OWNERS,
         "page_id",
         "advertiser_id",
         {
@@ -214,7 +195,7 @@ def _write_payments(conn: Connection, accounts: dict[int, AccountRecord]) -> Non
     if not accounts:
         return
     have: set[tuple[Any, ...]] = set()
-    for chunk in _chunks(list(accounts)):
+    for chunk in chunks(list(accounts)):
         for r in conn.execute(select(PAYMENTS).where(PAYMENTS.c.advertiser_id.in_(chunk))):
             have.add((r.advertiser_id, r.currency, r.billing_country, r.card_fingerprint))
     rows = []

@@ -24,14 +24,6 @@ from paidfor.domain.world import EntityRecord
 from paidfor.storage.changes import next_search_seq
 from paidfor.storage.entity_writer import write_entities
 from paidfor.storage.mapping import content_hash, report_values, utc_naive
-from paidfor.storage.models import (
-    AdRow,
-    AdvertiserRow,
-    FunderRow,
-    PageRow,
-    PaymentInstrumentRow,
-    SpendReportRow,
-)
 from paidfor.storage.prepare import (
     AD_COLUMNS,
     PreparedAd,
@@ -41,15 +33,16 @@ from paidfor.storage.prepare import (
     prepare_ad,
     upsert_sql,
 )
+from paidfor.storage.tables import (
+    ADS,
+    ADVERTISERS,
+    FUNDERS,
+    PAGES,
+    PAYMENTS,
+    REPORTS,
+    chunks,
+)
 
-ADS: Table = AdRow.__table__  # type: ignore[assignment]
-PAGES: Table = PageRow.__table__  # type: ignore[assignment]
-FUNDERS: Table = FunderRow.__table__  # type: ignore[assignment]
-REPORTS: Table = SpendReportRow.__table__  # type: ignore[assignment]
-ADVERTISERS: Table = AdvertiserRow.__table__  # type: ignore[assignment]
-PAYMENTS: Table = PaymentInstrumentRow.__table__  # type: ignore[assignment]
-# SQLite allows 32,766 bound parameters per statement: chunk IN lists well below that.
-_IN_CHUNK = 5000
 # Ads per multi-row upsert on SQLite. FTS5 flushes its pending terms at every statement's
 # savepoint, so the index trigger written row by row (executemany) made a one-row segment per
 # ad and cost four times the rest of the insert; a few hundred rows a statement avoids that.
@@ -70,11 +63,6 @@ class WriteCounts:
 
 def _insert(conn: Connection, table: Table) -> Any:
     return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
-def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _copy_upsert(conn: Connection, params: list[tuple[Any, ...]]) -> None:
@@ -182,7 +170,7 @@ class BatchWriter:
         stmt = stmt.on_conflict_do_nothing(index_elements=["kind", "external_id"])
         conn.execute(stmt, rows)
         keys = list(new)
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             found = conn.execute(
                 select(PAGES.c.id, PAGES.c.kind, PAGES.c.external_id).where(
                     tuple_(PAGES.c.kind, PAGES.c.external_id).in_(chunk)
@@ -197,7 +185,7 @@ class BatchWriter:
             return
         stmt = _insert(conn, FUNDERS).on_conflict_do_nothing(index_elements=["name"])
         conn.execute(stmt, [{"name": n, "verified": False} for n in names])
-        for chunk in _chunks(names):
+        for chunk in chunks(names):
             for fid, name in conn.execute(
                 select(FUNDERS.c.id, FUNDERS.c.name).where(FUNDERS.c.name.in_(chunk))
             ):
@@ -230,7 +218,7 @@ class BatchWriter:
             ],
         )
         keys = list(new)
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             found = conn.execute(
                 select(ADVERTISERS.c.id, ADVERTISERS.c.source, ADVERTISERS.c.external_id).where(
                     tuple_(ADVERTISERS.c.source, ADVERTISERS.c.external_id).in_(chunk)
@@ -241,7 +229,7 @@ class BatchWriter:
         ids = [self._advertisers[k] for k in keys]
         have = {
             (r.advertiser_id, r.currency, r.billing_country, r.card_fingerprint)
-            for chunk in _chunks(ids)
+            for chunk in chunks(ids)
             for r in conn.execute(select(PAYMENTS).where(PAYMENTS.c.advertiser_id.in_(chunk)))
         }
         rows = []
@@ -282,7 +270,7 @@ class BatchWriter:
             by_source.setdefault(src, []).append(ext)
         existing: dict[tuple[str, str], str] = {}
         for src, ids in by_source.items():
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 for ext, h in conn.execute(
                     select(ADS.c.external_id, ADS.c.content_hash).where(
                         ADS.c.source == src, ADS.c.external_id.in_(chunk)
@@ -327,7 +315,7 @@ class BatchWriter:
         if self._sqlite(conn):
             # Straight to the driver: SQLAlchemy's per-value processing was the slowest part
             # of an import, and the statement is the same upsert it would emit.
-            for chunk in _chunks(params, _SQLITE_ROWS):
+            for chunk in chunks(params, _SQLITE_ROWS):
                 flat = tuple(chain.from_iterable(chunk))
                 conn.exec_driver_sql(upsert_sql("sqlite", len(chunk)), flat)
         else:
@@ -350,7 +338,7 @@ class BatchWriter:
             rows[(r.source, r.period, r.country, values["row_key"])] = values
         existing: dict[tuple[str, str, str, str], str] = {}
         keys = list(rows)
-        for chunk in _chunks(keys, 2000):
+        for chunk in chunks(keys, 2000):
             for s, p, c, k, h in conn.execute(
                 select(
                     REPORTS.c.source,

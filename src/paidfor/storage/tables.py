@@ -1,0 +1,36 @@
+"""The Core ``Table`` of each ORM model that the batch writers use, and chunking for IN
+lists (SQLite allows 32,766 bound parameters per statement)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+
+from paidfor.storage.models import (
+    AdminRow,
+    AdRow,
+    AdvertiserRow,
+    FunderRow,
+    PageRow,
+    PaymentInstrumentRow,
+    SpendReportRow,
+)
+from paidfor.storage.review_models import PageOwnerRow
+
+ADS: Table = AdRow.__table__  # type: ignore[assignment]
+PAGES: Table = PageRow.__table__  # type: ignore[assignment]
+FUNDERS: Table = FunderRow.__table__  # type: ignore[assignment]
+REPORTS: Table = SpendReportRow.__table__  # type: ignore[assignment]
+ADVERTISERS: Table = AdvertiserRow.__table__  # type: ignore[assignment]
+PAYMENTS: Table = PaymentInstrumentRow.__table__  # type: ignore[assignment]
+ADMINS: Table = AdminRow.__table__  # type: ignore[assignment]
+PAGE_OWNERS: Table = PageOwnerRow.__table__  # type: ignore[assignment]
+
+IN_CHUNK = 5000  # ids per IN list, well below SQLite's parameter limit
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
