@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from paidfor.domain import ActionKind
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
 from paidfor.storage.db import make_engine
-from paidfor.storage.models import AdRow, PageRow
+from paidfor.storage.enforcement_repo import EnforcementRepository
+from paidfor.storage.models import AdRow, AdvertiserRow, PageRow
 
 REASON = "coordinated inauthentic behaviour on behalf of a foreign actor"
 
@@ -137,3 +139,24 @@ def test_an_investigator_takes_a_network_down(
         assert REASON in page.locator("#actions").inner_text()
     finally:
         context.close()
+        restore(live_db, network)
+
+
+def restore(live_db: Path, network: Network) -> None:
+    """Give the shared demo database back as it was: the other browser tests show these
+    pages as the public sees them, not disabled."""
+    engine = make_engine(f"sqlite:///{live_db}")
+    try:
+        repo = EnforcementRepository(engine)
+        for kind, action in (
+            ("advertiser", ActionKind.RESTORE_ADVERTISER),
+            ("page", ActionKind.RESTORE_PAGE),
+        ):
+            ids = [m.key.id for m in network.members if m.key.type == kind]
+            with engine.connect() as conn:
+                table = AdvertiserRow if kind == "advertiser" else PageRow
+                off = set(conn.scalars(select(table.id).where(table.id.in_(ids), table.disabled)))
+            if off:
+                repo.apply(action, sorted(off), reason="end of the browser test", actor="test")
+    finally:
+        engine.dispose()
