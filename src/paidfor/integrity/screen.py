@@ -66,6 +66,7 @@ def merged(profiles: list[Profile]) -> Profile:
 def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None) -> Context:
     """What the signals need to know about everybody else, from the database."""
     world = load_world(engine)
+    world.ads = [ad for ad in world.ads if ad.removed]  # a submission brings its own texts
     carried = {k: attributes(p) for k, p in world.profiles.items()}
     df = Counter(a for attrs in carried.values() for a in attrs)
     return build_context(world, carried, dict(df), indicators)
