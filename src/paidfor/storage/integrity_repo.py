@@ -82,42 +82,22 @@ def load_world(
     adv_ids = list(advertisers or [])
     page_ids = list(pages or [])
     with engine.connect() as conn:
-        adv_q = select(
-            AdvertiserRow.id,
-            AdvertiserRow.name,
-            AdvertiserRow.country,
-            AdvertiserRow.created_at,
-            AdvertiserRow.language,
-            AdvertiserRow.disabled,
-            AdvertiserRow.source,
-            AdvertiserRow.external_id,
-        )
-        if some:
-            adv_q = adv_q.where(AdvertiserRow.id.in_(adv_ids))
-        for r in conn.execute(adv_q):
-            key = EntityKey("advertiser", r.id)
-            profiles[key] = Profile(key, r.name, r.country, r.created_at, r.language)
-            world.external[key] = (r.source, r.external_id)
-            if r.disabled:
-                profiles[key].flagged = "disabled"
-        page_q = select(
-            PageRow.id,
-            PageRow.name,
-            PageRow.country,
-            PageRow.created_at,
-            PageRow.language,
-            PageRow.disabled,
-            PageRow.kind,
-            PageRow.external_id,
-        )
-        if some:
-            page_q = page_q.where(PageRow.id.in_(page_ids))
-        for r in conn.execute(page_q):
-            key = EntityKey("page", r.id)
-            profiles[key] = Profile(key, r.name, r.country, r.created_at, r.language)
-            world.external[key] = (r.kind, r.external_id)
-            if r.disabled:
-                profiles[key].flagged = "disabled"
+        for kind, row, ids, ext in (
+            ("advertiser", AdvertiserRow, adv_ids, AdvertiserRow.source),
+            ("page", PageRow, page_ids, PageRow.kind),
+        ):
+            entity_q = select(
+                row.id, row.name, row.country, row.created_at, row.language, row.disabled,
+                ext.label("scope"), row.external_id,
+            )  # fmt: skip
+            if some:
+                entity_q = entity_q.where(row.id.in_(ids))
+            for r in conn.execute(entity_q):
+                key = EntityKey(kind, r.id)
+                profiles[key] = Profile(key, r.name, r.country, r.created_at, r.language)
+                world.external[key] = (r.scope, r.external_id)  # (source or page kind, id)
+                if r.disabled:
+                    profiles[key].flagged = "disabled"
         pay_q = select(
             PaymentInstrumentRow.advertiser_id,
             PaymentInstrumentRow.currency,
