@@ -22,6 +22,7 @@ from rich.table import Table
 from paidfor.audit_cli import audit_app
 from paidfor.auth.cli import token_app
 from paidfor.cli_support import err, open_engine, out
+from paidfor.exchange.cli import exchange_app
 from paidfor.integrity.cli import eval_app, integrity_app, networks_app
 from paidfor.integrity.coordination_cli import coordination_app
 from paidfor.review.elections_cli import election_app
@@ -41,6 +42,7 @@ app.add_typer(networks_app, name="networks")
 app.add_typer(integrity_app, name="integrity")
 app.add_typer(eval_app, name="eval")
 app.add_typer(coordination_app, name="coordination")
+app.add_typer(exchange_app, name="exchange")
 
 
 @db_app.command("upgrade")

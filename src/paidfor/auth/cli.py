@@ -49,6 +49,10 @@ def create(
     advertiser: Annotated[
         int | None, typer.Option("--advertiser", help="the advertiser account (advertiser role)")
     ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="an exchange privacy group (partner role; repeatable)"),
+    ] = None,
 ) -> None:
     """Create a token and print it once on stdout."""
     try:
@@ -58,7 +62,9 @@ def create(
         raise typer.Exit(2) from exc
     with _service() as tokens:
         try:
-            token, who = tokens.create(parsed, name, advertiser_id=advertiser, actor=cli_actor())
+            token, who = tokens.create(
+                parsed, name, advertiser_id=advertiser, actor=cli_actor(), groups=group
+            )
         except ValueError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

@@ -65,11 +65,13 @@ class TokenService:
         *,
         advertiser_id: int | None = None,
         actor: str = "cli",
+        groups: builtins.list[str] | None = None,
     ) -> tuple[str, Principal]:
         """A new token and who it acts as. The token is returned here and never again.
 
         ValueError for an unknown role, an empty or over-long name, an advertiser token
-        without an existing advertiser account, or an account given for another role."""
+        without an existing advertiser account, or an account given for another role; a
+        partner token's exchange ``groups`` (by name) must exist, and only partners have any."""
         role = Role.parse(role) if isinstance(role, str) else role
         name = name.strip()
         if not name or len(name) > 200:
@@ -81,6 +83,15 @@ class TokenService:
                 raise ValueError(f"there is no advertiser with id {advertiser_id}")
         elif advertiser_id is not None:
             raise ValueError(f"only advertiser tokens act for an advertiser, not {role.value}")
+        group_ids: dict[str, int] | None = None
+        if groups:
+            if role is not Role.PARTNER:
+                raise ValueError(f"only partner tokens belong to privacy groups, not {role.value}")
+            names = sorted({g.strip() for g in groups})
+            group_ids = self.repo.group_ids(names)
+            missing = [n for n in names if n not in group_ids]
+            if missing:
+                raise ValueError(f"there is no privacy group named {', '.join(missing)}")
         token = new_token()
         stored = self.repo.create(
             name=name,
@@ -90,6 +101,7 @@ class TokenService:
             advertiser_id=advertiser_id,
             created_at=self.clock(),
             actor=actor,
+            group_ids=group_ids,
         )
         return token, principal_of(stored)
 

@@ -240,8 +240,30 @@ class ElectionRow(Base):
 
 
 class IndicatorRow(Base):
+    """A threat indicator shared in a privacy group (the exchange; migration 0008)."""
+
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("type", "value", "owner", "privacy_group"),)
+    __table_args__ = (
+        # unique where set (rows from before 0008 have no stamp)
+        Index(
+            "uq_indicators_seq",
+            "seq",
+            unique=True,
+            sqlite_where=text("seq IS NOT NULL"),
+            postgresql_where=text("seq IS NOT NULL"),
+        ),
+        Index("ix_indicators_group_seq", "group_id", "seq"),  # the feed's order
+        # one live indicator per (group, type, value): the key a ThreatExchange client mirrors
+        Index(
+            "uq_indicators_live_key",
+            "group_id",
+            "type",
+            "value_hash",
+            unique=True,
+            sqlite_where=text("deleted = 0 AND group_id IS NOT NULL"),
+            postgresql_where=text("deleted = false AND group_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     type: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)
@@ -255,6 +277,13 @@ class IndicatorRow(Base):
     reactions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int | None] = mapped_column(BigInteger)  # the feed order: fresh on every write
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("privacy_groups.id"))
+    owner_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))  # None: us
+    # SHA-256 hex of ``value``: the unique key indexes this, not the (up to 10,000 character)
+    # value, which a PostgreSQL btree entry cannot hold. ``privacy_group`` (0001) is unused.
+    value_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseRow(Base):
@@ -327,3 +356,7 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# The tables defined beside these (by meaning) join Base.metadata whenever models is imported.
+from paidfor.storage import exchange_models, review_models  # noqa: E402, F401

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, or_, select, update
 
 from paidfor.storage.audit import append_event_conn
+from paidfor.storage.exchange_models import PrivacyGroupRow, TokenGroupRow
 from paidfor.storage.mapping import aware, utc_naive
 from paidfor.storage.models import AdvertiserRow, ApiTokenRow
 
@@ -85,6 +86,16 @@ class TokenRepository:
             ).first()
         return found is not None
 
+    def group_ids(self, names: builtins.list[str]) -> dict[str, int]:
+        """The ids of the exchange's privacy groups among ``names`` (unknown ones left out)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PrivacyGroupRow.name, PrivacyGroupRow.id).where(
+                    PrivacyGroupRow.name.in_(names)
+                )
+            ).all()
+        return {r.name: int(r.id) for r in rows}
+
     def create(
         self,
         *,
@@ -95,8 +106,10 @@ class TokenRepository:
         advertiser_id: int | None,
         created_at: datetime,
         actor: str,
+        group_ids: dict[str, int] | None = None,
     ) -> ApiToken:
-        """Store a new token's hash and write the ``token.create`` audit event with it."""
+        """Store a new token's hash (and a partner's privacy groups, ``group_ids`` by name)
+        and write the ``token.create`` audit event with it."""
         values = {
             "name": name,
             "role": role,
@@ -110,13 +123,20 @@ class TokenRepository:
                 insert(ApiTokenRow).returning(ApiTokenRow.id), values
             ).scalar_one()
             token = _token(conn.execute(select(*_COLUMNS).where(ApiTokenRow.id == new_id)).one())
+            after = {k: v for k, v in token.as_json().items() if v is not None}
+            if group_ids:
+                conn.execute(
+                    insert(TokenGroupRow),
+                    [{"token_id": new_id, "group_id": g} for g in group_ids.values()],
+                )
+                after["groups"] = sorted(group_ids)
             append_event_conn(
                 conn,
                 actor=actor,
                 action="token.create",
                 target_type="api_token",
                 target_id=str(new_id),
-                after={k: v for k, v in token.as_json().items() if v is not None},
+                after=after,
             )
         return token
 
