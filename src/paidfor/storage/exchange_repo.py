@@ -323,12 +323,27 @@ class ExchangeRepository:
         self, member: Member, indicator_id: int, changes: dict[str, Any], now: datetime
     ) -> IndicatorView:
         """Change an own live indicator's status, tags, confidence, description or expiry."""
+        values = dict(changes)
+        if "expires_at" in values:
+            values["expires_at"] = utc_naive(values["expires_at"])
+        return self._change_owned(member, indicator_id, now, "indicator_update", values)
+
+    def delete(self, member: Member, indicator_id: int, now: datetime) -> IndicatorView:
+        """Make an own live indicator a tombstone."""
+        return self._change_owned(member, indicator_id, now, "indicator_delete", {"deleted": True})
+
+    def _change_owned(
+        self,
+        member: Member,
+        indicator_id: int,
+        now: datetime,
+        action: str,
+        values: dict[str, Any],
+    ) -> IndicatorView:
+        """One audited change of an own live indicator, with a fresh feed stamp."""
         with self.engine.begin() as conn:
             self.expire_conn(conn, now)
             before = self._owned(conn, member, indicator_id)
-            values = dict(changes)
-            if "expires_at" in values:
-                values["expires_at"] = utc_naive(values["expires_at"])
             conn.execute(
                 update(INDICATORS)
                 .where(I.id == indicator_id)
@@ -339,30 +354,7 @@ class ExchangeRepository:
             append_event_conn(
                 conn,
                 actor=member.actor,
-                action="indicator_update",
-                target_type="indicator",
-                target_id=str(indicator_id),
-                before=_snapshot(before),
-                after=_snapshot(after),
-            )
-        return after
-
-    def delete(self, member: Member, indicator_id: int, now: datetime) -> IndicatorView:
-        """Make an own live indicator a tombstone."""
-        with self.engine.begin() as conn:
-            self.expire_conn(conn, now)
-            before = self._owned(conn, member, indicator_id)
-            conn.execute(
-                update(INDICATORS)
-                .where(I.id == indicator_id)
-                .values(deleted=True, updated_at=utc_naive(now), seq=next_seq(conn))
-            )
-            after = self._view(conn, indicator_id)
-            assert after is not None
-            append_event_conn(
-                conn,
-                actor=member.actor,
-                action="indicator_delete",
+                action=action,
                 target_type="indicator",
                 target_id=str(indicator_id),
                 before=_snapshot(before),
