@@ -19,6 +19,7 @@ status change the case's state refuses, 422 for a bad body. Every answer is ``no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
@@ -26,13 +27,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import Engine
 
+from paidfor.api.answers import answer, guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class TakedownIn(BaseModel):
@@ -46,23 +47,11 @@ class StatusIn(BaseModel):
     reason: Reason
 
 
-def _answer(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
+ERRORS: dict[type[Exception], int] = {NotFound: 404, CaseConflict: 409, ValueError: 422}
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return _answer({"error": {"message": message, "status": status}}, status)
-
-
-def _guarded(fn: Any) -> JSONResponse:
-    try:
-        return _answer(fn())
-    except NotFound as exc:
-        return _error(404, str(exc))
-    except CaseConflict as exc:
-        return _error(409, str(exc))
-    except ValueError as exc:
-        return _error(422, str(exc))
+def _guarded(fn: Callable[[], Any]) -> JSONResponse:
+    return guarded(fn, ERRORS)
 
 
 def make_case_router(service: CaseService) -> APIRouter:
@@ -75,7 +64,7 @@ def make_case_router(service: CaseService) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> JSONResponse:
-        return _answer(
+        return answer(
             {
                 "cases": [c.as_json() for c in service.cases(status, limit, offset)],
                 "total": service.count(status),

@@ -33,13 +33,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
+from paidfor.api.answers import guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange.model import Conflict, Invalid, Member, NotFound, NotOwner
 from paidfor.exchange.service import DEFAULT_PAGE, MAX_PAGE, ExchangeService
 
 ExchangeCaller = Annotated[Principal, Depends(require(Role.PARTNER, Role.INVESTIGATOR))]
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class IndicatorIn(BaseModel):
@@ -68,25 +68,11 @@ class ReactionIn(BaseModel):
     reaction: str
 
 
-def _answer(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return _answer({"error": {"message": message, "status": status}}, status)
+ERRORS: dict[type[Exception], int] = {NotFound: 404, NotOwner: 403, Conflict: 409, Invalid: 422}
 
 
 def _guarded(fn: Callable[[], Any], status: int = 200) -> JSONResponse:
-    try:
-        return _answer(fn(), status)
-    except NotFound as exc:
-        return _error(404, str(exc))
-    except NotOwner as exc:
-        return _error(403, str(exc))
-    except Conflict as exc:
-        return _error(409, str(exc))
-    except Invalid as exc:
-        return _error(422, str(exc))
+    return guarded(fn, ERRORS, status)
 
 
 def make_exchange_router(service: ExchangeService) -> APIRouter:
