@@ -31,6 +31,18 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def cli_token(live_db: Path, role: str, name: str) -> str:
+    """A token made the way an operator makes one: ``paidfor token create`` in a process."""
+    made = subprocess.run(
+        [sys.executable, "-m", "paidfor.cli", "token", "create", "--role", role, "--name", name],
+        env={**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{live_db}"},
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("pf_")
+    return token
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

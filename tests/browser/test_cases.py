@@ -5,15 +5,13 @@ takes the network down, and the page shows it taken down with every member disab
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
+from browser.conftest import cli_token
 from paidfor.domain import ActionKind
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
@@ -85,14 +83,7 @@ def test_an_investigator_takes_a_network_down(
         case_id = CaseService(engine).open_case(network, "investigator:browser-test#0")
     finally:
         engine.dispose()
-    made = subprocess.run(
-        [sys.executable, "-m", "paidfor.cli", "token", "create", "--role", "investigator",
-         "--name", "browser-investigator"],
-        env={**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{live_db}"},
-        check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    token = made.stdout.strip().splitlines()[-1]
-    assert token.startswith("pf_")
+    token = cli_token(live_db, "investigator", "browser-investigator")
 
     url = f"{live_server}/staff/cases/{case_id}"
     context = browser.new_context(viewport={"width": 1280, "height": 900})

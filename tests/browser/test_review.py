@@ -4,13 +4,12 @@ request on ``/staff/review`` and approves it; the advertiser's next political ad
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from browser.conftest import cli_token
 
 CARD = "4242 4242 4242 4242"
 
@@ -46,14 +45,7 @@ def test_a_reviewer_approves_an_authorization(
     }
     assert api.post("/api/me/ads", headers=auth, json=ad).json()["decision"] == "rejected"
 
-    made = subprocess.run(
-        [sys.executable, "-m", "paidfor.cli", "token", "create", "--role", "reviewer",
-         "--name", "browser-reviewer"],
-        env={**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{live_db}"},
-        check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    token = made.stdout.strip().splitlines()[-1]
-    assert token.startswith("pf_")
+    token = cli_token(live_db, "reviewer", "browser-reviewer")
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
