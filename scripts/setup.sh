@@ -17,6 +17,11 @@ if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
   fi
 fi
+# threatexchange's pdqhash and weighted-levenshtein come only as sources: they need g++.
+if ! command -v g++ >/dev/null 2>&1; then
+  echo "installing g++ with apt-get (to build pdqhash for PDQ image hashes)" >&2
+  apt-get update -qq && apt-get install -y -qq g++ >/dev/null
+fi
 extra=""
 [ "${1:-}" = "dev" ] && extra="[dev]"
 stamp=".venv/.installed$extra"

@@ -1,20 +1,25 @@
-"""The threat exchange's tables (migration 0008): privacy groups, which partner tokens belong
-to which groups, members' reactions and the feed's counter. ``IndicatorRow`` itself, with the
-exchange's columns, is in ``storage.models``, which imports this module so that these tables
-are always in ``Base.metadata``."""
+"""The threat exchange's tables (migrations 0008, 0009): privacy groups, which partner tokens
+belong to which groups, members' reactions and the feed's counter; the sources indicators are
+fetched from and the indicators fetched from them; uploaded ad images with their PDQ hashes.
+``IndicatorRow`` itself, with the exchange's columns, is in ``storage.models``, which imports
+this module so that these tables are always in ``Base.metadata``."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,13 +66,81 @@ class ExchangeStateRow(Base):
     __tablename__ = "exchange_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
+    # bumped by every fetch that changed ``fetched_indicators``: screening reloads on change
+    fetched_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ExchangeSourceRow(Base):
+    """Somewhere indicators are fetched from: another paidfor server's privacy group (``kind``
+    ``paidfor``: ``url`` is its base URL, ``token`` a partner token there) or a CSV file in the
+    layout of ``threatexchange dataset -P --csv`` (``kind`` ``csv``: ``url`` is its path)."""
+
+    __tablename__ = "exchange_sources"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    remote_group: Mapped[str | None] = mapped_column(String(100))
+    token: Mapped[str | None] = mapped_column(Text)  # never shown: the list says only "set"
+    cursor: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_fetch_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class FetchedIndicatorRow(Base):
+    """An indicator as a source last said it: the mirror of the source's live set, one row per
+    (source, type, value); a tombstone from the source deletes the row."""
+
+    __tablename__ = "fetched_indicators"
+    __table_args__ = (UniqueConstraint("source_id", "type", "value_hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey(ExchangeSourceRow.id, ondelete="CASCADE"), index=True
+    )
+    remote_id: Mapped[str | None] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+    value_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    confidence: Mapped[int] = mapped_column(Integer, default=50)
+    description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AdImageRow(Base):
+    """An image an advertiser uploaded for its ads. ``hash`` (the MD5 of the bytes, as Meta's
+    ad images have) is what a creative's ``image_hashes`` name; ``pdq`` is its PDQ hash from
+    the ``threatexchange`` library's PDQ signal type (None when the image's quality is too
+    low for PDQ to mean anything)."""
+
+    __tablename__ = "ad_images"
+    __table_args__ = (UniqueConstraint("advertiser_id", "hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"))
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 INDICATORS: Table = IndicatorRow.__table__  # type: ignore[assignment]
 
 __all__ = [
     "INDICATORS",
+    "AdImageRow",
+    "ExchangeSourceRow",
     "ExchangeStateRow",
+    "FetchedIndicatorRow",
     "IndicatorReactionRow",
     "PrivacyGroupRow",
     "TokenGroupRow",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, false, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.exchange.model import (
@@ -132,10 +132,10 @@ class ExchangeRepository:
         stamp = utc_naive(now)
         due = conn.execute(
             select(I.id).where(
-                I.deleted.is_(False),
-                I.group_id.is_not(None),
+                I.deleted == false(),  # "= 0", as the partial index ix_indicators_expiry says
                 I.expires_at.is_not(None),
                 I.expires_at <= stamp,
+                I.group_id.is_not(None),
             )
         ).scalars()
         done = []

@@ -253,6 +253,13 @@ class IndicatorRow(Base):
             postgresql_where=text("seq IS NOT NULL"),
         ),
         Index("ix_indicators_group_seq", "group_id", "seq"),  # the feed's order
+        # the expiry sweep before every feed read and write looks only at live rows that expire
+        Index(
+            "ix_indicators_expiry",
+            "expires_at",
+            sqlite_where=text("deleted = 0 AND expires_at IS NOT NULL"),
+            postgresql_where=text("deleted = false AND expires_at IS NOT NULL"),
+        ),
         # one live indicator per (group, type, value): the key a ThreatExchange client mirrors
         Index(
             "uq_indicators_live_key",
