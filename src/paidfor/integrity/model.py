@@ -75,6 +75,8 @@ class Profile:
     ad_currencies: set[str] = field(default_factory=set)  # what its ads were billed in
     admins: list[AdminProfile] = field(default_factory=list)
     landing_domains: set[str] = field(default_factory=set)
+    landing_urls: set[str] = field(default_factory=set)  # its ads' landing URLs, as given
+    image_pdqs: set[str] = field(default_factory=set)  # its ads' images' PDQ hashes (64 hex)
     targeted_countries: set[str] = field(default_factory=set)
     audience_languages: set[str] = field(default_factory=set)
     interests: set[str] = field(default_factory=set)
