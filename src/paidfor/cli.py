@@ -23,7 +23,7 @@ from paidfor.audit_cli import audit_app
 from paidfor.auth.cli import token_app
 from paidfor.cli_support import err, open_engine, out
 from paidfor.exchange.cli import exchange_app
-from paidfor.integrity.cli import eval_app, integrity_app, networks_app
+from paidfor.integrity.cli import cases_app, eval_app, integrity_app, networks_app
 from paidfor.integrity.coordination_cli import coordination_app
 from paidfor.review.elections_cli import election_app
 from paidfor.review.model_cli import model_app
@@ -39,6 +39,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 app.add_typer(model_app, name="model")
 app.add_typer(networks_app, name="networks")
+app.add_typer(cases_app, name="cases")
 app.add_typer(integrity_app, name="integrity")
 app.add_typer(eval_app, name="eval")
 app.add_typer(coordination_app, name="coordination")

@@ -14,6 +14,7 @@ import paidfor
 from paidfor.api.ads_archive import make_router
 from paidfor.api.cases import install_case_api
 from paidfor.api.exchange import install_exchange_api
+from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import SlidingWindowLimiter
 from paidfor.auth.web import install_auth
@@ -74,6 +75,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     install_advertiser_pages(app, review, make_templates(), settings.secret_key)
     install_case_api(app, engine)
     install_exchange_api(app, engine)
+    install_image_api(app, engine)
     install_case_pages(app, engine, make_templates())
 
     library = LibraryRepository(engine, index)

@@ -11,10 +11,15 @@ route                                  what
 ``POST /api/cases/{id}/takedown``      ``{"reason": "..."}``: disable every member not disabled
                                        yet (their active ads stop); the case is taken down
 ``POST /api/cases/{id}/status``        ``{"status": "open"|"closed", "reason": "..."}``
+``GET /api/cases/{id}/indicators``     the indicators the members' ads hold, to share
+                                       (``paidfor.exchange.publish``)
+``POST /api/cases/{id}/publish``       ``{"groups": [...], "types": [...]?}``: share them with
+                                       those privacy groups; counts per group and type
 =====================================  =========================================================
 
-401 without credentials, 403 for another role, 404 for no such case, 409 for a takedown or
-status change the case's state refuses, 422 for a bad body. Every answer is ``no-store``.
+401 without credentials, 403 for another role, 404 for no such case (or privacy group), 409 for
+a takedown, status change or publish the case's state refuses (only a case taken down is
+published), 422 for a bad body. Every answer is ``no-store``.
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine
 
 from paidfor.api.answers import answer, guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
+from paidfor.exchange import model as exchange_model
+from paidfor.exchange import publish
 from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -47,7 +54,22 @@ class StatusIn(BaseModel):
     reason: Reason
 
 
-ERRORS: dict[type[Exception], int] = {NotFound: 404, CaseConflict: 409, ValueError: 422}
+class PublishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    groups: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        min_length=1, max_length=50
+    )
+    types: list[Literal["domain", "url", "raw_text", "pdq"]] | None = Field(
+        default=None, min_length=1
+    )
+
+
+ERRORS: dict[type[Exception], int] = {
+    NotFound: 404,
+    exchange_model.NotFound: 404,
+    CaseConflict: 409,
+    ValueError: 422,
+}
 
 
 def _guarded(fn: Callable[[], Any]) -> JSONResponse:
@@ -91,6 +113,27 @@ def make_case_router(service: CaseService) -> APIRouter:
                     case_id, body.status, actor=who.actor, reason=body.reason
                 ).as_json()
             }
+        )
+
+    @router.get("/api/cases/{case_id}/indicators", summary="The indicators a case offers")
+    def indicators(case_id: int, who: Investigator) -> JSONResponse:
+        def run() -> Any:
+            found = publish.candidates(service.repo.engine, case_id)
+            return {
+                "case_id": case_id,
+                "taken_down": publish.was_taken_down(service.repo.engine, case_id),
+                "counts": publish.counts(found),
+                "indicators": [c.as_json() for c in found],
+            }
+
+        return _guarded(run)
+
+    @router.post("/api/cases/{case_id}/publish", summary="Share a case's indicators")
+    def publish_case(case_id: int, body: PublishIn, who: Investigator) -> JSONResponse:
+        return _guarded(
+            lambda: publish.publish(
+                service.repo.engine, case_id, body.groups, who.actor, body.types
+            ).as_json()
         )
 
     return router

@@ -51,6 +51,7 @@ from paidfor.domain import AuthorizationStatus
 from paidfor.library.views import PublicAd
 from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService, SubmissionError
+from paidfor.storage import image_repo
 from paidfor.storage.delivery_repo import DeliveryError, record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
@@ -175,6 +176,11 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
     @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
     def submit(body: AdIn, who: Advertiser) -> Any:
         def run() -> Any:
+            unknown = image_repo.missing(engine, own_account(who), body.image_hashes)
+            if unknown:  # only images this advertiser uploaded (POST /api/me/images)
+                names = ", ".join(map(repr, unknown))
+                return error(422, f"image_hashes: this advertiser has uploaded no image {names}; "
+                             "upload images first with POST /api/me/images")  # fmt: skip
             ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
             told = for_advertiser([r.as_json() for r in outcome.reasons])
             return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}

@@ -1,5 +1,5 @@
-"""``paidfor networks find|expand``, ``paidfor integrity rescore`` and ``paidfor eval
-integrity``."""
+"""``paidfor networks find|expand``, ``paidfor cases publish``, ``paidfor integrity rescore``
+and ``paidfor eval integrity``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ integrity_app = typer.Typer(help="Foreign-interference risk.", no_args_is_help=T
 eval_app = typer.Typer(
     help="Measure the detection on a world with ground truth.", no_args_is_help=True
 )
+cases_app = typer.Typer(help="Cases: networks under investigation.", no_args_is_help=True)
+
+
+@cases_app.callback()
+def cases_cmd() -> None:
+    """Cases: networks under investigation (``paidfor networks find --open-cases``)."""
+
 
 Db = Annotated[str | None, typer.Option("--db", help="database URL (default: settings)")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -127,6 +134,50 @@ def expand_cmd(
         out.print(f"  link {link.a} - {link.b} ({link.weight:.2f}): {said}", highlight=False)
     if cases:
         out.print(f"opened case {cases[0]}")
+
+
+@cases_app.command("publish")
+def publish_cmd(
+    case_id: Annotated[int, typer.Argument(help="the case, taken down")],
+    group: Annotated[
+        list[str], typer.Option("--group", help="a privacy group to share with (repeatable)")
+    ],
+    type_: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="domain, url, raw_text or pdq (repeatable; default all)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be shared; write nothing")
+    ] = False,
+    db: Db = None,
+    as_json: AsJson = False,
+) -> None:
+    """Share a taken-down case's indicators (landing domains and URLs, ad texts, image PDQ
+    hashes) with privacy groups of the exchange, as paidfor."""
+    from paidfor.auth.cli import cli_actor
+    from paidfor.exchange.model import NotFound as NoGroup
+    from paidfor.exchange.publish import TYPE_NAMES, publish
+    from paidfor.integrity.cases import NotFound
+
+    engine = open_engine(db)
+    try:
+        result = publish(engine, case_id, group, cli_actor(), type_ or None, dry_run=dry_run)
+    except (NotFound, NoGroup, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from exc
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps(result.as_json(), indent=1))
+        return
+    out.print(result.message(), highlight=False)
+    for name, counts in result.groups.items():
+        for t in result.types:
+            out.print(
+                f"  {name}: {TYPE_NAMES[t]} ({t}): {counts.shared[t]} "
+                f"{'to share' if dry_run else 'shared'}, {counts.already_shared[t]} already",
+                highlight=False,
+            )
 
 
 @integrity_app.command("rescore")

@@ -1,6 +1,8 @@
 """The investigators' case pages: ``/staff/cases`` (every case) and ``/staff/cases/{id}`` (the
 members, the evidence graph drawn as inline SVG, the timeline, the actions, and the
-CSRF-protected takedown), over the same ``CaseService`` as the JSON API in ``api.cases``.
+CSRF-protected takedown; after it, sharing the network's indicators with the exchange's privacy
+groups, ``paidfor.exchange.publish``), over the same ``CaseService`` as the JSON API in
+``api.cases``.
 
 The graph is laid out on the server with igraph's Fruchterman-Reingold from a fixed seed, so a
 case looks the same every time. Past ``MAX_NODES`` members or ``MAX_EDGES`` links only the
@@ -23,6 +25,8 @@ from sqlalchemy import Engine
 from paidfor.auth.deps import csrf_token, require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import add_staff_link
+from paidfor.exchange import model as exchange_model
+from paidfor.exchange import publish
 from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
 from paidfor.integrity.graph import seeded_igraph
 from paidfor.integrity.model import ATTRIBUTE_KINDS
@@ -31,6 +35,8 @@ from paidfor.storage.case_repo import CaseView
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]
 NewStatus = Annotated[str, Form(pattern="^(open|closed)$")]
+Picked = Annotated[list[str] | None, Form()]
+SHOWN_PER_TYPE = 20  # example values listed per type on the page
 PER_PAGE = 50
 MAX_NODES = 200
 MAX_EDGES = 400
@@ -222,6 +228,17 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             ctx = {"who": who, "case": None, "case_id": case_id, "nav": "staff"}
             return templates.TemplateResponse(request, "staff_case.html", ctx, status_code=404)
         ticks, years = timeline_strip(view)
+        sharing = None
+        if view.case.status == "taken_down" or publish.was_taken_down(engine, case_id):
+            found = publish.candidates(engine, case_id)
+            sharing = {
+                "counts": publish.counts(found),
+                "names": publish.TYPE_NAMES,
+                "examples": {
+                    t: [c for c in found if c.type == t][:SHOWN_PER_TYPE] for t in publish.TYPES
+                },
+                "groups": publish.group_names(engine),
+            }
         context = {
             "who": who,
             "case": view,
@@ -230,6 +247,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             "years": years,
             "timeline_colors": TIMELINE_COLORS,
             "csrf": csrf_token(request),
+            "sharing": sharing,
             "done": request.query_params.get("done"),
             "problem": request.query_params.get("problem"),
             "nav": "staff",
@@ -248,6 +266,16 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             done=f"Network taken down: {c['advertisers_disabled']} advertisers and "
             f"{c['pages_disabled']} pages disabled, {c['ads_stopped']} ads stopped.",
         )
+
+    @router.post("/staff/cases/{case_id}/publish")
+    def publish_case(
+        case_id: int, who: Investigator, groups: Picked = None, types: Picked = None
+    ) -> Response:
+        try:
+            done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
+        except (NotFound, exchange_model.NotFound, CaseConflict, ValueError) as exc:
+            return _back(case_id, problem=f"Nothing was shared: {exc}")
+        return _back(case_id, done=done.message())
 
     @router.post("/staff/cases/{case_id}/status")
     def set_status(case_id: int, who: Investigator, status: NewStatus, reason: Reason) -> Response:
