@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -70,3 +71,49 @@ def test_groups_partner_tokens_and_indicators(engine: Engine) -> None:
     assert json.loads(ok(exchange_app, ["indicator", "list", "--group", "shared", "--json"])) == []
     gone = runner.invoke(exchange_app, ["indicator", "delete", str(rows[0]["id"])])
     assert gone.exit_code == 1 and "no live indicator" in gone.output
+
+
+def test_sources_fetch_and_hunt(engine: Engine, tmp_path: Path) -> None:
+    secret = "pf_secret_partner_token_of_company_a"
+    ok(exchange_app, ["source", "add", "company-a", "--url", "https://a.example/", "--group",
+                      "election-2026", "--token", secret])  # fmt: skip
+    dataset = tmp_path / "tx.csv"
+    dataset.write_text(
+        "signal_type,signal_str,collab,category,tags\n"
+        "url,https://bad.example/x,ncmec,POSITIVE_CLASS,spam\n"
+        "domain,bad.example,ncmec,POSITIVE_CLASS,\n"
+    )
+    ok(exchange_app, ["source", "add", "tx", "--csv", str(dataset)])
+    listed = json.loads(ok(exchange_app, ["source", "list", "--json"]))
+    assert [(s["name"], s["kind"], s["token"]) for s in listed] == [
+        ("company-a", "paidfor", "set"),
+        ("tx", "csv", None),
+    ]
+    assert listed[0]["url"] == "https://a.example" and listed[0]["group"] == "election-2026"
+    assert secret not in ok(exchange_app, ["source", "list"])
+    fetched = json.loads(ok(exchange_app, ["fetch", "--source", "tx", "--json"]))
+    assert fetched["sources"][0]["added"] == 2 and fetched["hunt"]["ads_checked"] == 0
+    again = json.loads(ok(exchange_app, ["fetch", "--source", "tx", "--json"]))
+    assert again["sources"][0]["unchanged"] == 2 and again["hunt"] is None  # nothing changed
+    # an unreachable source: reported, stored, exit 1; the other source is still fetched
+    failed = runner.invoke(exchange_app, ["fetch"])
+    assert failed.exit_code == 1 and "cannot reach https://a.example" in failed.output
+    assert (
+        "cannot reach"
+        in json.loads(ok(exchange_app, ["source", "list", "--json"]))[0]["last_error"]
+    )
+    assert json.loads(ok(exchange_app, ["hunt", "--json"]))["held"] == []
+    for args, message in [
+        (["source", "add", "x"], "either --url"),
+        (["source", "add", "x", "--url", "https://a", "--csv", "f"], "either --url"),
+        (["source", "add", "x", "--url", "https://a.example"], "needs --group"),
+        (["source", "add", "x", "--csv", str(tmp_path / "none.csv")], "no such file"),
+        (["source", "add", "tx", "--csv", str(dataset)], "already a source named 'tx'"),
+        (["fetch", "--source", "nope"], "no exchange source named 'nope'"),
+    ]:
+        result = runner.invoke(exchange_app, args)
+        assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
+    ok(exchange_app, ["source", "remove", "tx"])
+    assert [s["name"] for s in json.loads(ok(exchange_app, ["source", "list", "--json"]))] == [
+        "company-a"
+    ]

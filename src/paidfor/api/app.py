@@ -18,6 +18,7 @@ from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import SlidingWindowLimiter
 from paidfor.auth.web import install_auth
+from paidfor.exchange.consume import ExchangeIndicators
 from paidfor.integrity.screen import RiskScreen
 from paidfor.library.archive import ArchiveService
 from paidfor.library.hub import HubService
@@ -67,7 +68,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         ElectionRepository(engine),
         AdRepository(engine),
         classifier=political_classifier,
-        screens=[RiskScreen(engine)],
+        screens=[RiskScreen(engine, ExchangeIndicators(engine))],
     )
     app.include_router(make_intake_router(review, engine, settings.secret_key))
     app.add_exception_handler(RequestValidationError, invalid_body)

@@ -1,7 +1,8 @@
 """The integrity step of the review (``review.rules.IntegrityScreen``): every submission's
 account and page are scored by the signals, with what the platform knows around them (the
 flagged and removed entities, how common each attribute is, removed ads' texts, threat
-indicators), and the submission is held for a person when the risk reaches ``HOLD_AT``.
+indicators), and the submission is held for a person when the risk reaches ``HOLD_AT`` or
+when it matches a shared threat indicator of weight ``INDICATOR_HOLD_AT`` or more.
 
 That knowledge (``Context``) is read from the database once, then again after every
 enforcement action or new case (at once while that takes under a second, else in the
@@ -48,6 +49,8 @@ def merged(profiles: list[Profile]) -> Profile:
         actor.admins += [a for a in p.admins if a not in actor.admins]
         actor.ad_currencies |= p.ad_currencies
         actor.landing_domains |= p.landing_domains
+        actor.landing_urls |= p.landing_urls
+        actor.image_pdqs |= p.image_pdqs
         actor.targeted_countries |= p.targeted_countries
         actor.audience_languages |= p.audience_languages
         actor.interests |= p.interests
@@ -70,6 +73,9 @@ def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None
     carried = {k: attributes(p) for k, p in world.profiles.items()}
     df = Counter(a for attrs in carried.values() for a in attrs)
     return build_context(world, carried, dict(df), indicators)
+
+
+INDICATOR_HOLD_AT = 0.35  # a MALICIOUS indicator of confidence 35, a SUSPICIOUS one of 50...
 
 
 class RiskScreen:
@@ -140,7 +146,17 @@ class RiskScreen:
             actor.first_political_at = starts
         texts = [(ad.id, ad.text) for ad in world.ads if ad.text][-50:]  # the new ad's too
         risk, results = assess(actor, replace(ctx, texts=lambda _: texts))
-        notes = [Finding(f.signal, f.evidence, 0.0, hold=False) for f in results]
+        # A shared indicator's match is itself a reason for a person to look, whatever the
+        # other signals say: the partner that shared it has seen an operation use it.
+        notes = [
+            Finding(
+                f.signal,
+                f.evidence,
+                0.0,
+                hold=f.signal == "threat_indicator" and f.score >= INDICATOR_HOLD_AT,
+            )
+            for f in results
+        ]
         held = risk >= HOLD_AT
         top = notes[0].signal if notes else "no signal"
         summary = Finding(

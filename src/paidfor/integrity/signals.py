@@ -7,7 +7,7 @@ plus one line there. ``integrity.risk`` combines them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -225,6 +225,16 @@ class RemovedCreative:
         return None
 
 
+def text_probes(texts: Iterable[str]) -> list[str]:
+    """What of ads' texts is probed against raw_text indicators: each whole text, and each of
+    its lines (a body, a title...) on its own; no empty or repeated ones."""
+    found: dict[str, None] = {}
+    for text in texts:
+        found.update(dict.fromkeys([text.strip(), *(t.strip() for t in text.split("\n"))]))
+    found.pop("", None)
+    return list(found)
+
+
 class ThreatIndicator:
     """Matches a threat indicator shared by the exchange."""
 
@@ -233,7 +243,7 @@ class ThreatIndicator:
     def evaluate(self, p: Profile, ctx: Context) -> SignalResult | None:
         if ctx.indicators is None:
             return None
-        hits = ctx.indicators.match(p, [t for _, t in ctx.texts(p)])
+        hits = ctx.indicators.match(p, text_probes(t for _, t in ctx.texts(p)))
         if not hits:
             return None
         top = max(hits, key=lambda h: h.confidence)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, Table, bindparam, select, update
 
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile
+from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import (
     AdminRow,
@@ -161,7 +162,32 @@ def load_world(
             if p is not None and p.flagged is None:
                 p.flagged = f"in case {m.id} ({m.status})"
         _load_ads(conn, world, adv_ids if some else None, page_ids if some else None)
+        _load_images(conn, world, adv_ids if some else None)
     return world
+
+
+def _load_images(conn: Any, world: World, advertisers: list[int] | None) -> None:
+    """The PDQ hashes of the images the ads use (uploaded images; ``integrity.images``)."""
+    q = select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
+        AdImageRow.pdq.is_not(None)
+    )
+    if advertisers is not None:
+        q = q.where(AdImageRow.advertiser_id.in_(advertisers))
+    pdqs = {(r.advertiser_id, r.hash): r.pdq for r in conn.execute(q)}
+    owners = sorted({a for a, _ in pdqs if a is not None})
+    for i in range(0, len(owners), 500):
+        ads = select(AdRow.advertiser_id, AdRow.page_id, AdRow.creative).where(
+            AdRow.advertiser_id.in_(owners[i : i + 500])
+        )
+        for r in conn.execute(ads):
+            found = {
+                pdq
+                for h in (r.creative or {}).get("image_hashes") or []
+                if (pdq := pdqs.get((r.advertiser_id, h)))
+            }
+            for key in (EntityKey("advertiser", r.advertiser_id), EntityKey("page", r.page_id)):
+                if found and key in world.profiles:
+                    world.profiles[key].image_pdqs |= found
 
 
 def _tie(profiles: dict[EntityKey, Profile], a: EntityKey, b: EntityKey) -> None:
@@ -226,6 +252,8 @@ def _load_ads(
                 p.ad_currencies.add(r.currency)
             if domain and not (key.type == "page" and _same_site(domain, p)):
                 p.landing_domains.add(domain)
+            if r.landing_url:
+                p.landing_urls.add(r.landing_url)
             if when is not None:
                 p.ad_created.append(when)
                 if r.is_political and (p.first_political_at is None or when < p.first_political_at):

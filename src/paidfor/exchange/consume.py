@@ -1,0 +1,338 @@
+"""Using the exchange's indicators here: the screening of new ads asks them (through
+``ExchangeIndicators``, an ``integrity.signals.IndicatorMatcher``), and the retro-hunt checks
+the ads already running against them and holds the ones that match for a person.
+
+The indicators used are this server's own live ones in every group and everything fetched
+from other members (``exchange.fetch``), except those marked NON_MALICIOUS and those past
+their expiry. An indicator's weight is its confidence scaled by its status (MALICIOUS 1,
+SUSPICIOUS 0.7, UNKNOWN 0.4); each hit's explanation names the indicator, its owner and
+where it came from, for the integrity team (advertisers never see it).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, false, or_, select
+
+from paidfor.integrity.indicators import Indicator, IndicatorSet
+from paidfor.integrity.model import EntityKey, PaymentProfile, Profile
+from paidfor.integrity.signals import IndicatorHit, text_probes
+from paidfor.storage.exchange_models import (
+    INDICATORS,
+    AdImageRow,
+    ExchangeSourceRow,
+    ExchangeStateRow,
+    FetchedIndicatorRow,
+    PrivacyGroupRow,
+)
+from paidfor.storage.integrity_repo import domain_of
+from paidfor.storage.mapping import aware, utc_naive
+from paidfor.storage.models import AdRow, PaymentInstrumentRow
+
+STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}
+HUNT_ACTOR = "paidfor:retro-hunt"
+HUNTED_STATUSES = ("approved", "running")  # the ads a retro-hunt looks at: those delivering
+I = INDICATORS.c  # noqa: E741
+F = FetchedIndicatorRow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def marker(engine: Engine) -> tuple[int, int]:
+    """Changes whenever an own indicator is written or a fetch changes anything."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(ExchangeStateRow.seq, ExchangeStateRow.fetched_seq).where(
+                ExchangeStateRow.id == 1
+            )
+        ).one_or_none()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+def _weight(status: str, confidence: int) -> int:
+    return round(confidence * STATUS_WEIGHT.get(status, 0.0))
+
+
+def _tags(tags: Any) -> str:
+    return f", tags {' '.join(tags)}" if tags else ""
+
+
+@dataclass
+class Loaded:
+    indicators: IndicatorSet
+    count: int
+    next_expiry: datetime | None  # the earliest expiry among those loaded
+
+
+def load_indicators(engine: Engine, now: datetime | None = None) -> Loaded:
+    """Every indicator screening should use, as an ``IndicatorSet``."""
+    moment = utc_naive(now or _now())
+    found: list[Indicator] = []
+    expiries: list[datetime] = []
+    live = or_(I.expires_at.is_(None), I.expires_at > moment)
+    own = (
+        select(I.id, I.type, I.value, I.status, I.confidence, I.owner, I.tags, I.expires_at,
+               PrivacyGroupRow.name.label("group"))
+        .join(PrivacyGroupRow, PrivacyGroupRow.id == I.group_id)
+        .where(I.deleted == false(), live, I.status != "NON_MALICIOUS")
+    )  # fmt: skip
+    fetched = (
+        select(F.remote_id, F.type, F.value, F.status, F.confidence, F.owner, F.tags,
+               F.expires_at, ExchangeSourceRow.name.label("source"),
+               ExchangeSourceRow.remote_group)
+        .join(ExchangeSourceRow, ExchangeSourceRow.id == F.source_id)
+        .where(or_(F.expires_at.is_(None), F.expires_at > moment), F.status != "NON_MALICIOUS")
+    )  # fmt: skip
+    with engine.connect() as conn:
+        for r in conn.execute(own.execution_options(yield_per=10_000)):
+            found.append(
+                Indicator(
+                    r.type,
+                    r.value,
+                    f"indicator #{r.id} ({r.status}{_tags(r.tags)}) shared by {r.owner} "
+                    f"in group {r.group}",
+                    _weight(r.status, r.confidence),
+                )
+            )
+            if r.expires_at is not None:
+                expiries.append(r.expires_at)
+        for r in conn.execute(fetched.execution_options(yield_per=10_000)):
+            where = f"group {r.remote_group} " if r.remote_group else ""
+            found.append(
+                Indicator(
+                    r.type,
+                    r.value,
+                    f"indicator {r.remote_id or '(no id)'} ({r.status}{_tags(r.tags)}) "
+                    f"shared by {r.owner or 'unknown'} in {where}fetched from {r.source}",
+                    _weight(r.status, r.confidence),
+                )
+            )
+            if r.expires_at is not None:
+                expiries.append(r.expires_at)
+    return Loaded(IndicatorSet(found), len(found), aware(min(expiries)) if expiries else None)
+
+
+class ExchangeIndicators:
+    """The indicators for screening, reloaded when they change (an own indicator written, a
+    fetch that changed something) or when the first loaded one expires: at once when a load
+    takes under a second, else in the background while the old set answers."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._loaded: Loaded | None = None
+        self._marker: tuple[int, int] = (-1, -1)
+        self._loading = False
+        self._cost = 0.0
+
+    def current(self) -> Loaded:
+        now = self.clock()
+        mark = marker(self.engine)
+        with self._lock:
+            loaded = self._loaded
+            stale = mark != self._marker or (
+                loaded is not None
+                and loaded.next_expiry is not None
+                and loaded.next_expiry <= now
+            )
+            if not stale and loaded is not None:
+                return loaded
+            if loaded is not None and self._cost >= 1.0 and self._loading:
+                return loaded  # a slow reload is under way: the old set answers meanwhile
+            background = loaded is not None and self._cost >= 1.0
+            self._loading = True
+        if loaded is None or not background:
+            return self._load(mark)
+        threading.Thread(
+            target=self._load, args=(mark,), name="paidfor-indicators", daemon=True
+        ).start()
+        return loaded
+
+    def _load(self, mark: tuple[int, int]) -> Loaded:
+        try:
+            started = time.monotonic()
+            loaded = load_indicators(self.engine, self.clock())
+            with self._lock:
+                self._loaded, self._marker = loaded, mark
+                self._cost = time.monotonic() - started
+            return loaded
+        finally:
+            with self._lock:
+                self._loading = False
+
+    def wait_current(self) -> Loaded:
+        """Load now if anything changed (for commands and tests that need the newest set)."""
+        mark = marker(self.engine)
+        with self._lock:
+            loaded = self._loaded
+        if loaded is not None and mark == self._marker:
+            return loaded
+        return self._load(mark)
+
+    def match(self, profile: Profile, texts: Sequence[str]) -> list[IndicatorHit]:
+        return self.current().indicators.match(profile, texts)
+
+
+# -- the retro-hunt ---------------------------------------------------------------------------
+
+
+@dataclass
+class HuntReport:
+    ads_checked: int = 0
+    ads_matched: int = 0
+    held: list[int] = field(default_factory=list)
+    already: int = 0  # matched, but already held or decided for the same indicators
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ads_checked": self.ads_checked,
+            "ads_matched": self.ads_matched,
+            "held": list(self.held),
+            "already": self.already,
+        }
+
+
+def _probe(
+    ad: Any, pdqs: dict[tuple[int | None, str], str], cards: dict[int, list[PaymentProfile]]
+) -> Profile:
+    """One ad as a profile of its own: its landing URL and domain, its images' PDQ hashes,
+    its advertiser's cards, keyed by its advertiser (or its page when it has none)."""
+    if ad.advertiser_id is not None:
+        key = EntityKey("advertiser", ad.advertiser_id)
+    else:
+        key = EntityKey("page", ad.page_id if ad.page_id is not None else 0)
+    probe = Profile(key, "")
+    if ad.landing_url:
+        probe.landing_urls.add(ad.landing_url)
+        domain = domain_of(ad.landing_url)
+        if domain:
+            probe.landing_domains.add(domain)
+    for h in (ad.creative or {}).get("image_hashes") or []:
+        pdq = pdqs.get((ad.advertiser_id, h))
+        if pdq:
+            probe.image_pdqs.add(pdq)
+    if ad.advertiser_id is not None:
+        probe.payments = list(cards.get(ad.advertiser_id, []))
+    return probe
+
+
+def retro_hunt(
+    engine: Engine,
+    indicators: IndicatorSet,
+    *,
+    actor: str = HUNT_ACTOR,
+    progress: Callable[[int], None] | None = None,
+) -> HuntReport:
+    """Check every delivering ad against ``indicators``; hold each one that matches for a
+    person (it stops delivering until someone decides), unless an earlier retro-hunt already
+    held it for the same indicators."""
+    from paidfor.review.rules import Reason
+    from paidfor.storage.intake_repo import IntakeRepository
+    from paidfor.storage.review_models import ReviewDecisionRow
+
+    report = HuntReport()
+    if len(indicators) == 0:
+        return report
+    intake = IntakeRepository(engine)
+    with engine.connect() as conn:
+        pdqs = {
+            (r.advertiser_id, r.hash): r.pdq
+            for r in conn.execute(
+                select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
+                    AdImageRow.pdq.is_not(None)
+                )
+            )
+        }
+        cards: dict[int, list[PaymentProfile]] = {}
+        for r in conn.execute(
+            select(
+                PaymentInstrumentRow.advertiser_id,
+                PaymentInstrumentRow.currency,
+                PaymentInstrumentRow.billing_country,
+                PaymentInstrumentRow.card_fingerprint,
+            )
+        ):
+            cards.setdefault(r.advertiser_id, []).append(
+                PaymentProfile(r.currency, r.billing_country, r.card_fingerprint)
+            )
+        ads = conn.execute(
+            select(
+                AdRow.id, AdRow.advertiser_id, AdRow.page_id, AdRow.search_text,
+                AdRow.landing_url, AdRow.creative, AdRow.is_political, AdRow.political_score,
+            )
+            .where(AdRow.status.in_(HUNTED_STATUSES))
+            .order_by(AdRow.id)
+            .execution_options(yield_per=2000)
+        )  # fmt: skip
+        matched: list[tuple[Any, list[IndicatorHit]]] = []
+        for ad in ads:
+            report.ads_checked += 1
+            if progress and report.ads_checked % 1000 == 0:
+                progress(1000)
+            hits = indicators.match(_probe(ad, pdqs, cards), text_probes([ad.search_text or ""]))
+            if hits:
+                matched.append((ad, hits))
+    if progress:
+        progress(report.ads_checked % 1000)
+    report.ads_matched = len(matched)
+    for ad, hits in matched:
+        names = sorted({h.indicator for h in hits})
+        with engine.connect() as conn:
+            earlier = conn.execute(
+                select(ReviewDecisionRow.findings).where(
+                    ReviewDecisionRow.ad_id == ad.id, ReviewDecisionRow.actor == actor
+                )
+            ).scalars()
+            seen = {
+                str(name)
+                for findings in earlier
+                for f in findings or []
+                for name in f.get("indicators", [])
+            }
+        if set(names) <= seen:
+            report.already += 1
+            continue
+        top = max(hits, key=lambda h: h.confidence)
+        explanation = "retro-hunt: " + "; ".join(
+            f"{h.value} matches {h.indicator}" for h in hits[:5]
+        )
+        finding = {
+            "signal": "threat_indicator",
+            "explanation": explanation,
+            "score": top.confidence / 100,
+            "hold": True,
+            "indicators": names,
+        }
+        intake.record_decision(
+            ad.id,
+            decision="held",
+            political=bool(ad.is_political),
+            political_score=ad.political_score,
+            reasons=[Reason("integrity", "threat_indicator", explanation, "hold")
+                     .as_json()],
+            findings=[finding],
+            actor=actor,
+            by_person=False,
+        )  # fmt: skip
+        report.held.append(int(ad.id))
+    return report
+
+
+__all__ = [
+    "HUNT_ACTOR",
+    "ExchangeIndicators",
+    "HuntReport",
+    "Loaded",
+    "load_indicators",
+    "marker",
+    "retro_hunt",
+]
