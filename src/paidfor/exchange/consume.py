@@ -140,9 +140,7 @@ class ExchangeIndicators:
         with self._lock:
             loaded = self._loaded
             stale = mark != self._marker or (
-                loaded is not None
-                and loaded.next_expiry is not None
-                and loaded.next_expiry <= now
+                loaded is not None and loaded.next_expiry is not None and loaded.next_expiry <= now
             )
             if not stale and loaded is not None:
                 return loaded
