@@ -22,6 +22,7 @@ from rich.table import Table
 from paidfor.audit_cli import audit_app
 from paidfor.auth.cli import token_app
 from paidfor.cli_support import err, open_engine, out
+from paidfor.disclosure.cli import disclosure_app, keys_app
 from paidfor.exchange.cli import exchange_app
 from paidfor.integrity.cli import cases_app, eval_app, integrity_app, networks_app
 from paidfor.integrity.coordination_cli import coordination_app
@@ -44,6 +45,8 @@ app.add_typer(integrity_app, name="integrity")
 app.add_typer(eval_app, name="eval")
 app.add_typer(coordination_app, name="coordination")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(disclosure_app, name="disclosure")
+app.add_typer(keys_app, name="keys")
 
 
 @db_app.command("upgrade")

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     archive_rate_limit: int = 200
     archive_rate_window: float = 3600.0
     archive_time_budget: float = 600.0
+    # The Ed25519 private key (PEM) that signs disclosure packages: a path outside the
+    # database (``paidfor keys generate`` makes one).
+    disclosure_key: str | None = None
+    # Where built disclosure packages go (default: ``disclosures`` beside a SQLite file, else
+    # under ~/.local/share/paidfor).
+    disclosure_dir: str | None = None
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 import paidfor
 from paidfor.api.ads_archive import make_router
 from paidfor.api.cases import install_case_api
+from paidfor.api.disclosures import install_disclosure_api
 from paidfor.api.exchange import install_exchange_api
 from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
@@ -77,6 +78,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     install_case_api(app, engine)
     install_exchange_api(app, engine)
     install_image_api(app, engine)
+    install_disclosure_api(app, engine, settings, url)
     install_case_pages(app, engine, make_templates())
 
     library = LibraryRepository(engine, index)

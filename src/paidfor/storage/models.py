@@ -3,6 +3,10 @@
 
 Money is stored exactly as integer hundredths of its currency (``*_cents``), so sums agree to
 the kopeck on SQLite and PostgreSQL alike. Times are stored in UTC.
+
+A column holding personal data says so in its ``info``: ``{"personal": CATEGORY}``.
+Disclosure packages leave such columns out unless the request's legal basis allows their
+category (``paidfor.disclosure.policy``), and a test holds every such column to that rule.
 """
 
 from __future__ import annotations
@@ -88,7 +92,9 @@ class PaymentInstrumentRow(Base):
     )
     currency: Mapped[str] = mapped_column(String(3))
     billing_country: Mapped[str | None] = mapped_column(String(2))
-    card_fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)
+    card_fingerprint: Mapped[str | None] = mapped_column(
+        String(128), index=True, info={"personal": "payment_card"}
+    )
 
 
 class AdminRow(Base):
@@ -98,12 +104,16 @@ class AdminRow(Base):
     __table_args__ = (UniqueConstraint("source", "external_id"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str | None] = mapped_column(String(40))
-    external_id: Mapped[str | None] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(300))
-    login_countries: Mapped[list[Any]] = mapped_column(default=list)
-    language: Mapped[str | None] = mapped_column(String(20))
-    devices: Mapped[list[Any]] = mapped_column(default=list)
-    ips: Mapped[list[Any]] = mapped_column(default=list)
+    external_id: Mapped[str | None] = mapped_column(
+        String(200), info={"personal": "admin_identity"}
+    )
+    name: Mapped[str] = mapped_column(String(300), info={"personal": "admin_identity"})
+    login_countries: Mapped[list[Any]] = mapped_column(
+        default=list, info={"personal": "admin_identity"}
+    )
+    language: Mapped[str | None] = mapped_column(String(20), info={"personal": "admin_identity"})
+    devices: Mapped[list[Any]] = mapped_column(default=list, info={"personal": "admin_network"})
+    ips: Mapped[list[Any]] = mapped_column(default=list, info={"personal": "admin_network"})
 
 
 class AuthorizationRow(Base):
@@ -113,9 +123,15 @@ class AuthorizationRow(Base):
     advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"))
     country: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    legal_name: Mapped[str | None] = mapped_column(String(300))
-    residence_country: Mapped[str | None] = mapped_column(String(2))
-    id_document_ref: Mapped[str | None] = mapped_column(String(200))
+    legal_name: Mapped[str | None] = mapped_column(
+        String(300), info={"personal": "authorization_identity"}
+    )
+    residence_country: Mapped[str | None] = mapped_column(
+        String(2), info={"personal": "authorization_identity"}
+    )
+    id_document_ref: Mapped[str | None] = mapped_column(
+        String(200), info={"personal": "identity_document"}
+    )
     funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -366,4 +382,4 @@ class ApiTokenRow(Base):
 
 
 # The tables defined beside these (by meaning) join Base.metadata whenever models is imported.
-from paidfor.storage import exchange_models, review_models  # noqa: E402, F401
+from paidfor.storage import disclosure_models, exchange_models, review_models  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Disclosure packages for investigators: rendering, manifest, signing and verification."""

@@ -1,0 +1,379 @@
+"""What a disclosure package holds, read from the database and redacted by the policy
+(``disclosure.policy``): the ads in scope with every field, the pages and advertiser accounts
+that ran them, their images, and a case's evidence.
+
+Each ad in ``ads.jsonl`` is in paidfor's native JSON-lines shape (``domain.serialize``) with
+the private fields added (its id, risk findings, review decisions, enforcement actions, image
+files), so the recipient can read it with any JSON tool or import it into paidfor. Every string
+written passes through the package's ``Scrubber``: the values of withheld personal fields
+become pseudonyms wherever they are quoted.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select
+
+from paidfor.disclosure.policy import NEVER, LeftOut, Scrubber, allowed, left_out
+from paidfor.domain.models import Funder
+from paidfor.domain.serialize import ad_to_json
+from paidfor.storage.exchange_models import AdImageRow
+from paidfor.storage.mapping import row_to_ad, row_to_page
+from paidfor.storage.models import (
+    ActionRow,
+    AdminRow,
+    AdRow,
+    AdvertiserRow,
+    AuthorizationRow,
+    CaseMemberRow,
+    FunderRow,
+    PageRow,
+    PaymentInstrumentRow,
+    advertiser_admins,
+    page_admins,
+)
+from paidfor.storage.review_models import ReviewDecisionRow
+
+CHUNK = 500
+FILTERS = ("currency", "date_min", "date_max", "country", "funder", "page_id", "source", "status")
+# evidence kinds of integrity.graph whose values are personal fields, by category
+EVIDENCE_CATEGORY = {
+    "payment": "payment_card",
+    "admin": "admin_identity",
+    "device": "admin_network",
+    "ip": "admin_network",
+}
+
+
+class ScopeError(ValueError):
+    """A scope that selects nothing it could (a bad filter, an unknown case)."""
+
+
+def check_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The query filters in a stored form; ScopeError naming a bad one."""
+    out: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value in (None, "", [], ()):
+            continue
+        if name not in FILTERS:
+            raise ScopeError(f"unknown filter {name!r}; one of {', '.join(FILTERS)}")
+        if name in ("date_min", "date_max"):
+            try:
+                out[name] = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ScopeError(f"{name} is not a date like 2016-01-31: {value!r}") from None
+        elif name == "page_id":
+            try:
+                given = value if isinstance(value, list) else [value]
+                out[name] = sorted({int(v) for v in given})
+            except (TypeError, ValueError):
+                raise ScopeError(f"page_id must be whole numbers: {value!r}") from None
+        elif name in ("currency", "country"):
+            code = str(value).strip().upper()
+            if not code.isalpha() or len(code) != (3 if name == "currency" else 2):
+                like = "RUB" if name == "currency" else "US"
+                raise ScopeError(f"{name} is not a code like {like}: {value!r}")
+            out[name] = code
+        else:
+            out[name] = str(value).strip()
+    if "date_min" in out and "date_max" in out and out["date_min"] > out["date_max"]:
+        raise ScopeError("date_min is after date_max")
+    return out
+
+
+def select_ads(engine: Engine, case_id: int | None, filters: dict[str, Any]) -> list[int]:
+    """The ids of the ads in scope, oldest first: a case's members' ads, or those the filters
+    select (``country`` is a targeted or reached country)."""
+    f = check_filters(filters)
+    q = select(AdRow.id, AdRow.targeting, AdRow.reached_countries)
+    conds: list[Any] = []
+    with engine.connect() as conn:
+        if case_id is not None:
+            members = conn.execute(
+                select(CaseMemberRow.entity_type, CaseMemberRow.entity_id).where(
+                    CaseMemberRow.case_id == case_id
+                )
+            ).all()
+            advertisers = [m.entity_id for m in members if m.entity_type == "advertiser"]
+            pages = [m.entity_id for m in members if m.entity_type == "page"]
+            conds.append(or_(AdRow.advertiser_id.in_(advertisers), AdRow.page_id.in_(pages)))
+        if "currency" in f:
+            conds.append(AdRow.currency == f["currency"])
+        when = func.coalesce(AdRow.created_at, AdRow.start_at)
+        if "date_min" in f:
+            conds.append(when >= datetime.combine(date.fromisoformat(f["date_min"]), time.min))
+        if "date_max" in f:
+            conds.append(when <= datetime.combine(date.fromisoformat(f["date_max"]), time.max))
+        if "page_id" in f:
+            conds.append(AdRow.page_id.in_(f["page_id"]))
+        if "source" in f:
+            conds.append(AdRow.source == f["source"])
+        if "status" in f:
+            conds.append(AdRow.status == f["status"])
+        if "funder" in f:
+            conds.append(
+                AdRow.funder_id.in_(
+                    select(FunderRow.id).where(func.lower(FunderRow.name) == f["funder"].lower())
+                )
+            )
+        rows = conn.execute(q.where(and_(*conds)).order_by(AdRow.id)).all()
+    if "country" in f:
+        rows = [r for r in rows if f["country"] in _countries(r.targeting, r.reached_countries)]
+    return [int(r.id) for r in rows]
+
+
+def _countries(targeting: Any, reached: Any) -> set[str]:
+    found = {str(c).upper() for c in reached or []}
+    for loc in (targeting or {}).get("locations") or []:
+        if isinstance(loc, dict) and loc.get("country"):
+            found.add(str(loc["country"]).upper())
+    return found
+
+
+@dataclass
+class Collected:
+    ads: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    advertisers: list[dict[str, Any]] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)  # "creatives/<hash>.<ext>" -> bytes
+    evidence: dict[str, Any] | None = None
+    left_out: list[LeftOut] = field(default_factory=list)
+    pseudonyms: int = 0
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield list(ids[i : i + CHUNK])
+
+
+def collect(
+    engine: Engine,
+    ad_ids: Sequence[int],
+    basis: str,
+    *,
+    case: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Collected:
+    """Everything the package of ``ad_ids`` holds, redacted for ``basis``; ``case`` is the
+    case's view (``CaseView.as_json()``) when the request is for a case."""
+    ok = allowed(basis)
+    scrub = Scrubber()
+    out = Collected(left_out=left_out(basis))
+    with engine.connect() as conn:
+        rows: list[Any] = []
+        for chunk in _chunks(ad_ids):
+            rows += conn.execute(select(AdRow).where(AdRow.id.in_(chunk))).all()
+        rows.sort(key=lambda r: r.id)
+        page_ids = sorted({r.page_id for r in rows if r.page_id is not None})
+        adv_ids = sorted({r.advertiser_id for r in rows if r.advertiser_id is not None})
+        if case is not None:  # members without ads in scope are still the case's entities
+            for m in case.get("members", []):
+                kind, _, ident = str(m.get("entity", "")).partition(":")
+                if kind == "page" and ident.isdigit():
+                    page_ids = sorted({*page_ids, int(ident)})
+                elif kind == "advertiser" and ident.isdigit():
+                    adv_ids = sorted({*adv_ids, int(ident)})
+        pages = {
+            p.id: p
+            for c in _chunks(page_ids)
+            for p in conn.execute(select(PageRow).where(PageRow.id.in_(c)))
+        }
+        advertisers = {
+            a.id: a
+            for c in _chunks(adv_ids)
+            for a in conn.execute(select(AdvertiserRow).where(AdvertiserRow.id.in_(c)))
+        }
+        funders = {
+            f.id: f
+            for f in conn.execute(
+                select(FunderRow).where(
+                    FunderRow.id.in_({r.funder_id for r in rows if r.funder_id is not None})
+                )
+            )
+        }
+        admins_of: dict[tuple[str, int], list[Any]] = {}
+        for table, col, kind, ids in (
+            (page_admins, page_admins.c.page_id, "page", page_ids),
+            (advertiser_admins, advertiser_admins.c.advertiser_id, "advertiser", adv_ids),
+        ):
+            for c in _chunks(ids):
+                stmt = (
+                    select(col.label("owner"), AdminRow)
+                    .join(AdminRow, AdminRow.id == table.c.admin_id)
+                    .where(col.in_(c))
+                )
+                for r in conn.execute(stmt):
+                    admins_of.setdefault((kind, r.owner), []).append(r)
+        payments: dict[int, list[Any]] = {}
+        auths: dict[int, list[Any]] = {}
+        for c in _chunks(adv_ids):
+            for r in conn.execute(
+                select(PaymentInstrumentRow).where(PaymentInstrumentRow.advertiser_id.in_(c))
+            ):
+                payments.setdefault(r.advertiser_id, []).append(r)
+            for r in conn.execute(
+                select(AuthorizationRow, FunderRow.name.label("funder"))
+                .outerjoin(FunderRow, FunderRow.id == AuthorizationRow.funder_id)
+                .where(AuthorizationRow.advertiser_id.in_(c))
+            ):
+                auths.setdefault(r.advertiser_id, []).append(r)
+        decisions: dict[int, list[Any]] = {}
+        actions: dict[int, list[Any]] = {}
+        for c in _chunks(ad_ids):
+            for r in conn.execute(
+                select(ReviewDecisionRow)
+                .where(ReviewDecisionRow.ad_id.in_(c))
+                .order_by(ReviewDecisionRow.id)
+            ):
+                decisions.setdefault(r.ad_id, []).append(r)
+            for r in conn.execute(
+                select(ActionRow)
+                .where(ActionRow.target_type == "ad", ActionRow.target_id.in_(c))
+                .order_by(ActionRow.id)
+            ):
+                actions.setdefault(r.target_id, []).append(r)
+        image_keys = {
+            (r.advertiser_id, h) for r in rows for h in (r.creative or {}).get("image_hashes") or []
+        }
+        images: dict[tuple[int | None, str], Any] = {}
+        for owner in {a for a, _ in image_keys}:
+            hashes = [h for a, h in image_keys if a == owner]
+            cond = (
+                AdImageRow.advertiser_id.is_(None)
+                if owner is None
+                else AdImageRow.advertiser_id == owner
+            )
+            for r in conn.execute(
+                select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.content_type,
+                       AdImageRow.data).where(cond, AdImageRow.hash.in_(hashes))
+            ):  # fmt: skip
+                images[r.advertiser_id, r.hash] = r
+
+    # What is withheld becomes a pseudonym wherever it is quoted: first the fields themselves,
+    # then the values a case's evidence shows for personal kinds.
+    for admins in admins_of.values():
+        for a in admins:
+            if "admin_identity" not in ok:
+                scrub.withhold("admin_identity", [a.name, a.external_id])
+            if "admin_network" not in ok:
+                scrub.withhold("admin_network", [*(a.devices or []), *(a.ips or [])])
+    for instruments in payments.values():
+        scrub.withhold("payment_card", [p.card_fingerprint for p in instruments])
+    for granted in auths.values():
+        for au in granted:
+            if "authorization_identity" not in ok:
+                scrub.withhold("authorization_identity", [au.legal_name])
+            scrub.withhold("identity_document", [au.id_document_ref])
+    if case is not None:
+        for link in case.get("links", []):
+            for ev in link.get("evidence", []):
+                category = EVIDENCE_CATEGORY.get(str(ev.get("kind")))
+                if category is not None and (category in NEVER or category not in ok):
+                    scrub.withhold(category, [ev.get("value")])
+
+    def admins_json(kind: str, owner: int) -> dict[str, Any]:
+        found = admins_of.get((kind, owner), [])
+        shown = []
+        for a in found:
+            item: dict[str, Any] = {}
+            if "admin_identity" in ok:
+                item |= {"name": a.name, "external_id": a.external_id,
+                         "login_countries": list(a.login_countries or []),
+                         "language": a.language}  # fmt: skip
+            if "admin_network" in ok:
+                item |= {"devices": list(a.devices or []), "ips": list(a.ips or [])}
+            if item:
+                shown.append(item)
+        return {"admins_count": len(found), **({"admins": shown} if shown else {})}
+
+    for p in pages.values():
+        page = row_to_page(p)
+        out.pages.append(scrub.deep({
+            "id": p.id, "kind": p.kind, "external_id": p.external_id, "name": p.name,
+            "url": p.url, "created_at": _iso(page.created_at), "country": p.country,
+            "language": p.language, "category": p.category, "disabled": bool(p.disabled),
+            "risk_score": p.risk_score, "risk_findings": list(p.risk_explanations or []),
+            **admins_json("page", p.id),
+        }))  # fmt: skip
+
+    def payment_summary(advertiser_id: int) -> list[dict[str, str | None]]:
+        pairs = {(p.currency, p.billing_country) for p in payments.get(advertiser_id, [])}
+        return [{"currency": c, "billing_country": b}
+                for c, b in sorted(pairs, key=lambda cb: (cb[0] or "", cb[1] or ""))]  # fmt: skip
+
+    for a in advertisers.values():
+        granted = []
+        for au in auths.get(a.id, []):
+            item = {"country": au.country, "status": au.status, "funder": au.funder,
+                    "decided_at": _iso(au.decided_at)}  # fmt: skip
+            if "authorization_identity" in ok:
+                item |= {"legal_name": au.legal_name, "residence_country": au.residence_country}
+            granted.append(item)
+        out.advertisers.append(scrub.deep({
+            "id": a.id, "source": a.source, "external_id": a.external_id, "name": a.name,
+            "country": a.country, "created_at": _iso(a.created_at), "language": a.language,
+            "disabled": bool(a.disabled), "payment_summary": payment_summary(a.id),
+            "authorizations": granted, "risk_score": a.risk_score,
+            "risk_findings": list(a.risk_explanations or []),
+            **admins_json("advertiser", a.id),
+        }))  # fmt: skip
+
+    for r in rows:
+        f_row = funders.get(r.funder_id)
+        ad = row_to_ad(
+            r,
+            row_to_page(pages[r.page_id]) if r.page_id in pages else None,
+            Funder(id=f_row.id, name=f_row.name, verified=bool(f_row.verified)) if f_row else None,
+        )
+        item = ad_to_json(ad)
+        adv = advertisers.get(r.advertiser_id)
+        item["advertiser"] = None if adv is None else {
+            "id": adv.id, "name": adv.name, "source": adv.source,
+            "external_id": adv.external_id, "country": adv.country,
+            "payment_instruments": payment_summary(adv.id),
+        }  # fmt: skip
+        files = []
+        for h in (r.creative or {}).get("image_hashes") or []:
+            image = images.get((r.advertiser_id, h))
+            if image is None:
+                continue
+            ext = mimetypes.guess_extension(image.content_type) or ".bin"
+            path = f"creatives/{h}{'.jpg' if ext == '.jpe' else ext}"
+            out.images[path] = bytes(image.data)
+            files.append(path)
+        item |= {
+            "id": r.id,
+            "page_id": r.page_id,
+            "advertiser_id": r.advertiser_id,
+            "snapshot_url": r.snapshot_url,
+            "audience_range": None if r.audience_lower is None
+            else {"lower": r.audience_lower, "upper": r.audience_upper},
+            "risk_score": r.risk_score,
+            "risk_findings": list(r.risk_explanations or []),
+            "review": [{"decision": d.decision, "reasons": list(d.reasons or []),
+                        "findings": list(d.findings or []), "by_person": bool(d.by_person),
+                        "actor": d.actor, "at": _iso(d.at)} for d in decisions.get(r.id, [])],
+            "actions": [{"kind": x.kind, "reason": x.reason, "actor": x.actor,
+                         "case_id": x.case_id, "at": _iso(x.at)}
+                        for x in actions.get(r.id, [])],
+            "images": files,
+        }  # fmt: skip
+        out.ads.append(scrub.deep(item))
+        if progress is not None:
+            progress(1)
+    if case is not None:
+        out.evidence = scrub.deep(case)
+    out.pseudonyms = len(scrub)
+    return out
+
+
+__all__ = ["FILTERS", "Collected", "ScopeError", "check_filters", "collect", "select_ads"]

@@ -1,0 +1,210 @@
+"""Disclosures as an auditable routine: an investigator requests a package (for a case or for
+a query with the library's filters) naming the recipient and the legal basis; an administrator
+who is not the requester approves or rejects it; only the requesting investigator builds and
+downloads the package of an approved request. Every step, and every refused attempt, writes an
+audit event.
+
+On the command line (``paidfor disclosure``) the actor is ``cli:<os user>`` with the same
+rules: the user who requested cannot approve, and only the requester builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from paidfor.auth.roles import Principal, Role
+from paidfor.disclosure.export import ScopeError, check_filters, select_ads
+from paidfor.disclosure.policy import parse_basis
+from paidfor.storage.disclosure_repo import DisclosureRepository, DisclosureRequest
+from paidfor.storage.models import CaseRow
+
+MAX_TEXT = 2000
+
+
+class Forbidden(PermissionError):
+    """The caller's role or relation to the request does not allow this (HTTP 403)."""
+
+
+class WrongState(RuntimeError):
+    """The request is not in a state that allows this (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who acts: an API principal, or the command line (``role`` None)."""
+
+    actor: str
+    role: Role | None = None
+    token_id: int | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Who:
+        return cls(principal.actor, principal.role, principal.token_id)
+
+    def same_person(self, req: DisclosureRequest) -> bool:
+        if self.token_id is not None or req.requester_token_id is not None:
+            return self.token_id == req.requester_token_id
+        return self.actor == req.requested_by
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(value: str, what: str, low: int = 3) -> str:
+    text = (value or "").strip()
+    if not low <= len(text) <= MAX_TEXT:
+        raise ValueError(f"{what} must be {low} to {MAX_TEXT} characters")
+    return text
+
+
+class DisclosureService:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
+        self.engine = engine
+        self.repo = DisclosureRepository(engine)
+        self.clock = clock
+
+    def request(
+        self,
+        who: Who,
+        *,
+        recipient: str,
+        legal_basis: str,
+        purpose: str,
+        case_id: int | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> DisclosureRequest:
+        if who.role not in (None, Role.INVESTIGATOR):
+            self.repo.record_refusal(None, actor=who.actor, what="request",
+                                     why="only investigators request disclosures")  # fmt: skip
+            raise Forbidden("only investigators request disclosures")
+        checked = check_filters(filters or {})
+        if (case_id is None) == (not checked):
+            raise ScopeError("a disclosure is for a case or for a query: give one of the two")
+        if case_id is not None:
+            with self.engine.connect() as conn:
+                if conn.execute(select(CaseRow.id).where(CaseRow.id == case_id)).first() is None:
+                    raise ScopeError(f"no case {case_id}")
+        return self.repo.create(
+            {
+                "case_id": case_id,
+                "filters": checked,
+                "recipient": _text(recipient, "the recipient", 2)[:300],
+                "legal_basis": parse_basis(legal_basis),
+                "purpose": _text(purpose, "the purpose"),
+                "requested_by": who.actor,
+                "requester_token_id": who.token_id,
+            },
+            self.clock(),
+        )
+
+    def visible(self, who: Who) -> list[DisclosureRequest]:
+        """An investigator sees its own requests; administrators and the CLI see all."""
+        if who.role == Role.INVESTIGATOR:
+            return [r for r in self.repo.requests() if who.same_person(r)]
+        return self.repo.requests()
+
+    def get(self, who: Who, request_id: int) -> DisclosureRequest:
+        req = self.repo.get(request_id)
+        if who.role == Role.INVESTIGATOR and not who.same_person(req):
+            raise Forbidden("this is another investigator's request")
+        return req
+
+    def decide(self, who: Who, request_id: int, *, approve: bool, reason: str) -> DisclosureRequest:
+        req = self.repo.get(request_id)
+        why = None
+        if who.role not in (None, Role.ADMIN):
+            why = "only administrators approve or reject disclosures"
+        elif who.same_person(req) or who.actor == req.requested_by:
+            why = "a request is decided by someone other than its requester"
+        if why is not None:
+            self.repo.record_refusal(request_id, actor=who.actor, what="decision", why=why)
+            raise Forbidden(why)
+        if req.status != "requested":
+            raise WrongState(f"request {request_id} is already {req.status}")
+        return self.repo.decide(
+            request_id, approve=approve, actor=who.actor, reason=_text(reason, "the reason"),
+            now=self.clock(),
+        )  # fmt: skip
+
+    def check_builder(self, who: Who, req: DisclosureRequest, what: str = "build") -> None:
+        """Only the requesting investigator, and only once an administrator approved."""
+        why = None
+        if who.role not in (None, Role.INVESTIGATOR):
+            why = "only the investigator who requested a disclosure gets its package"
+        elif not who.same_person(req):
+            why = "only the investigator who requested this disclosure gets its package"
+        elif req.status not in ("approved", "built"):
+            why = f"request {req.id} is {req.status}: an administrator must approve it first"
+        if why is not None:
+            self.repo.record_refusal(req.id, actor=who.actor, what=what, why=why)
+            raise Forbidden(why) if "approve" not in why else WrongState(why)
+
+    def build(
+        self,
+        who: Who,
+        request_id: int,
+        out_dir: Path,
+        key_path: str | Path | None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Any:
+        from paidfor.disclosure.build import build_package
+
+        req = self.repo.get(request_id)
+        self.check_builder(who, req)
+        ad_ids = select_ads(self.engine, req.case_id, req.filters)
+        if not ad_ids:
+            raise ScopeError(f"request {request_id} ({req.scope()}) selects no ads")
+        result = build_package(
+            self.engine, req, ad_ids, out_dir=out_dir, key_path=key_path, built_by=who.actor,
+            now=self.clock(), progress=progress,
+        )  # fmt: skip
+        self.repo.record_build(
+            request_id, actor=who.actor, now=self.clock(), package=str(result.zip_path),
+            digest=result.manifest_sha256, ads=result.ads,
+            left_out=[x.field for x in result.left_out],
+        )  # fmt: skip
+        return result
+
+    def package(self, who: Who, request_id: int) -> Path:
+        """The built package's zip, for its requester."""
+        req = self.repo.get(request_id)
+        self.check_builder(who, req, "download")
+        if req.package is None or not Path(req.package).is_file():
+            raise WrongState(f"request {request_id} has no package yet: build it first")
+        self.repo.record_download(request_id, actor=who.actor)
+        return Path(req.package)
+
+
+def find_approved(
+    service: DisclosureService,
+    who: Who,
+    *,
+    case_id: int | None,
+    filters: dict[str, Any],
+    recipient: str | None,
+    legal_basis: str | None,
+) -> DisclosureRequest | None:
+    """The requester's approved (or built) request with exactly this scope."""
+    checked = check_filters(filters)
+    basis = parse_basis(legal_basis) if legal_basis else None
+    for req in service.repo.requests():
+        if (
+            req.case_id == case_id
+            and req.filters == checked
+            and req.status in ("approved", "built")
+            and who.same_person(req)
+            and (recipient is None or req.recipient == recipient.strip())
+            and (basis is None or req.legal_basis == basis)
+        ):
+            return req
+    return None
+
+
+__all__ = ["DisclosureService", "Forbidden", "Who", "WrongState", "find_approved"]

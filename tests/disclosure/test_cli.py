@@ -1,0 +1,128 @@
+"""``paidfor disclosure verify`` and ``paidfor keys generate``."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paidfor.cli import app
+from paidfor.disclosure.keys import generate, load_private
+from paidfor.settings import get_settings
+
+from .conftest import make_package
+
+runner = CliRunner()
+FILES = {"ads.jsonl": b'{"id": 1}\n', "creatives/a.png": b"png", "index.html": b"<html>"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.delenv("PAIDFOR_DISCLOSURE_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> tuple[Path, Path]:
+    """(a signed package folder, its signer's public key file)."""
+    private, public = generate(tmp_path / "keys" / "signer.pem")
+    return make_package(tmp_path / "disclosure-7", load_private(private), FILES), public
+
+
+def test_verify_ok_exits_0(package: tuple[Path, Path]) -> None:
+    folder, public = package
+    r = runner.invoke(app, ["disclosure", "verify", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert "OK" in r.output.splitlines()[-1]
+    assert "not checked against a trusted key" in r.output
+    r = runner.invoke(app, ["disclosure", "verify", str(folder), "--public-key", str(public)])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[-1].endswith(
+        "OK: signature by the trusted key holds; all 3 files match"
+    )
+    assert "not checked" not in r.output
+
+
+def test_verify_names_changed_added_and_removed_files(package: tuple[Path, Path]) -> None:
+    folder, public = package
+    (folder / "ads.jsonl").write_bytes(b'{"id": 2}\n')
+    (folder / "creatives" / "a.png").unlink()
+    (folder / "planted.txt").write_text("x")
+    r = runner.invoke(app, ["disclosure", "verify", str(folder), "--public-key", str(public)])
+    assert r.exit_code == 1, r.output
+    lines = r.output.splitlines()
+    assert "changed: ads.jsonl (its SHA-256 differs from MANIFEST.json)" in lines
+    assert "removed: creatives/a.png (listed in MANIFEST.json but missing)" in lines
+    assert "added: planted.txt (present but not listed in MANIFEST.json)" in lines
+    assert lines[-1].endswith("FAILED: signature valid; files 1 changed, 1 added, 1 removed")
+
+
+def test_verify_json(package: tuple[Path, Path]) -> None:
+    folder, _ = package
+    zipped = runner.invoke(app, ["disclosure", "verify", str(folder), "--json"])
+    report = json.loads(zipped.output)
+    assert zipped.exit_code == 0 and report["ok"] and not report["trusted_key"]
+    (folder / "MANIFEST.json.sig").write_text("AAAA\n")
+    r = runner.invoke(app, ["disclosure", "verify", str(folder), "--json"])
+    report = json.loads(r.output)
+    assert r.exit_code == 1 and not report["ok"] and report["changed"] == ["MANIFEST.json.sig"]
+
+
+def test_verify_a_zip_with_another_key(package: tuple[Path, Path], tmp_path: Path) -> None:
+    from paidfor.disclosure.manifest import zip_folder
+
+    folder, _ = package
+    zipped = zip_folder(folder)
+    _, other = generate(tmp_path / "other.pem")
+    r = runner.invoke(app, ["disclosure", "verify", str(zipped), "--public-key", str(other)])
+    assert r.exit_code == 1
+    assert "another key than the trusted one" in r.output
+    assert "signature INVALID" in r.output.splitlines()[-1]
+
+
+def test_verify_exit_2_for_what_is_not_a_package(tmp_path: Path, package) -> None:
+    folder, _ = package
+    r = runner.invoke(app, ["disclosure", "verify", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "does not exist" in r.output
+    (tmp_path / "empty").mkdir()
+    r = runner.invoke(app, ["disclosure", "verify", str(tmp_path / "empty")])
+    assert r.exit_code == 2 and "not a disclosure package" in r.output
+    (tmp_path / "x.zip").write_bytes(b"PK\x03\x04 broken")
+    r = runner.invoke(app, ["disclosure", "verify", str(tmp_path / "x.zip")])
+    assert r.exit_code == 2 and "not a readable zip" in r.output
+    (tmp_path / "bad.pub").write_text("nope")
+    r = runner.invoke(
+        app, ["disclosure", "verify", str(folder), "--public-key", str(tmp_path / "bad.pub")]
+    )
+    assert r.exit_code == 2 and "not a public key" in r.output
+
+
+def test_keys_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the default: ~/.paidfor/disclosure_ed25519.pem
+    r = runner.invoke(app, ["keys", "generate"])
+    assert r.exit_code == 0, r.output
+    default = tmp_path / "home" / ".paidfor" / "disclosure_ed25519.pem"
+    assert stat.S_IMODE(default.stat().st_mode) == 0o600
+    assert f"private key: {default}" in r.output
+    assert f"public key:  {default}.pub" in r.output
+    assert f"Set PAIDFOR_DISCLOSURE_KEY={default}" in r.output
+    # never overwritten
+    before = default.read_bytes()
+    r = runner.invoke(app, ["keys", "generate"])
+    assert r.exit_code == 1 and "refusing to overwrite" in r.output
+    assert default.read_bytes() == before
+    # --out, and the settings' path
+    r = runner.invoke(app, ["keys", "generate", "--out", str(tmp_path / "k" / "a.pem"), "--json"])
+    assert json.loads(r.output)["public_key"] == str(tmp_path / "k" / "a.pem.pub")
+    monkeypatch.setenv("PAIDFOR_DISCLOSURE_KEY", str(tmp_path / "configured.pem"))
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["keys", "generate"])
+    assert r.exit_code == 0 and (tmp_path / "configured.pem").is_file()
+    assert "PAIDFOR_DISCLOSURE_KEY already names it" in r.output
