@@ -222,22 +222,18 @@ class FetchRepository:
         stamp = utc_naive(now)
         with self.engine.begin() as conn:
             stored = _stored(conn, source.id, None if snapshot else list(latest))
+            fresh: list[dict[str, Any]] = []
+            gone: list[int] = []
             for key, item in latest.items():
                 old = stored.pop(key, None)
                 if item.deleted:
                     if old is not None:
-                        conn.execute(delete(F).where(F.id == old["id"]))
-                        result.deleted += 1
+                        gone.append(old["id"])
                     continue
                 values = _row_values(item)
                 if old is None:
-                    conn.execute(
-                        insert(F).values(
-                            source_id=source.id, type=item.type, value=item.value,
-                            value_hash=key[1], fetched_at=stamp, **values,
-                        )
-                    )  # fmt: skip
-                    result.added += 1
+                    fresh.append({"source_id": source.id, "type": item.type, "value": item.value,
+                                  "value_hash": key[1], "fetched_at": stamp, **values})  # fmt: skip
                 elif any(old[k] != v for k, v in values.items()):
                     conn.execute(
                         update(F).where(F.id == old["id"]).values(fetched_at=stamp, **values)
@@ -245,11 +241,13 @@ class FetchRepository:
                     result.updated += 1
                 else:
                     result.unchanged += 1
-            if snapshot and stored:
-                ids = [old["id"] for old in stored.values()]
-                for i in range(0, len(ids), 500):
-                    conn.execute(delete(F).where(F.id.in_(ids[i : i + 500])))
-                result.deleted += len(ids)
+            if snapshot:
+                gone += [old["id"] for old in stored.values()]
+            for i in range(0, len(gone), 500):
+                conn.execute(delete(F).where(F.id.in_(gone[i : i + 500])))
+            if fresh:
+                conn.execute(insert(F), fresh)
+            result.added, result.deleted = len(fresh), len(gone)
             conn.execute(
                 update(ExchangeSourceRow)
                 .where(ExchangeSourceRow.id == source.id)
