@@ -468,3 +468,33 @@ def test_the_default_listing_follows_every_commit(engine: Engine, tmp_path: Path
     assert after[0].external_id == "big" and [a.id for a in after[1:]] == [a.id for a in before[:4]]
     plain, plain_total = LibraryRepository(engine).search_library(everything, "spend", 0, 5)
     assert [a.id for a in after] == [a.id for a in plain] and total_after == plain_total
+
+
+def test_processes_writing_the_state_at_once_do_not_break_each_other(tmp_path: Path) -> None:
+    """The server's workers each keep the index's state file current; one writer's rename
+    must never take away the file another is about to rename (seen under load: a worker
+    found its temporary file gone, and its search index unusable)."""
+    import threading
+
+    from paidfor.storage.search_index import IndexState
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    migrate(engine)
+    indexes = [AdIndex(tmp_path / "index", engine, shards=1) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def write(index: AdIndex, n: int) -> None:
+        try:
+            for seq in range(200):
+                index._write_state(IndexState("epoch", seq * 10 + n, 1, 1))
+        except BaseException as exc:  # pragma: no cover - the failure being tested for
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(ix, n)) for n, ix in enumerate(indexes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    assert failures == []
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.name.endswith(".tmp")] == []

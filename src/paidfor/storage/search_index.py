@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -184,8 +185,10 @@ class AdIndex:
             return None
 
     def _write_state(self, state: IndexState) -> None:
-        tmp = self.path / (STATE_FILE + ".tmp")
-        with open(tmp, "w") as fh:
+        # A temporary file of this writer's own: the server's worker processes may write the
+        # same state at once, and one's rename must not take the other's file away.
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{STATE_FILE}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
             json.dump(
                 {"epoch": state.epoch, "seq": state.seq, "schema": state.schema,
                  "shards": state.shards},
