@@ -86,6 +86,7 @@ def bench_screening(advertisers: int, flagged: int, indicators: int) -> dict[str
         inds.add(Indicator(kind, value, f"indicator {i} ({kind})", 80))
     for d in world_domains[: len(world_domains) // 50]:  # some of the world's domains match
         inds.add(Indicator("domain", d, f"indicator for {d}", 90))
+    inds.build()  # as the server's loader does, before the first screened submission
     ctx.indicators = inds
     screen = RiskScreen(engine, inds)
     screen._ctx, screen._built = ctx, time.monotonic()

@@ -117,7 +117,9 @@ def load_indicators(engine: Engine, now: datetime | None = None) -> Loaded:
             )
             if r.expires_at is not None:
                 expiries.append(r.expires_at)
-    return Loaded(IndicatorSet(found), len(found), aware(min(expiries)) if expiries else None)
+    indicators = IndicatorSet(found)
+    indicators.build()  # here (in the reloading thread), not on the first ad screened
+    return Loaded(indicators, len(found), aware(min(expiries)) if expiries else None)
 
 
 class ExchangeIndicators:

@@ -8,7 +8,10 @@ How each type matches what is known of an entity (its ``Profile`` and its ad tex
   dropped), then a match when the Levenshtein distance is at most 5% of the indicator's
   normalised length (so a normalised indicator shorter than 20 characters matches only
   exactly). Candidates come from a lossless filter, then each is decided by the library's
-  own ``RawTextSignal.matches_str``; see ``_TextIndex``.
+  own ``RawTextSignal.matches_str``; see ``_TextIndex``. One difference: where the library
+  raises (``UnicodeEncodeError``: weighted_levenshtein takes ASCII only, so any non-ASCII
+  normalised text within the length bound, Cyrillic, Greek, CJK...), the same unit-cost
+  distance and threshold are computed here instead (``_text_matches``).
 * ``url``: both sides canonicalised (``canonical_url``: scheme and host lowercased, default
   port and fragment dropped, trailing slashes ignored, an empty path is ``/``), then equal.
 * ``domain``: the landing domains and the hosts of the landing URLs, and every parent domain
@@ -29,6 +32,7 @@ from __future__ import annotations
 import re
 import threading
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -210,9 +214,11 @@ class _TextIndex:
     starts, and a probe text looks up every 10-character window of its normalised form (and
     its whole hash, for the short ones). A candidate must be within the library's length
     bound and its piece within k places of where the probe has it. Then a candidate whose
-    normalised text equals the probe's matches (distance 0), and any other is decided by
-    ``RawTextSignal.matches_str`` itself. MinHash LSH over shingles would miss some matches
-    by chance, and answers must agree with the library; this filter misses none.
+    normalised text equals the probe's matches (distance 0); one whose character counts
+    differ too much for k edits does not (the library's distance is at least half their L1
+    difference); any other is decided by ``RawTextSignal.matches_str`` itself. MinHash LSH
+    over shingles would miss some matches by chance, and answers must agree with the
+    library; this filter misses none.
 
     The keys live in sorted numpy arrays (key, slot, normalised length, start); indicators
     added later go to a small dict until it grows to an eighth of the arrays, then
@@ -378,14 +384,24 @@ class _TextIndex:
         """The values of the indicators ``text`` matches, as the library decides."""
         norm = normalize_string(text)
         whole = hash(norm)
+        bag: Counter[str] | None = None
         out: list[str] = []
         for slot in dict.fromkeys(self.candidates(norm)):
             value = self.values[slot]
             if value is None:
                 continue
-            if self.whole[slot] == whole and normalize_string(value) == norm:
+            mine = normalize_string(value)
+            if self.whole[slot] == whole and mine == norm:
                 out.append(value)  # equal once normalised: distance 0, a match
-            elif _text_matches(value, text):
+                continue
+            # a lower bound of the distance: an edit changes the character counts' L1
+            # distance by at most 2; what it rules out the library would reject too
+            bag = Counter(norm) if bag is None else bag
+            theirs = Counter(mine)
+            l1 = sum(abs(theirs[c] - bag[c]) for c in theirs.keys() | bag.keys())
+            if l1 > 2 * (len(mine) // 20):
+                continue
+            if _text_matches(value, text):
                 out.append(value)
         return out
 
