@@ -290,9 +290,18 @@ def _stored(
     """The stored rows of a source (only those with ``keys``, when given), by key."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     q = select(*_COMPARED).where(F.source_id == source_id)
-    chunks = [None] if keys is None else [keys[i : i + 400] for i in range(0, len(keys), 400)]
-    for chunk in chunks:
-        stmt = q if chunk is None else q.where(F.value_hash.in_({h for _, h in chunk}))
+    if keys is None:
+        statements = [q]
+    else:  # by type, so that every lookup is on the whole unique index (source, type, hash)
+        by_type: dict[str, list[str]] = {}
+        for kind, digest in keys:
+            by_type.setdefault(kind, []).append(digest)
+        statements = [
+            q.where(F.type == kind, F.value_hash.in_(digests[i : i + 400]))
+            for kind, digests in by_type.items()
+            for i in range(0, len(digests), 400)
+        ]
+    for stmt in statements:
         for r in conn.execute(stmt):
             row = dict(r._mapping)
             row["tags"] = list(row["tags"] or [])
