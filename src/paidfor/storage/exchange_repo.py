@@ -143,7 +143,7 @@ class ExchangeRepository:
             seq = next_seq(conn)
             changed = conn.execute(
                 update(INDICATORS)
-                .where(I.id == indicator_id, I.deleted.is_(False))
+                .where(I.id == indicator_id, I.deleted == false())
                 .values(deleted=True, seq=seq, updated_at=stamp)
             ).rowcount
             if changed:
@@ -263,7 +263,7 @@ class ExchangeRepository:
                         I.group_id == group.id,
                         I.type == fields["type"],
                         I.value_hash == key,
-                        I.deleted.is_(False),
+                        I.deleted == false(),  # "= 0": the partial unique index answers
                     )
                 ).first()
                 if existing is not None:
@@ -398,7 +398,7 @@ class ExchangeRepository:
             self.expire_conn(conn, now)
             group = self.group_named(conn, member, group_name)
             rows = conn.execute(
-                _select_views().where(I.group_id == group.id, I.deleted.is_(False)).order_by(I.id)
+                _select_views().where(I.group_id == group.id, I.deleted == false()).order_by(I.id)
             ).all()
             found = _views(conn, rows)
             append_event_conn(
