@@ -88,6 +88,7 @@ def import_(
     """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
     from paidfor.ingest.pipeline import ImportAborted, run_import
     from paidfor.ingest.registry import SOURCES
+    from paidfor.storage.db import operational_errors
 
     if source not in SOURCES:
         err.print(f"[red]unknown source {source!r}[/red]; one of: {', '.join(SOURCES)}")
@@ -140,6 +141,13 @@ def import_(
         err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")
         err.print("batches before it were committed; fix the row and import again.")
         raise typer.Exit(1) from exc
+    except operational_errors() as exc:  # a full disk, a database that went away
+        err.print(f"[red]the import stopped: {database_trouble(exc)}[/red]", highlight=False)
+        err.print(
+            "the batches before it were committed and the failed one rolled back; "
+            "run the same import again when the database can take it (it is idempotent)."
+        )
+        raise typer.Exit(EXIT_DATABASE) from exc
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -351,11 +359,28 @@ def demo(
     serve(host=host, port=port)
 
 
+EXIT_DATABASE = 3  # the database refused a write (full disk) or went away
+
+
+def database_trouble(exc: BaseException) -> str:
+    from paidfor.storage.db import is_disk_full
+
+    orig = getattr(exc, "orig", None) or exc
+    if is_disk_full(exc):
+        return f"the database is out of space ({orig})"
+    return f"the database failed ({orig})"
+
+
 def main() -> None:
+    from paidfor.storage.db import operational_errors
+
     try:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
+    except operational_errors() as exc:
+        err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
+        sys.exit(EXIT_DATABASE)
 
 
 if __name__ == "__main__":

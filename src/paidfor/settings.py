@@ -27,6 +27,21 @@ class Settings(BaseSettings):
     archive_rate_limit: int = 200
     archive_rate_window: float = 3600.0
     archive_time_budget: float = 600.0
+    # The public JSON search (/api/search) and the downloads (/search.csv, /search.parquet):
+    # calls per client IP in a sliding window, and the seconds of request time allowed in one
+    # window; 0 calls turns the limit off (docs/reliability.md).
+    search_rate_limit: int = 300
+    search_rate_window: float = 60.0
+    search_time_budget: float = 60.0
+    download_rate_limit: int = 20
+    download_rate_window: float = 60.0
+    download_time_budget: float = 300.0
+    # Seconds between the server's looks for submissions left without a decision (a request
+    # that lost its database between storing the ad and its review); such an ad must be at
+    # least this old (api.app.finish_interrupted_loop).
+    resume_interval: float = 60.0
+    # The largest request body a route takes (image uploads take their 8 MB and a little).
+    max_body_bytes: int = 1024 * 1024
     # The Ed25519 private key (PEM) that signs disclosure packages: a path outside the
     # database (``paidfor keys generate`` makes one).
     disclosure_key: str | None = None

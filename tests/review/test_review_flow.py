@@ -242,13 +242,23 @@ def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
         headers=staff["reviewer"],
     )
     assert r.status_code == 200 and r.json()["decision"] == "approved"
+    approval = r.json()["id"]
+    assert r.json()["answers"] == queue[0]["decision_id"]
     assert api.get("/api/review/queue", headers=staff["reviewer"]).json()["held"] == []
-    # Overriding an automatic approval is audited with who, why and before/after.
-    api.post(
+    # Deciding again without naming the decision it overrides is refused (docs/review.md).
+    r = api.post(
         f"/api/review/ads/{held['ad_id']}/decision",
         json={"approve": False, "reason": "on second look: issue advocacy"},
         headers=staff["admin"],
     )
+    assert r.status_code == 409 and f'"answers": {approval}' in r.json()["error"]["message"]
+    # Overriding a decision is audited with who, why and before/after.
+    r = api.post(
+        f"/api/review/ads/{held['ad_id']}/decision",
+        json={"approve": False, "reason": "on second look: issue advocacy", "answers": approval},
+        headers=staff["admin"],
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "rejected", r.text
     with engine.connect() as conn:
         events = conn.execute(
             select(AuditEventRow).where(AuditEventRow.target_id == str(held["ad_id"]))

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from fastapi.responses import JSONResponse
 
 NO_STORE = {"Cache-Control": "no-store"}
+#: Row ids are signed 64-bit integers on both databases: a path id outside 1 .. 2**63 - 1
+#: names no row, and is a 422 (rather than an overflow inside the database driver).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def answer(body: Any, status: int = 200) -> JSONResponse:

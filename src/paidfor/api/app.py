@@ -1,10 +1,17 @@
 """The FastAPI application: the public Ad Library pages and their JSON twins
-(``paidfor.web.library_routes``), and the Graph-compatible ``GET /v{N}/ads_archive``."""
+(``paidfor.web.library_routes``), and the Graph-compatible ``GET /v{N}/ads_archive``.
+
+Around every route (docs/reliability.md): a request-body size limit (413), rate limits on the
+public search and downloads (429), and a 503 when the database cannot answer. A background
+thread reviews the submissions a killed server left without a decision."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,13 +20,16 @@ from fastapi.exceptions import RequestValidationError
 import paidfor
 from paidfor.api.ads_archive import make_router
 from paidfor.api.cases import install_case_api
+from paidfor.api.contract import install_contract
 from paidfor.api.disclosures import install_disclosure_api
 from paidfor.api.exchange import install_exchange_api
+from paidfor.api.guards import MIB, BodySizeLimit, database_unavailable
 from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
-from paidfor.api.ratelimit import SlidingWindowLimiter
+from paidfor.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
 from paidfor.auth.web import install_auth
 from paidfor.exchange.consume import ExchangeIndicators
+from paidfor.integrity.images import MAX_BYTES as IMAGE_MAX_BYTES
 from paidfor.integrity.screen import RiskScreen
 from paidfor.library.archive import ArchiveService
 from paidfor.library.hub import HubService
@@ -27,11 +37,12 @@ from paidfor.library.search import LibraryService
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.archive_repo import ArchiveRepository
-from paidfor.storage.db import make_engine
+from paidfor.storage.db import make_engine, operational_errors
 from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.library_repo import LibraryRepository
+from paidfor.storage.mapping import stored_now
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.search_index import open_index
 from paidfor.web.advertiser_pages import install_advertiser_pages
@@ -39,6 +50,31 @@ from paidfor.web.case_pages import install_case_pages
 from paidfor.web.hub import make_hub_router
 from paidfor.web.library_routes import make_library_router, make_templates
 from paidfor.web.review_pages import install_review_pages
+
+log = logging.getLogger("paidfor.api")
+
+# Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's.
+SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
+DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet"})
+
+
+def finish_interrupted_loop(
+    review: ReviewService, stop: threading.Event, every: float = 60.0
+) -> None:
+    """Review the submissions left without a decision: at start-up those stored before it
+    (a killed server's), then every ``every`` seconds those older than that (a request that
+    lost its database between storing the ad and its review)."""
+    cutoff = stored_now()
+    while True:
+        try:
+            done = review.finish_interrupted(cutoff)
+            if done:
+                log.warning("reviewed %d interrupted submissions: %s", len(done), done)
+        except Exception as exc:  # the database may be down: the next round tries again
+            log.warning("could not look for interrupted submissions: %s", exc)
+        if stop.wait(every):
+            return
+        cutoff = stored_now() - timedelta(seconds=every)
 
 
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
@@ -52,16 +88,29 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if index is not None:
             index.catch_up_in_background()  # searches use the database until it is done
+        stop = threading.Event()
+        resumer = threading.Thread(
+            target=finish_interrupted_loop,
+            args=(review, stop, settings.resume_interval),
+            name="paidfor-resume",
+            daemon=True,
+        )  # fmt: skip
+        resumer.start()
         yield
+        stop.set()
+        resumer.join(timeout=30)
         if index is not None:
             index.wait(timeout=30)
         engine.dispose()  # close the pool's connections when the server (or a test) stops
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
+    install_contract(app)  # before any route: NUL refused, errors documented
     limiter = SlidingWindowLimiter(
         settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
     )
     app.include_router(make_router(ArchiveService(repo), limiter))
+    for kind in operational_errors():
+        app.add_exception_handler(kind, database_unavailable)
 
     install_auth(app, engine, settings, https_only=settings.https_only)
     review = ReviewService(
@@ -93,4 +142,22 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    rules = [
+        (paths, SlidingWindowLimiter(limit, window, budget))
+        for paths, limit, window, budget in (
+            (SEARCH_PATHS, settings.search_rate_limit, settings.search_rate_window,
+             settings.search_time_budget),
+            (DOWNLOAD_PATHS, settings.download_rate_limit, settings.download_rate_window,
+             settings.download_time_budget),
+        )
+        if limit > 0
+    ]  # fmt: skip
+    if rules:
+        app.add_middleware(RouteRateLimit, rules=rules)
+    # Added last, so it runs first: nothing reads a body it refuses.
+    app.add_middleware(
+        BodySizeLimit,
+        default=settings.max_body_bytes,
+        per_path={"/api/me/images": max(settings.max_body_bytes, IMAGE_MAX_BYTES + MIB)},
+    )
     return app

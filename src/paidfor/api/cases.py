@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine
 
-from paidfor.api.answers import answer, guarded
+from paidfor.api.answers import RowId, answer, guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange import model as exchange_model
@@ -96,17 +96,17 @@ def make_case_router(service: CaseService) -> APIRouter:
         )
 
     @router.get("/api/cases/{case_id}", summary="One case with its members, links and timeline")
-    def case(case_id: int, who: Investigator) -> JSONResponse:
+    def case(case_id: RowId, who: Investigator) -> JSONResponse:
         return _guarded(lambda: service.case(case_id).as_json())
 
     @router.post("/api/cases/{case_id}/takedown", summary="Take the case's network down")
-    def take_down(case_id: int, body: TakedownIn, who: Investigator) -> JSONResponse:
+    def take_down(case_id: RowId, body: TakedownIn, who: Investigator) -> JSONResponse:
         return _guarded(
             lambda: service.take_down(case_id, actor=who.actor, reason=body.reason).as_json()
         )
 
     @router.post("/api/cases/{case_id}/status", summary="Close a case or open it again")
-    def set_status(case_id: int, body: StatusIn, who: Investigator) -> JSONResponse:
+    def set_status(case_id: RowId, body: StatusIn, who: Investigator) -> JSONResponse:
         return _guarded(
             lambda: {
                 "case": service.set_status(
@@ -116,7 +116,7 @@ def make_case_router(service: CaseService) -> APIRouter:
         )
 
     @router.get("/api/cases/{case_id}/indicators", summary="The indicators a case offers")
-    def indicators(case_id: int, who: Investigator) -> JSONResponse:
+    def indicators(case_id: RowId, who: Investigator) -> JSONResponse:
         def run() -> Any:
             found = publish.candidates(service.repo.engine, case_id)
             return {
@@ -129,7 +129,7 @@ def make_case_router(service: CaseService) -> APIRouter:
         return _guarded(run)
 
     @router.post("/api/cases/{case_id}/publish", summary="Share a case's indicators")
-    def publish_case(case_id: int, body: PublishIn, who: Investigator) -> JSONResponse:
+    def publish_case(case_id: RowId, body: PublishIn, who: Investigator) -> JSONResponse:
         return _guarded(
             lambda: publish.publish(
                 service.repo.engine, case_id, body.groups, who.actor, body.types

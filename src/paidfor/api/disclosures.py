@@ -30,7 +30,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from paidfor.api.answers import NO_STORE, error, guarded
+from paidfor.api.answers import NO_STORE, RowId, error, guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.build import KeyMissing
@@ -97,11 +97,11 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
         return run(lambda: {"data": [r.as_json() for r in service.visible(Who.of(who))]})
 
     @router.get("/api/disclosures/{request_id}", summary="One disclosure request")
-    def one(request_id: int, who: Investigator) -> JSONResponse:
+    def one(request_id: RowId, who: Investigator) -> JSONResponse:
         return run(lambda: service.get(Who.of(who), request_id).as_json())
 
     @router.post("/api/disclosures/{request_id}/decision", summary="Approve or reject")
-    def decide(request_id: int, body: DecisionIn, who: Investigator) -> JSONResponse:
+    def decide(request_id: RowId, body: DecisionIn, who: Investigator) -> JSONResponse:
         # an investigator reaches the service, which refuses and audits the attempt
         return run(
             lambda: service.decide(
@@ -110,7 +110,7 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
         )
 
     @router.post("/api/disclosures/{request_id}/build", summary="Build the signed package")
-    def build(request_id: int, who: Investigator) -> JSONResponse:
+    def build(request_id: RowId, who: Investigator) -> JSONResponse:
         return run(
             lambda: (
                 service.build(
@@ -120,8 +120,13 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
             )
         )
 
-    @router.get("/api/disclosures/{request_id}/package.zip", summary="Download the package")
-    def download(request_id: int, who: Investigator) -> Any:
+    @router.get(
+        "/api/disclosures/{request_id}/package.zip",
+        response_class=FileResponse,
+        responses={200: {"description": "The signed package", "content": {"application/zip": {}}}},
+        summary="Download the package",
+    )
+    def download(request_id: RowId, who: Investigator) -> Any:
         try:
             path = service.package(Who.of(who), request_id)
         except tuple(ERRORS) as exc:

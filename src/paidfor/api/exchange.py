@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from paidfor.api.answers import guarded
+from paidfor.api.answers import RowId, guarded
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange.model import Conflict, Invalid, Member, NotFound, NotOwner
@@ -97,18 +97,18 @@ def make_exchange_router(service: ExchangeService) -> APIRouter:
         )
 
     @router.patch("/api/exchange/indicators/{indicator_id}", summary="Change an own indicator")
-    def patch(indicator_id: int, body: IndicatorPatch, who: ExchangeCaller) -> JSONResponse:
+    def patch(indicator_id: RowId, body: IndicatorPatch, who: ExchangeCaller) -> JSONResponse:
         changes = body.model_dump(exclude_unset=True)
         return _guarded(lambda: service.update(member(who), indicator_id, changes).as_json(now()))
 
     @router.delete("/api/exchange/indicators/{indicator_id}", summary="Delete an own indicator")
-    def delete(indicator_id: int, who: ExchangeCaller) -> JSONResponse:
+    def delete(indicator_id: RowId, who: ExchangeCaller) -> JSONResponse:
         return _guarded(lambda: service.delete(member(who), indicator_id).as_json(now()))
 
     @router.post(
         "/api/exchange/indicators/{indicator_id}/reactions", summary="React to an indicator"
     )
-    def react(indicator_id: int, body: ReactionIn, who: ExchangeCaller) -> JSONResponse:
+    def react(indicator_id: RowId, body: ReactionIn, who: ExchangeCaller) -> JSONResponse:
         return _guarded(
             lambda: service.react(member(who), indicator_id, body.reaction).as_json(now())
         )

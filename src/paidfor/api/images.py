@@ -67,7 +67,17 @@ def make_image_router(engine: Engine) -> APIRouter:
         }  # fmt: skip
         return answer(body)
 
-    @router.get("/api/me/images/{image_hash}", summary="One of the account's ad images")
+    @router.get(
+        "/api/me/images/{image_hash}",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The image as uploaded",
+                "content": {f"image/{kind}": {} for kind in ("png", "jpeg", "gif", "webp")},
+            }
+        },
+        summary="One of the account's ad images",
+    )
     def image(image_hash: str, who: Advertiser) -> Response:
         found = (
             image_repo.data_of(engine, who.advertiser_id, image_hash)

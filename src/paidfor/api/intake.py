@@ -17,6 +17,8 @@ route                                                  role          what
 ``POST /api/me/ads/{id}/delivery``                     advertiser    record delivery
 ``GET /api/review/queue``                              reviewer      held ads and why
 ``POST /api/review/ads/{id}/decision``                 reviewer      approve or reject, with why
+                                                                     and the decision answered
+                                                                     (409 if someone was first)
 ``GET /api/review/authorizations``                     reviewer      authorizations (?status=)
 ``POST /api/review/authorizations/{id}/decision``      reviewer      approve or refuse
 ``POST /api/enforcement``                              reviewer      remove/restore ads, disable/
@@ -35,7 +37,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
+from paidfor.api.answers import RowId
 from paidfor.api.intake_models import (
+    AdDecisionIn,
     AdIn,
     AdvertiserIn,
     AuthorizationIn,
@@ -54,7 +58,7 @@ from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage import image_repo
 from paidfor.storage.delivery_repo import DeliveryError, record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
-from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.intake_repo import Conflict, NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -100,6 +104,8 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
             return error(404, str(exc))
         except SubmissionError as exc:
             return error(400, str(exc))
+        except Conflict as exc:  # someone else decided the ad first
+            return error(409, str(exc))
         except (DeliveryError, ValueError) as exc:
             return error(409, str(exc))
 
@@ -188,7 +194,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         return guarded(run)
 
     @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review")
-    def my_ad(ad_id: int, who: Advertiser) -> Any:
+    def my_ad(ad_id: RowId, who: Advertiser) -> Any:
         def run() -> Any:
             own_ad(who, ad_id)
             ad = service.ads.get(ad_id)
@@ -201,7 +207,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         return guarded(run)
 
     @router.post("/api/me/ads/{ad_id}/delivery", summary="Record an ad's delivery")
-    def delivery(ad_id: int, body: DeliveryIn, who: Advertiser) -> Any:
+    def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
         def run() -> Any:
             own_ad(who, ad_id)
             demo, regions = body.shares()
@@ -225,6 +231,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
             "held": [
                 {
                     "ad_id": item.ad.id,
+                    "decision_id": item.decision.id,  # what a decision on it answers
                     "text": item.ad.creative.text(),
                     "page": item.ad.page.name if item.ad.page else None,
                     "paid_for_by": item.ad.funder.name if item.ad.funder else None,
@@ -238,10 +245,14 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         }
 
     @router.post("/api/review/ads/{ad_id}/decision", summary="Approve or reject an ad")
-    def decide(ad_id: int, body: DecisionIn, who: Reviewer) -> Any:
+    def decide(ad_id: RowId, body: AdDecisionIn, who: Reviewer) -> Any:
         return guarded(
             lambda: service.decide(
-                ad_id, approve=body.approve, reason=body.reason, actor=who.actor
+                ad_id,
+                approve=body.approve,
+                reason=body.reason,
+                actor=who.actor,
+                answers=body.answers,
             ).as_json()
         )
 
@@ -264,7 +275,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         }
 
     @router.post("/api/review/authorizations/{auth_id}/decision", summary="Decide")
-    def decide_authorization(auth_id: int, body: DecisionIn, who: Reviewer) -> Any:
+    def decide_authorization(auth_id: RowId, body: DecisionIn, who: Reviewer) -> Any:
         return guarded(
             lambda: intake.decide_authorization(
                 auth_id, approve=body.approve, reason=body.reason, actor=who.actor

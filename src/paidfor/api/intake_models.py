@@ -143,6 +143,13 @@ class DecisionIn(Body):
     reason: Why
 
 
+class AdDecisionIn(DecisionIn):
+    # The id of the decision this one answers: the held decision the reviewer looked at (may
+    # be left out while the ad is held) or the decision to override (required then). It must
+    # still be the ad's latest, else 409 (docs/review.md, "Two people, one ad").
+    answers: Annotated[int, Field(ge=1)] | None = None
+
+
 class LocationIn(Body):
     country: Country
     region: Annotated[str, Field(max_length=200)] | None = None

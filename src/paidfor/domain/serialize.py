@@ -137,12 +137,12 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
         source=str(obj["source"]),
         external_id=str(obj["external_id"]),
         creative=Creative(
-            bodies=list(c.get("bodies") or []),
-            link_titles=list(c.get("link_titles") or []),
-            link_captions=list(c.get("link_captions") or []),
-            link_descriptions=list(c.get("link_descriptions") or []),
-            landing_url=c.get("landing_url"),
-            image_hashes=list(c.get("image_hashes") or []),
+            bodies=_strings(c, "bodies"),
+            link_titles=_strings(c, "link_titles"),
+            link_captions=_strings(c, "link_captions"),
+            link_descriptions=_strings(c, "link_descriptions"),
+            landing_url=_optional_str(c, "landing_url"),
+            image_hashes=_strings(c, "image_hashes"),
         ),
         page=None
         if not p
@@ -210,6 +210,13 @@ def _strings(obj: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         raise ValueError(f"{key} must be a list of strings")
     return [str(v) for v in value]
+
+
+def _optional_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
 
 
 def _countries(obj: dict[str, Any], key: str) -> list[str]:

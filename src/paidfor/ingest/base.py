@@ -84,6 +84,9 @@ class _CountingLines:
             self.progress(self.consumed)
 
 
+MAX_CELL = 131_072  # characters in one cell: the csv module's default field limit
+
+
 def read_csv(
     path: Path, progress: Progress | None = None, encoding: str = "utf-8-sig"
 ) -> Iterator[tuple[int, dict[str, str]] | RowError]:
@@ -112,6 +115,12 @@ def read_csv(
                 continue
             line = start
             start = lines.line_no + 1
+            if any(len(c) > MAX_CELL for c in cells):
+                # the csv module's own limit is process-wide and may have been raised by other
+                # code (the classifier's training data): the same file must import the same way
+                yield RowError(str(path), line, f"unreadable CSV: field larger than field limit "
+                               f"({MAX_CELL})")  # fmt: skip
+                continue
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) != len(header):

@@ -160,8 +160,8 @@ class MetaArchive(Source):
         if head[:1] in (b"{", b"["):
             try:
                 whole = json.loads(path.read_bytes())
-            except json.JSONDecodeError:
-                whole = None
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                whole = None  # read it line by line: each bad line is a row error
         records = iter([(1, whole)]) if whole is not None else self._lines(path, progress)
         for line, obj in records:
             if isinstance(obj, RowError):
@@ -189,7 +189,7 @@ class MetaArchive(Source):
                     continue
                 try:
                     yield number, json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                     yield number, RowError(str(path), number, f"not JSON: {exc}")
 
 

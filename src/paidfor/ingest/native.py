@@ -36,7 +36,9 @@ class Native(Source):
                         yield Parsed(number, world_record_from_json(obj))
                         continue
                     ad = ad_from_json(obj)
-                except (ValueError, KeyError, TypeError) as exc:  # orjson.JSONDecodeError too
+                # orjson.JSONDecodeError is a ValueError; a value of the wrong type (a list
+                # where an object belongs) is an AttributeError or TypeError.
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
                     continue
                 d = ad.delivery

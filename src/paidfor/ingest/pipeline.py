@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,33 @@ Event = tuple[Any, ...]
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 _CHUNK = 500
 _SAMPLE = 1 << 20
+# NUL in JSON text: "\u0000" after an even number of backslashes (an odd one is a backslash).
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+NUL_REASON = "holds the NUL character (U+0000), which PostgreSQL cannot store"
+
+
+def _any_nul(value: Any, depth: int = 0) -> bool:
+    """Whether a parsed record (a dataclass, and what it holds) has NUL in any text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 4:
+        return False
+    if isinstance(value, dict):
+        return any(_any_nul(k, depth + 1) or _any_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_any_nul(v, depth + 1) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(_any_nul(getattr(value, f), depth + 1) for f in value.__dataclass_fields__)
+    return False
+
+
+def holds_nul(prepared: PreparedAd) -> bool:
+    """Whether any text of ``prepared`` (its columns, JSON as text, and its page's, funder's
+    and advertiser's fields) holds NUL: such a row is refused on every database alike."""
+    for v in prepared.params:
+        if isinstance(v, str) and ("\x00" in v or ("\\u0000" in v and _JSON_NUL.search(v))):
+            return True
+    return any(_any_nul(e) for e in (prepared.page, prepared.funder, prepared.advertiser))
 
 
 def estimate_rows(paths: Sequence[Path]) -> int:
@@ -112,7 +140,13 @@ def events(source: Source, paths: Sequence[Path], dialect: str) -> Iterator[Even
             else:
                 parsed = item.item
                 if isinstance(parsed, Ad):
-                    yield ("row", item.line, prepare_ad(parsed, dialect))
+                    prepared = prepare_ad(parsed, dialect)
+                    if holds_nul(prepared):
+                        yield ("error", RowError(str(path), item.line, NUL_REASON))
+                    else:
+                        yield ("row", item.line, prepared)
+                elif _any_nul(parsed):
+                    yield ("error", RowError(str(path), item.line, NUL_REASON))
                 else:
                     yield ("row", item.line, parsed)
         yield from pending

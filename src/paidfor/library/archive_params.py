@@ -3,7 +3,8 @@
 
 Array parameters come in the spellings Graph clients send: ``['US','GB']`` (the reference's
 own examples), ``["US"]`` (JSON: what the ``facebook_business`` SDK sends), ``US,GB`` and the
-parameter repeated (``?languages=en&languages=fr``). Anything wrong raises
+parameter repeated (``?languages=en&languages=fr``, or ``?languages[]=en&languages[]=fr`` as
+PHP and Rails clients send it). Anything wrong raises
 ``ArchiveParamError``, which the API turns into a Graph error object (code 100).
 """
 
@@ -195,12 +196,26 @@ def _bool(params: Mapping[str, Sequence[str]], name: str) -> bool:
     return value in ("true", "1")
 
 
+def _fold_brackets(params: Mapping[str, Sequence[str]]) -> Mapping[str, Sequence[str]]:
+    """``key[]=a&key[]=b`` is ``key=a&key=b``."""
+    if not any(name.endswith("[]") for name in params):
+        return params
+    out: dict[str, list[str]] = {}
+    for name, values in params.items():
+        out.setdefault(name.removesuffix("[]"), []).extend(values)
+    return out
+
+
 def parse_query(params: Mapping[str, Sequence[str]], known_fields: Sequence[str]) -> ArchiveQuery:
     """An ``ArchiveQuery`` from raw query parameters (each name with all its values).
 
     Parameters the endpoint does not know (``access_token``, ``appsecret_proof``,
     ``summary``...) are ignored.
     """
+    params = _fold_brackets(params)
+    for name, values in params.items():  # PostgreSQL cannot compare text holding NUL
+        if any("\x00" in v for v in values):
+            raise ArchiveParamError(f"Param {name} must not contain the NUL character")
     countries = [c.upper() for c in parse_array(params.get("ad_reached_countries") or [])]
     if not countries:
         raise ArchiveParamError("The parameter ad_reached_countries is required")

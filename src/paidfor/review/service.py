@@ -1,16 +1,21 @@
 """The review service: a submitted ad goes through ``review.rules`` and the decision is stored
 with its reasons; held ads wait in the queue for a person, whose decision (an override when it
-goes against the automatic one) is stored and audited the same way."""
+goes against the automatic one) is stored and audited the same way. A person's decision names
+the decision it answers, and only one decision can answer it (docs/review.md, "Two people,
+one ad")."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from paidfor.domain import Ad, AdStatus
+from sqlalchemy.exc import OperationalError
+
+from paidfor.domain import Ad, AdStatus, Advertiser
 from paidfor.review.rules import (
     AuthorizationView,
     Classifier,
@@ -21,8 +26,9 @@ from paidfor.review.rules import (
     for_advertiser,
     review,
 )
+from paidfor.storage.db import is_disk_full
 from paidfor.storage.election_repo import ElectionRepository
-from paidfor.storage.intake_repo import DecisionRecord, IntakeRepository, NotFound
+from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.storage.repo import AdRepository
 
 
@@ -75,7 +81,12 @@ class ReviewService:
     def submit(
         self, advertiser_id: int, sub: Submission, *, actor: str
     ) -> tuple[int, ReviewOutcome]:
-        """Store the ad, review it, store the decision; the ad's id and the outcome."""
+        """Store the ad, review it, store the decision; the ad's id and the outcome.
+
+        The ad is stored (and committed) before it is reviewed, because the integrity screens
+        read the advertiser's ads, this one's too. A server killed between the two leaves a
+        submission without a decision, which ``finish_interrupted`` reviews at the next
+        start; such an ad was never acknowledged to its advertiser."""
         advertiser = self.intake.advertiser(advertiser_id)
         if advertiser is None:
             raise NotFound(f"no advertiser {advertiser_id}")
@@ -93,42 +104,115 @@ class ReviewService:
             budget_currency=sub.budget_currency,
             actor=actor,
         )
+        for attempt in range(4):
+            try:
+                outcome = self._review(advertiser_id, advertiser, owner[1], sub.ad,
+                                       sub.page_id, sub.funder_name)  # fmt: skip
+                self._record_first(ad_id, outcome)  # safe to repeat: only a first decision
+                return ad_id, outcome
+            except OperationalError as exc:  # the database went away (a restart): retry
+                if attempt == 3 or is_disk_full(exc):
+                    raise  # a 503; finish_interrupted reviews the ad later
+                time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _review(
+        self,
+        advertiser_id: int,
+        advertiser: Advertiser,
+        page_disabled: bool,
+        ad: Ad,
+        page_id: int,
+        funder_name: str | None,
+    ) -> ReviewOutcome:
         auths = {
             a.country: AuthorizationView(a.status, a.funder_name if a.funder_verified else None)
             for a in self.intake.authorizations(advertiser_id=advertiser_id)
         }
         inp = ReviewInput(
-            text=sub.ad.creative.text(),
-            declared_political=sub.ad.ad_type == "POLITICAL_AND_ISSUE_ADS",
-            countries=targeted_countries(sub.ad),
-            starts=sub.ad.start_at or datetime.now(UTC),
-            funder_name=sub.funder_name,
+            text=ad.creative.text(),
+            declared_political=ad.ad_type == "POLITICAL_AND_ISSUE_ADS",
+            countries=targeted_countries(ad),
+            starts=ad.start_at or datetime.now(UTC),
+            funder_name=funder_name,
             authorizations=auths,
             elections=self.elections.list(),
             advertiser_disabled=advertiser.disabled,
-            page_disabled=owner[1],
+            page_disabled=page_disabled,
             advertiser_id=advertiser_id,
-            page_id=sub.page_id,
+            page_id=page_id,
         )
-        outcome = review(inp, self._classifier(), self.screens)
-        self.intake.record_decision(
-            ad_id,
-            decision=outcome.decision,
-            political=outcome.political,
-            political_score=outcome.score,
-            reasons=[r.as_json() for r in outcome.reasons],
-            findings=[_finding(f) for f in outcome.findings],
-            actor="review",
-            by_person=False,
-        )
-        return ad_id, outcome
+        return review(inp, self._classifier(), self.screens)
 
-    def decide(self, ad_id: int, *, approve: bool, reason: str, actor: str) -> DecisionRecord:
-        """A reviewer's decision on an ad (held, or overriding an automatic one)."""
+    def _record_first(
+        self, ad_id: int, outcome: ReviewOutcome, extra: Sequence[Reason] = ()
+    ) -> bool:
+        """Store the automatic review as the ad's first decision; False when it already had
+        one (another process finished an interrupted submission first)."""
+        try:
+            self.intake.record_decision(
+                ad_id,
+                decision=outcome.decision,
+                political=outcome.political,
+                political_score=outcome.score,
+                reasons=[r.as_json() for r in (*outcome.reasons, *extra)],
+                findings=[_finding(f) for f in outcome.findings],
+                actor="review",
+                by_person=False,
+                first=True,
+            )
+        except Conflict:
+            return False
+        return True
+
+    def finish_interrupted(self, before: datetime) -> list[int]:
+        """Review the submissions stored before ``before`` that have no decision (the server
+        stopped between storing an ad and storing its review); their ids."""
+        done = []
+        for ad_id, advertiser_id, page_id in self.intake.undecided(before):
+            ad = self.ads.get(ad_id)
+            advertiser = self.intake.advertiser(advertiser_id)
+            if ad is None or advertiser is None:
+                continue
+            owner = self.intake.page_owner(page_id)
+            funder = ad.funder.name if ad.funder else None
+            outcome = self._review(
+                advertiser_id, advertiser, bool(owner and owner[1]), ad, page_id, funder
+            )
+            note = Reason(
+                "review",
+                "resumed",
+                "reviewed when the server started again: it had stopped during the submission",
+            )
+            if self._record_first(ad_id, outcome, [note]):
+                done.append(ad_id)
+        return done
+
+    def decide(
+        self,
+        ad_id: int,
+        *,
+        approve: bool,
+        reason: str,
+        actor: str,
+        answers: int | None = None,
+    ) -> DecisionRecord:
+        """A person's decision on an ad. It answers one decision, which must still be the
+        ad's latest when it is stored (``Conflict`` otherwise): ``answers`` names it (the
+        held decision the person looked at, or the decision they mean to override); without
+        it the ad must be held, and the decision answers the held one. So of two people
+        deciding the same ad at once exactly one wins, and nobody overrides a decision they
+        have not seen."""
         history = self.intake.decisions(ad_id)
         if not history:
             raise NotFound(f"no submitted ad {ad_id}")
         last = history[-1]
+        if answers is None:
+            if last.decision != "held":
+                raise Conflict(ad_id, None, last)
+            answers = last.id
+        elif answers != last.id:
+            raise Conflict(ad_id, answers, last)
         decision = "approved" if approve else "rejected"
         note = Reason(
             "person",
@@ -145,6 +229,7 @@ class ReviewService:
             actor=actor,
             by_person=True,
             reason=reason,
+            answers=answers,
         )
 
     def decisions_for_advertiser(self, ad_id: int) -> list[DecisionRecord]:

@@ -26,6 +26,30 @@ def normalize_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def operational_errors() -> tuple[type[Exception], ...]:
+    """The errors of a database that cannot take a write or went away: SQLAlchemy's and the
+    drivers' own (raised by the writers that use the driver directly)."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    return (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full") or PostgreSQL's disk_full (53100) or
+    "No space left on device", from a DBAPI error or SQLAlchemy's wrapper of one."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    return (
+        getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL"
+        or getattr(orig, "sqlstate", None) == "53100"
+        or "database or disk is full" in text
+        or "no space left on device" in text
+    )
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
 from paidfor.storage.audit import append_event_conn
@@ -37,7 +38,7 @@ from paidfor.storage.models import (
 )
 from paidfor.storage.review_models import AdSubmissionRow, PageOwnerRow, ReviewDecisionRow
 
-__all__ = ["AuthorizationRecord", "DecisionRecord", "IntakeRepository", "NotFound"]
+__all__ = ["AuthorizationRecord", "Conflict", "DecisionRecord", "IntakeRepository", "NotFound"]
 
 SOURCE = "paidfor"  # the source of ads submitted here (imports keep their own)
 
@@ -53,17 +54,40 @@ class DecisionRecord:
     by_person: bool
     actor: str
     at: datetime
+    id: int | None = None  # review_decisions.id
+    answers: int | None = None  # the decision a person's decision answers
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "ad_id": self.ad_id,
             "decision": self.decision,
             "political": self.political,
             "political_score": self.political_score,
             "reasons": self.reasons,
             "by_person": self.by_person,
+            "answers": self.answers,
             "at": self.at.isoformat(),
         }
+
+
+class Conflict(ValueError):
+    """The decision named is not the ad's latest any more: someone decided first."""
+
+    def __init__(self, ad_id: int, answers: int | None, latest: DecisionRecord | None) -> None:
+        self.ad_id, self.answers, self.latest = ad_id, answers, latest
+        if latest is None:
+            message = f"ad {ad_id} has no decision to answer"
+        else:
+            who = "the automatic review" if not latest.by_person else latest.actor
+            message = (
+                f"ad {ad_id} was {latest.decision} by {who} at "
+                f"{latest.at.isoformat(sep=' ', timespec='seconds')} (decision {latest.id})"
+            )
+            if answers is not None:
+                message = f"decision {answers} is not ad {ad_id}'s latest: {message}"
+            message += f'; to decide again, look at that decision and send "answers": {latest.id}'
+        super().__init__(message)
 
 
 class IntakeRepository(AuthorizationRepository):
@@ -283,56 +307,89 @@ class IntakeRepository(AuthorizationRepository):
         actor: str,
         by_person: bool,
         reason: str | None = None,
+        answers: int | None = None,
+        first: bool = False,
     ) -> DecisionRecord:
-        """Store a decision and set the ad's status (held ads stay pending)."""
+        """Store a decision and set the ad's status (held ads stay pending).
+
+        ``answers``: the id of the decision this one answers, which must still be the ad's
+        latest (a person's decision; ``Conflict`` otherwise). ``first``: the ad must have no
+        decision yet (``Conflict`` otherwise). Both are checked inside the transaction after
+        its first statement has locked the ad's row (PostgreSQL) or taken the database's write
+        lock (SQLite), so decisions on one ad are made one after another and each sees the one
+        before; the unique index on ``review_decisions.answers`` refuses a second answer to
+        the same decision whatever happens."""
         status = {"approved": "approved", "rejected": "rejected", "held": "pending"}[decision]
         now = stored_now()
-        with self.engine.begin() as conn:
-            before = conn.execute(
-                select(AdRow.status, AdRow.is_political).where(AdRow.id == ad_id)
-            ).one_or_none()
-            if before is None:
-                raise NotFound(f"no ad {ad_id}")
-            conn.execute(
-                update(AdRow)
-                .where(AdRow.id == ad_id)
-                .values(
-                    status=status,
-                    is_political=political,
-                    political_score=political_score,
-                    ad_type="POLITICAL_AND_ISSUE_ADS" if political else "ALL",
-                    risk_score=max([float(f.get("score", 0)) for f in findings] or [0.0]),
-                    risk_explanations=list(findings),
+        try:
+            with self.engine.begin() as conn:
+                before = conn.execute(
+                    update(AdRow)
+                    .where(AdRow.id == ad_id)
+                    .values(status=AdRow.status)  # changes nothing: the lock
+                    .returning(AdRow.status, AdRow.is_political)
+                ).one_or_none()
+                if before is None:
+                    raise NotFound(f"no ad {ad_id}")
+                if answers is not None or first:
+                    latest = conn.execute(
+                        select(ReviewDecisionRow)
+                        .where(ReviewDecisionRow.ad_id == ad_id)
+                        .order_by(ReviewDecisionRow.id.desc())
+                        .limit(1)
+                    ).one_or_none()
+                    found = None if latest is None else _decision(latest)
+                    if (first and found is not None) or (
+                        answers is not None and (found is None or found.id != answers)
+                    ):
+                        raise Conflict(ad_id, answers, found)
+                conn.execute(
+                    update(AdRow)
+                    .where(AdRow.id == ad_id)
+                    .values(
+                        status=status,
+                        is_political=political,
+                        political_score=political_score,
+                        ad_type="POLITICAL_AND_ISSUE_ADS" if political else "ALL",
+                        risk_score=max([float(f.get("score", 0)) for f in findings] or [0.0]),
+                        risk_explanations=list(findings),
+                    )
                 )
-            )
-            touch_ads(conn, [ad_id])
-            conn.execute(
-                insert(ReviewDecisionRow),
-                {
-                    "ad_id": ad_id,
-                    "decision": decision,
-                    "political": political,
-                    "political_score": political_score,
-                    "reasons": list(reasons),
-                    "findings": list(findings),
-                    "by_person": by_person,
-                    "actor": actor,
-                    "at": now,
-                },
-            )
-            append_event_conn(
-                conn,
-                actor=actor,
-                action="ad.override" if by_person else "ad.review",
-                target_type="ad",
-                target_id=str(ad_id),
-                reason=reason or "; ".join(str(r.get("message")) for r in reasons)[:2000],
-                before={"status": before.status, "political": before.is_political},
-                after={"status": status, "decision": decision, "political": political},
-            )
+                touch_ads(conn, [ad_id])
+                decision_id = conn.execute(
+                    insert(ReviewDecisionRow).returning(ReviewDecisionRow.id),
+                    {
+                        "ad_id": ad_id,
+                        "decision": decision,
+                        "political": political,
+                        "political_score": political_score,
+                        "reasons": list(reasons),
+                        "findings": list(findings),
+                        "by_person": by_person,
+                        "actor": actor,
+                        "at": now,
+                        "answers": answers,
+                    },
+                ).scalar_one()
+                append_event_conn(
+                    conn,
+                    actor=actor,
+                    action="ad.override" if by_person else "ad.review",
+                    target_type="ad",
+                    target_id=str(ad_id),
+                    reason=reason or "; ".join(str(r.get("message")) for r in reasons)[:2000],
+                    before={"status": before.status, "political": before.is_political},
+                    after={"status": status, "decision": decision, "political": political},
+                )
+        except IntegrityError as exc:
+            if answers is None:
+                raise
+            # Another decision answering the same one was stored first (the unique index).
+            latest_now = self.decisions(ad_id)
+            raise Conflict(ad_id, answers, latest_now[-1] if latest_now else None) from exc
         return DecisionRecord(
             ad_id, decision, political, political_score, list(reasons), list(findings),
-            by_person, actor, now,
+            by_person, actor, now, int(decision_id), answers,
         )  # fmt: skip
 
     def decisions(self, ad_id: int) -> list[DecisionRecord]:
@@ -344,6 +401,19 @@ class IntakeRepository(AuthorizationRepository):
                 .order_by(ReviewDecisionRow.id)
             ).all()
         return [_decision(r) for r in rows]
+
+    def undecided(self, before: datetime) -> list[tuple[int, int, int]]:
+        """Submissions stored before ``before`` without any decision, oldest first:
+        (ad id, advertiser id, page id)."""
+        decided = select(ReviewDecisionRow.id).where(ReviewDecisionRow.ad_id == AdRow.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AdRow.id, AdSubmissionRow.advertiser_id, AdRow.page_id)
+                .join(AdSubmissionRow, AdSubmissionRow.ad_id == AdRow.id)
+                .where(AdSubmissionRow.submitted_at < before, ~decided.exists())
+                .order_by(AdRow.id)
+            ).all()
+        return [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in rows]
 
     def held(self, limit: int = 200) -> list[tuple[int, DecisionRecord]]:
         """Ads waiting for a person (pending, their newest decision "held"), oldest first."""
@@ -405,4 +475,6 @@ def _decision(r: Any) -> DecisionRecord:
         by_person=bool(r.by_person),
         actor=r.actor,
         at=r.at,
+        id=int(r.id),
+        answers=None if r.answers is None else int(r.answers),
     )

@@ -3,7 +3,8 @@
 ``page_owners``: which advertiser account created (and may run ads from) a page.
 ``ad_submissions``: what an advertiser submitted beyond the ad itself (budget, who, when).
 ``review_decisions``: every decision on an ad, automatic or by a person, with its reasons; the
-newest is the ad's current one.
+newest is the ad's current one. A person's decision names the decision it answers
+(``answers``, unique: two people cannot both answer the same one; migration 0011).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paidfor.storage.models import Base, BigId, JSONType
@@ -39,6 +40,7 @@ class AdSubmissionRow(Base):
 
 class ReviewDecisionRow(Base):
     __tablename__ = "review_decisions"
+    __table_args__ = (Index("uq_review_decisions_answers", "answers", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), index=True)
     decision: Mapped[str] = mapped_column(String(20))  # approved, rejected, held
@@ -49,3 +51,6 @@ class ReviewDecisionRow(Base):
     by_person: Mapped[bool] = mapped_column(Boolean, default=False)
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime)
+    # The id of the decision a person's decision answers (the held one, or the one it
+    # overrides); none for automatic decisions.
+    answers: Mapped[int | None] = mapped_column(BigInteger)

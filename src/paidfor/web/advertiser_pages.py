@@ -30,6 +30,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from paidfor.api.answers import RowId
 from paidfor.api.intake_models import AdIn, AuthorizationIn, PageIn, PaymentIn
 from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage.intake_repo import NotFound
@@ -217,7 +218,7 @@ def install_advertiser_pages(
         return RedirectResponse(f"/advertiser/ads/{ad_id}?submitted=1", 303)
 
     @router.get("/advertiser/ads/{ad_id}", response_class=HTMLResponse)
-    def one_ad(request: Request, ad_id: int, visit: Signed) -> Response:
+    def one_ad(request: Request, ad_id: RowId, visit: Signed) -> Response:
         ad = service.ads.get(ad_id) if intake.submission_owner(ad_id) == visit.account else None
         if ad is None:
             return pages.refuse(request, 404, f"Your account has no ad {ad_id}.")

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
+from paidfor.api.answers import RowId
 from paidfor.auth.deps import csrf_token, require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import add_staff_link
@@ -222,7 +223,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         return templates.TemplateResponse(request, "staff_cases.html", context)
 
     @router.get("/staff/cases/{case_id}", response_class=HTMLResponse)
-    def case(request: Request, case_id: int, who: Investigator) -> Response:
+    def case(request: Request, case_id: RowId, who: Investigator) -> Response:
         view = service.repo.get(case_id)
         if view is None:
             ctx = {"who": who, "case": None, "case_id": case_id, "nav": "staff"}
@@ -255,7 +256,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         return templates.TemplateResponse(request, "staff_case.html", context)
 
     @router.post("/staff/cases/{case_id}/takedown")
-    def take_down(case_id: int, who: Investigator, reason: Reason) -> Response:
+    def take_down(case_id: RowId, who: Investigator, reason: Reason) -> Response:
         try:
             done = service.take_down(case_id, actor=who.actor, reason=reason)
         except (NotFound, CaseConflict, ValueError) as exc:
@@ -269,7 +270,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
 
     @router.post("/staff/cases/{case_id}/publish")
     def publish_case(
-        case_id: int, who: Investigator, groups: Picked = None, types: Picked = None
+        case_id: RowId, who: Investigator, groups: Picked = None, types: Picked = None
     ) -> Response:
         try:
             done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
@@ -278,7 +279,9 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         return _back(case_id, done=done.message())
 
     @router.post("/staff/cases/{case_id}/status")
-    def set_status(case_id: int, who: Investigator, status: NewStatus, reason: Reason) -> Response:
+    def set_status(
+        case_id: RowId, who: Investigator, status: NewStatus, reason: Reason
+    ) -> Response:
         try:
             service.set_status(case_id, status, actor=who.actor, reason=reason)
         except (NotFound, CaseConflict, ValueError) as exc:

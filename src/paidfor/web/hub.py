@@ -15,11 +15,12 @@ from typing import Annotated, Any, Literal
 
 import pygal
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pygal.style import Style
 
+from paidfor.api.answers import RowId
 from paidfor.library.hub import HubService
 from paidfor.library.hub_views import TOP_FUNDERS, FundersHub, RegionLine, WeekPoint
 from paidfor.web.charts import STYLE_OPTIONS, render_svg
@@ -233,6 +234,11 @@ def region_chart(regions: Sequence[RegionLine], label: str) -> Markup | None:
 # -- routes ----------------------------------------------------------------------------------
 
 
+def not_found(message: str) -> JSONResponse:
+    """The JSON routes' 404, in the error shape every JSON route answers with."""
+    return JSONResponse({"error": {"message": message, "status": 404}}, status_code=404)
+
+
 def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["library: pages and funders"])
 
@@ -261,7 +267,7 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         summary="An advertiser's page: its ads running now, past political ads, funders",
     )
     def page_html(
-        request: Request, page_id: int, page: PageNo = 1, running: PageNo = 1
+        request: Request, page_id: RowId, page: PageNo = 1, running: PageNo = 1
     ) -> HTMLResponse:
         view = service.page_view(page_id, past_page=page, running_page=running)
         if view is None:
@@ -270,12 +276,13 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
 
     @router.get(
         "/api/pages/{page_id}",
+        response_model=dict[str, Any],
         summary="An advertiser's page as JSON (the same result as /pages/{id})",
     )
-    def page_json(page_id: int, page: PageNo = 1, running: PageNo = 1) -> dict[str, Any]:
+    def page_json(page_id: RowId, page: PageNo = 1, running: PageNo = 1) -> Any:
         view = service.page_view(page_id, past_page=page, running_page=running)
         if view is None:
-            raise HTTPException(404, "no such page")
+            return not_found("no such page")
         return view.as_json()
 
     @router.get(
@@ -308,21 +315,28 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
             },
         )
 
-    @router.get("/api/funders", summary="The funder hub as JSON (the same result as /funders)")
+    @router.get(
+        "/api/funders",
+        response_model=dict[str, Any],
+        summary="The funder hub as JSON (the same result as /funders)",
+    )
     def funders_json(
         window: Window = "all",
         country: Country = "",
         election: ElectionId = "",
         limit: Limit = TOP_FUNDERS,
-    ) -> dict[str, Any]:
-        return hub(window, country, election, limit).as_json()
+    ) -> Any:
+        try:
+            return hub(window, country, election, limit).as_json()
+        except HTTPException as exc:
+            return not_found(str(exc.detail))
 
     @router.get(
         "/funders/{funder_id}",
         response_class=HTMLResponse,
         summary="One funder: the pages and ads it paid for, and its totals",
     )
-    def funder_html(request: Request, funder_id: int, page: PageNo = 1) -> HTMLResponse:
+    def funder_html(request: Request, funder_id: RowId, page: PageNo = 1) -> HTMLResponse:
         view = service.funder_view(funder_id, page=page)
         if view is None:
             return render(request, "funder.html", {"view": None, "funder_id": funder_id}, 404)
@@ -335,12 +349,13 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
 
     @router.get(
         "/api/funders/{funder_id}",
+        response_model=dict[str, Any],
         summary="One funder as JSON (the same result as /funders/{id})",
     )
-    def funder_json(funder_id: int, page: PageNo = 1) -> dict[str, Any]:
+    def funder_json(funder_id: RowId, page: PageNo = 1) -> Any:
         view = service.funder_view(funder_id, page=page)
         if view is None:
-            raise HTTPException(404, "no such funder")
+            return not_found("no such funder")
         return view.as_json()
 
     return router

@@ -214,11 +214,23 @@ def make_library_router(
         }
         return StreamingResponse(body, media_type=media, headers=headers)
 
-    @router.get("/search.csv", summary="Every result of a search as CSV (docs/exports.md)")
+    @router.get(
+        "/search.csv",
+        response_class=Response,
+        responses={200: {"description": "The rows", "content": {"text/csv": {}}}},
+        summary="Every result of a search as CSV (docs/exports.md)",
+    )
     def search_csv(request: Request) -> Response:
         return download(request, "csv")
 
-    @router.get("/search.parquet", summary="Every result of a search as Parquet")
+    @router.get(
+        "/search.parquet",
+        response_class=Response,
+        responses={
+            200: {"description": "The rows", "content": {"application/vnd.apache.parquet": {}}}
+        },
+        summary="Every result of a search as Parquet",
+    )
     def search_parquet(request: Request) -> Response:
         return download(request, "parquet")
 

@@ -12,19 +12,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
+from paidfor.api.answers import RowId
 from paidfor.auth.deps import csrf_token, require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import add_staff_link
 from paidfor.domain import ActionKind, AuthorizationStatus
 from paidfor.review.service import ReviewService
 from paidfor.storage.enforcement_repo import EnforcementRepository
-from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.intake_repo import Conflict, NotFound
 
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]
 Decision = Annotated[str, Form(pattern="^(approve|reject)$")]
 Choice = Annotated[str, Form(max_length=40)]
 Ids = Annotated[str, Form(max_length=5000)]
+Answers = Annotated[int | None, Form(ge=1)]
 
 
 def _back(done: str | None = None, problem: str | None = None) -> RedirectResponse:
@@ -53,17 +55,25 @@ def install_review_pages(
         return templates.TemplateResponse(request, "staff_review.html", context)
 
     @router.post("/staff/review/ads/{ad_id}")
-    def decide_ad(ad_id: int, who: Reviewer, decision: Decision, reason: Reason) -> Response:
+    def decide_ad(
+        ad_id: RowId, who: Reviewer, decision: Decision, reason: Reason, answers: Answers = None
+    ) -> Response:
         try:
-            service.decide(ad_id, approve=decision == "approve", reason=reason, actor=who.actor)
-        except NotFound as exc:
+            service.decide(
+                ad_id,
+                approve=decision == "approve",
+                reason=reason,
+                actor=who.actor,
+                answers=answers,  # the held decision the page showed
+            )
+        except (NotFound, Conflict) as exc:
             return _back(problem=str(exc))
         verb = "approved" if decision == "approve" else "rejected"
         return _back(done=f"Ad #{ad_id} {verb}.")
 
     @router.post("/staff/review/authorizations/{auth_id}")
     def decide_authorization(
-        auth_id: int, who: Reviewer, decision: Decision, reason: Reason
+        auth_id: RowId, who: Reviewer, decision: Decision, reason: Reason
     ) -> Response:
         try:
             service.intake.decide_authorization(

@@ -1,0 +1,736 @@
+"""The leak hunt, on SQLite and PostgreSQL: a database whose every private field holds a unique
+marker string, and an anonymous visitor who crawls every public page and API answer (following
+``href``/``src`` links and JSON ``next`` paging, breadth first, bounded) and finds none of them.
+
+Private here means what the README says the public pages never show: targeting, payment data
+(card fingerprints, and the card's currency and billing country, found by structure since they
+are codes), page admins (names, language, devices, IPs; their login *countries* are public by
+design, "where its admins are (countries only)"), risk explanations of accounts, pages and ads,
+review decisions' reasons and findings, enforcement reasons (except an ad's removal reason,
+which the library shows on purpose), cases, disclosure requests, privacy groups and their
+indicators, exchange sources and their tokens, ad images' PDQ hashes, API tokens and their
+names, authorization documents, ads that review has not let into the library, and the audit
+log. ``seed_world`` is shared with the access matrix (``test_access_matrix``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, update
+
+from paidfor.api.app import create_app
+from paidfor.auth.roles import Role
+from paidfor.auth.tokens import TokenService
+from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.exchange.service import ExchangeService
+from paidfor.integrity.cases import CaseService
+from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
+from paidfor.library.archive import KNOWN_FIELDS
+from paidfor.settings import Settings
+from paidfor.storage.audit import append_event
+from paidfor.storage.db import make_engine
+from paidfor.storage.exchange_models import AdImageRow, ExchangeSourceRow
+from paidfor.storage.models import (
+    ActionRow,
+    AdminRow,
+    AdRow,
+    AdvertiserRow,
+    AuthorizationRow,
+    PageRow,
+    PaymentInstrumentRow,
+)
+from paidfor.storage.review_models import ReviewDecisionRow
+
+SECRET = "leak-hunt-secret-key-0123456789"
+CARD = "4242 4242 4242 4242"
+POLITICAL = (
+    "Vote for Jane Smith for Senate on November 6. Protect our elections, our voting rights "
+    "and our democracy: register to vote and go to the polls."
+)
+COMMERCIAL = "Fresh roasted coffee beans delivered to your door. Order today and save 20%."
+FUNDER = "Friends of Open Libraries"
+#: The payment card's currency and billing country: codes, so found by structure.
+CARD_CURRENCY, CARD_COUNTRY = "XAU", "KP"
+MARKER = re.compile(r"zqv\d{3}k")
+MAX_PAGES = 600
+#: Rate limits off: the crawl asks for more than a visitor may in a minute.
+UNLIMITED: dict[str, Any] = {
+    k: 1_000_000
+    for k in ("archive_rate_limit", "search_rate_limit", "download_rate_limit")
+    if k in Settings.model_fields
+}
+
+
+class Markers:
+    """Unique marker strings (``zqv###k``: ASCII, lower case, no spaces), each naming the
+    private field it was put in."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        marker = f"zqv{len(self.fields):03d}k"
+        self.fields[marker] = name
+        return marker
+
+
+@dataclass
+class World:
+    """What ``seed_world`` made: ids, tokens (secret strings) and the markers."""
+
+    markers: Markers
+    tokens: dict[str, str] = field(default_factory=dict)  # role name -> token
+    token_ids: dict[str, int] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # secret string -> what it is
+    ids: dict[str, Any] = field(default_factory=dict)
+    public_ads: list[int] = field(default_factory=list)
+    private_ads: list[int] = field(default_factory=list)
+
+
+def png(seed: int) -> bytes:
+    """A textured PNG (PDQ wants detail to give a good-quality hash)."""
+    from PIL import Image
+
+    img = Image.new("RGB", (96, 96))
+    img.putdata(
+        [
+            ((x * 7 + y * 13 + seed) % 256, (x * y + seed * 3) % 256, (x ^ y) * 2 % 256)
+            for y in range(96)
+            for x in range(96)
+        ]
+    )
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def ok(r: Any, *codes: int) -> Any:
+    assert r.status_code in (codes or (200, 201)), (r.request.method, r.request.url, r.text)
+    return r.json()
+
+
+def _mark_strings(obj: Any, marker: str, keys: frozenset[str]) -> Any:
+    """``obj`` with the marker appended to every string under one of ``keys``."""
+    if isinstance(obj, dict):
+        return {
+            k: (
+                f"{v}-{marker}"
+                if k in keys and isinstance(v, str)
+                else _mark_strings(v, marker, keys)
+            )
+            for k, v in obj.items()
+        }
+    if isinstance(obj, list):
+        return [_mark_strings(v, marker, keys) for v in obj]
+    return obj
+
+
+def seed_world(engine: Engine, client: TestClient) -> World:
+    """Fill the database through the app's own flows, then put a marker in every private
+    field the flows did not (risk explanations, devices, IPs, fingerprints, ...)."""
+    m = Markers()
+    w = World(markers=m)
+    tokens = TokenService(engine)
+    exchange = ExchangeService(engine)
+
+    # privacy groups: the partner's own group and another one
+    group = "leakgroup"
+    other = "othergroup"
+    exchange.create_group(group, m("privacy_groups.description"), "admin:setup")
+    exchange.create_group(other, m("privacy_groups.description (other)"), "admin:setup")
+    w.ids["group"], w.ids["other_group"] = group, other
+
+    for role in Role:
+        if role is Role.ADVERTISER:
+            continue
+        groups = [group] if role is Role.PARTNER else None
+        token, who = tokens.create(role, m(f"api_tokens.name ({role})"), groups=groups)
+        w.tokens[str(role)], w.token_ids[str(role)] = token, who.token_id
+        w.secrets[token] = f"api token of {role}"
+    token, who = tokens.create(Role.INVESTIGATOR, m("api_tokens.name (investigator 2)"))
+    w.tokens["investigator2"], w.token_ids["investigator2"] = token, who.token_id
+    w.secrets[token] = "api token of investigator2"
+    token, who = tokens.create(Role.PARTNER, m("api_tokens.name (partner 2)"), groups=[other])
+    w.tokens["partner2"], w.token_ids["partner2"] = token, who.token_id
+    w.secrets[token] = "api token of partner2"
+
+    def bearer(name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {w.tokens[name]}"}
+
+    # an advertiser, its card, page, authorization and image
+    made = ok(client.post("/api/advertisers", json={"name": "Open Library Fund", "country": "US"}))
+    w.ids["advertiser"] = made["advertiser"]["id"]
+    w.tokens["advertiser"] = made["token"]
+    w.secrets[made["token"]] = "api token of the advertiser"
+    adv = bearer("advertiser")
+    card = {"currency": "USD", "billing_country": "US", "card_number": CARD}
+    w.ids["card"] = ok(client.post("/api/me/payment-instruments", json=card, headers=adv))["id"]
+    page = {
+        "name": "Open Library Voices",
+        "country": "US",
+        "category": "Community",
+        "admins": [{"name": m("admins.name"), "login_countries": ["US"]}],
+    }
+    made_page = ok(client.post("/api/me/pages", json=page, headers=adv))
+    w.ids["page"], w.ids["page_ext"] = made_page["id"], made_page["page_id"]
+    auth = {
+        "country": "US",
+        "legal_name": m("authorizations.legal_name"),
+        "residence_country": "US",
+        "id_document_ref": m("authorizations.id_document_ref"),
+        "funder": FUNDER,
+    }
+    w.ids["authorization"] = ok(client.post("/api/me/authorizations", json=auth, headers=adv))["id"]
+    decision = {"approve": True, "reason": m("authorization decision reason")}
+    ok(
+        client.post(
+            f"/api/review/authorizations/{w.ids['authorization']}/decision",
+            json=decision,
+            headers=bearer("reviewer"),
+        )
+    )
+    # a second authorization left pending (for the reviewers' queue)
+    auth2 = auth | {
+        "country": "GB",
+        "legal_name": m("authorizations.legal_name (pending)"),
+        "id_document_ref": m("authorizations.id_document_ref (pending)"),
+    }
+    w.ids["pending_authorization"] = ok(
+        client.post("/api/me/authorizations", json=auth2, headers=adv)
+    )["id"]
+    image = ok(
+        client.post("/api/me/images", files={"file": ("a.png", png(1), "image/png")}, headers=adv)
+    )
+    w.ids["image_hash"] = image["hash"]
+
+    def targeting(tag: str) -> dict[str, Any]:
+        return {
+            "locations": [
+                {
+                    "country": "US",
+                    "region": m(f"targeting.locations.region ({tag})"),
+                    "city": m(f"targeting.locations.city ({tag})"),
+                }
+            ],
+            "age_min": 18,
+            "interests": [m(f"targeting.interests ({tag})")],
+            "custom_audiences": [m(f"targeting.custom_audiences ({tag})")],
+        }
+
+    def submit(text: str, tag: str, **kw: Any) -> int:
+        body = {
+            "page_id": w.ids["page"],
+            "bodies": [text],
+            "targeting": targeting(tag),
+            "start": "2026-12-01T00:00:00Z",
+            "budget": "500.00",
+            "currency": "USD",
+            "platforms": ["facebook", "instagram"],
+            "languages": ["en"],
+            **kw,
+        }
+        return int(ok(client.post("/api/me/ads", json=body, headers=adv))["ad_id"])
+
+    political = submit(
+        POLITICAL,
+        "political",
+        political=True,
+        paid_for_by=FUNDER,
+        image_hashes=[w.ids["image_hash"]],
+        landing_url="https://openlibraryvoices.example/vote",
+    )
+    commercial = submit(COMMERCIAL, "commercial", landing_url="https://beans.example/")
+    removed = submit(COMMERCIAL + " Second roast.", "removed")
+    # an ad whose landing domain a shared indicator names: held for a person
+    exchange.add(
+        exchange.staff("investigator:setup"),
+        type="domain",
+        value="held-beans.example",
+        group=group,
+        status="MALICIOUS",
+    )
+    held = submit(
+        f"Coffee for everyone {m('ads.creative of an ad still under review')}",
+        "held",
+        landing_url="https://held-beans.example/buy",
+    )
+    rejected = submit(
+        f"{POLITICAL} {m('ads.creative of a rejected ad')}", "rejected", political=True
+    )
+    reviewer = bearer("reviewer")
+    status = client.get(f"/api/me/ads/{held}", headers=adv).json()["ad"]["status"]
+    assert status == "pending", status
+    for ad_id in (political, commercial, removed):
+        status = client.get(f"/api/me/ads/{ad_id}", headers=adv).json()["ad"]
+        if status.get("status") not in ("approved", "running"):
+            ok(
+                client.post(
+                    f"/api/review/ads/{ad_id}/decision",
+                    headers=reviewer,
+                    json={"approve": True, "reason": m("review decision reason")},
+                )
+            )
+    delivery = {
+        "impressions": 12000,
+        "spend": "321.00",
+        "currency": "USD",
+        "reached_countries": ["US"],
+        "demographic_distribution": [{"age": "25-34", "gender": "female", "percentage": "1"}],
+        "delivery_by_region": [{"region": "Texas", "percentage": "1"}],
+    }
+    ok(client.post(f"/api/me/ads/{political}/delivery", json=delivery, headers=adv))
+    ok(
+        client.post(
+            "/api/enforcement",
+            headers=reviewer,
+            json={
+                "action": "remove_ad",
+                "targets": [removed],
+                "reason": "violates the advertising policies",
+            },
+        )
+    )
+
+    # a second account whose page is disabled, with a private reason
+    other_adv = ok(client.post("/api/advertisers", json={"name": "Beans Ltd", "country": "US"}))
+    adv2 = {"Authorization": f"Bearer {other_adv['token']}"}
+    w.secrets[other_adv["token"]] = "api token of the second advertiser"
+    ok(client.post("/api/me/payment-instruments", json=card, headers=adv2))
+    page2 = {
+        "name": "Bean Counters",
+        "country": "US",
+        "admins": [{"name": m("admins.name (second page)"), "login_countries": ["DE"]}],
+    }
+    w.ids["page2"] = ok(client.post("/api/me/pages", json=page2, headers=adv2))["id"]
+    ad2 = {
+        "page_id": w.ids["page2"],
+        "bodies": [COMMERCIAL + " Decaf too."],
+        "targeting": targeting("second"),
+        "start": "2026-12-01T00:00:00Z",
+        "budget": "50",
+        "currency": "USD",
+    }
+    running2 = int(ok(client.post("/api/me/ads", json=ad2, headers=adv2))["ad_id"])
+    ok(
+        client.post(
+            "/api/enforcement",
+            headers=reviewer,
+            json={
+                "action": "disable_advertiser",
+                "targets": [other_adv["advertiser"]["id"]],
+                "reason": m("actions.reason (disable advertiser)"),
+            },
+        )
+    )
+    w.ids["advertiser2"] = other_adv["advertiser"]["id"]
+    w.public_ads = [political, commercial, removed]
+    w.private_ads = [held, rejected]
+    w.ids.update(
+        political=political,
+        commercial=commercial,
+        removed=removed,
+        held=held,
+        rejected=rejected,
+        running2=running2,
+    )
+
+    # a case over both accounts and pages, with findings and link evidence
+    key_a, key_b = EntityKey("advertiser", w.ids["advertiser"]), EntityKey("page", w.ids["page"])
+    key_c = EntityKey("advertiser", w.ids["advertiser2"])
+    members = [
+        Member(
+            key_a,
+            "Open Library Fund",
+            0.9,
+            role="seed",
+            findings=[SignalResult("payment_currency", 0.9, m("case member finding"))],
+        ),
+        Member(
+            key_b,
+            "Open Library Voices",
+            0.7,
+            findings=[SignalResult("admin_country", 0.7, m("case member finding (page)"))],
+        ),
+        Member(key_c, "Beans Ltd", 0.6),
+    ]
+    links = [
+        Link(key_a, key_b, 1.0, (Evidence("owner", m("case link evidence"), 1.0, 2),)),
+        Link(key_a, key_c, 2.0, (Evidence("payment", m("case link evidence (card)"), 2.0, 2),)),
+    ]
+    cases = CaseService(engine)
+    network = Network(members, links, 0.8, m("cases.summary"))
+    w.ids["case"] = cases.open_case(network, m("cases.created_by"))
+    w.ids["case2"] = cases.open_case(
+        Network(members[:2], links[:1], 0.7, m("cases.summary 2")), "investigator:setup"
+    )
+    with engine.begin() as conn:
+        from paidfor.storage.models import CaseRow
+
+        conn.execute(
+            update(CaseRow).where(CaseRow.id == w.ids["case"]).values(title=m("cases.title"))
+        )
+
+    # exchange: indicators in the partner's group and in another, an exchange source
+    staff = exchange.staff("investigator:setup")
+    ind = exchange.add(
+        staff,
+        type="domain",
+        value=f"{m('indicators.value')}.example",
+        group=group,
+        status="MALICIOUS",
+        tags=[m("indicators.tags")],
+        description=m("indicators.description"),
+    )
+    ind2 = exchange.add(
+        staff,
+        type="raw_text",
+        value=m("indicators.value (other group)"),
+        group=other,
+        description=m("indicators.description (other)"),
+    )
+    w.ids["indicator"], w.ids["other_indicator"] = ind.id, ind2.id
+    from paidfor.storage.fetch_repo import FetchRepository
+
+    source_token = m("exchange_sources.token")
+    w.secrets[source_token] = "exchange source token"
+    FetchRepository(engine).add_source(
+        {
+            "name": m("exchange_sources.name"),
+            "kind": "paidfor",
+            "url": f"https://{m('exchange_sources.url')}.example/",
+            "remote_group": "x",
+            "token": source_token,
+        },
+        "admin:setup",
+        datetime.now(UTC),
+    )
+
+    # a disclosure request (by the investigator), approved by the admin
+    disclosures = DisclosureService(engine)
+    inv = Who(
+        f"investigator:x#{w.token_ids['investigator']}",
+        Role.INVESTIGATOR,
+        w.token_ids["investigator"],
+    )
+    req = disclosures.request(
+        inv,
+        recipient=m("disclosure_requests.recipient"),
+        legal_basis="subpoena",
+        purpose=m("disclosure_requests.purpose"),
+        case_id=w.ids["case"],
+    )
+    admin = Who(f"admin:x#{w.token_ids['admin']}", Role.ADMIN, w.token_ids["admin"])
+    disclosures.decide(admin, req.id, approve=True, reason=m("disclosure_requests.reason"))
+    w.ids["disclosure"] = req.id
+
+    append_event(
+        engine,
+        actor=m("audit_events.actor"),
+        action="note",
+        target_type="ad",
+        target_id=str(political),
+        reason=m("audit_events.reason"),
+        after={"note": m("audit_events.after")},
+    )
+
+    # the private fields no flow fills with a marker
+    with engine.begin() as conn:
+        conn.execute(
+            update(AdminRow).values(
+                language="zz", devices=[m("admins.devices")], ips=[m("admins.ips")]
+            )
+        )
+        conn.execute(
+            update(AdminRow)
+            .where(AdminRow.name.like("zqv%"))
+            .values(external_id=m("admins.external_id"))
+        )
+        conn.execute(
+            update(PaymentInstrumentRow).values(
+                card_fingerprint=m("payment_instruments.card_fingerprint"),
+                currency=CARD_CURRENCY,
+                billing_country=CARD_COUNTRY,
+            )
+        )
+        why = [{"signal": "payment_currency", "score": 0.9, "evidence": m("risk_explanations")}]
+        conn.execute(
+            update(AdvertiserRow).values(
+                risk_explanations=[
+                    *why,
+                    {"signal": "x", "score": 0.1, "evidence": m("advertisers.risk_explanations")},
+                ]
+            )
+        )
+        conn.execute(
+            update(PageRow).values(
+                risk_explanations=[
+                    {"signal": "x", "score": 0.1, "evidence": m("pages.risk_explanations")}
+                ]
+            )
+        )
+        conn.execute(
+            update(AdRow).values(
+                risk_explanations=[
+                    {"signal": "x", "score": 0.1, "evidence": m("ads.risk_explanations")}
+                ]
+            )
+        )
+        for row in conn.execute(
+            select(ReviewDecisionRow.id, ReviewDecisionRow.reasons, ReviewDecisionRow.findings)
+        ).all():
+            reasons = _mark_strings(
+                row.reasons, m(f"review_decisions.reasons #{row.id}"), frozenset({"message"})
+            )
+            findings = [
+                *list(row.findings or []),
+                {
+                    "signal": "x",
+                    "score": 0.1,
+                    "evidence": m(f"review_decisions.findings #{row.id}"),
+                },
+            ]
+            conn.execute(
+                update(ReviewDecisionRow)
+                .where(ReviewDecisionRow.id == row.id)
+                .values(reasons=reasons, findings=findings)
+            )
+        conn.execute(
+            update(ActionRow)
+            .where(ActionRow.reason.not_like("violates%"))
+            .values(reason=m("actions.reason"))
+        )
+        conn.execute(
+            update(AuthorizationRow)
+            .where(AuthorizationRow.legal_name.is_(None))
+            .values(legal_name=m("authorizations.legal_name (other)"))
+        )
+        pdq = conn.execute(select(AdImageRow.pdq)).scalars().all()
+        sources = conn.execute(select(ExchangeSourceRow.token)).scalars().all()
+    for value in pdq:
+        if value:
+            w.secrets[value] = "ad_images.pdq"
+    assert sources == [source_token]
+    return w
+
+
+# -- the crawl ------------------------------------------------------------------------------
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value and tag != "form":
+                self.found.append(value)
+
+
+def json_links(obj: Any) -> Iterator[str]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, str) and (
+                k in ("next", "previous", "url", "href", "link") or k.endswith("_url")
+            ):
+                yield v
+            else:
+                yield from json_links(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from json_links(v)
+
+
+#: JSON keys that name private data; no public answer may have one.
+PRIVATE_KEYS = frozenset(
+    {
+        "targeting",
+        "interests",
+        "custom_audiences",
+        "card_fingerprint",
+        "payment_instruments",
+        "billing_country",
+        "billing_countries",
+        "payment_currencies",
+        "risk_explanations",
+        "findings",
+        "devices",
+        "ips",
+        "id_document_ref",
+        "legal_name",
+        "token",
+        "pdq",
+    }
+)
+CODE = re.compile(rf"(?<![A-Za-z0-9])({CARD_CURRENCY}|{CARD_COUNTRY})(?![A-Za-z0-9])")
+
+
+def json_problems(obj: Any, where: str = "") -> Iterator[str]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in PRIVATE_KEYS:
+                yield f"private key {where}.{k}"
+            yield from json_problems(v, f"{where}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from json_problems(v, f"{where}[{i}]")
+    elif obj in (CARD_CURRENCY, CARD_COUNTRY):
+        yield f"the card's currency or billing country {obj!r} at {where}"
+
+
+def start_urls(world: World, page_ext: str) -> list[str]:
+    fields = ",".join(KNOWN_FIELDS)  # every field, the withheld ones too
+    ads = [*world.public_ads, *world.private_ads, world.ids["running2"]]
+    return [
+        "/",
+        "/search",
+        "/search?q=coffee",
+        "/search?q=vote&type=political",
+        "/api/search",
+        "/api/search?q=coffee",
+        "/api/ads",
+        "/funders",
+        "/api/funders",
+        "/api/home",
+        "/api/stats",
+        "/search.csv",
+        "/search.parquet",
+        "/search.csv?q=coffee",
+        f"/v19.0/ads_archive?ad_reached_countries=ALL&ad_active_status=ALL&ad_type=ALL"
+        f"&fields={fields}&limit=1",
+        "/v19.0/ads_archive?ad_reached_countries=US&ad_active_status=ALL&search_terms=vote"
+        f"&fields={fields}&limit=1",
+        "/v19.0/ads_archive?ad_reached_countries=['ALL']&ad_type=ALL&search_page_ids="
+        f"{page_ext}&fields={fields}&limit=1",
+        f"/pages/{world.ids['page']}",
+        f"/api/pages/{world.ids['page']}",
+        f"/pages/{world.ids['page2']}",
+        f"/api/pages/{world.ids['page2']}",
+        "/docs",
+        "/openapi.json",
+        "/healthz",
+        "/staff/login",
+        "/advertiser/login",
+        "/advertiser/signup",
+        *(f"/ads/{a}" for a in ads),
+        *(f"/api/ads/{a}" for a in ads),
+        *(f"/funders/{i}" for i in range(1, 4)),
+        *(f"/api/funders/{i}" for i in range(1, 4)),
+    ]
+
+
+@dataclass
+class Crawl:
+    visited: dict[str, int] = field(default_factory=dict)  # url -> status
+    problems: list[str] = field(default_factory=list)
+
+
+def crawl(client: TestClient, world: World, limit: int = MAX_PAGES) -> Crawl:
+    secrets = {s.lower(): what for s, what in world.secrets.items()}
+    out = Crawl()
+    queue: deque[str] = deque(start_urls(world, str(world.ids["page_ext"])))
+    seen = set(queue)
+    client.cookies.clear()
+    while queue and len(out.visited) < limit:
+        url = queue.popleft()
+        r = client.get(url, follow_redirects=False)
+        client.cookies.clear()  # stay anonymous
+        out.visited[url] = r.status_code
+        if r.status_code >= 500:
+            out.problems.append(f"{url}: {r.status_code}")
+        kind = r.headers.get("content-type", "")
+        if r.status_code == 429:
+            out.problems.append(f"{url}: throttled (429), so not read")
+        if r.status_code == 200 and url.split("?")[0].endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            text = json.dumps(pq.read_table(io.BytesIO(r.content)).to_pylist(), default=str)
+        else:
+            text = r.content.decode("utf-8", "replace")
+        text += "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers.items())
+        low = text.lower()
+        for marker in sorted(set(MARKER.findall(low))):
+            out.problems.append(f"{url}: marker {marker} of {world.markers.fields.get(marker)}")
+        for secret, what in secrets.items():
+            if secret in low:
+                out.problems.append(f"{url}: {what}")
+        links: list[str] = []
+        if "json" in kind:
+            body = r.json()
+            if url != "/openapi.json":  # the schema names request fields, not data
+                out.problems.extend(f"{url}: {p}" for p in json_problems(body))
+            links = list(json_links(body))
+        elif "html" in kind:
+            shown = re.sub(r"<option[^>]*>[^<]*</option>", " ", text)  # country lists
+            for found in CODE.findall(re.sub(r"<[^>]+>", " ", shown)):
+                out.problems.append(f"{url}: the card's code {found!r} in the page's text")
+            parser = Links()
+            parser.feed(r.text)
+            links = parser.found
+        elif "csv" in kind:
+            for found in CODE.findall(text):
+                out.problems.append(f"{url}: the card's code {found!r} in the CSV")
+        if r.is_redirect and "location" in r.headers:
+            links.append(r.headers["location"])
+        for link in links:
+            target = urldefrag(urljoin(f"http://testserver{url}", link)).url
+            parts = urlsplit(target)
+            if parts.netloc not in ("testserver", "127.0.0.1:8000") or parts.scheme not in (
+                "http",
+                "https",
+            ):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path not in seen:
+                seen.add(path)
+                queue.append(path)
+    return out
+
+
+# -- the test -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET, **UNLIMITED)
+    with TestClient(create_app(db_url, settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def world(db_url: str, app_client: TestClient) -> Iterator[World]:
+    engine = make_engine(db_url)
+    try:
+        yield seed_world(engine, app_client)
+    finally:
+        engine.dispose()
+
+
+def test_no_private_field_reaches_a_public_answer(app_client: TestClient, world: World) -> None:
+    started = time.monotonic()
+    found = crawl(app_client, world)
+    assert not found.problems, "\n".join(found.problems[:50])
+    # the hunt saw the library: every public ad's page and JSON, the pages of both accounts
+    for ad in world.public_ads:
+        assert found.visited.get(f"/ads/{ad}") == 200, ad
+        assert found.visited.get(f"/api/ads/{ad}") == 200, ad
+    for ad in world.private_ads:
+        assert found.visited.get(f"/ads/{ad}") == 404, ad
+    assert found.visited.get(f"/pages/{world.ids['page']}") == 200
+    assert len(world.markers.fields) > 40
+    assert len(found.visited) > 60, sorted(found.visited)
+    assert time.monotonic() - started < 90
