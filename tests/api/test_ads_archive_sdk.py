@@ -11,21 +11,18 @@ empty edge); both are here.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import uvicorn
 from archive_data import load
 from facebook_business.adobjects.abstractcrudobject import AbstractCrudObject
 from facebook_business.adobjects.abstractobject import AbstractObject
 from facebook_business.api import Cursor, FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
+from loopback import app_on_loopback
 from sqlalchemy import Engine
 
 from paidfor.api.app import create_app
@@ -40,23 +37,8 @@ from conftest import IRA_CLEAN
 @pytest.fixture
 def server(db_url: str) -> Iterator[str]:
     """``create_app(db_url)`` served by uvicorn on 127.0.0.1, on a port the OS picked."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(db_url), log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
+    with app_on_loopback(create_app(db_url)) as url:
+        yield url
 
 
 @pytest.fixture

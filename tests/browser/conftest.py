@@ -5,15 +5,13 @@ skipped, except with CI=true, where they fail."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from loopback import paidfor_serve
 
 from conftest import DATA
 
@@ -43,12 +41,6 @@ def cli_token(live_db: Path, role: str, name: str) -> str:
     return token
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the live server's SQLite database is (for commands run beside it)."""
@@ -68,29 +60,8 @@ def live_server(live_db: Path) -> Iterator[str]:
         capture_output=True,
         timeout=600,
     )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "paidfor serve exited"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "paidfor serve did not answer"
-            time.sleep(0.2)
+    with paidfor_serve({"PAIDFOR_DATABASE_URL": f"sqlite:///{db}"}, ready="/healthz") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from loopback import paidfor_serve
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
@@ -47,38 +46,12 @@ def token(db: Path, role: Role, name: str, groups: list[str] | None = None) -> d
     return {"Authorization": f"Bearer {secret}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(db: Path, tmp: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{db}",
-           "PAIDFOR_INDEX_DIR": str(tmp / f"index-{port}"),
-           "PAIDFOR_SECRET_KEY": "s" * 32}  # fmt: skip
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            try:
-                if httpx.get(f"{url}/api/exchange/groups", timeout=2).status_code == 401:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
+    env = {"PAIDFOR_DATABASE_URL": f"sqlite:///{db}", "PAIDFOR_SECRET_KEY": "s" * 32,
+           "PAIDFOR_INDEX_DIR": str(tmp / f"index-{db.stem}")}  # fmt: skip
+    with paidfor_serve(env, ready="/healthz") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def ok(r: httpx.Response, status: int = 200) -> Any:

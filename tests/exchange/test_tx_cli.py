@@ -16,14 +16,13 @@ import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
+from loopback import app_on_loopback
 from PIL import Image
 from threatexchange.signal_type.pdq import pdq_hasher
 
@@ -63,25 +62,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
     token, who = TokenService(engine).create(Role.PARTNER, "acme", groups=["shared"])
     assert who.token_id is not None
     acme = service.partner(who.token_id, who.name, who.actor)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     app = create_app(
         url, Settings(index_dir=str(tmp_path / "index"), search_index=False, secret_key="k" * 20)
     )
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", service, acme, token)
+        with app_on_loopback(app) as base:
+            yield Server(base, service, acme, token)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
         engine.dispose()
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import pickle
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from itertools import count
@@ -19,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from loopback import app_on_loopback
 from sqlalchemy import Engine
 from threatexchange.exchanges import auth
 from threatexchange.exchanges.fetch_state import (
@@ -64,26 +62,9 @@ Key = tuple[str, str]
 
 def serve(db_url: str, tmp_path: Path) -> Iterator[str]:
     """``create_app(db_url)`` served by uvicorn on a free 127.0.0.1 port, in a thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(
-        db_url,
-        Settings(index_dir=str(tmp_path / "index"), search_index=False, secret_key="k" * 20),
-    )
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
+    settings = Settings(index_dir=str(tmp_path / "index"), search_index=False, secret_key="k" * 20)
+    with app_on_loopback(create_app(db_url, settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -91,32 +91,25 @@ def load_indicators(engine: Engine, now: datetime | None = None) -> Loaded:
         .join(ExchangeSourceRow, ExchangeSourceRow.id == F.source_id)
         .where(or_(F.expires_at.is_(None), F.expires_at > moment), F.status != "NON_MALICIOUS")
     )  # fmt: skip
+
+    def own_words(r: Any) -> str:
+        return (
+            f"indicator #{r.id} ({r.status}{_tags(r.tags)}) shared by {r.owner} in group {r.group}"
+        )
+
+    def fetched_words(r: Any) -> str:
+        where = f"group {r.remote_group} " if r.remote_group else ""
+        return (
+            f"indicator {r.remote_id or '(no id)'} ({r.status}{_tags(r.tags)}) "
+            f"shared by {r.owner or 'unknown'} in {where}fetched from {r.source}"
+        )
+
     with engine.connect() as conn:
-        for r in conn.execute(own.execution_options(yield_per=10_000)):
-            found.append(
-                Indicator(
-                    r.type,
-                    r.value,
-                    f"indicator #{r.id} ({r.status}{_tags(r.tags)}) shared by {r.owner} "
-                    f"in group {r.group}",
-                    _weight(r.status, r.confidence),
-                )
-            )
-            if r.expires_at is not None:
-                expiries.append(r.expires_at)
-        for r in conn.execute(fetched.execution_options(yield_per=10_000)):
-            where = f"group {r.remote_group} " if r.remote_group else ""
-            found.append(
-                Indicator(
-                    r.type,
-                    r.value,
-                    f"indicator {r.remote_id or '(no id)'} ({r.status}{_tags(r.tags)}) "
-                    f"shared by {r.owner or 'unknown'} in {where}fetched from {r.source}",
-                    _weight(r.status, r.confidence),
-                )
-            )
-            if r.expires_at is not None:
-                expiries.append(r.expires_at)
+        for query, words in ((own, own_words), (fetched, fetched_words)):
+            for r in conn.execute(query.execution_options(yield_per=10_000)):
+                found.append(Indicator(r.type, r.value, words(r), _weight(r.status, r.confidence)))
+                if r.expires_at is not None:
+                    expiries.append(r.expires_at)
     indicators = IndicatorSet(found)
     indicators.build()  # here (in the reloading thread), not on the first ad screened
     return Loaded(indicators, len(found), aware(min(expiries)) if expiries else None)
