@@ -88,6 +88,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if index is not None:
             index.catch_up_in_background()  # searches use the database until it is done
+        # what screening knows, loaded in the background: no submission waits for a build
+        screen.warm()
+        indicators.warm()
         stop = threading.Event()
         resumer = threading.Thread(
             target=finish_interrupted_loop,
@@ -113,12 +116,14 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         app.add_exception_handler(kind, database_unavailable)
 
     install_auth(app, engine, settings, https_only=settings.https_only)
+    indicators = ExchangeIndicators(engine)
+    screen = RiskScreen(engine, indicators)
     review = ReviewService(
         IntakeRepository(engine),
         ElectionRepository(engine),
         AdRepository(engine),
         classifier=political_classifier,
-        screens=[RiskScreen(engine, ExchangeIndicators(engine))],
+        screens=[screen],
     )
     app.include_router(make_intake_router(review, engine, settings.secret_key))
     app.add_exception_handler(RequestValidationError, invalid_body)
@@ -140,7 +145,10 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        """Up; and whether screening has loaded what it knows (``loading`` just after a
+        start: submissions are then screened without it, and say so)."""
+        loaded = screen.ready and indicators.ready
+        return {"status": "ok", "screening": "ready" if loaded else "loading"}
 
     rules = [
         (paths, SlidingWindowLimiter(limit, window, budget))

@@ -145,9 +145,14 @@ class RouteRateLimit:
             body = json.dumps(
                 {
                     "error": {
-                        "message": "(#4) Application request limit reached: at most "
-                        f"{limiter.limit} calls in {limiter.window:g} seconds from one address;"
-                        f" try again in {wait} seconds",
+                        "message": "(#4) Application request limit reached: "
+                        + (
+                            f"at most {limiter.limit} calls in {limiter.window:g} seconds"
+                            if usage.call_count >= 100
+                            else f"at most {limiter.time_budget:g} seconds of server time in "
+                            f"{limiter.window:g} seconds"
+                        )
+                        + f" from one address; try again in {wait} seconds",
                         "status": 429,
                         "code": 4,
                         "is_transient": True,

@@ -128,10 +128,34 @@ class ExchangeIndicators:
         self._marker: tuple[int, int] = (-1, -1)
         self._loading = False
         self._cost = 0.0
+        self._first = threading.Event()
 
-    def current(self) -> Loaded:
+    def warm(self) -> None:
+        """Start the first load in the background (the server does at start-up: a million
+        indicators take half a minute to index)."""
+        mark = marker(self.engine)
+        with self._lock:
+            if self._loaded is not None or self._loading:
+                return
+            self._loading = True
+        threading.Thread(
+            target=self._load, args=(mark,), name="paidfor-indicators", daemon=True
+        ).start()
+
+    @property
+    def ready(self) -> bool:
+        return self._first.is_set()
+
+    def current(self, wait: float = 2.0) -> Loaded:
+        """The indicators to match with. The first load runs in the background; a caller
+        waits for it at most ``wait`` seconds, then gets an empty set (``ready`` says so)."""
         now = self.clock()
         mark = marker(self.engine)
+        if not self._first.is_set():
+            self.warm()
+            self._first.wait(wait)
+            with self._lock:
+                return self._loaded or Loaded(IndicatorSet(), 0, None)
         with self._lock:
             loaded = self._loaded
             stale = mark != self._marker or (
@@ -157,6 +181,7 @@ class ExchangeIndicators:
             with self._lock:
                 self._loaded, self._marker = loaded, mark
                 self._cost = time.monotonic() - started
+            self._first.set()
             return loaded
         finally:
             with self._lock:

@@ -11,6 +11,7 @@ background) and every ``refresh_seconds``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -26,6 +27,8 @@ from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
 from paidfor.review.rules import Finding, ReviewInput
 from paidfor.storage.integrity_repo import load_world
 from paidfor.storage.models import ActionRow, CaseRow
+
+log = logging.getLogger("paidfor.integrity")
 
 
 def enforcement_marker(engine: Engine) -> tuple[int, int]:
@@ -86,8 +89,10 @@ class RiskScreen:
         engine: Engine,
         indicators: IndicatorMatcher | None = None,
         refresh_seconds: float = 300.0,
+        first_wait: float = 2.0,
     ) -> None:
         self.engine = engine
+        self.first_wait = first_wait
         self.indicators = indicators
         self.refresh_seconds = refresh_seconds
         self._ctx: Context | None = None
@@ -96,21 +101,43 @@ class RiskScreen:
         self._refreshing = False
         self._marker: tuple[int, int] = (-1, -1)
         self._cost = 0.0
+        self._ready = threading.Event()
 
-    def context(self) -> Context:
-        """The knowledge to screen with. Rebuilt at once after an enforcement action or a new
-        case when a build is quick (under a second), else in the background; in any case
-        every ``refresh_seconds``."""
+    def warm(self) -> None:
+        """Start building the knowledge in the background (the server does at start-up, so
+        that no request pays for it: at a million ads it takes a minute)."""
+        with self._lock:
+            if self._ctx is not None or self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def context(self, wait: float | None = None) -> Context | None:
+        """The knowledge to screen with. The first build runs in the background; a request
+        waits for it at most ``wait`` (default ``first_wait``) seconds, then gets None
+        (``screen`` then checks what it can without it). Rebuilt at once after an enforcement
+        action or a new case when a build is quick (under a second), else in the background;
+        in any case every ``refresh_seconds``."""
         marker = enforcement_marker(self.engine)
         with self._lock:
             ctx = self._ctx
+        if ctx is None:
+            self.warm()
+            self._ready.wait(self.first_wait if wait is None else wait)
+            with self._lock:
+                return self._ctx
+        with self._lock:
             acted = marker != self._marker
             stale = acted or time.monotonic() - self._built > self.refresh_seconds
-            now = ctx is None or (acted and self._cost < 1.0)
+            now = acted and self._cost < 1.0
             if stale and not now and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
-        if ctx is None or now:
+        if now:
             ctx = self._refresh()
         return ctx
 
@@ -122,14 +149,19 @@ class RiskScreen:
             with self._lock:
                 self._ctx, self._built, self._marker = ctx, time.monotonic(), marker
                 self._cost = self._built - started
+            self._ready.set()
             return ctx
+        except Exception:
+            log.exception("building the screening knowledge failed; the next screen retries")
+            raise
         finally:
             self._refreshing = False
 
     def screen(self, inp: ReviewInput) -> list[Finding]:
         if inp.advertiser_id is None and inp.page_id is None:
             return []
-        ctx = self.context()
+        known = self.context()
+        ctx = known if known is not None else Context(indicators=self.indicators)
         world = load_world(
             self.engine,
             advertisers=[inp.advertiser_id] if inp.advertiser_id is not None else [],
@@ -170,4 +202,24 @@ class RiskScreen:
             risk,
             hold=held,
         )
+        unready = []
+        if known is None:
+            unready.append(
+                "the checks against flagged and removed entities (shared infrastructure, "
+                "copies of removed ads, creation bursts)"
+            )
+        if not getattr(self.indicators, "ready", True):
+            unready.append("the shared threat indicators")
+        if unready:
+            notes.append(
+                Finding(
+                    "knowledge_loading",
+                    "screened while the server was still loading what it knows (it had just "
+                    f"started): {' and '.join(unready)} were not run for this submission; "
+                    "`paidfor exchange hunt`, `paidfor integrity rescore` and `paidfor "
+                    "networks find` cover it",
+                    0.0,
+                    hold=False,
+                )
+            )
         return [summary, *notes]

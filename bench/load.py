@@ -1,0 +1,336 @@
+"""Load benchmark: 50 concurrent clients for 60 seconds against ``paidfor serve`` with several
+workers, on SQLite and on PostgreSQL, mixing library searches, ``ads_archive`` calls, ad
+submissions and reviews.
+
+    .venv/bin/python bench/load.py --quick                      # 20,000 ads, 10 s, SQLite
+    .venv/bin/python bench/load.py --ads 1000000 --backend both  # the real thing
+
+The ads come from ``bench/generate.py`` (cached in ``bench/work/``) imported with
+``paidfor import native``: the SQLite database is the one ``bench/search.py`` uses; the
+PostgreSQL one is the database ``bench_load`` on 127.0.0.1:5432 (imported once, reused while
+it holds the same number of ads). Each server gets its tantivy search index (built by the
+import, or by ``paidfor index sync``).
+
+The clients (``asyncio`` tasks sharing an ``httpx.AsyncClient``, bounded by ``--clients``)
+each loop until the time is up, choosing:
+
+* 70% ``GET /api/search`` — a common word, a rare word, a word with a country and a year, a
+  funder, sorted by spend (one page of 25 ads and the total);
+* 10% ``GET /v19.0/ads_archive`` — a search term with ``ad_reached_countries``;
+* 10% ``POST /api/me/ads`` — an advertiser (one of 20, each with a card and a page) submits an
+  ad; political or not, held or approved by the review;
+* 10% a reviewer (one of 5) reads ``GET /api/review/queue`` and decides the first held ad; when
+  another reviewer decided it first the answer is a 409, counted as a lost race, not an error.
+
+An error is any 5xx, any other unexpected status, a timeout or a broken connection. The public
+rate limits are raised for the run (``PAIDFOR_ARCHIVE_RATE_LIMIT``; one client IP makes every
+request here). The clock starts once ``/healthz`` says screening has loaded what it knows
+(each worker builds it in the background at start-up; the warm-up is reported). Results:
+throughput, p50/p95/p99 per kind and errors, to a table and to ``bench/results/load.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import PAIDFOR, ROOT, WORK, code_version, data_file, machine, psql, run_timed
+from search import free_port, paidfor_db, server
+
+RESULTS = ROOT / "bench" / "results" / "load.json"
+PG_DB = "bench_load"
+PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
+CARD = "4242 4242 4242 4242"
+LIMITS = {
+    "PAIDFOR_ARCHIVE_RATE_LIMIT": "100000000",
+    "PAIDFOR_ARCHIVE_TIME_BUDGET": "100000000",
+    "PAIDFOR_SEARCH_RATE_LIMIT": "100000000",
+    "PAIDFOR_SEARCH_TIME_BUDGET": "100000000",
+}
+
+
+def pg_db(path: Path, size: int, timeout: float) -> str:
+    """The PostgreSQL database with ``size`` ads (imported when it holds another number)."""
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'", db="postgres") == "1"
+    count = psql("SELECT count(*) FROM ads", db=PG_DB) if exists else ""
+    if count != str(size):
+        if exists:
+            psql(f"DROP DATABASE {PG_DB} WITH (FORCE)", db="postgres")
+        psql(f"CREATE DATABASE {PG_DB}", db="postgres")
+        print(f"   importing {size:,} ads into PostgreSQL {PG_DB} ...", flush=True)
+        run = run_timed([str(PAIDFOR), "import", "native", str(path), "--json"],
+                        env={"PAIDFOR_DATABASE_URL": PG_URL, **_pg_index()},
+                        timeout=timeout, log_name=f"load-import-pg-{size}")  # fmt: skip
+        if run.status != "ok":
+            raise SystemExit(f"paidfor import failed: {run.stderr[-2000:]}")
+    run = run_timed([str(PAIDFOR), "index", "sync"],
+                    env={"PAIDFOR_DATABASE_URL": PG_URL, **_pg_index()},
+                    timeout=timeout, log_name=f"load-index-pg-{size}")  # fmt: skip
+    if run.status != "ok":
+        raise SystemExit(f"paidfor index sync failed: {run.stderr[-2000:]}")
+    return PG_URL
+
+
+def _pg_index() -> dict[str, str]:
+    return {"PAIDFOR_INDEX_DIR": str(WORK / "load-pg-index")}
+
+
+def vocabulary(url: str) -> dict[str, list[str]]:
+    """Words, funders and countries to search for, read from the database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(sa.text(
+            "SELECT search_text FROM ads WHERE id % 997 = 0 LIMIT 3000"))]  # fmt: skip
+        funders = [r[0] for r in conn.execute(sa.text(
+            "SELECT name FROM funders ORDER BY id LIMIT 500"))]  # fmt: skip
+    engine.dispose()
+    counts = Counter(w for t in texts for w in (t or "").lower().split() if w.isalpha())
+    words = [w for w, _ in counts.most_common()]
+    return {"common": words[:80], "rare": [w for w, c in counts.items() if c == 1][:500]
+            or words[-200:], "funders": funders or ["Friends"]}  # fmt: skip
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    lost_races: int = 0
+    decided: int = 0
+
+
+async def setup(client: httpx.AsyncClient, tokens: dict[str, list[str]]) -> list[tuple[str, int]]:
+    advertisers = []
+    for i in range(20):
+        r = await client.post("/api/advertisers", json={"name": f"Load Test {i}", "country": "US"})
+        r.raise_for_status()
+        head = {"Authorization": f"Bearer {r.json()['token']}"}
+        (
+            await client.post(
+                "/api/me/payment-instruments",
+                headers=head,
+                json={"currency": "USD", "billing_country": "US", "card_number": CARD},
+            )
+        ).raise_for_status()
+        page = await client.post("/api/me/pages", headers=head, json={
+            "name": f"Load Test Page {i}", "country": "US", "category": "Community",
+            "admins": [{"name": f"Admin {i}", "login_countries": ["US"]}]})  # fmt: skip
+        page.raise_for_status()
+        advertisers.append((r.json()["token"], int(page.json()["id"])))
+    return advertisers
+
+
+async def one(
+    client: httpx.AsyncClient, kind: str, stats: Stats, method: str, url: str, ok: set[int],
+    **kw: Any,
+) -> httpx.Response | None:  # fmt: skip
+    started = time.perf_counter()
+    try:
+        r = await client.request(method, url, **kw)
+    except httpx.HTTPError as exc:
+        stats.errors[kind].append(f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    stats.latencies[kind].append(time.perf_counter() - started)
+    stats.statuses[kind][r.status_code] += 1
+    if r.status_code not in ok:
+        stats.errors[kind].append(f"{r.status_code} {url[:80]}: {r.text[:200]}")
+    return r
+
+
+async def worker(
+    client: httpx.AsyncClient, rng: random.Random, words: dict[str, list[str]],
+    advertisers: list[tuple[str, int]], reviewers: list[str], deadline: float, stats: Stats,
+) -> None:  # fmt: skip
+    while time.monotonic() < deadline:
+        roll = rng.random()
+        if roll < 0.70:
+            kind = rng.choice(["common", "rare", "country_year", "funder", "by_spend"])
+            params: dict[str, str] = {}
+            if kind == "common":
+                params = {"q": rng.choice(words["common"])}
+            elif kind == "rare":
+                params = {"q": rng.choice(words["rare"])}
+            elif kind == "country_year":
+                year = rng.randint(2018, 2024)
+                params = {"q": rng.choice(words["common"]), "country": "US",
+                          "date_min": f"{year}-01-01", "date_max": f"{year}-12-31"}  # fmt: skip
+            elif kind == "funder":
+                params = {"funder": rng.choice(words["funders"])}
+            else:
+                params = {"q": rng.choice(words["common"]), "sort": "spend"}
+            await one(client, "search", stats, "GET", "/api/search", {200}, params=params)
+        elif roll < 0.80:
+            params = {"search_terms": rng.choice(words["common"]),
+                      "ad_reached_countries": '["US"]', "ad_type": "POLITICAL_AND_ISSUE_ADS",
+                      "fields": "id,page_name,spend", "limit": "25"}  # fmt: skip
+            await one(client, "ads_archive", stats, "GET", "/v19.0/ads_archive", {200},
+                      params=params)  # fmt: skip
+        elif roll < 0.90:
+            token, page = rng.choice(advertisers)
+            political = rng.random() < 0.5
+            body = {"page_id": page, "bodies": [
+                f"{' '.join(rng.choices(words['common'], k=12))} vote on election day"
+                if political else "Fresh coffee beans delivered to your door, order today."],
+                "targeting": {"locations": [{"country": "US"}]},
+                "start": "2027-01-01T00:00:00Z", "budget": "100.00", "currency": "USD",
+                "political": political}  # fmt: skip
+            if political:
+                body["paid_for_by"] = "Load Test Fund"
+            await one(client, "submit", stats, "POST", "/api/me/ads", {201},
+                      json=body, headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        else:
+            head = {"Authorization": f"Bearer {rng.choice(reviewers)}"}
+            r = await one(client, "review_queue", stats, "GET", "/api/review/queue", {200},
+                          headers=head)  # fmt: skip
+            held = (r.json().get("held") or []) if r is not None and r.status_code == 200 else []
+            if held:
+                item = rng.choice(held[:5])
+                body = {"approve": rng.random() < 0.5, "reason": "load test decision"}
+                if "decision_id" in item:
+                    body["answers"] = item["decision_id"]
+                d = await one(client, "decide", stats, "POST",
+                              f"/api/review/ads/{item['ad_id']}/decision", {200, 409},
+                              json=body, headers=head)  # fmt: skip
+                if d is not None and d.status_code == 409:
+                    stats.lost_races += 1
+                elif d is not None and d.status_code == 200:
+                    stats.decided += 1
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def run_load(url: str, tokens: dict[str, list[str]], words: dict[str, list[str]],
+                   clients: int, seconds: float, seed: int) -> dict[str, Any]:  # fmt: skip
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        advertisers = await setup(client, tokens)
+        stats = Stats()
+        deadline = time.monotonic() + seconds
+        started = time.perf_counter()
+        await asyncio.gather(*(
+            worker(client, random.Random(seed + i), words, advertisers, tokens["reviewer"],
+                   deadline, stats) for i in range(clients)))  # fmt: skip
+        elapsed = time.perf_counter() - started
+    kinds = {}
+    for kind, values in sorted(stats.latencies.items()):
+        kinds[kind] = {"requests": len(values), "per_s": round(len(values) / elapsed, 1),
+                       "p50_ms": round(pct(values, 0.50), 1), "p95_ms": round(pct(values, 0.95), 1),
+                       "p99_ms": round(pct(values, 0.99), 1),
+                       "mean_ms": round(statistics.fmean(values) * 1000, 1),
+                       "statuses": dict(stats.statuses[kind]),
+                       "errors": len(stats.errors[kind])}  # fmt: skip
+    total = sum(len(v) for v in stats.latencies.values())
+    errors = sum(len(v) for v in stats.errors.values())
+    return {"seconds": round(elapsed, 1), "requests": total, "per_s": round(total / elapsed, 1),
+            "errors": errors, "lost_races": stats.lost_races, "decided": stats.decided,
+            "kinds": kinds,
+            "error_samples": {k: v[:5] for k, v in stats.errors.items() if v}}  # fmt: skip
+
+
+def wait_ready(base: str, timeout: float = 1800.0) -> float:
+    """Seconds until ``/healthz`` says screening has loaded what it knows (every worker
+    answers: ask a few times in a row)."""
+    started = time.monotonic()
+    ready = 0
+    while ready < 8:
+        body = httpx.get(f"{base}/healthz", timeout=30).json()
+        ready = ready + 1 if body.get("screening") == "ready" else 0
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"screening not ready after {timeout:.0f} s")
+        time.sleep(0.5 if ready else 2.0)
+    return time.monotonic() - started
+
+
+def make_tokens(url: str) -> dict[str, list[str]]:
+    env = {**os.environ, "PAIDFOR_DATABASE_URL": url}
+    out: dict[str, list[str]] = {"reviewer": []}
+    for i in range(5):
+        done = subprocess.run([str(PAIDFOR), "token", "create", "--role", "reviewer", "--name",
+                               f"load-reviewer-{i}"], env=env, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        out["reviewer"].append(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ads", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 ads, 10 s, SQLite")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=7200.0)
+    opts = parser.parse_args()
+    if opts.quick:
+        opts.ads, opts.seconds, opts.backend = 20_000, 10.0, "sqlite"
+    path, _ = data_file(opts.ads, opts.seed, opts.timeout)
+    results = []
+    for backend in ["sqlite", "postgresql"] if opts.backend == "both" else [opts.backend]:
+        if backend == "sqlite":
+            db = paidfor_db(path, opts.ads, opts.timeout)
+            url, extra = f"sqlite:///{db}", {}
+        else:
+            url, extra = pg_db(path, opts.ads, opts.timeout), _pg_index()
+        words = vocabulary(url)
+        tokens = make_tokens(url)
+        port = free_port()
+        env = {"PAIDFOR_DATABASE_URL": url, "PAIDFOR_SECRET_KEY": "load-" * 8, **LIMITS, **extra}
+        cmd = [str(PAIDFOR), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+               str(opts.workers)]  # fmt: skip
+        with server(cmd, port, env, f"load-{backend}") as base:
+            warmup = wait_ready(base)
+            print(f"   screening ready after {warmup:.0f} s", flush=True)
+            print(f"-- {backend}: {opts.clients} clients for {opts.seconds:.0f} s, "
+                  f"{opts.workers} workers, {opts.ads:,} ads", flush=True)  # fmt: skip
+            result = asyncio.run(run_load(base, tokens, words, opts.clients, opts.seconds,
+                                          opts.seed))  # fmt: skip
+        result |= {"backend": backend, "ads": opts.ads, "clients": opts.clients,
+                   "workers": opts.workers, "warmup_seconds": round(warmup, 1)}  # fmt: skip
+        results.append(result)
+        print(f"{'kind':<14}{'requests':>9}{'/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+              f"{'errors':>8}")  # fmt: skip
+        for kind, k in result["kinds"].items():
+            print(f"{kind:<14}{k['requests']:>9}{k['per_s']:>8}{k['p50_ms']:>9}{k['p95_ms']:>9}"
+                  f"{k['p99_ms']:>9}{k['errors']:>8}")  # fmt: skip
+        print(f"total {result['requests']:,} requests, {result['per_s']}/s, "
+              f"{result['errors']} errors, {result['decided']} decisions, "
+              f"{result['lost_races']} lost races (409)", flush=True)  # fmt: skip
+        for kind, samples in result["error_samples"].items():
+            print(f"  {kind}: {samples[0]}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "benchmark": "load", "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": code_version(), "machine": machine(), "python": platform.python_version(),
+        "command": " ".join(["python", "bench/load.py", *sys.argv[1:]]), "results": results,
+    }, indent=2) + "\n")  # fmt: skip
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""What screening knows is built in the background when the server starts (at a million ads
+it takes minutes and gigabytes per worker): a submission never waits for it more than a moment,
+is screened with what can be checked without it and says so, and once it is loaded the screen
+uses it. The same for the shared threat indicators. ``/healthz`` tells which."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from review.test_review_flow import ad, advertiser, api, staff  # noqa: F401
+from sqlalchemy import Engine
+
+import paidfor.exchange.consume as consume
+import paidfor.integrity.screen as screen_module
+from paidfor.exchange.consume import ExchangeIndicators
+from paidfor.integrity.screen import RiskScreen
+from paidfor.review.rules import ReviewInput
+
+
+def _gate(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> threading.Event:
+    """Make ``module.name`` wait until the returned event is set."""
+    release = threading.Event()
+    real = getattr(module, name)
+
+    def slow(*args: Any, **kw: Any) -> Any:
+        assert release.wait(30), "the test never released the build"
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, name, slow)
+    return release
+
+
+def _input(advertiser_id: int, page_id: int) -> ReviewInput:
+    from datetime import UTC, datetime
+
+    return ReviewInput(text="Fresh coffee delivered", declared_political=False, countries=("US",),
+                       starts=datetime.now(UTC), funder_name=None,
+                       advertiser_id=advertiser_id, page_id=page_id)  # fmt: skip
+
+
+def test_a_submission_does_not_wait_for_the_knowledge(
+    api: TestClient,  # noqa: F811
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, page = advertiser(api, "Coffee Co")
+    world = _gate(monkeypatch, screen_module, "screening_context")
+    loads = _gate(monkeypatch, consume, "load_indicators")
+    indicators = ExchangeIndicators(engine)
+    screen = RiskScreen(engine, indicators, first_wait=0.2)
+    started = time.monotonic()
+    found = screen.screen(_input(1, page))
+    assert time.monotonic() - started < 5  # not the build's time
+    assert not screen.ready and not indicators.ready
+    (note,) = [f for f in found if f.signal == "knowledge_loading"]
+    assert "flagged and removed entities" in note.explanation and not note.hold
+    assert "shared threat indicators" in note.explanation
+    assert found[0].signal == "risk"  # the entity's own signals were still checked
+    world.set()
+    loads.set()
+    deadline = time.monotonic() + 20
+    while not (screen.ready and indicators.ready):
+        assert time.monotonic() < deadline, "the background builds never finished"
+        time.sleep(0.05)
+    again = screen.screen(_input(1, page))
+    assert [f for f in again if f.signal == "knowledge_loading"] == []
+
+
+def test_healthz_says_whether_screening_is_ready(api: TestClient) -> None:  # noqa: F811
+    deadline = time.monotonic() + 20
+    while (body := api.get("/healthz").json())["screening"] != "ready":
+        assert body["screening"] == "loading"
+        assert time.monotonic() < deadline, "screening never became ready"
+        time.sleep(0.05)
+    assert body == {"status": "ok", "screening": "ready"}
+
+
+def test_held_ads_still_held_right_after_a_start(
+    api: TestClient,  # noqa: F811
+    staff: dict[str, dict[str, str]],  # noqa: F811
+) -> None:
+    """Right after the server starts, a foreign submission is held by its own signals."""
+    auth, page = advertiser(api, "Being Patriotic", currency="RUB", billing="RU",
+                            admin=("Ivan", ["RU"]))  # fmt: skip
+    body = ad(page, "Handmade leather boots, free shipping this week.", political=False,
+              paid_for_by=None)  # fmt: skip
+    r = api.post("/api/me/ads", json=body, headers=auth)
+    assert r.status_code == 201 and r.json()["decision"] == "held", r.text
