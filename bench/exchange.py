@@ -54,7 +54,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -197,16 +197,29 @@ def text_probes(
     return probes, kinds
 
 
+T = TypeVar("T")
+
+
+def built(make: Callable[[], T]) -> tuple[T, float, float]:
+    """``make()``, the seconds it took and the RSS (MB) it added."""
+    before = rss_mb()
+    t0 = time.perf_counter()
+    made = make()
+    return made, time.perf_counter() - t0, rss_mb() - before
+
+
+def indexed(inds: list[Indicator]) -> IndicatorSet:
+    """An ``IndicatorSet`` of ``inds`` with its indexes built (what the server's loader does)."""
+    iset = IndicatorSet(inds)
+    iset.build()
+    return iset
+
+
 def ours_text(
     values: list[str], probes: list[str], label: str
 ) -> tuple[Row, list[set[str]], IndicatorSet]:
     inds = [Indicator("raw_text", v, f"t{i}") for i, v in enumerate(values)]
-    before = rss_mb()
-    t0 = time.perf_counter()
-    iset = IndicatorSet(inds)
-    iset.build()
-    build = time.perf_counter() - t0
-    mem = rss_mb() - before
+    iset, build, mem = built(lambda: indexed(inds))
     p = profile()
     found, times = latencies(lambda t: {h.value[9:] for h in iset.match(p, [t])}, probes)
     p50, p99, mean = stats(times)
@@ -218,12 +231,12 @@ def ours_text(
 def peer_text(values: list[str], probes: list[str]) -> tuple[Row, list[set[str]]]:
     from threatexchange.signal_type.raw_text import LevenshteinLinearSearch
 
-    before = rss_mb()
-    t0 = time.perf_counter()
-    index: LevenshteinLinearSearch[str] = LevenshteinLinearSearch()
-    index.add_all((v, v) for v in values)
-    build = time.perf_counter() - t0
-    mem = rss_mb() - before
+    def make() -> LevenshteinLinearSearch:
+        index = LevenshteinLinearSearch()
+        index.add_all((v, v) for v in values)
+        return index
+
+    index, build, mem = built(make)
     found, times = latencies(lambda t: {m.metadata for m in index.query(t)}, probes)
     p50, p99, mean = stats(times)
     row = Row("raw_text", "LevenshteinLinearSearch", len(values), len(probes), round(build, 2),
@@ -367,12 +380,7 @@ def bench_url(args: argparse.Namespace, n: int, rng: np.random.Generator) -> lis
             kinds.append("new")
     print(f"== url: {n:,} indicators, {len(probes):,} probes", flush=True)
     inds = [Indicator("url", v, f"u{i}") for i, v in enumerate(values)]
-    before = rss_mb()
-    t0 = time.perf_counter()
-    iset = IndicatorSet(inds)
-    iset.build()
-    build = time.perf_counter() - t0
-    mem = rss_mb() - before
+    iset, build, mem = built(lambda: indexed(inds))
     p = profile()
 
     def ours_match(u: str) -> set[str]:
@@ -382,13 +390,14 @@ def bench_url(args: argparse.Namespace, n: int, rng: np.random.Generator) -> lis
     found, times = latencies(ours_match, probes)
     ours = Row("url", "paidfor", n, len(probes), round(build, 2), round(mem, 1), *stats(times),
                sum(1 for f in found if f), "")  # fmt: skip
-    before = rss_mb()
-    t0 = time.perf_counter()
-    index: TrivialSignalTypeIndex[str] = TrivialSignalTypeIndex()
-    for v in values:
-        index.add(v, v)
-    build = time.perf_counter() - t0
-    mem = rss_mb() - before
+
+    def make() -> TrivialSignalTypeIndex[str]:
+        index: TrivialSignalTypeIndex[str] = TrivialSignalTypeIndex()
+        for v in values:
+            index.add(v, v)
+        return index
+
+    index, build, mem = built(make)
     theirs, times = latencies(lambda u: {m.metadata for m in index.query(u)}, probes)
     peer = Row("url", "TrivialSignalTypeIndex", n, len(probes), round(build, 2), round(mem, 1),
                *stats(times), sum(1 for f in theirs if f), "")  # fmt: skip
@@ -437,12 +446,7 @@ def bench_pdq(args: argparse.Namespace, n: int, rng: np.random.Generator) -> lis
         want_d.append(d)
     print(f"== pdq: {len(values):,} indicators, {len(probes):,} probes", flush=True)
     inds = [Indicator("pdq", v, f"p{i}") for i, v in enumerate(values)]
-    before = rss_mb()
-    t0 = time.perf_counter()
-    iset = IndicatorSet(inds)
-    iset.build()
-    build = time.perf_counter() - t0
-    mem = rss_mb() - before
+    iset, build, mem = built(lambda: indexed(inds))
     p = profile()
 
     def ours_match(h: str) -> set[str]:
