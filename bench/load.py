@@ -303,7 +303,7 @@ def main() -> None:
         env = {"PAIDFOR_DATABASE_URL": url, "PAIDFOR_SECRET_KEY": "load-" * 8, **LIMITS, **extra}
         cmd = [str(PAIDFOR), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
                str(opts.workers)]  # fmt: skip
-        with server(cmd, port, env, f"load-{backend}") as base:
+        with server(cmd, port, env, f"load-{backend}", probe="/healthz") as base:
             warmup = wait_ready(base)
             print(f"   screening ready after {warmup:.0f} s", flush=True)
             print(f"-- {backend}: {opts.clients} clients for {opts.seconds:.0f} s, "

@@ -286,7 +286,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(cmd: list[str], port: int, env: dict[str, str], log: str) -> Iterator[str]:
+def server(
+    cmd: list[str], port: int, env: dict[str, str], log: str, probe: str = "/"
+) -> Iterator[str]:
     import httpx
 
     logs = WORK / "logs"
@@ -302,7 +304,7 @@ def server(cmd: list[str], port: int, env: dict[str, str], log: str) -> Iterator
                 if proc.poll() is not None:
                     raise SystemExit(f"{log} exited with {proc.returncode}; see {out.name}")
                 with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(url + "/", timeout=5).status_code < 500:
+                    if httpx.get(url + probe, timeout=5).status_code < 500:
                         break
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{log} did not answer on {url}")
