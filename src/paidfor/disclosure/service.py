@@ -135,16 +135,20 @@ class DisclosureService:
 
     def check_builder(self, who: Who, req: DisclosureRequest, what: str = "build") -> None:
         """Only the requesting investigator, and only once an administrator approved."""
-        why = None
+        refusal: Forbidden | WrongState | None = None
         if who.role not in (None, Role.INVESTIGATOR):
-            why = "only the investigator who requested a disclosure gets its package"
+            refusal = Forbidden("only the investigator who requested a disclosure gets its package")
         elif not who.same_person(req):
-            why = "only the investigator who requested this disclosure gets its package"
+            refusal = Forbidden(
+                "only the investigator who requested this disclosure gets its package"
+            )
         elif req.status not in ("approved", "built"):
-            why = f"request {req.id} is {req.status}: an administrator must approve it first"
-        if why is not None:
-            self.repo.record_refusal(req.id, actor=who.actor, what=what, why=why)
-            raise Forbidden(why) if "approve" not in why else WrongState(why)
+            refusal = WrongState(
+                f"request {req.id} is {req.status}: an administrator must approve it first"
+            )
+        if refusal is not None:
+            self.repo.record_refusal(req.id, actor=who.actor, what=what, why=str(refusal))
+            raise refusal
 
     def build(
         self,

@@ -302,21 +302,22 @@ def retro_hunt(
     if progress:
         progress(report.ads_checked % 1000)
     report.ads_matched = len(matched)
+    seen: dict[int, set[str]] = {}  # the indicators earlier hunts held each ad for
+    ids = [int(ad.id) for ad, _ in matched]
+    with engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            for ad_id, findings in conn.execute(
+                select(ReviewDecisionRow.ad_id, ReviewDecisionRow.findings).where(
+                    ReviewDecisionRow.ad_id.in_(ids[i : i + 500]),
+                    ReviewDecisionRow.actor == actor,
+                )
+            ):
+                seen.setdefault(int(ad_id), set()).update(
+                    str(name) for f in findings or [] for name in f.get("indicators", [])
+                )
     for ad, hits in matched:
         names = sorted({h.indicator for h in hits})
-        with engine.connect() as conn:
-            earlier = conn.execute(
-                select(ReviewDecisionRow.findings).where(
-                    ReviewDecisionRow.ad_id == ad.id, ReviewDecisionRow.actor == actor
-                )
-            ).scalars()
-            seen = {
-                str(name)
-                for findings in earlier
-                for f in findings or []
-                for name in f.get("indicators", [])
-            }
-        if set(names) <= seen:
+        if set(names) <= seen.get(int(ad.id), set()):
             report.already += 1
             continue
         top = max(hits, key=lambda h: h.confidence)
