@@ -31,8 +31,7 @@ from paidfor.storage.exchange_models import (
     FetchedIndicatorRow,
     PrivacyGroupRow,
 )
-from paidfor.storage.integrity_repo import domain_of
-from paidfor.storage.mapping import aware, utc_naive
+from paidfor.storage.mapping import aware, domain_of, utc_naive
 from paidfor.storage.models import AdRow, PaymentInstrumentRow
 
 STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -25,7 +26,13 @@ from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
 from paidfor.review.rules import Finding, ReviewInput
-from paidfor.storage.integrity_repo import load_world
+from paidfor.storage.integrity_repo import (
+    attribute_carriers,
+    count_entities,
+    flagged_entities,
+    load_world,
+    removed_ads,
+)
 from paidfor.storage.models import ActionRow, CaseRow
 
 log = logging.getLogger("paidfor.integrity")
@@ -70,7 +77,46 @@ def merged(profiles: list[Profile]) -> Profile:
 
 
 def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None) -> Context:
-    """What the signals need to know about everybody else, from the database."""
+    """What the signals need to know about everybody else, from the database: the flagged
+    accounts and pages with what they carry, how many entities carry each of those
+    attributes (the only ones whose rarity a signal asks), and the removed ads' texts. Index
+    lookups and the flagged entities' own rows, so its cost follows what was flagged, not
+    the number of ads (``full_screening_context`` computes the same from every ad)."""
+    flagged = load_world(
+        engine, advertisers=flagged_entities("advertiser"), pages=flagged_entities("page")
+    )
+    carried = {k: attributes(p) for k, p in flagged.profiles.items()}
+    admin_of = {
+        ("admin", f"{a.name} (admin {a.id})"): a.id
+        for p in flagged.profiles.values()
+        for a in p.admins
+    }
+    wanted: dict[str, set[str]] = {}
+    for attrs in carried.values():
+        for kind, value in attrs:
+            wanted.setdefault(kind, set()).add(value)
+    found = attribute_carriers(
+        engine,
+        payments=wanted.get("payment", ()),
+        admins=set(admin_of.values()),
+        devices=wanted.get("device", ()),
+        ips=wanted.get("ip", ()),
+        domains=wanted.get("domain", ()),
+    )
+    df: dict[tuple[str, str], int] = {}
+    for attr in {a for attrs in carried.values() for a in attrs}:
+        kind, value = attr
+        counts: dict[Any, int] = found.admin if kind == "admin" else getattr(found, kind)
+        df[attr] = counts.get(admin_of[attr] if kind == "admin" else value, 0)
+    flagged.ads = removed_ads(engine)
+    ctx = build_context(flagged, carried, df, indicators)
+    ctx.n_entities = count_entities(engine)
+    return ctx
+
+
+def full_screening_context(engine: Engine, indicators: IndicatorMatcher | None = None) -> Context:
+    """The same knowledge from every account, page and ad (the definition
+    ``screening_context`` is tested against; a batch job's cost)."""
     world = load_world(engine)
     world.ads = [ad for ad in world.ads if ad.removed]  # a submission brings its own texts
     carried = {k: attributes(p) for k, p in world.profiles.items()}
@@ -105,7 +151,7 @@ class RiskScreen:
 
     def warm(self) -> None:
         """Start building the knowledge in the background (the server does at start-up, so
-        that no request pays for it: at a million ads it takes a minute)."""
+        that no request pays for it; its cost follows the number of flagged entities)."""
         with self._lock:
             if self._ctx is not None or self._refreshing:
                 return

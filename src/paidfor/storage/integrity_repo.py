@@ -12,13 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, Table, bindparam, select, update
+from sqlalchemy import CompoundSelect, Engine, Select, Table, bindparam, func, select, true, update
 
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile
 from paidfor.storage.exchange_models import AdImageRow
-from paidfor.storage.mapping import stored_now
+from paidfor.storage.mapping import domain_of, stored_now
 from paidfor.storage.models import (
     AdminRow,
     AdRow,
@@ -53,19 +52,6 @@ class World:
     external: dict[EntityKey, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
-def domain_of(url: str | None) -> str | None:
-    """The registrable-looking host of a landing URL, without ``www.``; None for none."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url if "//" in url else f"//{url}").hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
-
-
 def _interests(targeting: dict[str, Any]) -> Iterable[str]:
     for key in ("interests", "behaviors", "people_who_match"):
         for value in targeting.get(key) or []:
@@ -73,15 +59,20 @@ def _interests(targeting: dict[str, Any]) -> Iterable[str]:
                 yield value.strip().casefold()
 
 
+Ids = Sequence[int] | Select[Any] | CompoundSelect[Any]
+_QUERY = (Select, CompoundSelect)
+
+
 def load_world(
-    engine: Engine, *, advertisers: Sequence[int] | None = None, pages: Sequence[int] | None = None
+    engine: Engine, *, advertisers: Ids | None = None, pages: Ids | None = None
 ) -> World:
-    """Every account and page, or (for screening one submission) only the ones named."""
+    """Every account and page, or only the ones named: by their ids (screening one
+    submission), or by a query of their ids (``flagged_entities``: screening knowledge)."""
     world = World()
     profiles = world.profiles
     some = advertisers is not None or pages is not None
-    adv_ids = list(advertisers or [])
-    page_ids = list(pages or [])
+    adv_ids: Ids = advertisers if isinstance(advertisers, _QUERY) else list(advertisers or [])
+    page_ids: Ids = pages if isinstance(pages, _QUERY) else list(pages or [])
     with engine.connect() as conn:
         for kind, row, ids, ext in (
             ("advertiser", AdvertiserRow, adv_ids, AdvertiserRow.source),
@@ -124,7 +115,15 @@ def load_world(
             links.extend((kind, owner, admin) for owner, admin in conn.execute(q))
         admin_q = select(AdminRow)
         if some:
-            admin_q = admin_q.where(AdminRow.id.in_({admin for _, _, admin in links}))
+            admin_q = admin_q.where(
+                AdminRow.id.in_(
+                    select(advertiser_admins.c.admin_id)
+                    .where(advertiser_admins.c.advertiser_id.in_(adv_ids))
+                    .union(
+                        select(page_admins.c.admin_id).where(page_admins.c.page_id.in_(page_ids))
+                    )
+                )
+            )
         admins = {
             r.id: AdminProfile(
                 r.id,
@@ -166,7 +165,7 @@ def load_world(
     return world
 
 
-def _load_images(conn: Any, world: World, advertisers: list[int] | None) -> None:
+def _load_images(conn: Any, world: World, advertisers: Ids | None) -> None:
     """The PDQ hashes of the images the ads use (uploaded images; ``integrity.images``)."""
     q = select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
         AdImageRow.pdq.is_not(None)
@@ -196,9 +195,7 @@ def _tie(profiles: dict[EntityKey, Profile], a: EntityKey, b: EntityKey) -> None
         profiles[b].linked.add(a)
 
 
-def _load_ads(
-    conn: Any, world: World, advertisers: list[int] | None, pages: list[int] | None
-) -> None:
+def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | None) -> None:
     profiles = world.profiles
     stmt = select(
         AdRow.id,
@@ -217,7 +214,13 @@ def _load_ads(
         AdRow.start_at,
     ).execution_options(yield_per=5000)
     if advertisers is not None and pages is not None:
-        stmt = stmt.where(AdRow.advertiser_id.in_(advertisers) | AdRow.page_id.in_(pages))
+        # each side through its own index (an OR of two INs can make PostgreSQL read every ad)
+        mine = (
+            select(AdRow.id)
+            .where(AdRow.advertiser_id.in_(advertisers))
+            .union(select(AdRow.id).where(AdRow.page_id.in_(pages)))
+        )
+        stmt = stmt.where(AdRow.id.in_(mine))
     for r in conn.execute(stmt):
         owners: list[EntityKey] = []
         if r.advertiser_id is not None:
@@ -250,7 +253,7 @@ def _load_ads(
             p.audience_languages |= languages
             if r.currency:
                 p.ad_currencies.add(r.currency)
-            if domain and not (key.type == "page" and _same_site(domain, p)):
+            if domain and not (key.type == "page" and _same_site(domain)):
                 p.landing_domains.add(domain)
             if r.landing_url:
                 p.landing_urls.add(r.landing_url)
@@ -262,7 +265,8 @@ def _load_ads(
                 p.political_ads += 1
             if removed and p.flagged is None:
                 p.flagged = "ads removed"
-                p.flagged_at = when
+            if removed and p.flagged == "ads removed" and when is not None:
+                p.flagged_at = when if p.flagged_at is None else min(p.flagged_at, when)
         world.ads.append(
             AdText(
                 r.id,
@@ -276,9 +280,146 @@ def _load_ads(
         )
 
 
-def _same_site(domain: str, page: Profile) -> bool:
+def _same_site(domain: str) -> bool:
     """A page's own platform (an ad landing on the page itself is no outside domain)."""
     return domain.endswith(("facebook.com", "instagram.com", "fb.com"))
+
+
+def flagged_entities(kind: str) -> CompoundSelect[Any]:
+    """The ids of the accounts (``kind="advertiser"``) or pages that are flagged: disabled,
+    in a case that is not closed, or with a removed ad, as one query (for ``load_world``)."""
+    row: type[AdvertiserRow] | type[PageRow] = AdvertiserRow if kind == "advertiser" else PageRow
+    owner = AdRow.advertiser_id if kind == "advertiser" else AdRow.page_id
+    return (
+        select(row.id)
+        .where(row.disabled == true())
+        .union(
+            select(CaseMemberRow.entity_id)
+            .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
+            .where(CaseMemberRow.entity_type == kind, CaseRow.status != "closed"),
+            select(owner).where(AdRow.status == "removed", owner.is_not(None)),
+        )
+    )
+
+
+def removed_ads(engine: Engine) -> list[AdText]:
+    """Every removed ad: its text and owners (through the index on ``ads.status``)."""
+    q = select(
+        AdRow.id, AdRow.source, AdRow.external_id, AdRow.search_text, AdRow.advertiser_id,
+        AdRow.page_id, AdRow.created_at, AdRow.start_at,
+    ).where(AdRow.status == "removed").order_by(AdRow.id)  # fmt: skip
+    with engine.connect() as conn:
+        return [
+            AdText(
+                r.id,
+                r.source,
+                r.external_id,
+                r.search_text or "",
+                tuple(
+                    EntityKey(kind, owner)
+                    for kind, owner in (("advertiser", r.advertiser_id), ("page", r.page_id))
+                    if owner is not None
+                ),
+                True,
+                r.created_at or r.start_at,
+            )
+            for r in conn.execute(q)
+        ]
+
+
+def count_entities(engine: Engine) -> int:
+    """How many accounts and pages there are."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(
+                    select(func.count()).select_from(AdvertiserRow).scalar_subquery()
+                    + select(func.count()).select_from(PageRow).scalar_subquery()
+                )
+            ).scalar_one()
+        )
+
+
+@dataclass
+class Carriers:
+    """How many accounts and pages carry each of some attribute values (``attribute_carriers``);
+    what the full world's profiles would say, counted by the database."""
+
+    payment: dict[str, int] = field(default_factory=dict)  # card fingerprint
+    admin: dict[int, int] = field(default_factory=dict)  # admin id
+    device: dict[str, int] = field(default_factory=dict)
+    ip: dict[str, int] = field(default_factory=dict)
+    domain: dict[str, int] = field(default_factory=dict)  # landing domain of their ads
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    ordered = sorted(values)
+    for i in range(0, len(ordered), size):
+        yield ordered[i : i + size]
+
+
+def attribute_carriers(
+    engine: Engine,
+    *,
+    payments: Iterable[str] = (),
+    admins: Iterable[int] = (),
+    devices: Iterable[str] = (),
+    ips: Iterable[str] = (),
+    domains: Iterable[str] = (),
+) -> Carriers:
+    """Counts by index lookups, but for devices and IPs (JSON lists on the admins: one pass
+    over the admins' two columns), so the cost follows the values asked about, not the ads."""
+    out = Carriers()
+    with engine.connect() as conn:
+        for chunk in _chunks(set(payments)):
+            pay_q = (
+                select(
+                    PaymentInstrumentRow.card_fingerprint,
+                    func.count(PaymentInstrumentRow.advertiser_id.distinct()),
+                )
+                .where(PaymentInstrumentRow.card_fingerprint.in_(chunk))
+                .group_by(PaymentInstrumentRow.card_fingerprint)
+            )
+            out.payment.update((str(fp), int(n)) for fp, n in conn.execute(pay_q))
+        wanted = {"device": set(devices), "ip": set(ips)}
+        holders: dict[tuple[str, str], set[int]] = {}  # (kind, value) -> admins with it
+        if wanted["device"] or wanted["ip"]:
+            admin_q = select(AdminRow.id, AdminRow.devices, AdminRow.ips).execution_options(
+                yield_per=5000
+            )
+            for r in conn.execute(admin_q):
+                for kind, values in (("device", r.devices), ("ip", r.ips)):
+                    for v in set(values or ()) & wanted[kind]:
+                        holders.setdefault((kind, v), set()).add(r.id)
+        asked = set(admins) | {a for ids in holders.values() for a in ids}
+        managed: dict[int, set[EntityKey]] = {}  # admin -> the accounts and pages it manages
+        for chunk in _chunks(asked):
+            for kind, table, col in (
+                ("advertiser", advertiser_admins, advertiser_admins.c.advertiser_id),
+                ("page", page_admins, page_admins.c.page_id),
+            ):
+                link_q = select(table.c.admin_id, col).where(table.c.admin_id.in_(chunk))
+                for admin_id, owner in conn.execute(link_q):
+                    managed.setdefault(admin_id, set()).add(EntityKey(kind, owner))
+        out.admin = {a: len(managed.get(a, ())) for a in set(admins)}
+        for (kind, value), ids in holders.items():
+            found = set().union(*(managed.get(a, set()) for a in ids))
+            getattr(out, kind)[value] = len(found)
+        for chunk in _chunks(set(domains)):
+            domain_q = (
+                select(
+                    AdRow.landing_domain,
+                    func.count(AdRow.advertiser_id.distinct()),
+                    func.count(AdRow.page_id.distinct()),
+                )
+                .where(AdRow.landing_domain.in_(chunk))
+                .group_by(AdRow.landing_domain)
+            )
+            for domain, accounts, pages in conn.execute(domain_q):
+                # a page's own platform is no outside domain for it (as in ``_load_ads``)
+                on_site = _same_site(str(domain))
+                out.domain[str(domain)] = int(accounts) + (0 if on_site else int(pages))
+    return out
 
 
 def save_risk(engine: Engine, scores: Sequence[tuple[EntityKey, float, list[Any]]]) -> int:

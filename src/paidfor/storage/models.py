@@ -172,6 +172,8 @@ class AdRow(Base):
         Index("ix_ads_created", "created_at"),
         Index("ix_ads_spend", "spend_usd_cents"),
         Index("ix_ads_search_seq", "search_seq"),
+        Index("ix_ads_landing_domain", "landing_domain"),
+        Index("ix_ads_status", "status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(40))
@@ -182,6 +184,8 @@ class AdRow(Base):
     funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
     creative: Mapped[dict[str, Any]] = mapped_column(default=dict)
     landing_url: Mapped[str | None] = mapped_column(Text)
+    # The host of ``landing_url`` without ``www.`` (``mapping.domain_of``): who shares a domain.
+    landing_domain: Mapped[str | None] = mapped_column(String(253))
     search_text: Mapped[str] = mapped_column(Text, default="")
     targeting: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
