@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, select, text
 
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
+from paidfor.storage import search_index
 from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
 from paidfor.storage.changes import current_state, touch_ads
 from paidfor.storage.db import make_engine, migrate, normalize_url
@@ -366,6 +369,39 @@ def test_while_another_process_writes_the_index_the_database_answers(
     finally:
         holder.communicate("", timeout=30)
     assert index.ready() and index.num_docs() == index.public_ads_in_database()
+
+
+def test_processes_take_turns_writing_the_index(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two servers' workers over one index: while one catches up, a search in the other
+    waits for it, then only reloads (no tantivy lock error, no answer from the database);
+    a catch-up that takes longer than ``SYNC_WAIT`` lets the database answer instead."""
+    load(engine, 60)
+    first = AdIndex(tmp_path / "index", engine)
+    first.sync()
+    second = AdIndex(tmp_path / "index", engine)
+    assert second.ready()
+    BatchWriter(engine).write([random_ad(random.Random(4), n, "turns") for n in range(5)])
+    answers: list[bool] = []
+    with first._writing(wait=None):
+        waiting = threading.Thread(target=lambda: answers.append(second.ready()))
+        waiting.start()
+        time.sleep(0.3)
+        assert waiting.is_alive() and not answers  # the second waits its turn
+        first._sync(False, None)
+    waiting.join(5)
+    assert answers == [True]
+    assert second.num_docs() == first.num_docs() == second.public_ads_in_database()
+    assert second.state == first.state
+    # a writer that keeps the turn too long: the search does not wait forever
+    BatchWriter(engine).write([random_ad(random.Random(5), n, "slow") for n in range(3)])
+    monkeypatch.setattr(search_index, "SYNC_WAIT", 0.2)
+    with first._writing(wait=None):
+        started = time.monotonic()
+        assert not second.ready()
+        assert 0.2 <= time.monotonic() - started < 2
+    assert second.ready() and second.num_docs() == second.public_ads_in_database()
 
 
 def test_words_fold_accents_and_case_like_sqlite(engine: Engine, tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ it". A crash between the commit and the state file only makes the next sync redo
 database (another epoch) or by another version of this schema is rebuilt from scratch. Every
 search first compares the counter with the state (one row read) and catches up before
 answering, so the library reads its own writes; when the gap is too large to close inside a
-request, the search is answered by the database while a background thread closes it.
+request, the search is answered by the database while a background thread closes it. The
+server's worker processes take turns writing (a file lock): one catches up, the others wait
+for it and reload.
 
 What a document holds, and the exact sort keys, are in ``storage.index_schema``. The index is
 split by id into shards searched at once, their pages merged exactly (docs/search-index.md).
@@ -23,12 +25,14 @@ split by id into shards searched at once, their pages merged exactly (docs/searc
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -60,6 +64,8 @@ __all__ = ["AdIndex", "IndexBusy", "build_schema", "document", "open_index", "so
 log = logging.getLogger(__name__)
 
 STATE_FILE = "paidfor-state.json"
+SYNC_LOCK = ".paidfor-sync.lock"  # held by the process writing the index (``_writing``)
+SYNC_WAIT = 2.0  # seconds a search waits for another catch-up before the database answers
 # Rows a search may index before answering; a larger gap is closed in the background.
 INLINE_ROWS = 5_000
 LISTED = 10_000  # the default listing's first ads kept per order (the library pages no deeper)
@@ -171,7 +177,7 @@ class AdIndex:
     def _wipe(self) -> None:
         """Remove the index's files (the state file last), keeping the folder."""
         for child in self.path.iterdir():
-            if child.name != STATE_FILE:
+            if child.name not in (STATE_FILE, SYNC_LOCK):
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         (self.path / STATE_FILE).unlink(missing_ok=True)
 
@@ -215,16 +221,41 @@ class AdIndex:
         """Index every row changed since the last sync (all of them when the index is new,
         belongs to another database, or ``full``). Raises ``IndexBusy`` when another process
         holds the index's writer lock."""
-        with self._lock:
+        with self._lock, self._writing(wait=None):
             return self._sync(full, progress)
+
+    @contextlib.contextmanager
+    def _writing(self, wait: float | None) -> Iterator[bool]:
+        """The right to write the index among paidfor's processes (the server's workers, the
+        CLI): an exclusive ``flock`` on a file beside the state, so that they take turns
+        instead of failing on tantivy's writer lock. ``wait`` None waits as long as it
+        takes; else yields False after ``wait`` seconds without it."""
+        deadline = None if wait is None else time.monotonic() + wait
+        with open(self.path / SYNC_LOCK, "a+b") as fh:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
+                    break
+                except BlockingIOError:
+                    if deadline is None or time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.005)
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _sync(self, full: bool, progress: Callable[[int], None] | None) -> SyncReport:
         with self.engine.connect() as conn:
             seq, epoch = current_state(conn)
+        had = self.state
         self.state = self._read_state()
         full = full or not self._usable(self.state, epoch)
         since = None if full or self.state is None else self.state.seq
         if since is not None and since >= seq:
+            if had != self.state:  # another process caught up while this one waited
+                self.reload()
             return SyncReport(False, 0, 0, since)
         heap = (256_000_000 if full else 64_000_000) // len(self.shards)
         writers: list[Any] = []
@@ -325,10 +356,15 @@ class AdIndex:
             if gap == 0 and self.state is not None:
                 return True
             if gap <= INLINE_ROWS:
-                if not self._lock.acquire(timeout=5):
+                # Whoever gets there first writes; the others wait for it (a small catch-up
+                # takes milliseconds), then find the state file ahead and only reload.
+                if not self._lock.acquire(timeout=SYNC_WAIT):
                     return False
                 try:
-                    self._sync(False, None)
+                    with self._writing(wait=SYNC_WAIT) as mine:
+                        if not mine:
+                            return False
+                        self._sync(False, None)
                 finally:
                     self._lock.release()
                 return True
