@@ -249,3 +249,31 @@ def test_two_rows_answering_one_decision_are_refused_by_the_unique_index(
         for _ in range(2):
             auto = {**row, "by_person": False, "answers": None, "at": stored_now()}
             conn.execute(insert(ReviewDecisionRow), auto)
+
+
+def test_submissions_naming_the_same_new_funder_at_once_share_its_row(db_url: str) -> None:
+    """Found by the load test on PostgreSQL: two submissions naming a funder nobody had named
+    before both looked, both inserted, and the second failed on the unique name (a 500).
+    Each transaction here stays open a moment after it, so all of them look first."""
+    import time
+
+    from paidfor.storage.authorization_repo import funder_id
+    from paidfor.storage.db import make_engine
+    from paidfor.storage.models import FunderRow
+
+    engine = make_engine(db_url, pool_size=8)
+
+    def submit() -> int:
+        with engine.begin() as conn:
+            found = funder_id(conn, "Citizens for a Brand New Fund")
+            time.sleep(0.3)
+            return found
+
+    found = race([submit] * 6)
+    assert not [x for x in found if isinstance(x, Exception)], found
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(FunderRow.id).where(FunderRow.name == "Citizens for a Brand New Fund")
+        ).all()
+    assert len(rows) == 1 and set(found) == {rows[0].id}
+    engine.dispose()

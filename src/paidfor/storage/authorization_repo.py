@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from paidfor.domain import AuthorizationStatus
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AdvertiserRow, AuthorizationRow, FunderRow
+from paidfor.storage.writer import dialect_insert
 
 
 class NotFound(LookupError):
@@ -57,15 +58,17 @@ def require_row(conn: Connection, table: Any, row_id: int) -> None:
 
 
 def funder_id(conn: Connection, name: str) -> int:
-    """The id of the funder ``name``, stored (unverified) when new."""
+    """The id of the funder ``name``, stored (unverified) when new. Two submissions naming
+    a new funder at once both get its one row (the insert yields to the other's)."""
     found = conn.execute(select(FunderRow.id).where(FunderRow.name == name)).scalar()
     if found is not None:
         return int(found)
-    return int(
-        conn.execute(
-            insert(FunderRow).returning(FunderRow.id), {"name": name, "verified": False}
-        ).scalar_one()
+    table: Table = FunderRow.__table__  # type: ignore[assignment]
+    conn.execute(
+        dialect_insert(conn, table).on_conflict_do_nothing(index_elements=["name"]),
+        {"name": name, "verified": False},
     )
+    return int(conn.execute(select(FunderRow.id).where(FunderRow.name == name)).scalar_one())
 
 
 class AuthorizationRepository:

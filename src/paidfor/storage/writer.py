@@ -61,7 +61,8 @@ class WriteCounts:
         self.unchanged += other.unchanged
 
 
-def _insert(conn: Connection, table: Table) -> Any:
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT with the dialect's ``on_conflict_do_nothing`` / ``do_update``."""
     return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
@@ -166,7 +167,7 @@ class BatchWriter:
             }
             for k, p in new.items()
         ]
-        stmt = _insert(conn, PAGES)
+        stmt = dialect_insert(conn, PAGES)
         stmt = stmt.on_conflict_do_nothing(index_elements=["kind", "external_id"])
         conn.execute(stmt, rows)
         keys = list(new)
@@ -183,7 +184,7 @@ class BatchWriter:
         names = sorted({funder_key(f) for f in funders if funder_key(f) not in self._funders})
         if not names:
             return
-        stmt = _insert(conn, FUNDERS).on_conflict_do_nothing(index_elements=["name"])
+        stmt = dialect_insert(conn, FUNDERS).on_conflict_do_nothing(index_elements=["name"])
         conn.execute(stmt, [{"name": n, "verified": False} for n in names])
         for chunk in chunks(names):
             for fid, name in conn.execute(
@@ -200,7 +201,7 @@ class BatchWriter:
                 new.setdefault(key, adv)
         if not new:
             return
-        stmt = _insert(conn, ADVERTISERS).on_conflict_do_nothing(
+        stmt = dialect_insert(conn, ADVERTISERS).on_conflict_do_nothing(
             index_elements=["source", "external_id"]
         )
         conn.execute(
@@ -364,7 +365,7 @@ class BatchWriter:
             counts.updated += old is not None
             todo.append(values)
         if todo:
-            stmt = _insert(conn, REPORTS)
+            stmt = dialect_insert(conn, REPORTS)
             update = {c: stmt.excluded[c] for c in todo[0]}
             stmt = stmt.on_conflict_do_update(
                 index_elements=["source", "period", "country", "row_key"], set_=update
