@@ -76,7 +76,8 @@ def test_healthz_says_whether_screening_is_ready(api: TestClient) -> None:  # no
         assert body["screening"] == "loading"
         assert time.monotonic() < deadline, "screening never became ready"
         time.sleep(0.05)
-    assert body == {"status": "ok", "screening": "ready"}
+    assert body == {"status": "ok", "screening": "ready", "worker": body["worker"]}
+    assert len(body["worker"]) == 12 and api.get("/healthz").json()["worker"] == body["worker"]
 
 
 def test_held_ads_still_held_right_after_a_start(
@@ -90,3 +91,38 @@ def test_held_ads_still_held_right_after_a_start(
               paid_for_by=None)  # fmt: skip
     r = api.post("/api/me/ads", json=body, headers=auth)
     assert r.status_code == 201 and r.json()["decision"] == "held", r.text
+
+
+def test_the_political_model_loads_at_start_up_not_in_a_submission(
+    db_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the model takes seconds: each worker starts it when it starts, ``/healthz``
+    says ``loading`` until it is in, and a submission arriving meanwhile waits for that one
+    load instead of starting another."""
+    import paidfor.api.app as app_module
+    from paidfor.api.app import create_app
+    from paidfor.review.service import political_classifier
+    from paidfor.settings import Settings
+
+    calls: list[float] = []
+    release = threading.Event()
+
+    def slow_model() -> Any:
+        calls.append(time.monotonic())
+        assert release.wait(30), "the test never released the model"
+        return political_classifier()
+
+    monkeypatch.setattr(app_module, "political_classifier", slow_model)
+    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
+    with TestClient(create_app(db_url, settings)) as client:
+        deadline = time.monotonic() + 10
+        while not calls:  # started by the start-up, before any submission
+            assert time.monotonic() < deadline, "the model was not loaded at start-up"
+            time.sleep(0.02)
+        assert client.get("/healthz").json()["screening"] == "loading"
+        release.set()
+        deadline = time.monotonic() + 30
+        while client.get("/healthz").json()["screening"] != "ready":
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.05)
+    assert len(calls) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -91,6 +92,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         # what screening knows, loaded in the background: no submission waits for a build
         screen.warm()
         indicators.warm()
+        threading.Thread(target=load_classifier, name="paidfor-classifier", daemon=True).start()
         stop = threading.Event()
         resumer = threading.Thread(
             target=finish_interrupted_loop,
@@ -118,11 +120,23 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     install_auth(app, engine, settings, https_only=settings.https_only)
     indicators = ExchangeIndicators(engine)
     screen = RiskScreen(engine, indicators)
+    classifier = political_classifier
+    classifier_loaded = threading.Event()
+
+    def load_classifier() -> None:
+        """The political-ad model (seconds to import and load), at start-up rather than in
+        each worker's first submission."""
+        try:
+            classifier()
+            classifier_loaded.set()
+        except Exception:
+            log.exception("loading the political-ad classifier failed; submissions retry it")
+
     review = ReviewService(
         IntakeRepository(engine),
         ElectionRepository(engine),
         AdRepository(engine),
-        classifier=political_classifier,
+        classifier=classifier,
         screens=[screen],
     )
     app.include_router(make_intake_router(review, engine, settings.secret_key))
@@ -143,12 +157,16 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     def api_stats() -> dict[str, Any]:
         return repo.stats().as_json()
 
+    worker = uuid.uuid4().hex[:12]  # this process's (each of ``serve --workers N`` has one)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        """Up; and whether screening has loaded what it knows (``loading`` just after a
-        start: submissions are then screened without it, and say so)."""
-        loaded = screen.ready and indicators.ready
-        return {"status": "ok", "screening": "ready" if loaded else "loading"}
+        """Up; whether the review has loaded what it knows (``loading`` just after a start:
+        the political-ad model, and what screening knows, without which submissions are
+        screened on their own signals and say so); and which worker process answered (a
+        random name), since each loads on its own."""
+        loaded = screen.ready and indicators.ready and classifier_loaded.is_set()
+        return {"status": "ok", "screening": "ready" if loaded else "loading", "worker": worker}
 
     rules = [
         (paths, SlidingWindowLimiter(limit, window, budget))

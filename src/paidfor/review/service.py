@@ -6,6 +6,7 @@ one ad")."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -51,9 +52,18 @@ class QueueItem:
     decision: DecisionRecord
 
 
-@lru_cache(maxsize=1)
+_loading = threading.Lock()
+
+
 def political_classifier() -> Classifier:
-    """The shipped political-ad model, loaded once on first use."""
+    """The shipped political-ad model, loaded once on first use (the server starts loading
+    it at start-up; a submission arriving meanwhile waits for that load, not a second one)."""
+    with _loading:
+        return _shipped_classifier()
+
+
+@lru_cache(maxsize=1)
+def _shipped_classifier() -> Classifier:
     from paidfor.review.classifier import load
 
     return load()
