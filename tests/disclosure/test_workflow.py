@@ -116,6 +116,8 @@ def test_only_an_approved_investigators_request_gets_a_package(
     assert r.status_code == 200, r.text
     built = r.json()
     assert built["ads"] == 5 and built["pdf_pages"] == 5 and built["request"]["status"] == "built"
+    assert "folder" not in built and "zip" not in built and "/tmp/" not in r.text
+    assert built["download"] == f"{base}/package.zip"
     for name in ("ian", "ada"):
         assert api.get(f"{base}/package.zip", headers=who[name]).status_code == 403
     r = api.get(f"{base}/package.zip", headers=who["ivy"])

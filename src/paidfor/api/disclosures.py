@@ -111,14 +111,19 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
 
     @router.post("/api/disclosures/{request_id}/build", summary="Build the signed package")
     def build(request_id: RowId, who: Investigator) -> JSONResponse:
-        return run(
-            lambda: (
-                service.build(
-                    Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key
-                ).as_json()
-                | {"request": service.repo.get(request_id).as_json()}
-            )
-        )
+        def built() -> dict[str, Any]:
+            result = service.build(
+                Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key
+            ).as_json()
+            # the server's own folders stay on the server: the package is downloaded
+            for private in ("folder", "zip"):
+                result.pop(private)
+            return result | {
+                "download": f"/api/disclosures/{request_id}/package.zip",
+                "request": service.repo.get(request_id).as_json(),
+            }
+
+        return run(built)
 
     @router.get(
         "/api/disclosures/{request_id}/package.zip",
