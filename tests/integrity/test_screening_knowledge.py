@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plans import scans, sqlite_plans
 from sqlalchemy import Engine
 
 from paidfor.ingest.native import Native
@@ -151,15 +152,8 @@ def test_nothing_flagged_reads_no_ads(template: Path, tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     shutil.copy(template, db)
     engine = make_engine(f"sqlite:///{db}")
-    plans: list[str] = []
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _plan(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "ads" in statement and statement.lstrip().upper().startswith("SELECT"):
-            found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-            plans.extend(str(r[-1]) for r in found)
-
-    ctx = screening_context(engine)
+    with sqlite_plans(engine) as plans:
+        ctx = screening_context(engine)
     assert not ctx.flagged and not ctx.flagged_attrs and ctx.n_entities > 400
-    assert plans and not [p for p in plans if p.startswith("SCAN ads")], plans
+    assert plans and not scans(plans), plans
     engine.dispose()

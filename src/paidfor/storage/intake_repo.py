@@ -405,13 +405,17 @@ class IntakeRepository(AuthorizationRepository):
     def undecided(self, before: datetime) -> list[tuple[int, int, int]]:
         """Submissions stored before ``before`` without any decision, oldest first:
         (ad id, advertiser id, page id)."""
-        decided = select(ReviewDecisionRow.id).where(ReviewDecisionRow.ad_id == AdRow.id)
+        # From the submissions (every worker asks every minute): ordered by ``ads.id`` the
+        # planner read all of a million imported ads to find the few submitted ones.
+        sub = AdSubmissionRow
+        decided = select(ReviewDecisionRow.id).where(ReviewDecisionRow.ad_id == sub.ad_id)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(AdRow.id, AdSubmissionRow.advertiser_id, AdRow.page_id)
-                .join(AdSubmissionRow, AdSubmissionRow.ad_id == AdRow.id)
-                .where(AdSubmissionRow.submitted_at < before, ~decided.exists())
-                .order_by(AdRow.id)
+                select(sub.ad_id, sub.advertiser_id, AdRow.page_id)
+                .select_from(sub)
+                .join(AdRow, AdRow.id == sub.ad_id)
+                .where(sub.submitted_at < before, ~decided.exists())
+                .order_by(sub.ad_id)
             ).all()
         return [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in rows]
 

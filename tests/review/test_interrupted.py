@@ -1,0 +1,44 @@
+"""Finding the submissions a stopped server left without a decision: every worker of the
+server asks every minute, so it reads the submissions, not the library's imported ads."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from plans import scans, sqlite_plans
+from sqlalchemy import Engine, delete
+from storage.test_search_index import random_ad
+
+from paidfor.storage.intake_repo import IntakeRepository
+from paidfor.storage.mapping import stored_now
+from paidfor.storage.review_models import ReviewDecisionRow
+from paidfor.storage.writer import BatchWriter
+from review.test_review_flow import ad, advertiser, api  # noqa: F401
+
+
+def test_undecided_submissions_are_found_from_the_submissions(
+    api: TestClient,  # noqa: F811
+    engine: Engine,
+) -> None:
+    BatchWriter(engine).write([random_ad(random.Random(1), n, "imported") for n in range(400)])
+    auth, page = advertiser(api, "Coffee Co")
+    ids = []
+    for k in range(3):
+        body = ad(page, f"Fresh roasted coffee beans, order today {k}.", political=False,
+                  paid_for_by=None)  # fmt: skip
+        r = api.post("/api/me/ads", json=body, headers=auth)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["ad_id"])
+    repo = IntakeRepository(engine)
+    later = stored_now() + timedelta(seconds=1)
+    assert repo.undecided(later) == []
+    with engine.begin() as conn:  # as if the server stopped before reviewing two of them
+        conn.execute(delete(ReviewDecisionRow).where(ReviewDecisionRow.ad_id.in_(ids[1:])))
+    with sqlite_plans(engine) as plans:
+        found = repo.undecided(later)
+    assert [(a, p) for a, _, p in found] == [(ids[1], page), (ids[2], page)]
+    assert repo.undecided(stored_now() - timedelta(days=1)) == []
+    if engine.dialect.name == "sqlite":
+        assert plans and not scans(plans), plans
