@@ -107,7 +107,7 @@ class AdRepository:
 
     def _index_ready(self) -> bool:
         self.answered_by = "database"
-        return self.index is not None and self.index.ready()
+        return self.index is not None and self.index.ready(stale_ok=True)
 
     def _ads_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Ad] | None:
         """The public view of the ads ``ids`` in that order, with their pages and funders, in
