@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -125,7 +126,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     def load_classifier() -> None:
         """The political-ad model (seconds to import and load), at start-up rather than in
-        each worker's first submission."""
+        each worker's first submission; after the screening loads (at most 30 s), whose
+        time decides whether later reloads run inline, and which it would slow down."""
+        deadline = time.monotonic() + 30
+        while not (screen.ready and indicators.ready) and time.monotonic() < deadline:
+            time.sleep(0.05)
         try:
             classifier()
             classifier_loaded.set()
