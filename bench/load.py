@@ -3,7 +3,7 @@ workers, on SQLite and on PostgreSQL, mixing library searches, ``ads_archive`` c
 submissions and reviews.
 
     .venv/bin/python bench/load.py --quick                      # 20,000 ads, 10 s, SQLite
-    .venv/bin/python bench/load.py --ads 1000000 --backend both  # the real thing
+    .venv/bin/python bench/load.py --ads 1000000 --backend both  # think 1 s, then 0
 
 The ads come from ``bench/generate.py`` (cached in ``bench/work/``) imported with
 ``paidfor import native``: the SQLite database is the one ``bench/search.py`` uses; the
@@ -12,7 +12,10 @@ it holds the same number of ads). Each server gets its tantivy search index (bui
 import, or by ``paidfor index sync``).
 
 The clients (``asyncio`` tasks sharing an ``httpx.AsyncClient``, bounded by ``--clients``)
-each loop until the time is up, choosing:
+each loop until the time is up, waiting ``--think`` seconds on average between requests (a
+person reading the answer, as locust's ``wait_time = between(0.5 t, 1.5 t)``; 0 sends the
+next request as soon as the last answer is in, which measures capacity, not a user load), and
+choosing:
 
 * 70% ``GET /api/search`` — a common word, a rare word, a word with a country and a year, a
   funder, sorted by spend (one page of 25 ads and the total);
@@ -24,9 +27,11 @@ each loop until the time is up, choosing:
 
 An error is any 5xx, any other unexpected status, a timeout or a broken connection. The public
 rate limits are raised for the run (``PAIDFOR_ARCHIVE_RATE_LIMIT``; one client IP makes every
-request here). The clock starts once ``/healthz`` says screening has loaded what it knows
-(each worker builds it in the background at start-up; the warm-up is reported). Results:
-throughput, p50/p95/p99 per kind and errors, to a table and to ``bench/results/load.json``.
+request here). The clock starts once every worker's ``/healthz`` says the review has
+loaded what it needs (each worker loads it in the background at start-up and names itself;
+the warm-up is reported). Each ``--think`` value is a run of its own against the same
+server. Results: throughput, p50/p95/p99 per kind and errors, to a table and to
+``bench/results/load.json``.
 """
 
 from __future__ import annotations
@@ -67,9 +72,11 @@ LIMITS = {
 
 
 def pg_db(path: Path, size: int, timeout: float) -> str:
-    """The PostgreSQL database with ``size`` ads (imported when it holds another number)."""
+    """The PostgreSQL database with ``size`` generated ads (imported when it holds another
+    number of them)."""
     exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'", db="postgres") == "1"
-    count = psql("SELECT count(*) FROM ads", db=PG_DB) if exists else ""
+    # the generated ads only: earlier runs' submissions (source "paidfor") stay and count not
+    count = psql("SELECT count(*) FROM ads WHERE source = 'bench'", db=PG_DB) if exists else ""
     if count != str(size):
         if exists:
             psql(f"DROP DATABASE {PG_DB} WITH (FORCE)", db="postgres")
@@ -118,10 +125,11 @@ class Stats:
     decided: int = 0
 
 
-async def setup(client: httpx.AsyncClient, tokens: dict[str, list[str]]) -> list[tuple[str, int]]:
+async def setup(client: httpx.AsyncClient, run: int) -> list[tuple[str, int]]:
     advertisers = []
     for i in range(20):
-        r = await client.post("/api/advertisers", json={"name": f"Load Test {i}", "country": "US"})
+        r = await client.post("/api/advertisers",
+                              json={"name": f"Load Test {run}-{i}", "country": "US"})  # fmt: skip
         r.raise_for_status()
         head = {"Authorization": f"Bearer {r.json()['token']}"}
         (
@@ -132,7 +140,7 @@ async def setup(client: httpx.AsyncClient, tokens: dict[str, list[str]]) -> list
             )
         ).raise_for_status()
         page = await client.post("/api/me/pages", headers=head, json={
-            "name": f"Load Test Page {i}", "country": "US", "category": "Community",
+            "name": f"Load Test Page {run}-{i}", "country": "US", "category": "Community",
             "admins": [{"name": f"Admin {i}", "login_countries": ["US"]}]})  # fmt: skip
         page.raise_for_status()
         advertisers.append((r.json()["token"], int(page.json()["id"])))
@@ -159,8 +167,13 @@ async def one(
 async def worker(
     client: httpx.AsyncClient, rng: random.Random, words: dict[str, list[str]],
     advertisers: list[tuple[str, int]], reviewers: list[str], deadline: float, stats: Stats,
+    think: float,
 ) -> None:  # fmt: skip
     while time.monotonic() < deadline:
+        if think:  # a person reading the last answer: U(0.5, 1.5) x think seconds
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+            if time.monotonic() >= deadline:
+                break
         roll = rng.random()
         if roll < 0.70:
             kind = rng.choice(["common", "rare", "country_year", "funder", "by_spend"])
@@ -224,16 +237,17 @@ def pct(values: Sequence[float], q: float) -> float:
 
 
 async def run_load(url: str, tokens: dict[str, list[str]], words: dict[str, list[str]],
-                   clients: int, seconds: float, seed: int) -> dict[str, Any]:  # fmt: skip
+                   clients: int, seconds: float, seed: int, think: float,
+                   run: int) -> dict[str, Any]:  # fmt: skip
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        advertisers = await setup(client, tokens)
+        advertisers = await setup(client, run)
         stats = Stats()
         deadline = time.monotonic() + seconds
         started = time.perf_counter()
         await asyncio.gather(*(
             worker(client, random.Random(seed + i), words, advertisers, tokens["reviewer"],
-                   deadline, stats) for i in range(clients)))  # fmt: skip
+                   deadline, stats, think) for i in range(clients)))  # fmt: skip
         elapsed = time.perf_counter() - started
     kinds = {}
     for kind, values in sorted(stats.latencies.items()):
@@ -251,17 +265,21 @@ async def run_load(url: str, tokens: dict[str, list[str]], words: dict[str, list
             "error_samples": {k: v[:5] for k, v in stats.errors.items() if v}}  # fmt: skip
 
 
-def wait_ready(base: str, timeout: float = 1800.0) -> float:
-    """Seconds until ``/healthz`` says screening has loaded what it knows (every worker
-    answers: ask a few times in a row)."""
+def wait_ready(base: str, workers: int, timeout: float = 1800.0) -> float:
+    """Seconds until every worker's ``/healthz`` says screening has loaded what it knows: each
+    worker loads on its own and names itself, so ask on new connections until ``workers``
+    different ones have answered "ready" (and none of them "loading" since)."""
     started = time.monotonic()
-    ready = 0
-    while ready < 8:
+    ready: set[str] = set()
+    while len(ready) < workers:
         body = httpx.get(f"{base}/healthz", timeout=30).json()
-        ready = ready + 1 if body.get("screening") == "ready" else 0
+        if body.get("screening") == "ready":
+            ready.add(body["worker"])
+        else:
+            ready.discard(body.get("worker", ""))
         if time.monotonic() - started > timeout:
-            raise SystemExit(f"screening not ready after {timeout:.0f} s")
-        time.sleep(0.5 if ready else 2.0)
+            raise SystemExit(f"screening not ready in {workers} workers after {timeout:.0f} s")
+        time.sleep(0.05 if ready else 1.0)
     return time.monotonic() - started
 
 
@@ -276,6 +294,19 @@ def make_tokens(url: str) -> dict[str, list[str]]:
     return out
 
 
+def report(result: dict[str, Any]) -> None:
+    print(f"{'kind':<14}{'requests':>9}{'/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'errors':>8}")  # fmt: skip
+    for kind, k in result["kinds"].items():
+        print(f"{kind:<14}{k['requests']:>9}{k['per_s']:>8}{k['p50_ms']:>9}{k['p95_ms']:>9}"
+              f"{k['p99_ms']:>9}{k['errors']:>8}")  # fmt: skip
+    print(f"total {result['requests']:,} requests, {result['per_s']}/s, "
+          f"{result['errors']} errors, {result['decided']} decisions, "
+          f"{result['lost_races']} lost races (409)", flush=True)  # fmt: skip
+    for kind, samples in result["error_samples"].items():
+        print(f"  {kind}: {samples[0]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ads", type=int, default=1_000_000)
@@ -283,7 +314,16 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="server worker processes (default: one a core, which did best)",
+    )
+    parser.add_argument("--think", type=lambda v: [float(x) for x in v.split(",")],
+                        default=[1.0, 0.0], help="seconds each client waits between requests "
+                        "(mean of U(0.5, 1.5) x it; 0: none); several, comma-separated, are "
+                        "several runs against the same server (default 1,0)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=7200.0)
     opts = parser.parse_args()
@@ -304,25 +344,19 @@ def main() -> None:
         cmd = [str(PAIDFOR), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
                str(opts.workers)]  # fmt: skip
         with server(cmd, port, env, f"load-{backend}", probe="/healthz") as base:
-            warmup = wait_ready(base)
-            print(f"   screening ready after {warmup:.0f} s", flush=True)
-            print(f"-- {backend}: {opts.clients} clients for {opts.seconds:.0f} s, "
-                  f"{opts.workers} workers, {opts.ads:,} ads", flush=True)  # fmt: skip
-            result = asyncio.run(run_load(base, tokens, words, opts.clients, opts.seconds,
-                                          opts.seed))  # fmt: skip
-        result |= {"backend": backend, "ads": opts.ads, "clients": opts.clients,
-                   "workers": opts.workers, "warmup_seconds": round(warmup, 1)}  # fmt: skip
-        results.append(result)
-        print(f"{'kind':<14}{'requests':>9}{'/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-              f"{'errors':>8}")  # fmt: skip
-        for kind, k in result["kinds"].items():
-            print(f"{kind:<14}{k['requests']:>9}{k['per_s']:>8}{k['p50_ms']:>9}{k['p95_ms']:>9}"
-                  f"{k['p99_ms']:>9}{k['errors']:>8}")  # fmt: skip
-        print(f"total {result['requests']:,} requests, {result['per_s']}/s, "
-              f"{result['errors']} errors, {result['decided']} decisions, "
-              f"{result['lost_races']} lost races (409)", flush=True)  # fmt: skip
-        for kind, samples in result["error_samples"].items():
-            print(f"  {kind}: {samples[0]}")
+            warmup = wait_ready(base, opts.workers)
+            print(f"   screening ready in {opts.workers} workers after {warmup:.1f} s", flush=True)
+            for run, think in enumerate(opts.think):
+                print(f"-- {backend}: {opts.clients} clients for {opts.seconds:.0f} s, think "
+                      f"{think:g} s, {opts.workers} workers, {opts.ads:,} ads",
+                      flush=True)  # fmt: skip
+                result = asyncio.run(run_load(base, tokens, words, opts.clients, opts.seconds,
+                                              opts.seed, think, run))  # fmt: skip
+                result |= {"backend": backend, "ads": opts.ads, "clients": opts.clients,
+                           "think_seconds": think, "workers": opts.workers,
+                           "warmup_seconds": round(warmup, 1)}  # fmt: skip
+                results.append(result)
+                report(result)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "load", "date": datetime.now(UTC).isoformat(timespec="seconds"),
