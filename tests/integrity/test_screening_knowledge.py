@@ -25,6 +25,7 @@ from paidfor.integrity.signals import Context
 from paidfor.integrity.world import write
 from paidfor.storage.db import make_engine, migrate
 from paidfor.storage.integrity_repo import load_world
+from paidfor.storage.mapping import domain_of
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,9 @@ def _flag(
 
 
 def _same_knowledge(engine: Engine) -> Context:
+    with engine.connect() as conn:  # both read the stored domain: it is the URL's
+        stored = conn.execute(sa.text("SELECT landing_url, landing_domain FROM ads")).all()
+    assert stored and all(domain == domain_of(url) for url, domain in stored)
     lean, full = screening_context(engine), full_screening_context(engine)
     assert lean.n_entities == full.n_entities
     assert lean.flagged == full.flagged

@@ -129,8 +129,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         each worker's first submission; after the screening loads (at most 30 s), whose
         time decides whether later reloads run inline, and which it would slow down."""
         deadline = time.monotonic() + 30
-        while not (screen.ready and indicators.ready) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        for loading in (screen, indicators):
+            loading.wait_ready(max(0.0, deadline - time.monotonic()))
         try:
             classifier()
             classifier_loaded.set()

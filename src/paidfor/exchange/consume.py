@@ -33,6 +33,7 @@ from paidfor.storage.exchange_models import (
 )
 from paidfor.storage.mapping import aware, domain_of, utc_naive
 from paidfor.storage.models import AdRow, PaymentInstrumentRow
+from paidfor.storage.tables import chunks
 
 STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}
 HUNT_ACTOR = "paidfor:retro-hunt"
@@ -144,6 +145,9 @@ class ExchangeIndicators:
     @property
     def ready(self) -> bool:
         return self._first.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._first.wait(timeout)
 
     def current(self, wait: float = 2.0) -> Loaded:
         """The indicators to match with. The first load runs in the background; a caller
@@ -304,10 +308,10 @@ def retro_hunt(
     seen: dict[int, set[str]] = {}  # the indicators earlier hunts held each ad for
     ids = [int(ad.id) for ad, _ in matched]
     with engine.connect() as conn:
-        for i in range(0, len(ids), 500):
+        for chunk in chunks(ids):
             for ad_id, findings in conn.execute(
                 select(ReviewDecisionRow.ad_id, ReviewDecisionRow.findings).where(
-                    ReviewDecisionRow.ad_id.in_(ids[i : i + 500]),
+                    ReviewDecisionRow.ad_id.in_(chunk),
                     ReviewDecisionRow.actor == actor,
                 )
             ):

@@ -17,14 +17,13 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from paidfor.integrity.model import Profile
 from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
-from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
+from paidfor.integrity.signals import Context, IndicatorMatcher, admin_attribute, attributes
 from paidfor.review.rules import Finding, ReviewInput
 from paidfor.storage.integrity_repo import (
     attribute_carriers,
@@ -86,11 +85,7 @@ def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None
         engine, advertisers=flagged_entities("advertiser"), pages=flagged_entities("page")
     )
     carried = {k: attributes(p) for k, p in flagged.profiles.items()}
-    admin_of = {
-        ("admin", f"{a.name} (admin {a.id})"): a.id
-        for p in flagged.profiles.values()
-        for a in p.admins
-    }
+    admin_of = {admin_attribute(a): a.id for p in flagged.profiles.values() for a in p.admins}
     wanted: dict[str, set[str]] = {}
     for attrs in carried.values():
         for kind, value in attrs:
@@ -103,11 +98,13 @@ def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None
         ips=wanted.get("ip", ()),
         domains=wanted.get("domain", ()),
     )
-    df: dict[tuple[str, str], int] = {}
-    for attr in {a for attrs in carried.values() for a in attrs}:
-        kind, value = attr
-        counts: dict[Any, int] = found.admin if kind == "admin" else getattr(found, kind)
-        df[attr] = counts.get(admin_of[attr] if kind == "admin" else value, 0)
+    df = {
+        (kind, value): found.admin.get(admin_of[(kind, value)], 0)
+        if kind == "admin"
+        else getattr(found, kind).get(value, 0)
+        for attrs in carried.values()
+        for kind, value in attrs
+    }
     flagged.ads = removed_ads(engine)
     ctx = build_context(flagged, carried, df, indicators)
     ctx.n_entities = count_entities(engine)
@@ -161,6 +158,9 @@ class RiskScreen:
     @property
     def ready(self) -> bool:
         return self._ready.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
 
     def context(self, wait: float | None = None) -> Context | None:
         """The knowledge to screen with. The first build runs in the background; a request

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import ClassVar, Protocol
 
 from paidfor.integrity.creatives import NearDuplicateIndex
-from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Profile, SignalResult
+from paidfor.integrity.model import ATTRIBUTE_KINDS, AdminProfile, EntityKey, Profile, SignalResult
 from paidfor.integrity.places import COUNTRY_LANGUAGES, CURRENCY_COUNTRIES, DIVISIVE
 
 # How much sharing one attribute of each kind with a flagged entity says (before its
@@ -309,6 +309,11 @@ SIGNALS: tuple[Signal, ...] = (
 )
 
 
+def admin_attribute(a: AdminProfile) -> tuple[str, str]:
+    """The attribute an admin gives every account and page it manages."""
+    return ("admin", f"{a.name} (admin {a.id})")
+
+
 def attributes(p: Profile) -> set[tuple[str, str]]:
     """The attributes that can tie ``p`` to other entities (see model.ATTRIBUTE_KINDS),
     without the creative clusters and bursts, which need the whole world."""
@@ -317,7 +322,7 @@ def attributes(p: Profile) -> set[tuple[str, str]]:
         if pay.fingerprint:
             out.add(("payment", pay.fingerprint))
     for a in p.admins:
-        out.add(("admin", f"{a.name} (admin {a.id})"))
+        out.add(admin_attribute(a))
         out.update(("device", d) for d in a.devices)
         out.update(("ip", ip) for ip in a.ips)
     out.update(("domain", d) for d in p.landing_domains)

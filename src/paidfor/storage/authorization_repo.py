@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from paidfor.domain import AuthorizationStatus
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AdvertiserRow, AuthorizationRow, FunderRow
-from paidfor.storage.writer import dialect_insert
+from paidfor.storage.tables import FUNDERS, dialect_insert
 
 
 class NotFound(LookupError):
@@ -63,9 +63,8 @@ def funder_id(conn: Connection, name: str) -> int:
     found = conn.execute(select(FunderRow.id).where(FunderRow.name == name)).scalar()
     if found is not None:
         return int(found)
-    table: Table = FunderRow.__table__  # type: ignore[assignment]
     conn.execute(
-        dialect_insert(conn, table).on_conflict_do_nothing(index_elements=["name"]),
+        dialect_insert(conn, FUNDERS).on_conflict_do_nothing(index_elements=["name"]),
         {"name": name, "verified": False},
     )
     return int(conn.execute(select(FunderRow.id).where(FunderRow.name == name)).scalar_one())

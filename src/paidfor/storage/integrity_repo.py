@@ -17,7 +17,7 @@ from sqlalchemy import CompoundSelect, Engine, Select, Table, bindparam, func, s
 
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile
 from paidfor.storage.exchange_models import AdImageRow
-from paidfor.storage.mapping import domain_of, stored_now
+from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import (
     AdminRow,
     AdRow,
@@ -30,6 +30,7 @@ from paidfor.storage.models import (
     page_admins,
 )
 from paidfor.storage.review_models import PageOwnerRow
+from paidfor.storage.tables import chunks
 
 
 @dataclass(slots=True)
@@ -205,6 +206,7 @@ def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | Non
         AdRow.page_id,
         AdRow.search_text,
         AdRow.landing_url,
+        AdRow.landing_domain,
         AdRow.targeting,
         AdRow.languages,
         AdRow.currency,
@@ -237,7 +239,7 @@ def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | Non
         }
         interests = set(_interests(targeting))
         languages = {str(x).casefold()[:2] for x in [*(r.languages or [])] if x}
-        domain = domain_of(r.landing_url)
+        domain = r.landing_domain
         when = r.created_at or r.start_at
         removed = r.status == "removed"
         for key in owners:
@@ -352,12 +354,6 @@ class Carriers:
     domain: dict[str, int] = field(default_factory=dict)  # landing domain of their ads
 
 
-def _chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
-    ordered = sorted(values)
-    for i in range(0, len(ordered), size):
-        yield ordered[i : i + size]
-
-
 def attribute_carriers(
     engine: Engine,
     *,
@@ -371,7 +367,7 @@ def attribute_carriers(
     over the admins' two columns), so the cost follows the values asked about, not the ads."""
     out = Carriers()
     with engine.connect() as conn:
-        for chunk in _chunks(set(payments)):
+        for chunk in chunks(sorted(set(payments))):
             pay_q = (
                 select(
                     PaymentInstrumentRow.card_fingerprint,
@@ -393,7 +389,7 @@ def attribute_carriers(
                         holders.setdefault((kind, v), set()).add(r.id)
         asked = set(admins) | {a for ids in holders.values() for a in ids}
         managed: dict[int, set[EntityKey]] = {}  # admin -> the accounts and pages it manages
-        for chunk in _chunks(asked):
+        for chunk in chunks(sorted(asked)):
             for kind, table, col in (
                 ("advertiser", advertiser_admins, advertiser_admins.c.advertiser_id),
                 ("page", page_admins, page_admins.c.page_id),
@@ -405,7 +401,7 @@ def attribute_carriers(
         for (kind, value), ids in holders.items():
             found = set().union(*(managed.get(a, set()) for a in ids))
             getattr(out, kind)[value] = len(found)
-        for chunk in _chunks(set(domains)):
+        for chunk in chunks(sorted(set(domains))):
             domain_q = (
                 select(
                     AdRow.landing_domain,

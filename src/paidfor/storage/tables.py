@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from paidfor.storage.models import (
     AdminRow,
@@ -29,6 +31,11 @@ ADMINS: Table = AdminRow.__table__  # type: ignore[assignment]
 PAGE_OWNERS: Table = PageOwnerRow.__table__  # type: ignore[assignment]
 
 IN_CHUNK = 5000  # ids per IN list, well below SQLite's parameter limit
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT with the dialect's ``on_conflict_do_nothing`` / ``do_update``."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

@@ -15,9 +15,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, select, tuple_
 
 from paidfor.domain import Ad, Advertiser, Funder, Page, SpendReport
 from paidfor.domain.world import EntityRecord
@@ -41,6 +39,7 @@ from paidfor.storage.tables import (
     PAYMENTS,
     REPORTS,
     chunks,
+    dialect_insert,
 )
 
 # Ads per multi-row upsert on SQLite. FTS5 flushes its pending terms at every statement's
@@ -59,11 +58,6 @@ class WriteCounts:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
-
-
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """An INSERT with the dialect's ``on_conflict_do_nothing`` / ``do_update``."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def _copy_upsert(conn: Connection, params: list[tuple[Any, ...]]) -> None:
