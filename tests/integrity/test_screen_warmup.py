@@ -126,3 +126,43 @@ def test_the_political_model_loads_at_start_up_not_in_a_submission(
             assert time.monotonic() < deadline, "never ready"
             time.sleep(0.05)
     assert len(calls) == 1
+
+
+def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
+    db_url: str, engine: Engine, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build still running when the server stops ends before the pool closes (before, it
+    read a closed or dropped database and its thread died with an error), and a closed
+    loader starts no more builds."""
+    from paidfor.api.app import create_app
+    from paidfor.settings import Settings
+
+    finished: dict[str, float] = {}
+
+    def gate(module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        def slow(*args: Any, **kw: Any) -> Any:
+            time.sleep(0.8)
+            out = real(*args, **kw)
+            finished[name] = time.monotonic()
+            return out
+
+        monkeypatch.setattr(module, name, slow)
+
+    gate(screen_module, "screening_context")
+    gate(consume, "load_indicators")
+    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
+    with TestClient(create_app(db_url, settings)) as client:
+        assert client.get("/healthz").json()["screening"] != "ready"  # still building
+    stopped = time.monotonic()
+    assert set(finished) == {"screening_context", "load_indicators"}
+    assert max(finished.values()) <= stopped
+    alive = {t.name for t in threading.enumerate()}
+    assert not alive & {"paidfor-screen", "paidfor-indicators"}
+
+    screen = RiskScreen(engine, ExchangeIndicators(engine))
+    assert screen.close(timeout=1)
+    screen.warm()  # closed: nothing starts, and the screen is not left "refreshing"
+    assert not screen.ready and not screen._refreshing
+    assert screen.context(wait=0.1) is None

@@ -105,6 +105,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         yield
         stop.set()
         resumer.join(timeout=30)
+        # the knowledge builds read the database: they end before its pool closes
+        screen.close(timeout=30)
+        indicators.close(timeout=30)
         if index is not None:
             index.wait(timeout=30)
         engine.dispose()  # close the pool's connections when the server (or a test) stops

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, false, or_, select
 
+from paidfor.background import BackgroundWork
 from paidfor.integrity.indicators import Indicator, IndicatorSet
 from paidfor.integrity.model import EntityKey, PaymentProfile, Profile
 from paidfor.integrity.signals import IndicatorHit, text_probes
@@ -129,6 +130,18 @@ class ExchangeIndicators:
         self._loading = False
         self._cost = 0.0
         self._first = threading.Event()
+        self._loads = BackgroundWork()
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Start no more background loads and wait for the running one (the server's
+        shutdown, before it closes the database)."""
+        return self._loads.close(timeout)
+
+    def _load_in_background(self, mark: tuple[int, int]) -> None:
+        """With ``_loading`` set by the caller: a load in a thread, unless closed."""
+        if not self._loads.start(self._load, mark, name="paidfor-indicators"):
+            with self._lock:
+                self._loading = False
 
     def warm(self) -> None:
         """Start the first load in the background (the server does at start-up: a million
@@ -138,9 +151,7 @@ class ExchangeIndicators:
             if self._loaded is not None or self._loading:
                 return
             self._loading = True
-        threading.Thread(
-            target=self._load, args=(mark,), name="paidfor-indicators", daemon=True
-        ).start()
+        self._load_in_background(mark)
 
     @property
     def ready(self) -> bool:
@@ -172,9 +183,7 @@ class ExchangeIndicators:
             self._loading = True
         if loaded is None or not background:
             return self._load(mark)
-        threading.Thread(
-            target=self._load, args=(mark,), name="paidfor-indicators", daemon=True
-        ).start()
+        self._load_in_background(mark)
         return loaded
 
     def _load(self, mark: tuple[int, int]) -> Loaded:

@@ -20,6 +20,7 @@ from datetime import UTC
 
 from sqlalchemy import Engine, func, select
 
+from paidfor.background import BackgroundWork
 from paidfor.integrity.model import Profile
 from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
@@ -145,6 +146,17 @@ class RiskScreen:
         self._marker: tuple[int, int] = (-1, -1)
         self._cost = 0.0
         self._ready = threading.Event()
+        self._builds = BackgroundWork()
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Start no more builds and wait for the running one (the server's shutdown, before it
+        closes the database)."""
+        return self._builds.close(timeout)
+
+    def _build_in_background(self) -> None:
+        """With ``_refreshing`` set by the caller: a build in a thread, unless closed."""
+        if not self._builds.start(self._refresh, name="paidfor-screen"):
+            self._refreshing = False
 
     def warm(self) -> None:
         """Start building the knowledge in the background (the server does at start-up, so
@@ -153,7 +165,7 @@ class RiskScreen:
             if self._ctx is not None or self._refreshing:
                 return
             self._refreshing = True
-        threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
+        self._build_in_background()
 
     @property
     def ready(self) -> bool:
@@ -182,7 +194,7 @@ class RiskScreen:
             now = acted and self._cost < 1.0
             if stale and not now and not self._refreshing:
                 self._refreshing = True
-                threading.Thread(target=self._refresh, name="paidfor-screen", daemon=True).start()
+                self._build_in_background()
         if now:
             ctx = self._refresh()
         return ctx
