@@ -12,7 +12,7 @@ become pseudonyms wherever they are quoted.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -38,6 +38,7 @@ from paidfor.storage.models import (
     page_admins,
 )
 from paidfor.storage.review_models import ReviewDecisionRow
+from paidfor.storage.tables import chunks
 
 CHUNK = 500
 FILTERS = ("currency", "date_min", "date_max", "country", "funder", "page_id", "source", "status")
@@ -150,11 +151,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield list(ids[i : i + CHUNK])
-
-
 def collect(
     engine: Engine,
     ad_ids: Sequence[int],
@@ -170,7 +166,7 @@ def collect(
     out = Collected(left_out=left_out(basis))
     with engine.connect() as conn:
         rows: list[Any] = []
-        for chunk in _chunks(ad_ids):
+        for chunk in chunks(ad_ids, CHUNK):
             rows += conn.execute(select(AdRow).where(AdRow.id.in_(chunk))).all()
         rows.sort(key=lambda r: r.id)
         page_ids = sorted({r.page_id for r in rows if r.page_id is not None})
@@ -184,12 +180,12 @@ def collect(
                     adv_ids = sorted({*adv_ids, int(ident)})
         pages = {
             p.id: p
-            for c in _chunks(page_ids)
+            for c in chunks(page_ids, CHUNK)
             for p in conn.execute(select(PageRow).where(PageRow.id.in_(c)))
         }
         advertisers = {
             a.id: a
-            for c in _chunks(adv_ids)
+            for c in chunks(adv_ids, CHUNK)
             for a in conn.execute(select(AdvertiserRow).where(AdvertiserRow.id.in_(c)))
         }
         funders = {
@@ -205,7 +201,7 @@ def collect(
             (page_admins, page_admins.c.page_id, "page", page_ids),
             (advertiser_admins, advertiser_admins.c.advertiser_id, "advertiser", adv_ids),
         ):
-            for c in _chunks(ids):
+            for c in chunks(ids, CHUNK):
                 stmt = (
                     select(col.label("owner"), AdminRow)
                     .join(AdminRow, AdminRow.id == table.c.admin_id)
@@ -215,7 +211,7 @@ def collect(
                     admins_of.setdefault((kind, r.owner), []).append(r)
         payments: dict[int, list[Any]] = {}
         auths: dict[int, list[Any]] = {}
-        for c in _chunks(adv_ids):
+        for c in chunks(adv_ids, CHUNK):
             for r in conn.execute(
                 select(PaymentInstrumentRow).where(PaymentInstrumentRow.advertiser_id.in_(c))
             ):
@@ -228,7 +224,7 @@ def collect(
                 auths.setdefault(r.advertiser_id, []).append(r)
         decisions: dict[int, list[Any]] = {}
         actions: dict[int, list[Any]] = {}
-        for c in _chunks(ad_ids):
+        for c in chunks(ad_ids, CHUNK):
             for r in conn.execute(
                 select(ReviewDecisionRow)
                 .where(ReviewDecisionRow.ad_id.in_(c))

@@ -10,7 +10,7 @@ case is shown, so a case always tells what is true now, beside what was found th
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from paidfor.storage.models import (
     CaseRow,
     PageRow,
 )
+from paidfor.storage.tables import chunks
 
 if TYPE_CHECKING:  # the integrity layer's plain values; storage only reads their fields
     from paidfor.integrity.model import EntityKey, Network
@@ -157,11 +158,6 @@ class CaseView:
             "actions": [a.as_json() for a in self.actions],
             "timeline": [t.as_json() for t in self.timeline],
         }
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
 
 
 def network_evidence(network: Network) -> list[dict[str, Any]]:
@@ -421,7 +417,7 @@ class CaseRepository:
             cols: builtins.list[Any] = [table.id, table.name, table.disabled, table.created_at]
             if table is PageRow:
                 cols.append(PageRow.kind)
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids, _CHUNK):
                 for r in conn.execute(select(*cols).where(table.id.in_(chunk))):
                     now[(kind, int(r.id))] = r
                 for r in conn.execute(_ad_counts(column, chunk)):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import aware, stored_now
+from paidfor.storage.tables import chunks
 
 if TYPE_CHECKING:  # the integrity layer's checked image; storage only reads its fields
     from paidfor.integrity.images import HashedImage
@@ -95,11 +96,6 @@ def _connection(conn_or_engine: Connection | Engine) -> Iterator[Connection]:
     else:
         with conn_or_engine.connect() as conn:
             yield conn
-
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 def _find(conn: Connection, advertiser_id: int, image_hash: str) -> Any:
@@ -211,7 +207,7 @@ def missing(
     wanted = list(dict.fromkeys(hashes))
     found: set[str] = set()
     with _connection(conn_or_engine) as conn:
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted, _CHUNK):
             found.update(
                 conn.execute(
                     select(AdImageRow.hash).where(
@@ -233,7 +229,7 @@ def pdqs_for(
     wanted = sorted(set(hashes))
     out: dict[str, str] = {}
     with _connection(conn_or_engine) as conn:
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted, _CHUNK):
             stmt = select(AdImageRow.hash, AdImageRow.pdq).where(
                 AdImageRow.hash.in_(chunk), AdImageRow.pdq.is_not(None)
             )
@@ -254,7 +250,7 @@ def pdqs_by_advertiser(
     out: dict[tuple[int, str], str] = {}
     with _connection(conn_or_engine) as conn:
         for some_ids in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-            for chunk in _chunks(hashes):
+            for chunk in chunks(hashes, _CHUNK):
                 rows = conn.execute(
                     select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
                         AdImageRow.hash.in_(chunk),
