@@ -155,7 +155,12 @@ async def one(
     try:
         r = await client.request(method, url, **kw)
     except httpx.HTTPError as exc:
-        stats.errors[kind].append(f"{type(exc).__name__}: {exc}"[:200])
+        # what lies under it (a reset, an end of stream) and when, to tell a connection the
+        # server closed from one that timed out
+        cause = exc.__cause__ or exc.__context__
+        under = f"; under it {type(cause).__name__}: {cause}" if cause is not None else ""
+        elapsed = time.perf_counter() - started
+        stats.errors[kind].append(f"{type(exc).__name__}: {exc} after {elapsed:.2f} s{under}"[:300])
         return None
     stats.latencies[kind].append(time.perf_counter() - started)
     stats.statuses[kind][r.status_code] += 1
