@@ -31,8 +31,8 @@ class BackgroundWork:
         def run() -> None:
             try:
                 target(*args)
-            except Exception as exc:
-                log.warning("background %s stopped: %s", name, exc)
+            except Exception:
+                log.exception("%s failed; the next caller tries again", name)
             finally:
                 with self._lock:
                     self._threads.discard(threading.current_thread())

@@ -134,7 +134,7 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     """A build still running when the server stops ends before the pool closes (before, it
     read a closed or dropped database and its thread died with an error), and a closed
     loader starts no more builds."""
-    from paidfor.api.app import create_app
+    import paidfor.api.app as app_module
     from paidfor.settings import Settings
 
     finished: dict[str, float] = {}
@@ -152,14 +152,20 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
 
     gate(screen_module, "screening_context")
     gate(consume, "load_indicators")
+    models: list[int] = []  # the model waits for the builds, then finds the server stopped
+    monkeypatch.setattr(app_module, "political_classifier", lambda: models.append(1))
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
+    with TestClient(app_module.create_app(db_url, settings)) as client:
         assert client.get("/healthz").json()["screening"] != "ready"  # still building
     stopped = time.monotonic()
     assert set(finished) == {"screening_context", "load_indicators"}
     assert max(finished.values()) <= stopped
     alive = {t.name for t in threading.enumerate()}
     assert not alive & {"paidfor-screen", "paidfor-indicators"}
+    for thread in threading.enumerate():
+        if thread.name == "paidfor-classifier":
+            thread.join(30)
+    assert models == []
 
     screen = RiskScreen(engine, ExchangeIndicators(engine))
     assert screen.close(timeout=1)

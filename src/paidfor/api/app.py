@@ -134,6 +134,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         deadline = time.monotonic() + 30
         for loading in (screen, indicators):
             loading.wait_ready(max(0.0, deadline - time.monotonic()))
+        if screen.closed:  # the server stopped meanwhile: nothing will use the model
+            return
         try:
             classifier()
             classifier_loaded.set()

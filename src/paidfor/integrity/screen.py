@@ -11,7 +11,6 @@ background) and every ``refresh_seconds``.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
@@ -34,8 +33,6 @@ from paidfor.storage.integrity_repo import (
     removed_ads,
 )
 from paidfor.storage.models import ActionRow, CaseRow
-
-log = logging.getLogger("paidfor.integrity")
 
 
 def enforcement_marker(engine: Engine) -> tuple[int, int]:
@@ -153,6 +150,10 @@ class RiskScreen:
         closes the database)."""
         return self._builds.close(timeout)
 
+    @property
+    def closed(self) -> bool:
+        return self._builds.closed
+
     def _build_in_background(self) -> None:
         """With ``_refreshing`` set by the caller: a build in a thread, unless closed."""
         if not self._builds.start(self._refresh, name="paidfor-screen"):
@@ -209,10 +210,7 @@ class RiskScreen:
                 self._cost = self._built - started
             self._ready.set()
             return ctx
-        except Exception:
-            log.exception("building the screening knowledge failed; the next screen retries")
-            raise
-        finally:
+        finally:  # a failure reaches the caller, or BackgroundWork's log; the next one retries
             self._refreshing = False
 
     def screen(self, inp: ReviewInput) -> list[Finding]:
