@@ -46,12 +46,15 @@ def app_on_loopback(app: FastAPI) -> Iterator[str]:
 
 
 @contextmanager
-def paidfor_serve(env: dict[str, str], ready: str = "/", timeout: float = 60) -> Iterator[str]:
-    """``paidfor serve`` in its own process with ``env`` added to this one's; its base URL
-    once ``ready`` answers without a 5xx."""
+def paidfor_serve(
+    env: dict[str, str], ready: str = "/", timeout: float = 60, workers: int = 1
+) -> Iterator[str]:
+    """``paidfor serve`` (with ``workers`` processes) in its own process with ``env`` added to
+    this one's; its base URL once ``ready`` answers without a 5xx."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "paidfor.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "paidfor.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

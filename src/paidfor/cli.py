@@ -284,9 +284,9 @@ def serve(
 
     open_engine()  # migrate once, before the workers start
     if workers > 1:
-        uvicorn.run(
-            "paidfor.api.app:create_app", factory=True, host=host, port=port, workers=workers
-        )
+        from paidfor.api.serving import serve_workers
+
+        serve_workers(host, port, workers)
     else:
         import gc
 
