@@ -21,9 +21,13 @@ choosing:
   funder, sorted by spend (one page of 25 ads and the total);
 * 10% ``GET /v19.0/ads_archive`` — a search term with ``ad_reached_countries``;
 * 10% ``POST /api/me/ads`` — an advertiser (one of 20, each with a card and a page) submits an
-  ad; political or not, held or approved by the review;
-* 10% a reviewer (one of 5) reads ``GET /api/review/queue`` and decides the first held ad; when
-  another reviewer decided it first the answer is a 409, counted as a lost race, not an error.
+  ad; political or not, approved, rejected (a political ad without an authorization) or held
+  (one advertiser in five pays in roubles from Russia and its page's admin signs in there,
+  so the screening holds its ads for a person);
+* 10% a reviewer (one of 5) reads ``GET /api/review/queue`` and decides one of the first five
+  held ads; when another reviewer decided it first the answer is a 409, counted as a lost
+  race, not an error. Two 200s for the same held decision would be two reviewers both
+  winning: the run counts them (``double_wins``, which must be 0).
 
 An error is any 5xx, any other unexpected status, a timeout or a broken connection. The public
 rate limits are raised for the run (``PAIDFOR_ARCHIVE_RATE_LIMIT``; one client IP makes every
@@ -123,11 +127,18 @@ class Stats:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     lost_races: int = 0
     decided: int = 0
+    # 200s per held decision answered: two for one would be two reviewers both winning
+    wins: Counter[tuple[int, int | None]] = field(default_factory=Counter)
 
 
 async def setup(client: httpx.AsyncClient, run: int) -> list[tuple[str, int]]:
+    """20 advertisers, each with a card and a page. One in five looks like the IRA: a rouble
+    card billed in Russia, page admins signing in from Russia, ads aimed at the US; the
+    screening holds its ads for a person, so the reviewers have work to race for."""
     advertisers = []
     for i in range(20):
+        foreign = i % 5 == 0
+        country, currency = ("RU", "RUB") if foreign else ("US", "USD")
         r = await client.post("/api/advertisers",
                               json={"name": f"Load Test {run}-{i}", "country": "US"})  # fmt: skip
         r.raise_for_status()
@@ -136,12 +147,12 @@ async def setup(client: httpx.AsyncClient, run: int) -> list[tuple[str, int]]:
             await client.post(
                 "/api/me/payment-instruments",
                 headers=head,
-                json={"currency": "USD", "billing_country": "US", "card_number": CARD},
+                json={"currency": currency, "billing_country": country, "card_number": CARD},
             )
         ).raise_for_status()
         page = await client.post("/api/me/pages", headers=head, json={
             "name": f"Load Test Page {run}-{i}", "country": "US", "category": "Community",
-            "admins": [{"name": f"Admin {i}", "login_countries": ["US"]}]})  # fmt: skip
+            "admins": [{"name": f"Admin {i}", "login_countries": [country]}]})  # fmt: skip
         page.raise_for_status()
         advertisers.append((r.json()["token"], int(page.json()["id"])))
     return advertisers
@@ -232,6 +243,17 @@ async def worker(
                     stats.lost_races += 1
                 elif d is not None and d.status_code == 200:
                     stats.decided += 1
+                    stats.wins[(int(item["ad_id"]), item.get("decision_id"))] += 1
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """The machine's busy and total CPU time so far (``/proc/stat``, in ticks), or None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -249,11 +271,15 @@ async def run_load(url: str, tokens: dict[str, list[str]], words: dict[str, list
         advertisers = await setup(client, run)
         stats = Stats()
         deadline = time.monotonic() + seconds
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_times()
         await asyncio.gather(*(
             worker(client, random.Random(seed + i), words, advertisers, tokens["reviewer"],
                    deadline, stats, think) for i in range(clients)))  # fmt: skip
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_after = time.perf_counter() - started, cpu_times()
+    # the whole machine: the server's workers, this client, the database server
+    busy = None
+    if cpu_before and cpu_after and cpu_after[1] > cpu_before[1]:
+        busy = round(100 * (cpu_after[0] - cpu_before[0]) / (cpu_after[1] - cpu_before[1]), 1)
     kinds = {}
     for kind, values in sorted(stats.latencies.items()):
         kinds[kind] = {"requests": len(values), "per_s": round(len(values) / elapsed, 1),
@@ -266,6 +292,8 @@ async def run_load(url: str, tokens: dict[str, list[str]], words: dict[str, list
     errors = sum(len(v) for v in stats.errors.values())
     return {"seconds": round(elapsed, 1), "requests": total, "per_s": round(total / elapsed, 1),
             "errors": errors, "lost_races": stats.lost_races, "decided": stats.decided,
+            "double_wins": sum(n - 1 for n in stats.wins.values() if n > 1),
+            "cpu_busy_percent": busy,
             "kinds": kinds,
             "error_samples": {k: v[:5] for k, v in stats.errors.items() if v}}  # fmt: skip
 
@@ -307,7 +335,8 @@ def report(result: dict[str, Any]) -> None:
               f"{k['p99_ms']:>9}{k['errors']:>8}")  # fmt: skip
     print(f"total {result['requests']:,} requests, {result['per_s']}/s, "
           f"{result['errors']} errors, {result['decided']} decisions, "
-          f"{result['lost_races']} lost races (409)", flush=True)  # fmt: skip
+          f"{result['lost_races']} lost races (409), {result['double_wins']} held ads two "
+          f"reviewers both won; CPU {result['cpu_busy_percent']}% busy", flush=True)  # fmt: skip
     for kind, samples in result["error_samples"].items():
         print(f"  {kind}: {samples[0]}")
 

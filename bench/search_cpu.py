@@ -1,0 +1,116 @@
+"""Where a library search's time goes, in process (no HTTP, no other load).
+
+    .venv/bin/python bench/search_cpu.py --ads 1000000            # the load benchmark's data
+    .venv/bin/python bench/search_cpu.py --ads 1000000 --profile  # and the top functions
+
+The same five kinds of ``GET /api/search`` that ``bench/load.py`` sends (a common word, a rare
+word, a word with a country and a year, a funder, a word sorted by spend), drawn from the same
+database (``bench/work/search-paidfor-<ads>.db``, made by ``bench/search.py`` or
+``bench/load.py``), each answered ``--requests`` times through the ASGI app in this process
+(``fastapi.testclient``): the time of the whole request, and of its parts (the index query,
+reading the 25 ads, building their public views and the JSON). The table is the CPU budget
+one search takes from a worker; it is not a latency under load (``bench/load.py`` is).
+Results: a table and ``bench/results/search_cpu.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import platform
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import ROOT, WORK, code_version, machine
+from load import vocabulary
+
+RESULTS = ROOT / "bench" / "results" / "search_cpu.json"
+
+
+def queries(words: dict[str, list[str]], n: int, seed: int) -> dict[str, list[dict[str, str]]]:
+    rng = random.Random(seed)
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for _ in range(n):
+        year = rng.randint(2018, 2024)
+        out["common"].append({"q": rng.choice(words["common"])})
+        out["rare"].append({"q": rng.choice(words["rare"])})
+        dates = {"date_min": f"{year}-01-01", "date_max": f"{year}-12-31"}
+        out["country_year"].append({"q": rng.choice(words["common"]), "country": "US", **dates})
+        out["funder"].append({"funder": rng.choice(words["funders"])})
+        out["by_spend"].append({"q": rng.choice(words["common"]), "sort": "spend"})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ads", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200, help="per kind")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print the top functions")
+    opts = parser.parse_args()
+    db = WORK / f"search-paidfor-{opts.ads}.db"
+    if not db.exists():
+        raise SystemExit(f"{db} is missing: run bench/search.py or bench/load.py first")
+    url = f"sqlite:///{db}"
+
+    from fastapi.testclient import TestClient
+
+    from paidfor.api.app import create_app
+    from paidfor.settings import Settings
+
+    words = vocabulary(url)
+    kinds = queries(words, opts.requests, opts.seed)
+    settings = Settings(database_url=url, search_rate_limit=0)  # one client: no limit
+    with TestClient(create_app(url, settings)) as client:
+        for params in kinds["common"][:20]:  # warm: caches, the index reader, the pool
+            client.get("/api/search", params=params)
+        times: dict[str, list[float]] = {}
+        profiler = cProfile.Profile() if opts.profile else None
+        for kind, batch in kinds.items():
+            times[kind] = []
+            for params in batch:
+                if profiler:
+                    profiler.enable()
+                started = time.perf_counter()
+                r = client.get("/api/search", params=params)
+                times[kind].append(time.perf_counter() - started)
+                if profiler:
+                    profiler.disable()
+                if r.status_code != 200:
+                    raise SystemExit(f"{params}: {r.status_code} {r.text[:300]}")
+    rows: list[dict[str, Any]] = []
+    print(f"{'kind':<14}{'n':>6}{'mean ms':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for kind, values in times.items():
+        ms = sorted(v * 1000 for v in values)
+        row = {"kind": kind, "requests": len(ms), "mean_ms": round(statistics.fmean(ms), 2),
+               "p50_ms": round(ms[len(ms) // 2], 2),
+               "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}  # fmt: skip
+        rows.append(row)
+        print(f"{kind:<14}{row['requests']:>6}{row['mean_ms']:>10}{row['p50_ms']:>9}"
+              f"{row['p99_ms']:>9}")  # fmt: skip
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        print(out.getvalue())
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "benchmark": "search_cpu", "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": code_version(), "machine": machine(), "python": platform.python_version(),
+        "command": " ".join(["python", "bench/search_cpu.py", *sys.argv[1:]]),
+        "ads": opts.ads, "profiled": opts.profile, "results": rows,
+    }, indent=2) + "\n")  # fmt: skip
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
