@@ -127,6 +127,7 @@ class Stats:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     lost_races: int = 0
     decided: int = 0
+    started: float = field(default_factory=time.monotonic)
     # 200s per held decision answered: two for one would be two reviewers both winning
     wins: Counter[tuple[int, int | None]] = field(default_factory=Counter)
 
@@ -166,12 +167,18 @@ async def one(
     try:
         r = await client.request(method, url, **kw)
     except httpx.HTTPError as exc:
-        # what lies under it (a reset, an end of stream) and when, to tell a connection the
-        # server closed from one that timed out
-        cause = exc.__cause__ or exc.__context__
-        under = f"; under it {type(cause).__name__}: {cause}" if cause is not None else ""
+        # what lies under it, down to the OS error (a reset, an end of stream), and when, to
+        # tell a connection the server closed from one that timed out
+        chain, seen = [], exc.__cause__ or exc.__context__
+        while seen is not None and len(chain) < 4:
+            chain.append(f"{type(seen).__name__}({seen!r})" if str(seen) == "" else
+                         f"{type(seen).__name__}: {seen}")  # fmt: skip
+            seen = seen.__cause__ or seen.__context__
+        under = f"; under it {' <- '.join(chain)}" if chain else ""
         elapsed = time.perf_counter() - started
-        stats.errors[kind].append(f"{type(exc).__name__}: {exc} after {elapsed:.2f} s{under}"[:300])
+        at = time.monotonic() - stats.started
+        stats.errors[kind].append(f"{type(exc).__name__}: {exc} after {elapsed:.2f} s, "
+                                  f"{at:.1f} s into the run{under}"[:400])  # fmt: skip
         return None
     stats.latencies[kind].append(time.perf_counter() - started)
     stats.statuses[kind][r.status_code] += 1

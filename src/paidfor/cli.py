@@ -280,25 +280,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the library and the API."""
-    import uvicorn
+    from paidfor.api.serving import serve as run
 
     open_engine()  # migrate once, before the workers start
-    if workers > 1:
-        from paidfor.api.serving import serve_workers
-
-        serve_workers(host, port, workers)
-    else:
-        import gc
-
-        from paidfor.api.app import create_app
-
-        app_ = create_app()
-        # What exists at start-up lives as long as the server: keep it out of the garbage
-        # collector's full passes, which otherwise walk it every few hundred requests (the
-        # 60 ms outliers bench/search.py saw).
-        gc.collect()
-        gc.freeze()
-        uvicorn.run(app_, host=host, port=port)
+    run(host, port, workers, get_settings().keep_alive_seconds)
 
 
 def find_data_dir(explicit: Path | None = None) -> Path:

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # that lost its database between storing the ad and its review); such an ad must be at
     # least this old (api.app.finish_interrupted_loop).
     resume_interval: float = 60.0
+    # Seconds ``paidfor serve`` keeps an idle kept-alive connection open. Longer than the idle
+    # timeouts of the clients and proxies in front of it (httpx 5 s, nginx's upstream
+    # keepalive 60 s), so they close first: uvicorn's own 5 s equals httpx's, and either side
+    # may then send into, or close, a connection the other is closing (a reset, a 502).
+    keep_alive_seconds: int = 75
     # The largest request body a route takes (image uploads take their 8 MB and a little).
     max_body_bytes: int = 1024 * 1024
     # The Ed25519 private key (PEM) that signs disclosure packages: a path outside the

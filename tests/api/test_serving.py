@@ -5,6 +5,7 @@ connection's requests are not held back by Nagle's algorithm (uvicorn issue #314
 from __future__ import annotations
 
 import asyncio
+import http.client
 import socket
 import statistics
 import time
@@ -45,13 +46,28 @@ def test_the_bound_socket_gives_accepted_connections_tcp_nodelay() -> None:
     assert seen == [1]
 
 
-def test_kept_alive_requests_to_several_workers_are_not_delayed(tmp_path: Path) -> None:
+def test_kept_alive_connections_to_several_workers_are_quick_and_outlast_the_clients(
+    tmp_path: Path,
+) -> None:
     env = {"PAIDFOR_DATABASE_URL": f"sqlite:///{tmp_path / 'paidfor.db'}"}
-    with paidfor_serve(env, ready="/healthz", workers=2) as url, httpx.Client() as client:
-        times = []
-        for _ in range(15):  # one connection, kept alive
-            started = time.perf_counter()
-            assert client.get(url + "/healthz").status_code == 200
-            times.append(time.perf_counter() - started)
-    # With Nagle on, each request after the first waited for the delayed ACK: >= 40 ms.
-    assert statistics.median(times[1:]) < 0.025, [round(t * 1000, 1) for t in times]
+    with paidfor_serve(env, ready="/healthz", workers=2) as url:
+        with httpx.Client() as client:
+            times = []
+            for _ in range(15):  # one connection, kept alive
+                started = time.perf_counter()
+                assert client.get(url + "/healthz").status_code == 200
+                times.append(time.perf_counter() - started)
+        # With Nagle on, each request after the first waited for the delayed ACK: >= 40 ms.
+        assert statistics.median(times[1:]) < 0.025, [round(t * 1000, 1) for t in times]
+
+        # Idle past httpx's 5 s keep-alive (which was uvicorn's too): the server has not
+        # closed the connection; the client is the one to close it.
+        conn = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=10)
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read()
+        sock = conn.sock
+        time.sleep(6)
+        conn.request("GET", "/healthz")  # RemoteDisconnected if the server had closed it
+        response = conn.getresponse()
+        assert response.status == 200 and conn.sock is sock
+        conn.close()

@@ -11,12 +11,26 @@ binds the same socket and labels it TCP, which is what it is.
 
 from __future__ import annotations
 
+import gc
 import socket
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-APP = "paidfor.api.app:create_app"
+from paidfor.api.app import create_app
+
+APP = "paidfor.api.serving:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process. What exists once it is made lives as long as the
+    process: kept out of the garbage collector's full passes, which otherwise walk it every
+    few hundred requests (the 60 ms outliers bench/search.py saw)."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 class TcpConfig(uvicorn.Config):
@@ -31,7 +45,13 @@ class TcpConfig(uvicorn.Config):
         return sock
 
 
-def serve_workers(host: str, port: int, workers: int) -> None:
-    """``uvicorn.run(APP, factory=True, workers=workers)``, with the socket above."""
-    config = TcpConfig(APP, factory=True, host=host, port=port, workers=workers)
+def serve(host: str, port: int, workers: int, keep_alive: int) -> None:
+    """The app on ``host:port`` in ``workers`` processes (one: this one), idle connections kept
+    ``keep_alive`` seconds (``Settings.keep_alive_seconds``)."""
+    if workers == 1:
+        # uvicorn binds from the host and port itself there: its socket says it is TCP
+        uvicorn.run(worker_app(), host=host, port=port, timeout_keep_alive=keep_alive)
+        return
+    config = TcpConfig(APP, factory=True, host=host, port=port, workers=workers,
+                       timeout_keep_alive=keep_alive)  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()
