@@ -22,4 +22,7 @@ fi
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
-.venv/bin/pytest -q "$@"
+# One test process a core, at most four (each holds PostgreSQL connections and servers of its
+# own); PAIDFOR_TEST_WORKERS=0 runs them all in this one.
+cores=$(nproc 2>/dev/null || echo 1)
+.venv/bin/pytest -q -n "${PAIDFOR_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}" "$@"
