@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from paidfor.cli import app
+from paidfor.cli import app, main
 from paidfor.settings import get_settings
 
 runner = CliRunner()
@@ -98,3 +99,19 @@ def test_index_status_without_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     r = runner.invoke(app, ["index", "status"])
     assert r.exit_code == 1 and "no search index" in r.output
+
+
+def test_a_bad_setting_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PAIDFOR_KEEP_ALIVE_SECONDS", "-1")
+    monkeypatch.setenv("PAIDFOR_BATCH_SIZE", "many")
+    get_settings.cache_clear()
+    monkeypatch.setattr(sys, "argv", ["paidfor", "stats"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "PAIDFOR_BATCH_SIZE='many'" in said and "valid integer" in said
+    assert "PAIDFOR_KEEP_ALIVE_SECONDS='-1'" in said and "greater than 0" in said
+    assert "Traceback" not in said

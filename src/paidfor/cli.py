@@ -357,12 +357,21 @@ def database_trouble(exc: BaseException) -> str:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from paidfor.storage.db import operational_errors
 
     try:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        for problem in exc.errors():  # a PAIDFOR_* variable the settings cannot take
+            name = "PAIDFOR_" + "_".join(str(p) for p in problem["loc"]).upper()
+            err.print(f"[red]{name}={problem['input']!r}: {problem['msg']}[/red]", highlight=False)
+        sys.exit(2)
     except operational_errors() as exc:
         err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
         sys.exit(EXIT_DATABASE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     # timeouts of the clients and proxies in front of it (httpx 5 s, nginx's upstream
     # keepalive 60 s), so they close first: uvicorn's own 5 s equals httpx's, and either side
     # may then send into, or close, a connection the other is closing (a reset, a 502).
-    keep_alive_seconds: int = 75
+    keep_alive_seconds: PositiveInt = 75
     # The largest request body a route takes (image uploads take their 8 MB and a little).
     max_body_bytes: int = 1024 * 1024
     # The Ed25519 private key (PEM) that signs disclosure packages: a path outside the

@@ -1,4 +1,4 @@
-"""Running the app under uvicorn with several worker processes.
+"""Running the app under uvicorn, in one process or several (``paidfor serve``).
 
 uvicorn's supervisor binds the listening socket itself and hands it to the workers, but it
 creates that socket with ``proto`` 0. Accepted connections inherit the listener's ``proto``,
