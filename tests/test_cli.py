@@ -44,7 +44,8 @@ def test_stats_of_an_empty_database() -> None:
 
 
 def test_import_reports_bad_rows_and_dry_run(tmp_path: Path) -> None:
-    f = tmp_path / "bad.csv"
+    # a path longer than a line: the message keeps it whole, to copy or grep
+    f = tmp_path / ("a-file-name-longer-than-the-80-columns-of-a-pipe-" * 2 + "bad.csv")
     f.write_text("Ad_ID,Clicks\n,1\n")
     r = runner.invoke(app, ["import", "hpsci-ira", str(f)])
     assert r.exit_code == 1 and f"{f}:2" in r.output

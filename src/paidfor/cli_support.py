@@ -8,8 +8,10 @@ from sqlalchemy import Engine
 
 from paidfor.settings import get_settings
 
-err = Console(stderr=True)
-out = Console()
+# soft_wrap: a line longer than the terminal (or than 80 columns, into a pipe or a file) stays
+# one line, so a file path in a message is never broken in two
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def open_engine(url: str | None = None) -> Engine:

@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from paidfor.cli_support import err, out
 
 model_app = typer.Typer(
     help="The political-ad classifier: train it, evaluate it on a labelled CSV.",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
-out = Console()
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TRAIN_CSV = Path("political_ads") / "train.csv"
