@@ -172,3 +172,37 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     screen.warm()  # closed: nothing starts, and the screen is not left "refreshing"
     assert not screen.ready and not screen._refreshing
     assert screen.context(wait=0.1) is None
+
+
+def test_a_stopping_server_waits_for_all_its_builds_within_one_budget(
+    db_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds that outlast the shutdown's budget hold it up for that budget in all, not for a
+    budget each (one after the other, the two builds held it twice as long)."""
+    import paidfor.api.app as app_module
+    from paidfor.settings import Settings
+
+    release = threading.Event()  # the builds end when the test is over
+
+    def stuck(real: Any) -> Any:
+        def slow(*args: Any, **kw: Any) -> Any:
+            release.wait(10)
+            return real(*args, **kw)
+
+        return slow
+
+    monkeypatch.setattr(screen_module, "screening_context", stuck(screen_module.screening_context))
+    monkeypatch.setattr(consume, "load_indicators", stuck(consume.load_indicators))
+    monkeypatch.setattr(app_module, "political_classifier", lambda: None)
+    monkeypatch.setattr(app_module, "SHUTDOWN_WAIT", 1.0)
+    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
+    client = TestClient(app_module.create_app(db_url, settings))
+    with client:
+        assert client.get("/healthz").json()["screening"] != "ready"
+        started = time.monotonic()
+    took = time.monotonic() - started
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name in ("paidfor-screen", "paidfor-indicators"):
+            thread.join(10)
+    assert 0.9 <= took < 1.8, took

@@ -55,6 +55,10 @@ from paidfor.web.review_pages import install_review_pages
 
 log = logging.getLogger("paidfor.api")
 
+# Seconds a stopping server waits, in all, for its background work (the resume loop, the
+# screening and indicator builds, a search-index catch-up) before it closes the database.
+SHUTDOWN_WAIT = 30.0
+
 # Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's.
 SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
 DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet"})
@@ -104,12 +108,14 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         resumer.start()
         yield
         stop.set()
-        resumer.join(timeout=30)
-        # the knowledge builds read the database: they end before its pool closes
-        screen.close(timeout=30)
-        indicators.close(timeout=30)
+        # the knowledge builds read the database: they end before its pool closes, all of
+        # them within one SHUTDOWN_WAIT, not one each
+        deadline = time.monotonic() + SHUTDOWN_WAIT
+        resumer.join(timeout=SHUTDOWN_WAIT)
+        screen.close(timeout=max(0.0, deadline - time.monotonic()))
+        indicators.close(timeout=max(0.0, deadline - time.monotonic()))
         if index is not None:
-            index.wait(timeout=30)
+            index.wait(timeout=max(0.0, deadline - time.monotonic()))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
