@@ -12,6 +12,12 @@ from typing import Any
 log = logging.getLogger("paidfor")
 
 
+def time_left(deadline: float) -> float:
+    """Seconds from now until ``deadline`` (a ``time.monotonic()`` value), never below 0: the
+    timeout of each of several waits that share one budget."""
+    return max(0.0, deadline - time.monotonic())
+
+
 class BackgroundWork:
     """Starts build threads while open; ``close`` refuses new ones and waits for the running."""
 
@@ -53,5 +59,5 @@ class BackgroundWork:
             self._closed = True
             running = list(self._threads)
         for thread in running:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            thread.join(time_left(deadline))
         return not any(t.is_alive() for t in running)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -128,6 +129,30 @@ def test_the_political_model_loads_at_start_up_not_in_a_submission(
     assert len(calls) == 1
 
 
+# The two background builds a server starts: the screening knowledge, the shared indicators.
+BUILDS = ((screen_module, "screening_context"), (consume, "load_indicators"))
+
+
+def hold(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    name: str,
+    first: Callable[[], object],
+    finished: dict[str, float] | None = None,
+) -> None:
+    """``module.name`` runs ``first`` before itself, and notes when it ended in ``finished``."""
+    real = getattr(module, name)
+
+    def held(*args: Any, **kw: Any) -> Any:
+        first()
+        out = real(*args, **kw)
+        if finished is not None:
+            finished[name] = time.monotonic()
+        return out
+
+    monkeypatch.setattr(module, name, held)
+
+
 def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     db_url: str, engine: Engine, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -138,20 +163,8 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     from paidfor.settings import Settings
 
     finished: dict[str, float] = {}
-
-    def gate(module: Any, name: str) -> None:
-        real = getattr(module, name)
-
-        def slow(*args: Any, **kw: Any) -> Any:
-            time.sleep(0.8)
-            out = real(*args, **kw)
-            finished[name] = time.monotonic()
-            return out
-
-        monkeypatch.setattr(module, name, slow)
-
-    gate(screen_module, "screening_context")
-    gate(consume, "load_indicators")
+    for module, name in BUILDS:
+        hold(monkeypatch, module, name, lambda: time.sleep(0.8), finished)
     models: list[int] = []  # the model waits for the builds, then finds the server stopped
     monkeypatch.setattr(app_module, "political_classifier", lambda: models.append(1))
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
@@ -183,16 +196,8 @@ def test_a_stopping_server_waits_for_all_its_builds_within_one_budget(
     from paidfor.settings import Settings
 
     release = threading.Event()  # the builds end when the test is over
-
-    def stuck(real: Any) -> Any:
-        def slow(*args: Any, **kw: Any) -> Any:
-            release.wait(10)
-            return real(*args, **kw)
-
-        return slow
-
-    monkeypatch.setattr(screen_module, "screening_context", stuck(screen_module.screening_context))
-    monkeypatch.setattr(consume, "load_indicators", stuck(consume.load_indicators))
+    for module, name in BUILDS:
+        hold(monkeypatch, module, name, lambda: release.wait(10))
     monkeypatch.setattr(app_module, "political_classifier", lambda: None)
     monkeypatch.setattr(app_module, "SHUTDOWN_WAIT", 1.0)
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")

@@ -30,6 +30,7 @@ from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
 from paidfor.auth.web import install_auth
+from paidfor.background import time_left
 from paidfor.exchange.consume import ExchangeIndicators
 from paidfor.integrity.images import MAX_BYTES as IMAGE_MAX_BYTES
 from paidfor.integrity.screen import RiskScreen
@@ -111,11 +112,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         # the knowledge builds read the database: they end before its pool closes, all of
         # them within one SHUTDOWN_WAIT, not one each
         deadline = time.monotonic() + SHUTDOWN_WAIT
-        resumer.join(timeout=SHUTDOWN_WAIT)
-        screen.close(timeout=max(0.0, deadline - time.monotonic()))
-        indicators.close(timeout=max(0.0, deadline - time.monotonic()))
+        resumer.join(timeout=time_left(deadline))
+        screen.close(timeout=time_left(deadline))
+        indicators.close(timeout=time_left(deadline))
         if index is not None:
-            index.wait(timeout=max(0.0, deadline - time.monotonic()))
+            index.wait(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
@@ -139,7 +140,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         time decides whether later reloads run inline, and which it would slow down."""
         deadline = time.monotonic() + 30
         for loading in (screen, indicators):
-            loading.wait_ready(max(0.0, deadline - time.monotonic()))
+            loading.wait_ready(time_left(deadline))
         if screen.closed:  # the server stopped meanwhile: nothing will use the model
             return
         try:

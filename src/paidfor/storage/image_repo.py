@@ -249,7 +249,7 @@ def pdqs_by_advertiser(
     ids = sorted(wanted)
     out: dict[tuple[int, str], str] = {}
     with _connection(conn_or_engine) as conn:
-        for some_ids in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+        for some_ids in chunks(ids, _CHUNK):
             for chunk in chunks(hashes, _CHUNK):
                 rows = conn.execute(
                     select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
