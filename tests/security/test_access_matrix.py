@@ -45,6 +45,7 @@ from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import FunderRow
+from paidfor.storage.relationship_repo import RelationshipRepository
 from security.test_leaks import FUNDER, SECRET, UNLIMITED, World, png, seed_world
 
 COLUMNS = (
@@ -87,6 +88,11 @@ MATRIX: dict[str, str] = {
     "GET /api/review/authorizations": "401 403 ok 403 403 ok 401 ok 403 ok",
     "POST /api/review/authorizations/{auth_id}/decision": "401 403 ok 403 403 ok 401 ok 403 ok",
     "POST /api/enforcement": "401 403 ok 403 403 ok 401 ok 403 ok",
+    "POST /api/me/relationships": "401 ok 403 403 403 404 401 403 403 404",
+    "GET /api/me/relationships": "401 ok 403 403 403 404 401 403 403 404",
+    "POST /api/me/relationships/{rel_id}/decision": "401 ok 403 403 403 404 401 403 403 404",
+    "GET /api/review/relationships": "401 403 ok 403 403 ok 401 ok 403 ok",
+    "POST /api/review/relationships/{rel_id}/decision": "401 403 ok 403 403 ok 401 ok 403 ok",
     "GET /staff/review": "401 403 ok 403 403 ok 401 ok 403 ok",
     "POST /staff/review/ads/{ad_id}": "401 403 ok 403 403 ok 401 ok 403 ok",
     "POST /staff/review/authorizations/{auth_id}": "401 403 ok 403 403 ok 401 ok 403 ok",
@@ -111,6 +117,8 @@ MATRIX: dict[str, str] = {
     "POST /api/cases/{case_id}/takedown": "401 403 403 ok 403 ok 401 403 ok ok",
     "POST /api/cases/{case_id}/status": "401 403 403 ok 403 ok 401 403 ok ok",
     "GET /api/cases/{case_id}/indicators": "401 403 403 ok 403 ok 401 403 ok ok",
+    "POST /api/cases/{case_id}/marks": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /api/findings/precision": "401 403 403 ok 403 ok 401 403 ok ok",
     "POST /api/cases/{case_id}/publish": "401 403 403 ok 403 ok 401 403 ok ok",
     "GET /api/exchange/groups": "401 403 403 ok ok ok 401 403 ok ok",
     "POST /api/exchange/indicators": "401 403 403 ok ok ok 401 403 ok ok",
@@ -250,6 +258,21 @@ BODIES: dict[str, tuple[str, Body]] = {
         "json",
         lambda c, col: {"approve": True, "reason": "documents check out"},
     ),
+    "POST /api/me/relationships": (
+        "json",
+        lambda c, col: {
+            "related_advertiser_id": c.world.ids["advertiser2"],
+            "relation": "managed_by",
+        },
+    ),
+    "POST /api/me/relationships/{rel_id}/decision": (
+        "json",
+        lambda c, col: {"decision": "confirm"},
+    ),
+    "POST /api/review/relationships/{rel_id}/decision": (
+        "json",
+        lambda c, col: {"decision": "verify", "reason": "the filings name the chapter"},
+    ),
     "POST /api/enforcement": (
         "json",
         lambda c, col: {
@@ -309,6 +332,14 @@ BODIES: dict[str, tuple[str, Body]] = {
         lambda c, col: {"status": "closed", "reason": "looks domestic"},
     ),
     "POST /api/cases/{case_id}/publish": ("json", lambda c, col: {"groups": ["leakgroup"]}),
+    "POST /api/cases/{case_id}/marks": (
+        "json",
+        lambda c, col: {
+            "entity": f"advertiser:{c.world.ids['advertiser2']}",
+            "verdict": "legitimate",
+            "reason": "a declared agency runs both",
+        },
+    ),
     "POST /staff/cases/{case_id}/takedown": ("form", _reason),
     "POST /staff/cases/{case_id}/publish": (
         "form",
@@ -388,6 +419,17 @@ def pending_authorization(c: Ctx, _col: str) -> dict[str, Any]:
     return {"auth_id": rec.id}
 
 
+def declared_to_advertiser(c: Ctx, _col: str) -> dict[str, Any]:
+    """A fresh declaration by the other advertiser naming the token's advertiser as related
+    (an earlier one still open is refused first: one open declaration a pair)."""
+    repo = RelationshipRepository(c.engine)
+    mine, other = c.world.ids["advertiser"], c.world.ids["advertiser2"]
+    for r in repo.list(involving=mine):
+        if r.advertiser_id == other and r.relation == "member_of" and r.status != "refused":
+            repo.decide(r.id, "refused", actor="test", by_staff=True)
+    return {"rel_id": repo.declare(other, mine, "member_of", actor="test").id}
+
+
 def _network(c: Ctx) -> Network:
     a = EntityKey("advertiser", c.world.ids["advertiser2"])
     b = EntityKey("page", c.world.ids["page2"])
@@ -441,7 +483,10 @@ FRESH: dict[str, Callable[[Ctx, str], dict[str, Any]]] = {
     "POST /staff/review/ads/{ad_id}": held_ad,
     "POST /api/review/authorizations/{auth_id}/decision": pending_authorization,
     "POST /staff/review/authorizations/{auth_id}": pending_authorization,
+    "POST /api/me/relationships/{rel_id}/decision": declared_to_advertiser,
+    "POST /api/review/relationships/{rel_id}/decision": declared_to_advertiser,
     "POST /api/cases/{case_id}/takedown": open_case,
+    "POST /api/cases/{case_id}/marks": open_case,
     "POST /api/cases/{case_id}/status": open_case,
     "POST /staff/cases/{case_id}/takedown": open_case,
     "POST /staff/cases/{case_id}/status": open_case,
@@ -467,6 +512,7 @@ def default_params(c: Ctx) -> dict[str, Any]:
         "request_id": ids["disclosure"],
         "page_id": ids["page"],
         "funder_id": ids["funder"],
+        "rel_id": 1,  # the probes that reach a relationship make their own (FRESH)
     }
 
 

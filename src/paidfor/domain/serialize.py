@@ -20,7 +20,16 @@ from paidfor.domain.models import (
     Risk,
 )
 from paidfor.domain.targeting import Targeting
-from paidfor.domain.world import AccountRecord, AdminRecord, PageRecord, TruthRecord
+from paidfor.domain.world import (
+    RELATIONS,
+    RELATIONSHIP_STATUSES,
+    AccountRecord,
+    AdminRecord,
+    PageRecord,
+    PopulationRecord,
+    RelationshipRecord,
+    TruthRecord,
+)
 
 
 def _range_out(r: Range | None) -> dict[str, int | None] | None:
@@ -236,11 +245,14 @@ def _country(v: Any) -> str | None:
     return c
 
 
-WorldRecord = AdminRecord | AccountRecord | PageRecord | TruthRecord
+WorldRecord = (
+    AdminRecord | AccountRecord | PageRecord | RelationshipRecord | TruthRecord | PopulationRecord
+)
 
 
 def world_record_from_json(obj: dict[str, Any]) -> WorldRecord:
-    """An ``admin``, ``advertiser``, ``page`` or ``truth`` record (docs/formats.md, "Worlds")."""
+    """An ``admin``, ``advertiser``, ``page``, ``relationship``, ``truth`` or ``population``
+    record (docs/formats.md, "Worlds")."""
     kind = obj.get("kind")
     source, ident = _key(obj)
     if kind == "admin":
@@ -296,4 +308,44 @@ def world_record_from_json(obj: dict[str, Any]) -> WorldRecord:
         if not network:
             raise ValueError("a truth record names its network")
         return TruthRecord(source, str(entity), ident, network, obj.get("style"))
+    if kind == "relationship":
+        return _relationship(obj, source, ident)
+    if kind == "population":
+        entity = obj.get("entity")
+        if entity not in ("advertiser", "page"):
+            raise ValueError(f"a population record's entity is advertiser or page, got {entity!r}")
+        group = str(obj.get("group") or "").strip()
+        if not group:
+            raise ValueError("a population record names its group")
+        return PopulationRecord(source, str(entity), ident, group)
     raise ValueError(f"unknown record kind {kind!r}")
+
+
+def _relationship(obj: dict[str, Any], source: str, ident: str) -> RelationshipRecord:
+    ends = []
+    for key in ("advertiser", "related"):
+        value = obj.get(key)
+        if not isinstance(value, str | int) or not str(value).strip():
+            raise ValueError(f"a relationship names its {key} (an advertiser's external_id)")
+        ends.append(str(value).strip())
+    if ends[0] == ends[1]:
+        raise ValueError("a relationship ties two different accounts")
+    relation = obj.get("relation")
+    if relation not in RELATIONS:
+        raise ValueError(
+            f"a relationship's relation is one of {', '.join(RELATIONS)}, got {relation!r}"
+        )
+    status = obj.get("status") or "declared"
+    if status not in RELATIONSHIP_STATUSES:
+        raise ValueError(
+            f"a relationship's status is one of {', '.join(RELATIONSHIP_STATUSES)}, got {status!r}"
+        )
+    return RelationshipRecord(
+        source,
+        ident,
+        ends[0],
+        str(relation),
+        ends[1],
+        str(status),
+        _time_in(obj.get("declared_at")),
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from paidfor.domain import Ad, SpendReport
-from paidfor.domain.world import AccountRecord, AdminRecord, PageRecord, TruthRecord
+from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
 
 # Values that mean "no value" in the real exports.
 EMPTY = frozenset({"", "NA", "N/A", "n/a", "None", "null", "NULL", "-"})
@@ -35,7 +35,7 @@ class RowError:
 @dataclass(frozen=True)
 class Parsed:
     line: int
-    item: Ad | SpendReport | AdminRecord | AccountRecord | PageRecord | TruthRecord
+    item: Ad | SpendReport | EntityRecord | TruthRecord | PopulationRecord
 
 
 Progress = Callable[[int], None]  # called with the number of bytes consumed so far

@@ -1,5 +1,6 @@
 """paidfor's own JSON-lines format (docs/formats.md): one record per line, ``{"kind": "ad",
-...}``, and the records of a world: ``admin``, ``advertiser``, ``page`` and ``truth``."""
+...}``, and the records of a world: ``admin``, ``advertiser``, ``page``, ``relationship``,
+``truth`` and ``population``."""
 
 from __future__ import annotations
 

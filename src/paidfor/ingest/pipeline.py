@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
-from paidfor.domain.world import EntityRecord, TruthRecord
+from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
 from paidfor.ingest.base import RowError, Source
 from paidfor.storage import bulk
 from paidfor.storage.audit import append_event
@@ -45,7 +45,7 @@ class ImportReport:
     seconds: float = 0.0
     indexes_deferred: bool = False
     index_seconds: float = 0.0
-    truth: int = 0  # a world's ground-truth lines: counted, never stored
+    truth: int = 0  # a world's ground-truth and population lines: counted, never stored
 
     @property
     def rate(self) -> float:
@@ -289,7 +289,7 @@ def run_import(
                     ads.append(item)
                 elif isinstance(item, SpendReport):
                     reports.append(item)
-                elif isinstance(item, TruthRecord):
+                elif isinstance(item, TruthRecord | PopulationRecord):
                     report.truth += 1
                 else:
                     entities.append(item)

@@ -1,5 +1,5 @@
-"""Writes a world's admins, advertiser accounts and pages (docs/formats.md, "Worlds") inside
-an import batch's transaction.
+"""Writes a world's admins, advertiser accounts, pages and declared relationships
+(docs/formats.md, "Worlds") inside an import batch's transaction.
 
 Each record describes its entity in full: a new one is inserted, a changed one updated, an
 identical one left alone (so re-importing a world writes nothing). References by
@@ -14,10 +14,24 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, tuple_, update
 
-from paidfor.domain.world import AccountRecord, AdminRecord, EntityRecord, PageRecord
+from paidfor.domain.world import (
+    AccountRecord,
+    AdminRecord,
+    EntityRecord,
+    PageRecord,
+    RelationshipRecord,
+)
 from paidfor.storage.mapping import utc_naive
 from paidfor.storage.models import advertiser_admins, page_admins
-from paidfor.storage.tables import ADMINS, ADVERTISERS, PAGE_OWNERS, PAGES, PAYMENTS, chunks
+from paidfor.storage.tables import (
+    ADMINS,
+    ADVERTISERS,
+    PAGE_OWNERS,
+    PAGES,
+    PAYMENTS,
+    RELATIONSHIPS,
+    chunks,
+)
 
 
 def _upsert(
@@ -132,7 +146,9 @@ def write_entities(conn: Connection, records: Sequence[EntityRecord]) -> list[in
     }
     account_ids, counts = _upsert(conn, ADVERTISERS, ("source", "external_id"), account_rows)
     add(counts)
+    relationships = [r for r in records if isinstance(r, RelationshipRecord)]
     owners = {(r.source, r.owner) for r in pages.values() if r.owner}
+    owners |= {(r.source, end) for r in relationships for end in (r.advertiser, r.related)}
     missing = {k for k in owners if k not in account_ids}
     if missing:
         more, _ = _upsert(
@@ -151,6 +167,20 @@ def write_entities(conn: Connection, records: Sequence[EntityRecord]) -> list[in
         "admin_id",
         {account_ids[k]: {admin_ids[(r.source, a)] for a in r.admins} for k, r in accounts.items()},
     )
+
+    if relationships:
+        rel_rows = {
+            (r.source, r.external_id): {
+                "advertiser_id": account_ids[(r.source, r.advertiser)],
+                "related_id": account_ids[(r.source, r.related)],
+                "relation": r.relation,
+                "status": r.status,
+                "declared_at": utc_naive(r.declared_at),
+            }
+            for r in relationships
+        }
+        _, counts = _upsert(conn, RELATIONSHIPS, ("source", "external_id"), rel_rows)
+        add(counts)
 
     page_rows = {
         ("page", ext): {

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Engine, Select, Table, bindparam, func, select, true, update
 
-from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile
+from paidfor.integrity.model import (
+    AdminProfile,
+    EntityKey,
+    PaymentProfile,
+    Profile,
+    Relationship,
+)
 from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import (
@@ -24,12 +30,13 @@ from paidfor.storage.models import (
     AdvertiserRow,
     CaseMemberRow,
     CaseRow,
+    FunderRow,
     PageRow,
     PaymentInstrumentRow,
     advertiser_admins,
     page_admins,
 )
-from paidfor.storage.review_models import PageOwnerRow
+from paidfor.storage.review_models import PageOwnerRow, RelationshipRow
 from paidfor.storage.tables import chunks
 
 
@@ -51,6 +58,7 @@ class World:
     profiles: dict[EntityKey, Profile] = field(default_factory=dict)
     ads: list[AdText] = field(default_factory=list)
     external: dict[EntityKey, tuple[str | None, str | None]] = field(default_factory=dict)
+    relationships: list[Relationship] = field(default_factory=list)
 
 
 def _interests(targeting: dict[str, Any]) -> Iterable[str]:
@@ -146,7 +154,32 @@ def load_world(
                 PageOwnerRow.page_id.in_(page_ids) | PageOwnerRow.advertiser_id.in_(adv_ids)
             )
         for page_id, advertiser_id in conn.execute(owner_q):
-            _tie(profiles, EntityKey("advertiser", advertiser_id), EntityKey("page", page_id))
+            account, page = EntityKey("advertiser", advertiser_id), EntityKey("page", page_id)
+            _tie(profiles, account, page)
+            if account in profiles and page in profiles:
+                profiles[account].owned.add(page)
+                profiles[page].owned.add(account)
+        rel_q = select(
+            RelationshipRow.id,
+            RelationshipRow.advertiser_id,
+            RelationshipRow.related_id,
+            RelationshipRow.relation,
+            RelationshipRow.status,
+        )
+        if some:
+            rel_q = rel_q.where(
+                RelationshipRow.advertiser_id.in_(adv_ids) | RelationshipRow.related_id.in_(adv_ids)
+            )
+        world.relationships = [
+            Relationship(
+                r.id,
+                EntityKey("advertiser", r.advertiser_id),
+                EntityKey("advertiser", r.related_id),
+                r.relation,
+                r.status,
+            )
+            for r in conn.execute(rel_q)
+        ]
         case_q = (
             select(CaseMemberRow.entity_type, CaseMemberRow.entity_id, CaseRow.id, CaseRow.status)
             .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
@@ -163,7 +196,20 @@ def load_world(
                 p.flagged = f"in case {m.id} ({m.status})"
         _load_ads(conn, world, adv_ids if some else None, page_ids if some else None)
         _load_images(conn, world, adv_ids if some else None)
+    _adopt_unowned_pages(world)
     return world
+
+
+def _adopt_unowned_pages(world: World) -> None:
+    """A page no account is recorded to own belongs to the one account that runs ads on it
+    (the IRA release and ad archives name no owners); with several, to none."""
+    for key, p in world.profiles.items():
+        if key.type != "page" or p.owned:
+            continue
+        runners = [k for k in p.linked if k.type == "advertiser"]
+        if len(runners) == 1 and runners[0] in world.profiles:
+            p.owned.add(runners[0])
+            world.profiles[runners[0]].owned.add(key)
 
 
 def _load_images(conn: Any, world: World, advertisers: Ids | None) -> None:
@@ -214,7 +260,9 @@ def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | Non
         AdRow.is_political,
         AdRow.created_at,
         AdRow.start_at,
+        AdRow.funder_id,
     ).execution_options(yield_per=5000)
+    verified = set(conn.scalars(select(FunderRow.id).where(FunderRow.verified == true())))
     if advertisers is not None and pages is not None:
         # each side through its own index (an OR of two INs can make PostgreSQL read every ad)
         mine = (
@@ -265,6 +313,8 @@ def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | Non
                     p.first_political_at = when
             if r.is_political:
                 p.political_ads += 1
+                if r.funder_id in verified:
+                    p.verified_funders.add(r.funder_id)
             if removed and p.flagged is None:
                 p.flagged = "ads removed"
             if removed and p.flagged == "ads removed" and when is not None:

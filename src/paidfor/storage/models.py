@@ -343,6 +343,40 @@ class CaseMemberRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class FindingMarkRow(Base):
+    """An investigator's verdict on one member of a case (migration 0013): ``confirmed`` (part
+    of the operation) or ``legitimate`` (coordination a relationship or a reason explains),
+    with the evidence the member had when it was marked, so that detection does not raise it
+    again without new evidence (``integrity.marks``)."""
+
+    __tablename__ = "finding_marks"
+    __table_args__ = (Index("ix_finding_marks_entity", "entity_type", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    verdict: Mapped[str] = mapped_column(String(20))  # confirmed, legitimate
+    reason: Mapped[str] = mapped_column(Text)
+    relationship_id: Mapped[int | None] = mapped_column(BigInteger)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # ["kind|value", ...]
+    actor: Mapped[str] = mapped_column(String(200))
+    marked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DetectionRunRow(Base):
+    """One run of network detection started from the staff pages (migration 0013): who
+    started it, when, and what it found (``integrity.detection.Detection.as_json``)."""
+
+    __tablename__ = "detection_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # running, done, failed
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class ActionRow(Base):
     __tablename__ = "actions"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

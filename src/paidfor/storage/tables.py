@@ -19,7 +19,7 @@ from paidfor.storage.models import (
     PaymentInstrumentRow,
     SpendReportRow,
 )
-from paidfor.storage.review_models import PageOwnerRow
+from paidfor.storage.review_models import PageOwnerRow, RelationshipRow
 
 ADS: Table = AdRow.__table__  # type: ignore[assignment]
 PAGES: Table = PageRow.__table__  # type: ignore[assignment]
@@ -29,6 +29,7 @@ ADVERTISERS: Table = AdvertiserRow.__table__  # type: ignore[assignment]
 PAYMENTS: Table = PaymentInstrumentRow.__table__  # type: ignore[assignment]
 ADMINS: Table = AdminRow.__table__  # type: ignore[assignment]
 PAGE_OWNERS: Table = PageOwnerRow.__table__  # type: ignore[assignment]
+RELATIONSHIPS: Table = RelationshipRow.__table__  # type: ignore[assignment]
 
 IN_CHUNK = 5000  # ids per IN list, well below SQLite's parameter limit
 
