@@ -1,10 +1,13 @@
 """The synthetic world generator (paidfor.integrity.world, docs/world.md): deterministic, in the
 format of docs/formats.md ("Worlds"), with complete ground truth, careful networks that stay
-careful, every network leaking only what it declares, and the hard negatives present."""
+careful, every network leaking only what it declares, the hard negatives present, legitimate
+coordination declared in relationship records, every legitimate entity in a population group,
+and removed ads on both sides."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import subprocess
@@ -17,11 +20,18 @@ from typing import Any
 import orjson
 import pytest
 
-from paidfor.domain.serialize import ad_from_json
+from paidfor.domain.serialize import ad_from_json, world_record_from_json
 from paidfor.domain.targeting import Targeting
-from paidfor.integrity.world import World, build, generate, write
-from paidfor.integrity.world_networks import FOREIGN, ORIGINS, TRACES, plan
-from paidfor.integrity.world_population import DATA, NEWS_DOMAINS, NOW, POPULAR_DOMAINS
+from paidfor.integrity.world import CIB, World, build, generate, write
+from paidfor.integrity.world_networks import ALLOWED, FOREIGN, ORIGINS, STYLES, TRACES, plan
+from paidfor.integrity.world_population import (
+    DATA,
+    GROUPS,
+    NEWS_DOMAINS,
+    NOW,
+    POPULAR_DOMAINS,
+    REMOVAL_REASONS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DIVISIVE_INTERESTS = {
@@ -57,6 +67,12 @@ class Loaded:
         self.legit_admins: set[str] = set()
         for ent in self.legit_accounts + self.legit_pages:
             self.legit_admins.update(ent["admins"])
+        self.group = {(r["entity"], r["external_id"]): r["group"]
+                      for r in self.by_kind["population"]}  # fmt: skip
+
+    def in_group(self, group: str) -> list[dict[str, Any]]:
+        return [a for a in self.legit_accounts
+                if self.group[("advertiser", a["external_id"])] == group]  # fmt: skip
 
     def members(self, name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         net = next(n for n in self.world.networks if n.name == name)
@@ -127,9 +143,10 @@ def test_every_line_is_json_in_the_documented_shape(tmp_path: Path) -> None:
     records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     assert records and all(isinstance(r, dict) for r in records)
     kinds = Counter(r["kind"] for r in records)
-    assert set(kinds) == {"admin", "advertiser", "page", "ad", "truth"}
+    assert set(kinds) == {"admin", "advertiser", "page", "relationship", "ad", "truth",
+                          "population"}  # fmt: skip
     assert all(r["source"] == "world" for r in records)
-    for kind in ("admin", "advertiser", "page", "ad"):
+    for kind in ("admin", "advertiser", "page", "relationship", "ad"):
         ids = [r["external_id"] for r in records if r["kind"] == kind]
         assert len(ids) == len(set(ids)), f"{kind} ids repeat"
         assert all(ids), kind
@@ -138,9 +155,17 @@ def test_every_line_is_json_in_the_documented_shape(tmp_path: Path) -> None:
     pages = {r["external_id"]: r for r in records if r["kind"] == "page"}
     keys = set(Targeting().to_dict())
     for r in records:  # nothing happens after the world's "now"
-        for key in ("created_at", "start_at"):
+        for key in ("created_at", "start_at", "stop_at", "declared_at"):
             assert r.get(key) is None or datetime.fromisoformat(r[key]) <= NOW, r
     for r in records:
+        if r["kind"] != "ad":  # the importer's own reader accepts it (or does not know it yet)
+            try:
+                world_record_from_json(r)
+            except ValueError as e:
+                if "unknown record kind" not in str(e) or r["kind"] not in (
+                    "relationship", "population"
+                ):  # fmt: skip
+                    raise
         if r["kind"] == "admin":
             assert set(r) >= {"name", "language", "login_countries", "devices", "ips"}
             assert r["login_countries"] and all(re.fullmatch(r"[A-Z]{2}", c)
@@ -176,11 +201,28 @@ def test_every_line_is_json_in_the_documented_shape(tmp_path: Path) -> None:
             assert r["delivery"]["currency"] == r["advertiser"]["payment_instruments"][0][
                 "currency"]  # fmt: skip
             assert set(r["targeting"]) == keys and r["targeting"]["locations"]
-            assert r["status"] == "running"
+            if r["status"] == "removed":
+                assert r["removal_reason"] and r["stop_at"] and r["is_political"]
+                assert r["start_at"] <= r["stop_at"]
+            else:
+                assert r["status"] == "running"
+                assert r["removal_reason"] is None and r["stop_at"] is None
             assert r["ad_type"] == ("POLITICAL_AND_ISSUE_ADS" if r["is_political"] else "ALL")
             assert r["creative"]["bodies"][0] and r["creative"]["landing_url"].startswith(
                 "https://"
             )
+        elif r["kind"] == "relationship":
+            assert set(r) == {"kind", "source", "external_id", "advertiser", "relation",
+                              "related", "status", "declared_at"}  # fmt: skip
+            assert r["advertiser"] in accounts and r["related"] in accounts
+            assert r["advertiser"] != r["related"]
+            assert r["relation"] in ("managed_by", "member_of")
+            assert r["status"] in ("declared", "confirmed", "verified", "refused")
+            assert _has_offset(r["declared_at"])
+        elif r["kind"] == "population":
+            assert set(r) == {"kind", "source", "entity", "external_id", "group"}
+            assert r["entity"] in ("advertiser", "page") and r["group"] in GROUPS
+            assert r["external_id"] in (accounts if r["entity"] == "advertiser" else pages)
         else:
             assert set(r) == {"kind", "source", "entity", "external_id", "network", "style"}
             assert r["entity"] in ("advertiser", "page")
@@ -214,8 +256,8 @@ def test_truth_covers_every_network_entity_and_nothing_else(small: Loaded, full:
         assert all(styles[net] == style for net, style in truth.values())
         for net in w.world.networks:
             assert 3 <= net.size <= 60 and len(net.accounts) >= 2
-            assert 2 <= len(net.traces) <= 4
-    assert {n.style for n in full.world.networks} == {"careless", "careful", "mixed", "sleeper"}
+            assert (1 if net.style == "small_op" else 2) <= len(net.traces) <= 4
+    assert {n.style for n in full.world.networks} == set(STYLES)
     sizes = sorted(n.size for n in full.world.networks)
     assert sizes[0] <= 5 and sizes[-1] >= 40
 
@@ -228,11 +270,17 @@ def test_no_trace_type_is_in_every_network() -> None:
             planned = plan(random.Random(seed), k)
             for trace in TRACES:
                 assert not all(trace in traces for _, _, traces in planned), (seed, k, trace)
-            for style, _, traces in planned:
-                if style == "careless":
+            for style, size, traces in planned:
+                if style in ("careless", "slow_launch"):
                     assert set(traces) & set(FOREIGN)
+                    assert "creation_burst" not in traces or style == "careless"
                 if style == "careful":
                     assert not set(traces) & set(FOREIGN)
+                if style == "sleeper":
+                    assert sorted(traces) == ["same_interests", "shared_device"]
+                if style == "small_op":
+                    assert 3 <= size <= 4
+                    assert len(set(traces) & set(ALLOWED["small_op"])) == 1
 
 
 def _foreign_marks(w: Loaded, accounts: list[dict[str, Any]], pages: list[dict[str, Any]],
@@ -303,7 +351,7 @@ def _leaks(w: Loaded, name: str) -> set[str]:
         for ad in w.ads_of[a["external_id"]]
     }
     if len(w.accounts) < 1000:  # a small world: legitimate use of every news site is not certain
-        legit_domains.update(NEWS_DOMAINS)
+        legit_domains.update(NEWS_DOMAINS, POPULAR_DOMAINS)
     users: dict[str, set[str]] = defaultdict(set)
     for ext in ids:
         for ad in w.ads_of[ext]:
@@ -438,3 +486,246 @@ def test_population_csv_is_derived_from_the_report() -> None:
     assert header == "page_name,disclaimer,kind,spend_usd,ads"
     assert DATA.stat().st_size <= 400_000
     assert len(text.splitlines()) > 3000
+
+
+# -- declared relationships, population groups, removed ads -----------------------------------
+
+
+def test_relationships_declare_legitimate_coordination(small: Loaded, full: Loaded) -> None:
+    for w in (small, full):
+        rels = w.by_kind["relationship"]
+        assert rels
+        for r in rels:
+            ends = [("advertiser", r["advertiser"]), ("advertiser", r["related"])]
+            assert all(e[1] in w.accounts for e in ends)
+            declared = datetime.fromisoformat(r["declared_at"])
+            assert all(declared > datetime.fromisoformat(w.accounts[e[1]]["created_at"])
+                       for e in ends)  # fmt: skip
+            nets = {w.network_of.get(e) for e in ends}
+            if nets == {None}:  # legitimate on both sides
+                groups = [w.group[e] for e in ends]
+                assert "household" not in groups
+                if r["relation"] == "managed_by":
+                    assert groups[1] == "agency"
+            else:  # a network's fake tie: among its own accounts, confirmed by itself
+                assert len(nets) == 1 and None not in nets, r
+                net = next(n for n in w.world.networks if n.name in nets)
+                assert net.style == "careful" and r["relation"] == "member_of"
+                assert r["status"] in ("declared", "confirmed")
+    rels = full.by_kind["relationship"]
+    kinds = Counter((full.group[("advertiser", r["advertiser"])], r["relation"]) for r in rels
+                    if ("advertiser", r["advertiser"]) in full.group)  # fmt: skip
+    assert kinds[("chapter", "member_of")] >= 20
+    assert kinds[("county_committee", "member_of")] >= 5
+    assert kinds[("party_candidate", "member_of")] >= 5
+    statuses = Counter(r["status"] for r in rels)
+    assert statuses["declared"] and statuses["confirmed"] and statuses["verified"]
+    # three agency clients in four declare; most declarations are confirmed or verified
+    agencies = {a["external_id"] for a in full.in_group("agency")}
+    assert len(agencies) >= 5
+    clients = {a.ext for acc in full.world.accounts if "agency_client" in acc.tags
+               for a in [acc]}  # fmt: skip
+    managed = [r for r in rels if r["relation"] == "managed_by"]
+    assert {r["related"] for r in managed} <= agencies
+    assert 0.6 <= len({r["advertiser"] for r in managed}) / len(clients) <= 0.9
+    confirmed = sum(r["status"] in ("confirmed", "verified") for r in managed) / len(managed)
+    assert 0.7 <= confirmed <= 0.95
+    assert any(n.relationships for n in full.world.networks)
+
+
+def test_population_covers_every_legitimate_entity_and_no_network_member(
+    small: Loaded, full: Loaded
+) -> None:
+    for w in (small, full):
+        population = w.by_kind["population"]
+        keys = [(r["entity"], r["external_id"]) for r in population]
+        assert len(keys) == len(set(keys))
+        legit = {("advertiser", a["external_id"]) for a in w.legit_accounts} | {
+            ("page", p["external_id"]) for p in w.legit_pages
+        }
+        assert set(keys) == legit
+        assert not set(keys) & set(w.network_of)
+    groups = Counter(full.group.values())
+    for group in ("agency", "agency_client", "chapter", "national_org", "party_committee",
+                  "household", "county_committee", "coalition", "government_template",
+                  "same_cause", "removed_history", "abroad", "independent"):  # fmt: skip
+        assert groups[group] > 0, group
+    # a page is in its owner's group
+    for p in full.legit_pages:
+        assert full.group[("page", p["external_id"])] == full.group[("advertiser", p["owner"])]
+
+
+def test_removed_ads_on_both_sides(full: Loaded) -> None:
+    removed_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for ad in full.by_kind["ad"]:
+        if ad["status"] == "removed":
+            removed_of[ad["advertiser"]["external_id"]].append(ad)
+    legit = [a["external_id"] for a in full.legit_accounts if a["external_id"] in removed_of]
+    assert 0.015 * len(full.legit_accounts) <= len(legit) <= 0.04 * len(full.legit_accounts)
+    for ext in legit:
+        assert 1 <= len(removed_of[ext]) <= 3
+        assert all(ad["removal_reason"] in REMOVAL_REASONS for ad in removed_of[ext])
+    hit = 0
+    for net in full.world.networks:
+        ads = [ad for a in net.accounts for ad in removed_of.get(a.ext, [])]
+        if not ads:
+            continue
+        hit += 1
+        assert 1 <= len(ads) <= 5
+        for ad in ads:
+            assert ad["removal_reason"] == CIB
+            assert datetime.fromisoformat(ad["stop_at"]) <= NOW - timedelta(days=30)
+    assert hit == round(len(full.world.networks) / 3)
+    # a legitimate account with removed ads shares infrastructure with others now and then
+    assert any("agency_client" in a.tags or "household" in a.tags
+               for a in full.world.accounts if a.ext in legit)  # fmt: skip
+
+
+# -- the new network styles ----------------------------------------------------------------------
+
+
+def _political(w: Loaded, ext: str) -> list[dict[str, Any]]:
+    return [ad for ad in w.ads_of[ext] if ad["is_political"]]
+
+
+def test_sleepers_wake_weeks_apart_with_one_interest_fingerprint(full: Loaded) -> None:
+    sleepers = [n for n in full.world.networks if n.style == "sleeper"]
+    assert sleepers
+    for net in sleepers:
+        accounts, pages = full.members(net.name)
+        for e in accounts + pages:
+            age = NOW - datetime.fromisoformat(e["created_at"])
+            assert timedelta(days=2 * 365) <= age <= timedelta(days=8 * 365 + 2)
+        firsts = sorted(min(ad["created_at"] for ad in _political(full, a["external_id"]))
+                        for a in accounts)  # fmt: skip
+        spread = datetime.fromisoformat(firsts[-1]) - datetime.fromisoformat(firsts[0])
+        assert timedelta(days=14) <= spread <= timedelta(days=58), net.name
+        fingerprints = {tuple(ad["targeting"]["interests"]) for a in accounts
+                        for ad in _political(full, a["external_id"])}  # fmt: skip
+        assert len(fingerprints) == 1 and len(next(iter(fingerprints))) >= 4
+        for a in accounts:  # a harmless commercial history first
+            commercial = [ad for ad in full.ads_of[a["external_id"]] if not ad["is_political"]]
+            assert len(commercial) >= 3
+            assert not any(set(ad["targeting"]["interests"]) & DIVISIVE_INTERESTS
+                           for ad in commercial)  # fmt: skip
+
+
+def test_slow_launch_opens_pages_one_by_one(full: Loaded) -> None:
+    slow = [n for n in full.world.networks if n.style == "slow_launch"]
+    assert slow
+    for net in slow:
+        accounts, pages = full.members(net.name)
+        opened = sorted(datetime.fromisoformat(p["created_at"]) for p in pages)
+        assert opened[-1] - opened[0] >= timedelta(days=60)
+        days = Counter(t.date() for t in opened)
+        assert max(days.values()) <= max(2, len(pages) // 10)  # no burst
+        firsts = sorted(min(ad["created_at"] for ad in _political(full, a["external_id"]))
+                        for a in accounts)  # fmt: skip
+        gaps = [datetime.fromisoformat(b) - datetime.fromisoformat(a)
+                for a, b in itertools.pairwise(firsts)]  # fmt: skip
+        assert sum(gaps, timedelta()) / len(gaps) >= timedelta(days=5)
+        # most members show a foreign trace (a page: its admins', or its paying owner's)
+        marked = {a["external_id"] for a in accounts if _foreign_marks(full, [a], [], net.origin)}
+        page_marked = sum(p["owner"] in marked or bool(_foreign_marks(full, [], [p], net.origin))
+                          for p in pages)  # fmt: skip
+        assert (len(marked) + page_marked) / (len(accounts) + len(pages)) >= 0.5, net.name
+
+
+def test_small_operations_buy_ads_for_each_other(full: Loaded) -> None:
+    small_ops = [n for n in full.world.networks if n.style == "small_op"]
+    assert small_ops
+    for net in small_ops:
+        accounts, pages = full.members(net.name)
+        assert len(accounts) == 2 and 1 <= len(pages) <= 2
+        owner = {p["external_id"]: p["owner"] for p in pages}
+        crossed = [a["external_id"] for a in accounts
+                   if any(owner[ad["page"]["external_id"]] != a["external_id"]
+                          for ad in full.ads_of[a["external_id"]])]  # fmt: skip
+        assert len(crossed) >= 1 if len(pages) == 1 else len(crossed) == 2
+        assert len(_leaks(full, net.name) & {"shared_device", "shared_card"}) == 1
+
+
+# -- the new hard negatives ----------------------------------------------------------------------
+
+
+def _domains(w: Loaded, ext: str) -> set[str]:
+    return {ad["creative"]["landing_url"].split("/")[2] for ad in _political(w, ext)}
+
+
+def _by_domain(w: Loaded, group: str) -> dict[str, list[dict[str, Any]]]:
+    """The group's accounts by the landing domain they share (the one most of them use)."""
+    domains = {a["external_id"]: _domains(w, a["external_id"]) for a in w.in_group(group)}
+    users = Counter(d for ds in domains.values() for d in ds)
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in w.in_group(group):
+        out[max(sorted(domains[a["external_id"]]), key=users.__getitem__)].append(a)
+    return out
+
+
+def test_county_committees_share_staff_domain_template_and_week(full: Loaded) -> None:
+    committees = _by_domain(full, "county_committee")
+    assert committees and all(len(c) >= 10 for c in committees.values())
+    for members in committees.values():
+        admins = Counter(adm for a in members for adm in a["admins"])
+        assert admins.most_common(1)[0][1] == len(members)  # the party's staff on every one
+        firsts = sorted(datetime.fromisoformat(_political(full, a["external_id"])[0]["created_at"])
+                        for a in members)  # fmt: skip
+        assert firsts[-1] - firsts[0] <= timedelta(days=8)  # one launch week
+        # one template: with the county taken out, committees' texts coincide
+        texts: Counter[str] = Counter()
+        for a in members:
+            county = a["name"].split(" County")[0].split(" of ")[-1]
+            texts.update({ad["creative"]["bodies"][0].split(" #")[0].replace(county, "X")
+                          for ad in _political(full, a["external_id"])})  # fmt: skip
+        assert texts.most_common(1)[0][1] >= 3
+
+
+def test_coalitions_offices_and_same_cause_groups(full: Loaded) -> None:
+    for members in _by_domain(full, "coalition").values():
+        assert 5 <= len(members) <= 13
+        images = {ad["creative"]["image_hashes"][0] for a in members
+                  for ad in _political(full, a["external_id"])}  # fmt: skip
+        assert len(images) <= 4  # shared creatives
+        interests = {tuple(ad["targeting"]["interests"]) for a in members
+                     for ad in _political(full, a["external_id"])}  # fmt: skip
+        assert len(interests) == 1
+    offices = _by_domain(full, "government_template")
+    assert offices
+    for domain, members in offices.items():
+        assert domain.endswith(".gov") and len(members) >= 5
+    causes = _by_domain(full, "same_cause")
+    assert causes
+    for members in causes.values():
+        assert len(members) >= 5
+        interests = {tuple(ad["targeting"]["interests"]) for a in members
+                     for ad in _political(full, a["external_id"])}  # fmt: skip
+        assert len(interests) == 1
+        # unrelated: no admin, device or card in common
+        admins = [set(a["admins"]) for a in members]
+        assert sum(len(x) for x in admins) == len(set().union(*admins))
+        devices = [d for x in admins for adm in x for d in full.admins[adm]["devices"]]
+        assert len(devices) == len(set(devices))
+        cards = [p["card_fingerprint"] for a in members for p in a["payment_instruments"]]
+        assert len(cards) == len(set(cards))
+
+
+def test_households_share_a_device_and_declare_nothing(full: Loaded) -> None:
+    tagged = {a.ext for a in full.world.accounts if "household" in a.tags}
+    households = [full.accounts[ext] for ext in sorted(tagged)]
+    assert len(households) >= 20 and len(full.in_group("household")) >= 20
+    users: dict[str, set[str]] = defaultdict(set)  # device -> household accounts
+    ip_users: dict[str, set[str]] = defaultdict(set)
+    for a in households:
+        for adm in a["admins"]:
+            for d in full.admins[adm]["devices"]:
+                users[d].add(a["external_id"])
+            for ip in full.admins[adm]["ips"]:
+                ip_users[ip].add(a["external_id"])
+    shared = {d: u for d, u in users.items() if len(u) >= 2}
+    assert all(len(u) <= 4 for u in shared.values())
+    assert {a["external_id"] for a in households} <= set().union(*shared.values())
+    # some share both the device and the home line
+    assert sum(any(u <= ip_users[ip] for ip in ip_users if len(ip_users[ip]) < 10)
+               for u in shared.values()) >= 5  # fmt: skip
+    named = {r[k] for r in full.by_kind["relationship"] for k in ("advertiser", "related")}
+    assert not named & {a["external_id"] for a in households}

@@ -2,8 +2,8 @@
 networks with their ground truth, as paidfor's native JSON lines (docs/formats.md, "Worlds").
 
     from paidfor.integrity.world import generate, write
-    for record in generate(seed=1):          # admin, advertiser, page, ad and truth records
-        ...
+    for record in generate(seed=1):          # admin, advertiser, page, relationship, ad,
+        ...                                  # truth and population records
     summary = write("world.jsonl", seed=1)   # the same records, one JSON object a line
 
 The same seed gives the same bytes (only ``random.Random(seed)`` is used, never the clock or
@@ -38,6 +38,7 @@ from paidfor.integrity.world_population import (
     Page,
     Pools,
     Population,
+    Relationship,
     Tokens,
     day_in,
 )
@@ -49,6 +50,7 @@ _HEADLINE_WORDS = ("election", "voters", "border", "police", "guns", "court", "c
                    "senate", "governor", "poll", "protest", "schools", "law", "ballot", "rally",
                    "campaign", "debate", "city", "state", "report", "crisis")  # fmt: skip
 AGES = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+CIB = "coordinated inauthentic behavior"  # why networks' ads were taken down
 
 
 @dataclass
@@ -71,8 +73,13 @@ class World:
     def admins(self) -> list[Admin]:
         return self.population.admins
 
+    @property
+    def relationships(self) -> list[Relationship]:
+        return self.population.relationships
+
     def records(self) -> Iterator[dict[str, Any]]:
-        """Admins, advertisers, pages, ads (account by account), then the truth lines."""
+        """Admins, advertisers, pages, relationships, ads (account by account), the truth
+        lines, then the population lines (the group of every legitimate account and page)."""
         rng = Random(self.seed * 1_000_003 + 17)  # the ads' own stream: records() repeats
         for a in self.admins:
             yield {
@@ -98,6 +105,13 @@ class World:
                 "category": page.category, "language": page.language, "url": _page_url(page),
                 "admins": _ids(page.admins), "owner": page.owner.ext if page.owner else None,
             }  # fmt: skip
+        for rel in self.relationships:
+            yield {
+                "kind": "relationship", "source": SOURCE, "external_id": rel.ext,
+                "advertiser": rel.advertiser.ext, "relation": rel.relation,
+                "related": rel.related.ext, "status": rel.status,
+                "declared_at": _iso(rel.declared_at),
+            }  # fmt: skip
         number = 0
         for acc in self.accounts:
             for ad in _ads(rng, acc):
@@ -112,6 +126,14 @@ class World:
                     "kind": "truth", "source": SOURCE, "entity": entity,
                     "external_id": ent.ext, "network": net.name, "style": net.style,
                 }  # fmt: skip
+        for acc in self.accounts:
+            if acc.network is None:
+                yield {"kind": "population", "source": SOURCE, "entity": "advertiser",
+                       "external_id": acc.ext, "group": acc.group}  # fmt: skip
+        for page in self.pages:
+            if page.owner is not None and page.owner.network is None:
+                yield {"kind": "population", "source": SOURCE, "entity": "page",
+                       "external_id": page.ext, "group": page.owner.group}  # fmt: skip
 
 
 def build(seed: int, advertisers: int = 3000, networks: int = 12) -> World:
@@ -132,9 +154,14 @@ def build(seed: int, advertisers: int = 3000, networks: int = 12) -> World:
         pop.accounts += net.accounts
         pop.pages += net.pages
         pop.admins += net.admins
+        pop.relationships += net.relationships
+    _takedowns(rng, world.networks)
     rng.shuffle(pop.admins)
     rng.shuffle(pop.accounts)
     rng.shuffle(pop.pages)
+    rng.shuffle(pop.relationships)
+    for i, rel in enumerate(pop.relationships, start=1):
+        rel.ext = f"rel-{i}"
     for i, a in enumerate(pop.admins, start=1):
         a.ext = f"adm-{i}"
     for i, acc in enumerate(pop.accounts, start=1):
@@ -142,6 +169,19 @@ def build(seed: int, advertisers: int = 3000, networks: int = 12) -> World:
     for i, page in enumerate(pop.pages, start=1):
         page.ext = f"pg-{i}"
     return world
+
+
+def _takedowns(rng: Random, networks: list[Network]) -> None:
+    """A third of the networks had one to five ads removed for coordinated inauthentic
+    behaviour, among their first ones, at least two months before the world's now."""
+    early = NOW - timedelta(days=60)
+    eligible = [n for n in networks if any(a.first_political <= early for a in n.accounts)]
+    for net in rng.sample(eligible, min(len(eligible), round(len(networks) / 3))):
+        accounts = [a for a in net.accounts if a.first_political <= early]
+        for _ in range(rng.randint(1, 5)):
+            acc = rng.choice(accounts)
+            acc.removed += 1
+            acc.removal_reason = CIB
 
 
 def generate(seed: int, advertisers: int = 3000, networks: int = 12) -> Iterator[dict[str, Any]]:
@@ -155,7 +195,9 @@ class Summary:
     bytes: int
     records: dict[str, int]
     legit: dict[str, int]  # legitimate accounts by kind
-    networks: list[dict[str, Any]]  # name, style, advertisers, pages, ads, traces
+    networks: list[dict[str, Any]]  # name, style, advertisers, pages, ads, removed, traces
+    groups: dict[str, int] = field(default_factory=dict)  # legitimate accounts by group
+    removed: dict[str, int] = field(default_factory=dict)  # removed ads: legitimate, network
 
 
 def write(path: str | Path, seed: int, advertisers: int = 3000, networks: int = 12) -> Summary:
@@ -164,6 +206,7 @@ def write(path: str | Path, seed: int, advertisers: int = 3000, networks: int = 
     path = Path(path)
     kinds: Counter[str] = Counter()
     ads_by_account: Counter[str] = Counter()
+    removed_by_account: Counter[str] = Counter()
     size = 0
     with open(path, "wb") as f:
         chunk: list[bytes] = []
@@ -171,6 +214,8 @@ def write(path: str | Path, seed: int, advertisers: int = 3000, networks: int = 
             kinds[rec["kind"]] += 1
             if rec["kind"] == "ad":
                 ads_by_account[rec["advertiser"]["external_id"]] += 1
+                if rec["status"] == "removed":
+                    removed_by_account[rec["advertiser"]["external_id"]] += 1
             chunk.append(orjson.dumps(rec) + b"\n")
             if len(chunk) >= 2000:
                 size += f.write(b"".join(chunk))
@@ -181,12 +226,18 @@ def write(path: str | Path, seed: int, advertisers: int = 3000, networks: int = 
             "network": n.name, "style": n.style, "origin": n.origin,
             "advertisers": len(n.accounts), "pages": len(n.pages),
             "admins": len(n.admins), "ads": sum(ads_by_account[a.ext] for a in n.accounts),
-            "traces": n.traces,
+            "removed": sum(removed_by_account[a.ext] for a in n.accounts),
+            "relationships": len(n.relationships), "traces": n.traces,
         }
         for n in world.networks
     ]  # fmt: skip
     legit = Counter(a.kind for a in world.accounts if a.network is None)
-    return Summary(path, size, dict(kinds), dict(sorted(legit.items())), nets)
+    groups = Counter(a.group for a in world.accounts if a.network is None)
+    in_networks = sum(removed_by_account[a.ext] for n in world.networks for a in n.accounts)
+    removed = {"legitimate": sum(removed_by_account.values()) - in_networks,
+               "network": in_networks}  # fmt: skip
+    return Summary(path, size, dict(kinds), dict(sorted(legit.items())), nets,
+                   dict(sorted(groups.items())), removed)  # fmt: skip
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -226,7 +277,7 @@ def _landing(rng: Random, acc: Account, page: Page) -> str:
     return f"https://{domain}/{path}"
 
 
-def _targeting(rng: Random, acc: Account) -> dict[str, Any]:
+def _targeting(rng: Random, acc: Account, political: bool = True) -> dict[str, Any]:
     t = acc.targeting
     locations: list[Location] = []
     for country in t.countries:
@@ -240,7 +291,12 @@ def _targeting(rng: Random, acc: Account) -> dict[str, Any]:
             locations.append(Location(country, None, rng.choice(t.cities)))
         else:
             locations.append(Location(country))
-    interests = rng.sample(t.interests, rng.randint(1, len(t.interests))) if t.interests else []
+    if not political:  # a commercial ad
+        interests = rng.sample(wt.COMMERCIAL_INTERESTS, rng.randint(1, 3))
+    elif t.fixed:
+        interests = list(t.interests)
+    else:
+        interests = rng.sample(t.interests, rng.randint(1, len(t.interests))) if t.interests else []
     return AdTargeting(
         locations=locations,
         age_min=t.ages[0],
@@ -292,22 +348,44 @@ def _times(rng: Random, acc: Account) -> list[tuple[datetime, bool]]:
     return out
 
 
+def _removed(rng: Random, acc: Account, times: list[tuple[datetime, bool]]) -> dict[int, datetime]:
+    """Which of the account's ads were removed, each with the latest its removal can be: a
+    network's first political ads, gone at least a month before now; a legitimate account's
+    any political ones."""
+    political = [i for i, (_, p) in enumerate(times) if p]
+    if not acc.removed or not political:
+        return {}
+    if acc.network is not None:
+        cutoff = NOW - timedelta(days=45)
+        early = [i for i in political if times[i][0] <= cutoff]
+        return {i: NOW - timedelta(days=30) for i in early[: acc.removed]}
+    return {i: NOW for i in rng.sample(political, min(acc.removed, len(political)))}
+
+
 def _ads(rng: Random, acc: Account) -> Iterator[dict[str, Any]]:
     advertiser = {"source": SOURCE, "external_id": acc.ext, "name": acc.name,
                   "country": acc.country}  # fmt: skip
     cards = [(p.currency, p.billing_country) for p in acc.payments]
     funder = {"name": acc.funder} if acc.funder else None
-    images = [f"{rng.getrandbits(64):016x}" for _ in range(rng.randint(1, 4))]
+    images = acc.images or [f"{rng.getrandbits(64):016x}" for _ in range(rng.randint(1, 4))]
     platforms = rng.choice((["facebook"], ["facebook", "instagram"]))
     assert acc.voice is not None
-    for created, political in _times(rng, acc):
+    times = _times(rng, acc)
+    removed = _removed(rng, acc, times)
+    for number, (created, political) in enumerate(times):
         page = acc.pages[0] if rng.random() < 0.7 else rng.choice(acc.pages)
         voice = acc.alt_voice if acc.alt_voice and rng.random() < 0.3 else acc.voice
-        targeting = _targeting(rng, acc)
+        if not political and acc.commercial_voice is not None:
+            voice = acc.commercial_voice
+        targeting = _targeting(rng, acc, political)
         landing = _landing(rng, acc, page)
         language = "es" if "Spanish" in targeting["languages"] else page.language
         start = max(created, min(NOW, created + timedelta(seconds=rng.randint(0, 36 * 3600))))
         instruments = [{"currency": c, "billing_country": b} for c, b in cards]
+        stop, reason = None, None
+        if number in removed:  # taken down a few hours to days after it started
+            stop = min(start + timedelta(hours=rng.uniform(2, 240)), max(start, removed[number]))
+            reason = acc.removal_reason
         yield {
             "kind": "ad", "source": SOURCE, "external_id": "",
             "creative": {
@@ -325,8 +403,10 @@ def _ads(rng: Random, acc: Account) -> Iterator[dict[str, Any]]:
             "advertiser": {**advertiser, "payment_instruments": instruments},
             "targeting": targeting,
             "delivery": _delivery(rng, acc, targeting),
-            "created_at": _iso(created), "start_at": _iso(start), "stop_at": None,
-            "status": "running", "removal_reason": None, "is_political": political,
+            "created_at": _iso(created), "start_at": _iso(start),
+            "stop_at": _iso(stop) if stop else None,
+            "status": "removed" if stop else "running", "removal_reason": reason,
+            "is_political": political,
             "political_score": None, "platforms": list(platforms), "languages": [language],
             "ad_type": "POLITICAL_AND_ISSUE_ADS" if political else "ALL",
         }  # fmt: skip

@@ -194,6 +194,18 @@ DIVISIVE = tuple(k for k, v in ISSUES.items() if v[0])
 EVERYDAY = tuple(k for k, v in ISSUES.items() if not v[0])
 GENERAL_INTERESTS = ("Politics", "Community issues", "Volunteering", "Voting", "News",
                      "Current events", "Local news", "Politics and social issues")  # fmt: skip
+# What a business's (or a sleeper's) commercial ads target.
+COMMERCIAL_INTERESTS = ("Shopping", "Home improvement", "Cooking", "Fitness", "Travel", "Pets",
+                        "Fashion", "Coffee", "Cars", "Gardening", "Online shopping",
+                        "Restaurants", "Outdoor recreation", "Family")  # fmt: skip
+# County names (many states have one of each): county committees, county clerks.
+COUNTIES = _words(
+    "Adams Allen Benton Boone Brown Butler Calhoun Carroll Cass Clark Clay Clinton Crawford "
+    "Cumberland Dallas Douglas Franklin Fulton Grant Greene Hamilton Hancock Harrison Henry "
+    "Howard Jackson Jasper Jefferson Johnson Knox Lake Lawrence Lee Lincoln Logan Madison "
+    "Marion Marshall Monroe Montgomery Morgan Perry Pike Polk Putnam Randolph Scott Shelby "
+    "Union Warren Washington Wayne Webster Wilson"
+)
 
 # Who a divisive message speaks for, by issue.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -342,6 +354,61 @@ ORG_LINES = (
     "Shop local and support {place} businesses.", "Save the date: {day} in {city}.",
     "Our members keep {place} running.", "Know your rights at work.",
 )  # fmt: skip
+# A county party committee's template: "{county}" is the county's name, the rest is the state
+# party's own wording, the same for every committee.
+COMMITTEE_LINES = (
+    "The {county} County {party} Party is ready for November. Find your polling place today.",
+    "Volunteer with the {county} County {members}: phone banks every {day}.",
+    "Join your neighbors at the {county} County {party} headquarters on {day}.",
+    "Every vote in {county} County counts. Request your mail ballot today.",
+    "The {state} {party} ticket needs you: knock doors in {county} County this weekend.",
+    "Meet our {county} County candidates at the county fairgrounds on {day}.",
+)
+# A state's template for county election offices: the same notice with the county swapped.
+CLERK_LINES = (
+    "The {county} County Clerk reminds voters: early voting begins {date}.",
+    "Check your voter registration with the {county} County Elections Office before {date}.",
+    "{county} County: mail ballots must be received by 7 p.m. on Election Day.",
+    "Poll workers needed in {county} County. Paid training is provided.",
+    "Find your {county} County polling place and sample ballot online.",
+)
+# Ballot measures a coalition campaigns for: (measure, the vote it asks for, issue, purpose)
+MEASURES = (
+    ("Prop 12", "Yes", "housing", "to build affordable homes"),
+    ("Amendment 3", "Yes", "abortion", "to protect reproductive freedom"),
+    ("Measure 110", "No", "police", "to keep our streets safe"),
+    ("Question 2", "Yes", "healthcare", "to expand Medicaid"),
+    ("Issue 1", "No", "economy", "to keep the minimum wage fair"),
+    ("Prop 4", "Yes", "environment", "to protect clean water"),
+    ("Initiative 2117", "No", "energy", "to keep clean-energy investment"),
+    ("Amendment 1", "Yes", "education", "to fund public schools"),
+)
+MEASURE_LINES = (
+    "Vote {vote} on {measure} {purpose}. {org} stands with the coalition.",
+    "{org} and our partners urge you: vote {vote} on {measure}.",
+    "{measure} is on your ballot. Here is why {org} says {vote}.",
+    "Teachers, nurses and neighbors agree: {vote} on {measure}.",
+    "Early voting has started. Vote {vote} on {measure} {purpose}.",
+)
+# Petitions the same-cause groups send their supporters to: (cause, petition domain, issue)
+CAUSES = (
+    ("Save the Bees", "www.savethebeespetition.org", "environment"),
+    ("Stop the Pipeline", "www.stopthepipelinenow.org", "environment"),
+    ("Protect Medicare", "www.protectmedicarepetition.com", "seniors"),
+    ("Fund Our Schools", "www.fundourschoolsnow.org", "education"),
+    ("Cancel Medical Debt", "www.medicaldebtpetition.org", "healthcare"),
+    ("Lower Rx Prices", "www.lowerrxpricesnow.org", "healthcare"),
+    ("End Surprise Fees", "www.endjunkfees.org", "economy"),
+    ("Family Farms First", "www.familyfarmsfirst.org", "agriculture"),
+)
+CAUSE_LINES = (
+    "Add your name: {cause} before it is too late.",
+    "{Claim}. Sign the petition to {cause_lower}.",
+    "We need 100,000 signatures to {cause_lower}. Add yours today.",
+    "{org} is joining the call to {cause_lower}. Will you?",
+    "Tell your legislators: {cause_lower} now.",
+    "{Group} are counting on us. Sign to {cause_lower}.",
+)
 DAYS = ("Saturday", "Sunday", "Tuesday evening", "Thursday", "this weekend", "October 12",
         "October 19", "September 28", "November 2")  # fmt: skip
 DATES = ("October 21", "October 15", "October 26", "October 7", "next week", "Monday")
@@ -406,7 +473,7 @@ class Context:
     hashtags: list[str] = field(default_factory=list)
 
 
-def _fill(rng: Random, line: str, ctx: Context) -> str:
+def _fill(rng: Random, line: str, ctx: Context, extra: dict[str, str] | None = None) -> str:
     issue = ctx.issue if ctx.issue in GROUPS else rng.choice(DIVISIVE)
     claim = rng.choice(CLAIMS[issue])
     group = rng.choice(GROUPS[issue])
@@ -420,6 +487,7 @@ def _fill(rng: Random, line: str, ctx: Context) -> str:
         "amount": rng.choice((5, 10, 15, 25, 27, 50)), "org": ctx.org or ctx.place,
         "funder": ctx.funder or ctx.org,
     }  # fmt: skip
+    values.update(extra or {})
     return line.format(**values)
 
 
@@ -480,3 +548,17 @@ def voice(rng: Random, kind: str, ctx: Context, bait: float = 0.1) -> Voice:
         titles = ["Learn more", "Read more", "Sign the petition", "Donate", "Find out more",
                   ctx.org or ctx.place]  # fmt: skip
     return Voice(bases, list(ctx.hashtags), rng.sample(titles, min(len(titles), 3)))
+
+
+def template_bases(rng: Random, lines: tuple[str, ...], k: int = 3) -> list[list[str]]:
+    """``k`` texts of one or two of ``lines`` each: a template several accounts fill in."""
+    return [rng.sample(lines, rng.randint(1, min(2, len(lines)))) for _ in range(k)]
+
+
+def template(seed: int, bases: list[list[str]], ctx: Context, titles: list[str],
+             **extra: str) -> Voice:  # fmt: skip
+    """A voice from a shared template: the same ``seed`` and ``bases`` fill in the same words,
+    so accounts sharing a template differ only in ``ctx`` and ``extra`` (a county's name)."""
+    rng = Random(seed)
+    texts = [" ".join(_fill(rng, line, ctx, extra) for line in base) for base in bases]
+    return Voice(texts, list(ctx.hashtags), list(titles))

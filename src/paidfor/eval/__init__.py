@@ -1,0 +1,1 @@
+"""Evaluation material written apart from the detectors it judges (synthetic worlds)."""
