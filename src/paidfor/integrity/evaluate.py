@@ -4,7 +4,9 @@ production, and score it against the world's ground truth (docs/formats.md, "Wor
 
 Scores: precision, recall and F1 over network members (accounts and pages), the same per ad
 (an ad is flagged when its account or page is), and recall per network style with the F1 of
-each style against all false positives.
+each style against all false positives; the false positives by legitimate group (a world's
+optional ``population`` records) and the share of legitimate entities in declared
+coordination (a confirmed or verified relationship) that were reported.
 """
 
 from __future__ import annotations
@@ -18,22 +20,27 @@ from typing import Any
 import orjson
 
 from paidfor.domain.serialize import world_record_from_json
-from paidfor.domain.world import TruthRecord
+from paidfor.domain.world import EXPLAINING_STATUSES, PopulationRecord, TruthRecord
 from paidfor.integrity.model import EntityKey
 from paidfor.integrity.networks import analyse, find
 from paidfor.storage.integrity_repo import World, load_world
 
 
 def read_truth(path: Path) -> list[TruthRecord]:
-    out: list[TruthRecord] = []
+    return [r for r in read_labels(path) if isinstance(r, TruthRecord)]
+
+
+def read_labels(path: Path) -> list[TruthRecord | PopulationRecord]:
+    """A world's ``truth`` and ``population`` records (evaluation only; never stored)."""
+    out: list[TruthRecord | PopulationRecord] = []
     with open(path, "rb") as f:
         for raw in f:
-            if b'"truth"' not in raw:
+            if b'"truth"' not in raw and b'"population"' not in raw:
                 continue
             obj = orjson.loads(raw)
-            if isinstance(obj, dict) and obj.get("kind") == "truth":
+            if isinstance(obj, dict) and obj.get("kind") in ("truth", "population"):
                 rec = world_record_from_json(obj)
-                assert isinstance(rec, TruthRecord)
+                assert isinstance(rec, TruthRecord | PopulationRecord)
                 out.append(rec)
     return out
 
@@ -52,14 +59,24 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     }
 
 
-def score(world: World, truth: list[TruthRecord], flagged: set[EntityKey]) -> dict[str, Any]:
+def score(
+    world: World,
+    truth: list[TruthRecord] | list[TruthRecord | PopulationRecord],
+    flagged: set[EntityKey],
+) -> dict[str, Any]:
     by_external: dict[tuple[str, str | None, str | None], EntityKey] = {}
     for key, (a, b) in world.external.items():
         by_external[(key.type, a, b)] = key
     style_of: dict[EntityKey, str] = {}
+    group_of: dict[EntityKey, str] = {}
     ad_truth: set[tuple[str, str]] = set()
     unknown = 0
     for t in truth:
+        if isinstance(t, PopulationRecord):
+            ref = (t.source, t.external_id) if t.entity == "advertiser" else ("page", t.external_id)
+            if (found := by_external.get((t.entity, *ref))) is not None:
+                group_of[found] = t.group
+            continue
         if t.entity == "ad":
             ad_truth.add((t.source, t.external_id))
             continue
@@ -87,22 +104,49 @@ def score(world: World, truth: list[TruthRecord], flagged: set[EntityKey]) -> di
     result["ads"] = _prf(len(bad_ads & hit_ads), len(hit_ads - bad_ads), len(bad_ads - hit_ads))
     result["entities"] = len(world.profiles)
     result["network_members"] = len(members)
+    result["false_positives_by_group"] = _by_group(flagged - members, group_of)
+    declared = declared_coordination(world) - members
+    result["declared_coordination"] = {
+        "entities": len(declared),
+        "reported": len(declared & flagged),
+        "share_reported": round(len(declared & flagged) / len(declared), 4) if declared else 0.0,
+    }
     if unknown:
         result["truth_not_found"] = unknown
     return result
 
 
-def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Import ``path`` into a temporary database and score the detection on it."""
+def _by_group(fps: set[EntityKey], group_of: dict[EntityKey, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k in fps:
+        g = group_of.get(k, "unlabelled")
+        out[g] = out.get(g, 0) + 1
+    return dict(sorted(out.items(), key=lambda x: (-x[1], x[0])))
+
+
+def declared_coordination(world: World) -> set[EntityKey]:
+    """The accounts on either side of a confirmed or verified relationship, and their pages."""
+    accounts = {
+        k
+        for r in world.relationships
+        if r.status in EXPLAINING_STATUSES
+        for k in (r.advertiser, r.related)
+    }
+    out = set(accounts)
+    for key, p in world.profiles.items():
+        if key.type == "page" and p.owned & accounts:
+            out.add(key)
+    return out
+
+
+def import_world(path: Path, *, progress: Callable[[str], None] | None = None) -> World:
+    """Import ``path`` into a temporary SQLite database with the native importer and read it
+    back as the detection reads production data."""
     from paidfor.ingest.native import Native
     from paidfor.ingest.pipeline import run_import
     from paidfor.storage.db import make_engine, migrate
 
     say = progress or (lambda _: None)
-    truth = read_truth(path)
-    if not truth:
-        raise ValueError(f'{path} has no ground truth (no record of kind "truth")')
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="paidfor-eval-") as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'world.db'}")
         try:
@@ -112,15 +156,25 @@ def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) 
             if report.errors:
                 first = "; ".join(str(e) for e in report.errors[:3])
                 raise ValueError(f"{len(report.errors)} bad records in {path}: {first}")
-            imported = time.perf_counter()
-            say("detecting")
-            world = load_world(engine)
-            analysis = analyse(world)
-            networks = find(analysis)
-            flagged = {m.key for n in networks for m in n.members}
-            result = score(world, truth, flagged)
+            return load_world(engine)
         finally:
             engine.dispose()
+
+
+def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Import ``path`` into a temporary database and score the detection on it."""
+    say = progress or (lambda _: None)
+    labels = read_labels(path)
+    if not any(isinstance(t, TruthRecord) for t in labels):
+        raise ValueError(f'{path} has no ground truth (no record of kind "truth")')
+    started = time.perf_counter()
+    world = import_world(path, progress=progress)
+    imported = time.perf_counter()
+    say("detecting")
+    analysis = analyse(world)
+    networks = find(analysis)
+    flagged = {m.key for n in networks for m in n.members}
+    result = score(world, labels, flagged)
     result["networks_found"] = len(networks)
     result["link_threshold"] = round(analysis.tau, 4)
     result["seconds"] = {
@@ -130,20 +184,42 @@ def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) 
     return result
 
 
+def _write_world(path: Path, seed: int, advertisers: int, networks: int) -> None:
+    from paidfor.integrity.world import write
+
+    write(path, seed, advertisers=advertisers, networks=networks)
+
+
+def _write_cycle(path: Path, seed: int, advertisers: int, networks: int) -> None:
+    from paidfor.eval.cycle import write
+
+    write(path, seed, advertisers=advertisers, operations=networks)
+
+
+# The generated families of worlds (docs/world.md, docs/world-cycle.md): name -> a writer of
+# (path, seed, advertisers, networks). The detection is fitted on one and reported on both.
+FAMILIES: dict[str, Callable[[Path, int, int, int], None]] = {
+    "world": _write_world,
+    "cycle": _write_cycle,
+}
+
+
 def evaluate_seed(
     seed: int,
     *,
+    family: str = "world",
     advertisers: int = 3000,
     networks: int = 12,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    from paidfor.integrity.world import write
-
+    if family not in FAMILIES:
+        raise ValueError(f"no world family {family!r} (one of {', '.join(FAMILIES)})")
     with tempfile.TemporaryDirectory(prefix="paidfor-world-") as tmp:
-        path = Path(tmp) / f"world-{seed}.jsonl"
+        path = Path(tmp) / f"{family}-{seed}.jsonl"
         if progress:
-            progress(f"generating world {seed}")
-        write(path, seed, advertisers=advertisers, networks=networks)
+            progress(f"generating {family} world {seed}")
+        FAMILIES[family](path, seed, advertisers, networks)
         result = evaluate_file(path, progress=progress)
     result["seed"] = seed
+    result["family"] = family
     return result

@@ -49,6 +49,7 @@ MAX_SHARED = 60
 FDR = 0.05
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 _IGRAPH_RNG = threading.Lock()
@@ -74,6 +75,8 @@ class AttributeTable:
     attrs: list[tuple[str, str]]
     ent: IntArray
     attr: IntArray
+    # attributes that tie nobody: a declared family's own infrastructure (integrity.relations)
+    muted: frozenset[int] = frozenset()
 
     @classmethod
     def build(cls, carried: Mapping[EntityKey, Iterable[tuple[str, str]]]) -> AttributeTable:
@@ -119,6 +122,8 @@ def attribute_weights(table: AttributeTable, df: IntArray | None = None) -> Floa
     rarity = np.log(n / np.maximum(df, 2)) / math.log(n / 2)
     w = kind_w * np.clip(rarity, 0.0, 1.0)
     w[(df < 2) | (df > MAX_SHARED)] = 0.0
+    if table.muted:
+        w[np.fromiter(table.muted, dtype=np.int64)] = 0.0
     return np.asarray(w, dtype=np.float64)
 
 
@@ -158,6 +163,27 @@ def project(table: AttributeTable, ent: IntArray | None = None) -> Projection:
     uniq, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=wt)
     return Projection(n, uniq // n, uniq % n, total.astype(np.float64))
+
+
+# What only an operator shares: a payment card, an admin, a device. Two accounts that share
+# one are tied whatever chance says (the null model cannot see it: a card shared by nine
+# accounts makes as many pairs when it is dealt at random).
+CONTROL_KINDS = frozenset({"payment", "admin", "device"})
+
+
+def control_links(table: AttributeTable, proj: Projection) -> BoolArray:
+    """Which of ``proj``'s links share a card, an admin or a device (carried by at most
+    MAX_SHARED entities and not muted)."""
+    kinds = np.asarray([k in CONTROL_KINDS for k, _ in table.attrs], dtype=bool)
+    if not kinds.any() or not len(proj.weight):
+        return np.zeros(len(proj.weight), dtype=bool)
+    rows = kinds[table.attr]
+    sub = AttributeTable(
+        table.entities, table.attrs, table.ent[rows], table.attr[rows], table.muted
+    )
+    ctl = project(sub)
+    real = proj.src * proj.n + proj.dst
+    return np.isin(real, ctl.src * ctl.n + ctl.dst)
 
 
 def null_threshold(
@@ -206,14 +232,15 @@ def evidence_between(
 
 def links_of(
     proj: Projection,
-    tau: float,
+    tau: float | BoolArray,
     entities: list[EntityKey],
     carried: Mapping[EntityKey, set[tuple[str, str]]],
     df: Mapping[tuple[str, str], int],
     members: set[int] | None = None,
 ) -> list[Link]:
-    """The kept links (weight ≥ τ) among ``members`` (all when None), with evidence."""
-    keep = proj.weight >= tau
+    """The kept links (weight ≥ τ, or those a mask keeps) among ``members`` (all when None),
+    with evidence."""
+    keep = proj.weight >= tau if isinstance(tau, float | int) else tau.copy()
     if members is not None:
         inside = np.zeros(proj.n, dtype=bool)
         inside[list(members)] = True

@@ -86,9 +86,33 @@ class Profile:
     ads: int = 0
     ad_ids: list[int] = field(default_factory=list)
     linked: set[EntityKey] = field(default_factory=set)  # the pages an account runs ads for
+    # the pages an account owns (page_owners), or for a page the account that owns it; a page
+    # nobody is recorded to own belongs to the one account that runs ads on it, if only one
+    owned: set[EntityKey] = field(default_factory=set)
+    verified_funders: set[int] = field(default_factory=set)  # "Paid for by" a verified funder
     flagged: str | None = None  # why it is flagged (disabled, removed ads, in a case), or None
     flagged_at: datetime | None = None
     ad_created: list[datetime] = field(default_factory=list)  # its ads' creation times
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """A declared tie between two advertiser accounts (``domain.world.RELATIONS``)."""
+
+    id: int
+    advertiser: EntityKey  # the account that declared it
+    related: EntityKey  # the agency that manages it, or the organisation it belongs to
+    relation: str  # managed_by, member_of
+    status: str  # declared, confirmed, verified, refused
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "advertiser": str(self.advertiser),
+            "related": str(self.related),
+            "relation": self.relation,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,12 +205,63 @@ class Network:
     score: float  # how likely this is a foreign network (see integrity.networks)
     summary: str
     kind: str = "network"  # "network" (found) or "expansion" (grown from seeds)
+    features: dict[str, float] = field(default_factory=dict)  # integrity.network_score
+    # links between members that a declared relationship explains (not evidence), and the
+    # relationships themselves
+    explained: list[Link] = field(default_factory=list)
+    declared: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "score": round(self.score, 4),
             "summary": self.summary,
+            "features": {k: round(v, 4) for k, v in self.features.items()},
             "members": [m.as_json() for m in self.members],
             "links": [link.as_json() for link in self.links],
+            "explained_links": [link.as_json() for link in self.explained],
+            "declared_relationships": self.declared,
         }
+
+
+def _moment(text: Any) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def network_from_json(d: dict[str, Any]) -> Network:
+    """A network as ``Network.as_json`` wrote it (a stored detection run), to open a case."""
+
+    def evidence(e: dict[str, Any]) -> Evidence:
+        return Evidence(e["kind"], e["value"], float(e["weight"]), int(e["shared_by"]))
+
+    def link(x: dict[str, Any]) -> Link:
+        ev = tuple(evidence(e) for e in x["evidence"])
+        return Link(EntityKey.parse(x["a"]), EntityKey.parse(x["b"]), float(x["weight"]), ev)
+
+    members = [
+        Member(
+            EntityKey.parse(m["entity"]),
+            m["name"],
+            float(m["risk"]),
+            m.get("role", "member"),
+            float(m.get("rank", 0.0)),
+            [
+                SignalResult(f["signal"], float(f["score"]), f["evidence"], f.get("data") or {})
+                for f in m.get("findings", [])
+            ],
+            _moment(m.get("created_at")),
+            _moment(m.get("first_political_at")),
+            m.get("flagged"),
+        )
+        for m in d["members"]
+    ]
+    return Network(
+        members,
+        [link(x) for x in d["links"]],
+        float(d["score"]),
+        d["summary"],
+        d.get("kind", "network"),
+        dict(d.get("features", {})),
+        [link(x) for x in d.get("explained_links", [])],
+        list(d.get("declared_relationships", [])),
+    )

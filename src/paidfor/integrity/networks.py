@@ -2,53 +2,48 @@
 (``integrity.graph``), clusters of them (igraph: connected components, and Leiden inside a
 large component), and a score per cluster; and growing a network from known bad seeds.
 
-A cluster's score is a logistic rule over what coordination by a foreign operation looks
-like and an agency or a family does not: the members' mean risk, how many were young at
-their first political ad, whether they were created in one burst, whether they share ad
-texts, and whether they target divisive interests (``NETWORK_WEIGHTS``).
+Links that a declared relationship explains (an agency and its clients, an organisation and
+its chapters: ``integrity.relations``) are left out before clustering: declared coordination
+is not evidence. A cluster's score (``integrity.network_score``) is about concealment:
+independent-looking actors tied both by what only an operator shares and by one message,
+foreign traces, and the members' risk.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import igraph as ig
 import numpy as np
 
 from paidfor.integrity import creatives
 from paidfor.integrity.graph import (
+    MAX_SHARED,
     AttributeTable,
     Projection,
+    control_links,
     links_of,
     null_threshold,
     project,
     seeded_igraph,
 )
-from paidfor.integrity.model import EntityKey, Member, Network, Profile, SignalResult
+from paidfor.integrity.model import EntityKey, Link, Member, Network, SignalResult
+from paidfor.integrity.network_score import BURST_DAYS, network_model, network_score
+from paidfor.integrity.network_score import network_features as _features
+from paidfor.integrity.relations import (
+    Declared,
+    actor_of,
+    claimed_affiliations,
+    declared_families,
+    family_infrastructure,
+)
 from paidfor.integrity.risk import assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
 from paidfor.storage.integrity_repo import World
 
 LEIDEN_ABOVE = 40  # components larger than this are split by Leiden
-NETWORK_BIAS = -4.0
-NETWORK_WEIGHTS = {
-    "mean_risk": 5.0,
-    "young": 1.5,
-    "burst": 1.5,
-    "shared_text": 1.0,
-    "divisive": 1.5,
-}
-NETWORK_THRESHOLD = 0.3
-BURST_DAYS = 7
-FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})
 
 
 @dataclass
@@ -61,6 +56,14 @@ class Analysis:
     tau: float
     risk: dict[EntityKey, tuple[float, list[SignalResult]]] = field(default_factory=dict)
     context: Context = field(default_factory=Context)
+    actor: dict[EntityKey, EntityKey] = field(default_factory=dict)  # entity -> its actor
+    declared: Declared = field(default_factory=Declared)
+    explained: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per link
+    # attributes that are a declared family's own (muted in the projection), with the family
+    infrastructure: dict[tuple[str, str], EntityKey] = field(default_factory=dict)
+    # the links that count: weight ≥ τ or an operator's tie (graph.control_links), less the
+    # explained ones
+    kept: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def index(self) -> dict[EntityKey, int]:
@@ -119,7 +122,7 @@ def build_context(
     ctx.removed_texts.add_many(removed)
     for ad in world.ads:
         if ad.removed and ad.owners:
-            ctx.removed_owner[ad.id] = ad.owners[-1]
+            ctx.removed_owners[ad.id] = ad.owners
     return ctx
 
 
@@ -128,27 +131,64 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     table = AttributeTable.build(carried)
     counts = table.df()
     df = {a: int(c) for a, c in zip(table.attrs, counts, strict=True)}
+    ctx = build_context(world, carried, df, indicators)
+    actor = actor_of(world.profiles)
+    # who may vouch for a relationship is judged on what is known before the links' bursts
+    early = {k: assess(p, ctx)[1] for k, p in world.profiles.items() if k.type == "advertiser"}
+    claimed = claimed_affiliations(world.profiles, actor, carried, early)
+    declared = declared_families(world.relationships, world.profiles, early, claimed)
+    infrastructure = family_infrastructure(carried, actor, declared, world.profiles)
+    if infrastructure:
+        index = {attr: i for i, attr in enumerate(table.attrs)}
+        table.muted = frozenset(index[attr] for attr in infrastructure if attr in index)
     proj = project(table)
     tau = null_threshold(table, proj, seed=seed)
-    ctx = build_context(world, carried, df, indicators)
-    ctx.burst_peers = burst_peers(world, table.entities, proj, tau)
+    explained = explained_links(table.entities, proj, world, actor, declared)
+    kept = ((proj.weight >= tau) | control_links(table, proj)) & ~explained
+    ctx.burst_peers = burst_peers(world, table.entities, proj, kept, actor)
     risk = {key: assess(p, ctx) for key, p in world.profiles.items()}
-    return Analysis(world, carried, df, table, proj, tau, risk, ctx)
+    out = Analysis(world, carried, df, table, proj, tau, risk, ctx, actor, declared, explained)
+    out.infrastructure = infrastructure
+    out.kept = kept
+    return out
+
+
+def explained_links(
+    entities: list[EntityKey],
+    proj: Projection,
+    world: World,
+    actor: dict[EntityKey, EntityKey],
+    declared: Declared,
+) -> np.ndarray:
+    """Which links join two actors of one declared family (an account and its own pages are
+    one actor, not a family: their links stay)."""
+    fam = [declared.family_of(k, world.profiles) for k in entities]
+    out = np.zeros(len(proj.weight), dtype=bool)
+    if not declared.family:
+        return out
+    for i, (s, d) in enumerate(zip(proj.src.tolist(), proj.dst.tolist(), strict=True)):
+        fs = fam[s]
+        if fs is not None and fs == fam[d] and actor[entities[s]] != actor[entities[d]]:
+            out[i] = True
+    return out
 
 
 def burst_peers(
-    world: World, entities: list[EntityKey], proj: Projection, tau: float
+    world: World,
+    entities: list[EntityKey],
+    proj: Projection,
+    kept: np.ndarray,
+    actor: dict[EntityKey, EntityKey],
 ) -> dict[EntityKey, list[EntityKey]]:
-    """For each entity, the entities tied to it by a kept link, not its own account or
-    pages, and created within CreationBurst.DAYS of it."""
+    """For each entity, the entities tied to it by a kept link, not of its own actor, and
+    created within CreationBurst.DAYS of it."""
     from paidfor.integrity.signals import CreationBurst
 
     out: dict[EntityKey, list[EntityKey]] = {}
-    keep = proj.weight >= tau
-    for s, d in zip(proj.src[keep].tolist(), proj.dst[keep].tolist(), strict=True):
+    for s, d in zip(proj.src[kept].tolist(), proj.dst[kept].tolist(), strict=True):
         a, b = entities[s], entities[d]
         pa, pb = world.profiles[a], world.profiles[b]
-        if pa.created_at is None or pb.created_at is None or b in pa.linked:
+        if pa.created_at is None or pb.created_at is None or actor[a] == actor[b]:
             continue
         if abs((pa.created_at - pb.created_at).days) <= CreationBurst.DAYS:
             out.setdefault(a, []).append(b)
@@ -165,91 +205,34 @@ def _member(a: Analysis, key: EntityKey, role: str = "member", rank: float = 0.0
 
 
 def network_features(a: Analysis, keys: Sequence[EntityKey]) -> dict[str, float]:
-    profiles = [a.world.profiles[k] for k in keys]
-    n = len(profiles)
-    risks = [a.risk[k][0] for k in keys]
-    signals = [{f.signal for f in a.risk[k][1]} for k in keys]
-    burst = _together([p.created_at for p in profiles], n)
-    activation = _together([p.first_political_at for p in profiles], n)
-    texts: dict[str, int] = {}
-    for k in keys:
-        for kind, value in a.carried[k]:
-            if kind == "creative":
-                texts[value] = texts.get(value, 0) + 1
-    shared = {v for v, c in texts.items() if c >= 2}
-    with_shared = sum(
-        any(x in shared for kind, x in a.carried[k] if kind == "creative") for k in keys
+    return _features(
+        keys,
+        profiles=a.world.profiles,
+        risk=a.risk,
+        carried=a.carried,
+        df=a.df,
+        actor=a.actor,
+        declared=a.declared,
+        max_shared=MAX_SHARED,
+        muted=a.infrastructure,
     )
-    return {
-        "mean_risk": statistics.fmean(risks),
-        "young": sum("account_age" in s for s in signals) / n,
-        "burst": burst,
-        "activation": activation,
-        "shared_text": with_shared / n,
-        "divisive": sum(bool(p.interests) and _divisive(p) for p in profiles) / n,
-        "foreign": sum(bool(s & FOREIGN_SIGNALS) for s in signals) / n,
-    }
-
-
-def _together(moments: Sequence[datetime | None], n: int) -> float:
-    """The share of ``n`` members whose moment is within BURST_DAYS of the median one."""
-    known = sorted(m for m in moments if m is not None)
-    if len(known) < 2:
-        return 0.0
-    mid = known[len(known) // 2]
-    return sum(abs((m - mid).days) <= BURST_DAYS for m in known) / n
-
-
-def _divisive(p: Profile) -> bool:
-    from paidfor.integrity.places import DIVISIVE
-
-    return any(w in i for i in p.interests for w in DIVISIVE)
 
 
 def actors(a: Analysis, keys: Sequence[EntityKey]) -> int:
-    """How many actors ``keys`` are: an account and the pages it runs count as one."""
-    inside = set(keys)
-    seen: set[EntityKey] = set()
-    count = 0
-    for key in keys:
-        if key in seen:
-            continue
-        count += 1
-        stack = [key]
-        seen.add(key)
-        while stack:
-            for other in a.world.profiles[stack.pop()].linked:
-                if other in inside and other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-    return count
-
-
-def network_score(features: dict[str, float]) -> float:
-    model = network_model()
-    z = model["bias"] + sum(model["weights"].get(k, 0.0) * v for k, v in features.items())
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-@cache
-def network_model() -> dict[str, Any]:
-    """The cluster-score rule: bias, weights and threshold, as calibrated by
-    bench/calibrate_networks.py (``network_model.json``), or the hand-set defaults."""
-    path = Path(__file__).with_name("network_model.json")
-    if path.is_file():
-        return dict(json.loads(path.read_text()))
-    return {"bias": NETWORK_BIAS, "weights": NETWORK_WEIGHTS, "threshold": NETWORK_THRESHOLD}
+    """How many actors ``keys`` are: an account and the pages it owns count as one."""
+    return len({a.actor.get(k, k) for k in keys})
 
 
 def clusters(a: Analysis) -> list[list[int]]:
-    """Clusters (entity indices) of two or more entities over the kept links."""
-    return cluster_links(a.projection, a.tau)
+    """Clusters (entity indices) of two or more entities over the kept links that no declared
+    relationship explains."""
+    return cluster_links(a.projection, a.kept)
 
 
-def cluster_links(proj: Projection, tau: float) -> list[list[int]]:
-    """Connected components of the links of weight ≥ ``tau``; a component larger than
-    LEIDEN_ABOVE is split by Leiden (modularity, weighted)."""
-    keep = proj.weight >= tau
+def cluster_links(proj: Projection, kept: float | np.ndarray) -> list[list[int]]:
+    """Connected components of the kept links (weight ≥ ``kept``, or a mask); a component
+    larger than LEIDEN_ABOVE is split by Leiden (modularity, weighted)."""
+    keep = proj.weight >= kept if isinstance(kept, float | int) else kept
     src, dst, w = proj.src[keep], proj.dst[keep], proj.weight[keep]
     g = ig.Graph(n=proj.n, edges=np.column_stack([src, dst]))
     g.es["weight"] = w
@@ -287,8 +270,12 @@ def find(a: Analysis, *, threshold: float | None = None) -> list[Network]:
         if score < threshold:
             continue
         members = sorted((_member(a, k) for k in keys), key=lambda m: (-m.risk, m.key))
-        links = links_of(a.projection, a.tau, a.table.entities, a.carried, a.df, set(comp))
-        found.append(Network(members, links, score, _summary(members, links, features)))
+        links = links_of(a.projection, a.kept, a.table.entities, a.carried, a.df, set(comp))
+        links, explained = split_explained(a, links)
+        net = Network(members, links, score, _summary(members, links, features))
+        net.features, net.explained = features, explained
+        net.declared = [r.as_json() for r in a.declared.relationships_of(keys)]
+        found.append(net)
     found.sort(key=lambda n: (-n.score, -len(n.members)))
     return found
 
@@ -326,11 +313,25 @@ def expand(
     members += [_member(a, a.table.entities[i], "member", ranks[i]) for i in order]
     chosen = set(seed_ids) | set(order)
     links = links_of(a.projection, tau, a.table.entities, a.carried, a.df, chosen)
+    links, explained = split_explained(a, links)
     keys = [m.key for m in members]
     features = network_features(a, keys)
     net = Network(members, links, network_score(features), "", kind="expansion")
     net.summary = _summary(members, links, features, seeds=len(seed_ids))
+    net.features, net.explained = features, explained
+    net.declared = [r.as_json() for r in a.declared.relationships_of(keys)]
     return net
+
+
+def split_explained(a: Analysis, links: list[Link]) -> tuple[list[Link], list[Link]]:
+    """The links no declared relationship explains, and those it does."""
+    kept: list[Link] = []
+    explained: list[Link] = []
+    for link in links:
+        fa = a.declared.family_of(link.a, a.world.profiles)
+        same = fa is not None and fa == a.declared.family_of(link.b, a.world.profiles)
+        (explained if same and a.actor[link.a] != a.actor[link.b] else kept).append(link)
+    return kept, explained
 
 
 def _summary(members: list[Member], links: list, features: dict[str, float], seeds: int = 0) -> str:
@@ -344,6 +345,10 @@ def _summary(members: list[Member], links: list, features: dict[str, float], see
     return (
         f"{grown}{accounts} accounts and {len(members) - accounts} pages, {len(links)} links "
         f"(strongest evidence: {top or 'none'}); mean member risk {features['mean_risk']:.2f}, "
+        f"{features['control_and_audience']:.0%} of its actors tied to another both by an "
+        "operator's card, admin or device and by one audience, "
+        f"{features['foreign']:.0%} with foreign traces, "
         f"{features['young']:.0%} young at their first political ad, "
-        f"{features['burst']:.0%} created within {BURST_DAYS} days of each other"
+        f"{features['activation']:.0%} starting political ads within {BURST_DAYS} days of "
+        "each other"
     )

@@ -38,12 +38,16 @@ HOLD_AT = 0.6  # the review holds a submission at or above this risk for a perso
 def risk_model() -> dict[str, Any]:
     """BIAS and WEIGHTS as calibrated by bench/calibrate_networks.py (``risk_model.json``),
     or the hand-set values above when no calibration is shipped. A signal the calibration
-    never saw fire (the threat indicators, before the exchange) keeps its hand-set weight."""
+    never saw fire (the threat indicators, before the exchange) keeps the effect of its
+    hand-set weight: its weight is moved by as much as the bias moved, so that at full
+    strength alone it gives the same risk as with the hand-set bias."""
     path = Path(__file__).with_name("risk_model.json")
     if not path.is_file():
         return {"bias": BIAS, "weights": WEIGHTS}
     model = json.loads(path.read_text())
-    return {"bias": model["bias"], "weights": {**WEIGHTS, **model["weights"]}}
+    shift = BIAS - float(model["bias"])
+    unseen = {k: w + shift for k, w in WEIGHTS.items() if k not in model["weights"]}
+    return {"bias": model["bias"], "weights": {**unseen, **model["weights"]}}
 
 
 def combine(findings: list[SignalResult]) -> float:

@@ -62,6 +62,7 @@ def merged(profiles: list[Profile]) -> Profile:
         actor.audience_languages |= p.audience_languages
         actor.interests |= p.interests
         actor.ad_ids += p.ad_ids
+        actor.owned |= {p.key, *p.owned}  # its own removed ads are not someone else's
         actor.country = actor.country or p.country
         actor.language = actor.language or p.language
         if p.created_at and (actor.created_at is None or p.created_at > actor.created_at):

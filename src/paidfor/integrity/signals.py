@@ -50,7 +50,8 @@ class Context:
     flagged_attrs: dict[tuple[str, str], list[EntityKey]] = field(default_factory=dict)
     flagged: dict[EntityKey, tuple[str, str, datetime | None]] = field(default_factory=dict)
     removed_texts: NearDuplicateIndex = field(default_factory=NearDuplicateIndex)
-    removed_owner: dict[int, EntityKey] = field(default_factory=dict)  # removed ad -> owner
+    # removed ad -> its owners (its account and its page)
+    removed_owners: dict[int, tuple[EntityKey, ...]] = field(default_factory=dict)
     texts: Callable[[Profile], Sequence[tuple[int, str]]] = lambda p: ()
     indicators: IndicatorMatcher | None = None
     burst_peers: dict[EntityKey, list[EntityKey]] = field(default_factory=dict)
@@ -203,19 +204,21 @@ class SharedInfrastructure:
 
 
 class RemovedCreative:
-    """An ad text that is a near-duplicate of a removed ad's."""
+    """An ad text that is a near-duplicate of someone else's removed ad (never of the
+    entity's own removed ads, nor of its own account's or pages')."""
 
     name: ClassVar[str] = "removed_creative"
 
     def evaluate(self, p: Profile, ctx: Context) -> SignalResult | None:
         if not len(ctx.removed_texts):
             return None
+        mine = {p.key, *p.owned}
         for ad_id, text in ctx.texts(p):
             for m in ctx.removed_texts.lookup(text):
-                owner = ctx.removed_owner.get(m.item)
-                if m.item == ad_id or owner == p.key:
+                owners = ctx.removed_owners.get(m.item, ())
+                if m.item == ad_id or mine.intersection(owners):
                     continue
-                whose = f" of {owner}" if owner else ""
+                whose = f" of {owners[0]}" if owners else ""
                 return SignalResult(
                     self.name,
                     m.similarity,

@@ -1,0 +1,73 @@
+"""Generated worlds for the integrity benchmarks, read once and kept: a family's world of one
+seed is written, imported with the native importer into a temporary SQLite database and read
+back with ``load_world`` (as production reads it), then pickled under bench/work/worlds/ with
+its labels, keyed by the family, seed, size and a hash of the generator's code (a changed
+generator makes new worlds).
+
+    from families import loaded
+    world, labels = loaded("cycle", 7)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import tempfile
+from pathlib import Path
+
+from paidfor.domain.world import PopulationRecord, TruthRecord
+from paidfor.integrity.evaluate import FAMILIES, import_world, read_labels
+from paidfor.integrity.model import EntityKey
+from paidfor.storage.integrity_repo import World
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench/work/worlds"
+SOURCES = {
+    "world": [ROOT / "src/paidfor/integrity"],
+    "cycle": [ROOT / "src/paidfor/eval/cycle"],
+}
+Labels = list[TruthRecord | PopulationRecord]
+
+
+def _code_hash(family: str) -> str:
+    h = hashlib.sha256()
+    for folder in SOURCES.get(family, []):
+        for f in sorted(folder.glob("world*.py" if family == "world" else "*.py")):
+            h.update(f.read_bytes())
+    h.update((ROOT / "src/paidfor/storage/integrity_repo.py").read_bytes())
+    return h.hexdigest()[:12]
+
+
+def loaded(
+    family: str, seed: int, *, advertisers: int | None = None, networks: int | None = None
+) -> tuple[World, Labels]:
+    advertisers = advertisers or (3000 if family == "world" else 2500)
+    networks = networks or (12 if family == "world" else 10)
+    key = f"{family}-{seed}-{advertisers}-{networks}-{_code_hash(family)}.pkl"
+    path = CACHE / key
+    if path.is_file():
+        with open(path, "rb") as f:
+            world, labels = pickle.load(f)
+        return world, labels
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "world.jsonl"
+        FAMILIES[family](file, seed, advertisers, networks)
+        labels = read_labels(file)
+        world = import_world(file)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump((world, labels), f)
+    return world, labels
+
+
+def members_of(world: World, labels: Labels) -> dict[EntityKey, str]:
+    """Each planted network member's style."""
+    by_ext = {(k.type, *v): k for k, v in world.external.items()}
+    out: dict[EntityKey, str] = {}
+    for t in labels:
+        if not isinstance(t, TruthRecord) or t.entity == "ad":
+            continue
+        ref = (t.source, t.external_id) if t.entity == "advertiser" else ("page", t.external_id)
+        if (key := by_ext.get((t.entity, *ref))) is not None:
+            out[key] = t.style or "unknown"
+    return out

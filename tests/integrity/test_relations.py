@@ -1,0 +1,235 @@
+"""Declared and concealed coordination, on small worlds built by hand: a declared agency's
+clients are not a network and the same clients undeclared are a cluster; a household shares a
+device and is never reported; accounts that buy ads for each other's pages are two actors and
+are reported; a confirmation by a foreign-linked account explains nothing; a chapter that
+names its organisation and carries its staff is a claimed affiliation, one that only borrows
+the name is not; ``removed_creative`` ignores an account's own removed ads."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile, Relationship
+from paidfor.integrity.networks import actors, analyse, clusters, find
+from paidfor.integrity.signals import RemovedCreative
+from paidfor.storage.integrity_repo import AdText, World
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+POPULAR = ("secure.actblue.com", "youtube.com", "change.org", "gofundme.com")
+
+
+class Builder:
+    """A world of ``n`` ordinary advertisers (an account with its own page, own card and
+    device, a carrier IP and a popular domain), to which a test adds its own actors."""
+
+    def __init__(self, n: int = 300, seed: int = 1) -> None:
+        self.rng = random.Random(seed)
+        self.world = World()
+        self.next_id = 1
+        self.next_ad = 1
+        for i in range(n):
+            self.actor(
+                f"Campaign {i}",
+                admin=AdminProfile(
+                    self.next_id,
+                    f"Admin {i}",
+                    "en_US",
+                    ["US"],
+                    [f"dev-{i}"],
+                    [f"carrier-{self.rng.randrange(8)}"],
+                ),
+                card=f"card-{i}",
+                text=f"vote for candidate {i} on election day in district {i} {self.rng.random()}",
+                domain=self.rng.choice(POPULAR),
+                created=T0 - timedelta(days=self.rng.randrange(30, 3000)),
+            )
+
+    def actor(
+        self,
+        name: str,
+        *,
+        admin: AdminProfile,
+        card: str | None,
+        text: str,
+        domain: str,
+        created: datetime,
+        currency: str = "USD",
+        billing: str = "US",
+        interests: tuple[str, ...] = ("local news", "community"),
+        page_name: str | None = None,
+        started: datetime | None = None,
+    ) -> tuple[EntityKey, EntityKey]:
+        """An account with its own page, one political ad on it."""
+        acc = EntityKey("advertiser", self.next_id)
+        page = EntityKey("page", self.next_id)
+        self.next_id += 1
+        pay = [PaymentProfile(currency, billing, card)]
+        a = Profile(acc, name, "US", created, "en_US", payments=pay, admins=[admin])
+        p = Profile(page, page_name or name, "US", created, admins=[admin])
+        a.owned, p.owned = {page}, {acc}
+        self.world.profiles[acc], self.world.profiles[page] = a, p
+        self.world.external[acc] = ("test", str(acc.id))
+        self.world.external[page] = ("page", str(page.id))
+        self.ad(acc, page, text, domain, started or created + timedelta(days=400), interests)
+        return acc, page
+
+    def ad(
+        self,
+        acc: EntityKey,
+        page: EntityKey,
+        text: str,
+        domain: str,
+        when: datetime,
+        interests: tuple[str, ...] = ("local news", "community"),
+        removed: bool = False,
+    ) -> int:
+        ad_id = self.next_ad
+        self.next_ad += 1
+        for key in (acc, page):
+            p = self.world.profiles[key]
+            p.ads += 1
+            p.political_ads += 1
+            p.ad_ids.append(ad_id)
+            p.ad_created.append(when)
+            p.targeted_countries.add("US")
+            p.interests |= set(interests)
+            p.targeting_signatures.add("|".join(sorted(interests)))
+            p.landing_domains.add(domain)
+            if p.first_political_at is None or when < p.first_political_at:
+                p.first_political_at = when
+            if removed:
+                p.flagged, p.flagged_at = "ads removed", when
+        self.world.profiles[acc].linked.add(page)
+        self.world.profiles[page].linked.add(acc)
+        self.world.ads.append(AdText(ad_id, "test", str(ad_id), text, (acc, page), removed, when))
+        return ad_id
+
+    def relate(self, a: EntityKey, b: EntityKey, relation: str, status: str) -> None:
+        rid = len(self.world.relationships) + 1
+        self.world.relationships.append(Relationship(rid, a, b, relation, status))
+
+
+def agency_world(status: str | None) -> tuple[World, list[EntityKey]]:
+    b = Builder()
+    staff = AdminProfile(9000, "Agency Staff", "en_US", ["US"], ["agency-pc"], ["agency-office"])
+    agency, _ = b.actor(
+        "Stone Media Group", admin=staff, card="agency-card", text="we run campaigns",
+        domain="stonemedia.example", created=T0 - timedelta(days=3000),
+    )  # fmt: skip
+    clients = []
+    for i in range(6):
+        acc, _page = b.actor(
+            f"Friends of Client {i}",
+            admin=staff,
+            card="agency-card" if i % 2 else f"client-card-{i}",
+            text=f"paid for by friends of client {i} vote on november fifth for a better "
+            "county and stronger schools and safer streets",
+            domain=f"client{i}.example",
+            created=T0 - timedelta(days=200 + 30 * i),
+        )
+        clients.append(acc)
+        if status is not None:
+            b.relate(acc, agency, "managed_by", status)
+    return b.world, clients
+
+
+def _clustered(world: World, keys: list[EntityKey]) -> bool:
+    a = analyse(world)
+    inside = set(keys)
+    return any(len(inside & {a.table.entities[i] for i in comp}) >= 2 for comp in clusters(a))
+
+
+def test_declared_agency_clients_are_no_cluster_and_undeclared_ones_are() -> None:
+    world, clients = agency_world("confirmed")
+    assert not _clustered(world, clients)
+    assert not {m.key for n in find(analyse(world)) for m in n.members} & set(clients)
+    world, clients = agency_world("declared")  # only one side said so: explains nothing
+    assert _clustered(world, clients)
+    world, clients = agency_world(None)
+    assert _clustered(world, clients)
+
+
+def test_a_foreign_linked_account_cannot_vouch_for_its_clients() -> None:
+    world, clients = agency_world("confirmed")
+    agency = next(k for k, p in world.profiles.items() if p.name == "Stone Media Group")
+    world.profiles[agency].payments = [PaymentProfile("RUB", "RU", "agency-card")]
+    a = analyse(world)
+    assert not a.declared.explaining
+    assert {why for _, why in a.declared.not_explaining} == {
+        "the related account is not established (payment_country)"
+    }
+    assert _clustered(world, clients)
+
+
+def test_a_household_sharing_a_device_and_an_ip_is_never_reported() -> None:
+    b = Builder()
+    home = AdminProfile(9100, "Pat", "en_US", ["US"], ["family-laptop"], ["home-ip"])
+    other = AdminProfile(9101, "Sam", "en_US", ["US"], ["family-laptop"], ["home-ip"])
+    first, _ = b.actor("Pat for School Board", admin=home, card="pat-card",
+                       text="pat will fix the schools budget", domain="pat.example",
+                       created=T0 - timedelta(days=60))  # fmt: skip
+    second, _ = b.actor("Sam for Sheriff", admin=other, card="sam-card",
+                        text="sam will keep the county safe at night", domain="sam.example",
+                        created=T0 - timedelta(days=90))  # fmt: skip
+    assert _clustered(b.world, [first, second])  # tied beyond chance...
+    found = {m.key for n in find(analyse(b.world)) for m in n.members}
+    assert not found & {first, second}  # ...but no shared message: never reported
+
+
+def test_accounts_buying_for_each_others_pages_are_two_actors_and_reported() -> None:
+    b = Builder()
+    op = AdminProfile(9200, "Ivan", "ru", ["RU"], ["op-device"], ["op-office"])
+    op2 = AdminProfile(9201, "Olga", "ru", ["RU"], ["op-device"], ["op-office-2"])
+    text = "they are lying to you about the border share before they delete this"
+    hot = ("immigration", "border security", "patriotism")
+    a_acc, a_page = b.actor("Heartland Voice", admin=op, card="rub-card", text=text,
+                            domain="heartland-news.example", created=T0, currency="RUB",
+                            billing="RU", interests=hot,
+                            started=T0 + timedelta(days=5))  # fmt: skip
+    b_acc, b_page = b.actor("Texas Truth", admin=op2, card="other-card", text=text + " now",
+                            domain="heartland-news.example", created=T0, interests=hot,
+                            started=T0 + timedelta(days=6))  # fmt: skip
+    b.ad(a_acc, b_page, text, "heartland-news.example", T0 + timedelta(days=7), hot)
+    b.ad(b_acc, a_page, text, "heartland-news.example", T0 + timedelta(days=8), hot)
+    a = analyse(b.world)
+    assert actors(a, [a_acc, a_page, b_acc, b_page]) == 2
+    found = {m.key for n in find(a) for m in n.members}
+    assert {a_acc, b_acc} <= found
+
+
+def test_a_chapter_naming_its_organisation_with_its_staff_is_a_claimed_affiliation() -> None:
+    b = Builder()
+    staff = AdminProfile(9300, "HQ Digital", "en_US", ["US"], ["hq-pc"], ["hq-office"])
+    hq, _ = b.actor("Family Policy Alliance", admin=staff, card="hq-card",
+                    text="stand for families", domain="fpa.example",
+                    created=T0 - timedelta(days=4000))  # fmt: skip
+    own = AdminProfile(9301, "Kansas Lead", "en_US", ["US"], ["ks-pc"], ["ks-ip"])
+    chapter, _ = b.actor("Family Policy Alliance Kansas", admin=staff, card="ks-card",
+                         text="stand for kansas families", domain="fpa.example",
+                         created=T0 - timedelta(days=20))  # fmt: skip
+    borrower, _ = b.actor("Family Policy Alliance Ohio", admin=own, card="oh-card",
+                          text="stand for ohio families", domain="fpa.example",
+                          created=T0 - timedelta(days=20))  # fmt: skip
+    a = analyse(b.world)
+    claimed = {(c, p) for c, p, _ in a.declared.claimed}
+    assert (a.actor[chapter], a.actor[hq]) in claimed
+    assert not any(c == a.actor[borrower] for c, _ in claimed)
+
+
+def test_removed_creative_ignores_the_accounts_own_removed_ads() -> None:
+    b = Builder(n=20)
+    admin = AdminProfile(9400, "Jo", "en_US", ["US"], ["jo-pc"], ["jo-ip"])
+    text = "the mayor has betrayed every family in this city and must resign before winter"
+    acc, page = b.actor("Jo for Mayor", admin=admin, card="jo-card", text=text,
+                        domain="jo.example", created=T0)  # fmt: skip
+    b.ad(acc, page, text + " now", "jo.example", T0 + timedelta(days=500), removed=True)
+    copier_admin = AdminProfile(9401, "Kim", "en_US", ["US"], ["kim-pc"], ["kim-ip"])
+    copier, _ = b.actor("Kim Copies", admin=copier_admin, card="kim-card", text=text + "!",
+                        domain="kim.example", created=T0)  # fmt: skip
+    a = analyse(b.world)
+    signal = RemovedCreative()
+    for key in (acc, page):
+        assert signal.evaluate(b.world.profiles[key], a.context) is None
+    hit = signal.evaluate(b.world.profiles[copier], a.context)
+    assert hit is not None and "similar to removed ad" in hit.evidence
