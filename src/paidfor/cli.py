@@ -337,6 +337,14 @@ def demo(
 
     added = load_default_elections(open_engine(), actor="demo")
     out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
+    from paidfor.integrity.detection import IRA_SEEDS, open_seeded_case
+
+    seeds = " ".join(f"--seed {s!r}" for s in IRA_SEEDS)
+    out.print(f"[bold]paidfor networks expand {seeds} --min-weight 0.3 --open-case[/bold]")
+    with err.status("growing a network from three IRA pages"):
+        case_id = open_seeded_case(open_engine(), IRA_SEEDS, min_weight=0.3, actor="demo")
+    if case_id is not None:
+        out.print(f"opened case {case_id}: see /staff/cases/{case_id} (investigators sign in)")
     stats()
     if no_serve:
         return

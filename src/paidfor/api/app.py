@@ -29,6 +29,7 @@ from paidfor.api.guards import MIB, BodySizeLimit, database_unavailable
 from paidfor.api.images import install_image_api
 from paidfor.api.intake import invalid_body, make_intake_router
 from paidfor.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
+from paidfor.api.relationships import make_relationships_router
 from paidfor.auth.web import install_auth
 from paidfor.background import time_left
 from paidfor.exchange.consume import ExchangeIndicators
@@ -46,6 +47,7 @@ from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.library_repo import LibraryRepository
 from paidfor.storage.mapping import stored_now
+from paidfor.storage.relationship_repo import RelationshipRepository
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.search_index import open_index
 from paidfor.web.advertiser_pages import install_advertiser_pages
@@ -53,6 +55,7 @@ from paidfor.web.case_pages import install_case_pages
 from paidfor.web.hub import make_hub_router
 from paidfor.web.library_routes import make_library_router, make_templates
 from paidfor.web.review_pages import install_review_pages
+from paidfor.web.workspace_pages import install_workspace_pages
 
 log = logging.getLogger("paidfor.api")
 
@@ -115,6 +118,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         resumer.join(timeout=time_left(deadline))
         screen.close(timeout=time_left(deadline))
         indicators.close(timeout=time_left(deadline))
+        app.state.detection.close(timeout=time_left(deadline))
         if index is not None:
             index.wait(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
@@ -157,6 +161,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         screens=[screen],
     )
     app.include_router(make_intake_router(review, engine, settings.secret_key))
+    app.include_router(make_relationships_router(RelationshipRepository(engine)))
     app.add_exception_handler(RequestValidationError, invalid_body)
     install_review_pages(app, review, engine, make_templates())
     install_advertiser_pages(app, review, make_templates(), settings.secret_key)
@@ -165,6 +170,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     install_image_api(app, engine)
     install_disclosure_api(app, engine, settings, url)
     install_case_pages(app, engine, make_templates())
+    install_workspace_pages(app, engine, make_templates())
 
     library = LibraryRepository(engine, index)
     app.include_router(make_library_router(LibraryService(library)))

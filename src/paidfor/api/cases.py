@@ -15,6 +15,12 @@ route                                  what
                                        (``paidfor.exchange.publish``)
 ``POST /api/cases/{id}/publish``       ``{"groups": [...], "types": [...]?}``: share them with
                                        those privacy groups; counts per group and type
+``POST /api/cases/{id}/marks``         ``{"entity": "page:7", "verdict": "confirmed"|
+                                       "legitimate", "reason": "...", "relationship_id"?}``: an
+                                       investigator's verdict on a member (audited); a member
+                                       marked legitimate is not raised again without new
+                                       evidence
+``GET /api/findings/precision``        precision on reviewed findings, week by week
 =====================================  =========================================================
 
 401 without credentials, 403 for another role, 404 for no such case (or privacy group), 409 for
@@ -38,6 +44,7 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.exchange import model as exchange_model
 from paidfor.exchange import publish
 from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
+from paidfor.integrity.model import EntityKey
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
@@ -52,6 +59,14 @@ class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["open", "closed"]
     reason: Reason
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entity: Annotated[str, StringConstraints(pattern=r"^(advertiser|page):[0-9]{1,18}$")]
+    verdict: Literal["confirmed", "legitimate"]
+    reason: Reason
+    relationship_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
 
 
 class PublishIn(BaseModel):
@@ -97,7 +112,29 @@ def make_case_router(service: CaseService) -> APIRouter:
 
     @router.get("/api/cases/{case_id}", summary="One case with its members, links and timeline")
     def case(case_id: RowId, who: Investigator) -> JSONResponse:
-        return _guarded(lambda: service.case(case_id).as_json())
+        return _guarded(
+            lambda: {
+                **service.case(case_id).as_json(),
+                "marks": [m.as_json() for m in service.marks_of(case_id)],
+            }
+        )
+
+    @router.post("/api/cases/{case_id}/marks", summary="Mark a member confirmed or legitimate")
+    def mark(case_id: RowId, body: MarkIn, who: Investigator) -> JSONResponse:
+        return _guarded(
+            lambda: service.mark(
+                case_id,
+                EntityKey.parse(body.entity),
+                verdict=body.verdict,
+                reason=body.reason,
+                actor=who.actor,
+                relationship_id=body.relationship_id,
+            ).as_json()
+        )
+
+    @router.get("/api/findings/precision", summary="Precision on reviewed findings by week")
+    def precision(who: Investigator) -> JSONResponse:
+        return answer({"weeks": service.precision()})
 
     @router.post("/api/cases/{case_id}/takedown", summary="Take the case's network down")
     def take_down(case_id: RowId, body: TakedownIn, who: Investigator) -> JSONResponse:

@@ -31,6 +31,7 @@ from paidfor.storage.case_repo import (
 )
 from paidfor.storage.enforcement_repo import ActionResult, EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.mark_repo import Mark, MarkRepository
 
 __all__ = ["STATUSES", "CaseConflict", "CaseService", "NotFound", "TakedownResult", "case_title"]
 
@@ -113,6 +114,38 @@ class CaseService:
     def __init__(self, engine: Engine) -> None:
         self.repo = CaseRepository(engine)
         self.enforcement = EnforcementRepository(engine)
+        self.marks = MarkRepository(engine)
+
+    def mark(
+        self,
+        case_id: int,
+        entity: EntityKey,
+        *,
+        verdict: str,
+        reason: str,
+        actor: str,
+        relationship_id: int | None = None,
+    ) -> Mark:
+        """An investigator's verdict on a member of the case (``integrity.marks``)."""
+        reason = reason.strip()
+        if len(reason) < 3:
+            raise ValueError("a verdict needs a reason")
+        return self.marks.mark(
+            case_id,
+            entity.type,
+            entity.id,
+            verdict=verdict,
+            reason=reason,
+            actor=actor,
+            relationship_id=relationship_id,
+        )
+
+    def marks_of(self, case_id: int) -> list[Mark]:
+        return self.marks.marks(case_id=case_id)
+
+    def precision(self) -> list[dict[str, Any]]:
+        """Precision on reviewed findings, week by week."""
+        return self.marks.precision_by_week()
 
     def open_case(self, network: Network, actor: str) -> int:
         """Store ``network`` as a new open case; its id."""

@@ -66,20 +66,81 @@ def find_cmd(
     ] = False,
     actor: Annotated[str, typer.Option(help="who opens the cases (audit log)")] = "cli",
 ) -> None:
-    """Find coordinated networks among all accounts and pages."""
-    from paidfor.integrity.networks import find
+    """Find coordinated networks among all accounts and pages (members investigators marked
+    legitimate are not raised again without new evidence)."""
+    from paidfor.integrity.detection import detect
 
     engine, analysis = _analysis(db)
-    nets = find(analysis)
+    found = detect(engine, analysis)
+    nets = found.networks
     cases = _open_cases(engine, nets, actor) if open_cases else []
     if as_json:
-        print(json.dumps({"networks": [n.as_json() for n in nets], "cases": cases}, indent=1))
+        print(json.dumps({**found.as_json(), "cases": cases}, indent=1))
         return
     out.print(f"{len(nets)} networks (links kept at weight >= {analysis.tau:.2f})")
     for net in nets:
         _show(net, limit=5)
+    if found.held_back:
+        out.print(
+            f"{len(found.held_back)} members marked legitimate before, with no new evidence, "
+            "were left out"
+        )
     if cases:
         out.print(f"opened cases {', '.join(map(str, cases))}")
+
+
+@networks_app.command("mark")
+def mark_cmd(
+    case_id: Annotated[int, typer.Argument(help="the case the finding is in")],
+    entity: Annotated[str, typer.Argument(help="the member: advertiser:ID or page:ID")],
+    verdict: Annotated[str, typer.Option(help="confirmed or legitimate")],
+    reason: Annotated[str, typer.Option(help="why (the audit log keeps it)")],
+    relationship: Annotated[
+        int | None, typer.Option(help="the declared relationship that explains it")
+    ] = None,
+    db: Db = None,
+    actor: Annotated[str, typer.Option(help="who marks it (audit log)")] = "cli",
+    as_json: AsJson = False,
+) -> None:
+    """Mark a member of a case confirmed, or legitimate coordination (not raised again
+    without new evidence)."""
+    from paidfor.storage.intake_repo import NotFound
+    from paidfor.storage.mark_repo import MarkRepository
+
+    try:
+        key = EntityKey.parse(entity)
+        made = MarkRepository(open_engine(db)).mark(
+            case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
+            relationship_id=relationship,
+        )  # fmt: skip
+    except NotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(made.as_json()))
+    else:
+        out.print(f"{made.entity} marked {made.verdict} on case {made.case_id} (mark {made.id})")
+
+
+@networks_app.command("precision")
+def precision_cmd(db: Db = None, as_json: AsJson = False) -> None:
+    """Precision on reviewed findings, week by week: confirmed over all marked."""
+    from paidfor.storage.mark_repo import MarkRepository
+
+    weeks = MarkRepository(open_engine(db)).precision_by_week()
+    if as_json:
+        print(json.dumps({"weeks": weeks}))
+        return
+    if not weeks:
+        out.print("no finding has been marked yet")
+    for w in weeks:
+        out.print(
+            f"{w['week']}: {w['confirmed']} confirmed, {w['legitimate']} legitimate, "
+            f"precision {w['precision']:.2f}"
+        )
 
 
 def _seed(db_analysis, text: str) -> EntityKey:  # type: ignore[no-untyped-def]
@@ -215,6 +276,9 @@ def eval_integrity_cmd(
     world: Annotated[
         Path | None, typer.Option(help="a world file (docs/formats.md, Worlds)")
     ] = None,
+    family: Annotated[
+        str, typer.Option(help="the generator of --seed: world (docs/world.md) or cycle")
+    ] = "world",
     advertisers: Annotated[int, typer.Option(min=10, help="size of a generated world")] = 3000,
     as_json: AsJson = False,
 ) -> None:
@@ -233,7 +297,7 @@ def eval_integrity_cmd(
                 result = evaluate_file(world, progress=say)
             else:
                 assert seed is not None
-                result = evaluate_seed(seed, advertisers=advertisers, progress=say)
+                result = evaluate_seed(seed, family=family, advertisers=advertisers, progress=say)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -246,3 +310,11 @@ def eval_integrity_cmd(
     )
     for style, r in result["by_style"].items():
         out.print(f"  {style}: recall {r['recall']:.3f}, F1 {r['f1']:.3f}")
+    declared = result["declared_coordination"]
+    out.print(
+        f"legitimate entities in declared coordination: {declared['reported']:,} of "
+        f"{declared['entities']:,} reported"
+    )
+    if result["false_positives_by_group"]:
+        groups = ", ".join(f"{g} {n}" for g, n in result["false_positives_by_group"].items())
+        out.print(f"false positives by group: {groups}")

@@ -1,5 +1,6 @@
 """The investigators' case pages: ``/staff/cases`` (every case) and ``/staff/cases/{id}`` (the
-members, the evidence graph drawn as inline SVG, the timeline, the actions, and the
+members, the evidence graph drawn as inline SVG, the timeline, the actions, the investigators'
+verdicts on each member (confirmed, or legitimate coordination: ``integrity.marks``) and the
 CSRF-protected takedown; after it, sharing the network's indicators with the exchange's privacy
 groups, ``paidfor.exchange.publish``), over the same ``CaseService`` as the JSON API in
 ``api.cases``.
@@ -30,7 +31,7 @@ from paidfor.exchange import model as exchange_model
 from paidfor.exchange import publish
 from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
 from paidfor.integrity.graph import seeded_igraph
-from paidfor.integrity.model import ATTRIBUTE_KINDS
+from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey
 from paidfor.storage.case_repo import CaseView
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -249,6 +250,8 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             "timeline_colors": TIMELINE_COLORS,
             "csrf": csrf_token(request),
             "sharing": sharing,
+            "marks": (marks := service.marks_of(case_id)),
+            "verdicts": {m.entity: m for m in marks},
             "done": request.query_params.get("done"),
             "problem": request.query_params.get("problem"),
             "nav": "staff",
@@ -277,6 +280,29 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         except (NotFound, exchange_model.NotFound, CaseConflict, ValueError) as exc:
             return _back(case_id, problem=f"Nothing was shared: {exc}")
         return _back(case_id, done=done.message())
+
+    @router.post("/staff/cases/{case_id}/marks")
+    def mark(
+        case_id: RowId,
+        who: Investigator,
+        entity: Annotated[str, Form(pattern=r"^(advertiser|page):[0-9]{1,18}$")],
+        verdict: Annotated[str, Form(pattern="^(confirmed|legitimate)$")],
+        reason: Reason,
+        relationship_id: Annotated[str, Form(pattern=r"^[0-9]{0,18}$")] = "",
+    ) -> Response:
+        try:
+            made = service.mark(
+                case_id,
+                EntityKey.parse(entity),
+                verdict=verdict,
+                reason=reason,
+                actor=who.actor,
+                relationship_id=int(relationship_id) if relationship_id else None,
+            )
+        except (NotFound, ValueError) as exc:
+            return _back(case_id, problem=f"Nothing was marked: {exc}")
+        what = "confirmed" if made.verdict == "confirmed" else "legitimate coordination"
+        return _back(case_id, done=f"{made.entity} marked {what}.")
 
     @router.post("/staff/cases/{case_id}/status")
     def set_status(

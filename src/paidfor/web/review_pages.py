@@ -97,5 +97,5 @@ def install_review_pages(
         return _back(done=f"{kind.replace('_', ' ')}: {len(done)} done.")
 
     app.include_router(router)
-    label = "Review queue, authorizations and enforcement"
+    label = "Review: the queue, authorizations and enforcement"
     add_staff_link(app, "/staff/review", label, Role.REVIEWER)
