@@ -70,8 +70,15 @@ def clusters_of(a: Analysis, bad: set[EntityKey]) -> list[tuple[dict[str, float]
     return out
 
 
+# Signals whose evidence is what people decided before (removals, flags) or shared (threat
+# indicators): generated worlds only imitate that history, so these keep their hand-set weights
+# (integrity.risk.WEIGHTS, moved with the bias) instead of the worlds' (a world's chapters that
+# copy a sibling's removed ad taught the fit that copying a removed ad means little).
+HAND_SET = frozenset({"shared_infrastructure", "removed_creative", "threat_indicator"})
+
+
 def fit_risk(analyses: list[tuple[Analysis, set[EntityKey]]], meta: dict[str, object]) -> None:
-    names = [s.name for s in SIGNALS]
+    names = [s.name for s in SIGNALS if s.name not in HAND_SET]
     x, y = [], []
     for a, bad in analyses:
         for key, (_, findings) in a.risk.items():
@@ -106,6 +113,7 @@ def fit_risk(analyses: list[tuple[Analysis, set[EntityKey]]], meta: dict[str, ob
             "entities": len(ya),
             "members": int(ya.sum()),
             "never_fired": [n for i, n in enumerate(names) if i not in seen],
+            "hand_set": sorted(HAND_SET),
         },
     }
     RISK_OUT.write_text(json.dumps(result, indent=2) + "\n")

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     records = Table(title=f"{args.out} (seed {args.seed})")
     records.add_column("kind")
     records.add_column("records", justify="right")
-    for kind in ("admin", "advertiser", "page", "ad", "truth"):
+    for kind in ("admin", "advertiser", "page", "relationship", "ad", "truth", "population"):
         records.add_row(kind, f"{summary.records.get(kind, 0):,}")
     records.add_row("total", f"{sum(summary.records.values()):,}", style="bold")
     console.print(records)

@@ -249,12 +249,14 @@ def test_the_staff_pages(
     assert svg.count('<g class="node ') == 5 and svg.count('<g class="edge">') == 5
     assert svg.count('class="node advertiser') == 2 and svg.count('class="node page') == 3
     assert "the same payment card (fingerprint): fp-9a1c (shared by 2, +2.00)" in svg
-    assert f'<a href="/pages/{world.pages["Blacktivist"]}">Blacktivist</a>' in page.text
+    blacktivist = world.pages["Blacktivist"]
+    assert f'<a href="/staff/entities/page/{blacktivist}">Blacktivist</a>' in page.text
+    assert f'href="/pages/{blacktivist}">public page</a>' in page.text
     rows = dict(re.findall(r'<tr data-entity="([a-z]+:\d+)">(.*?)</tr>', page.text, re.S))
     assert len(rows) == 5
-    assert '<a href="/pages/' not in rows[str(world.key("Kiev Media LLC"))]  # advertisers: none
+    assert 'href="/pages/' not in rows[str(world.key("Kiev Media LLC"))]  # advertisers: none
     assert (
-        f'<a href="/pages/{world.pages["Heart of Texas"]}">'
+        f'href="/pages/{world.pages["Heart of Texas"]}">public page'
         in rows[str(world.key("Heart of Texas"))]
     )
     assert "pays in RUB for ads aimed at US" in page.text and "Take down this network" in page.text

@@ -110,7 +110,7 @@ def test_an_investigator_takes_a_network_down(
             assert (
                 page.locator("#members a", has_text=name)
                 .first.get_attribute("href")
-                .startswith("/pages/")
+                .startswith("/staff/entities/page/")
             )
         page.fill("#takedown-reason", REASON)
         page.screenshot(path=str(screenshots / "case.png"), full_page=True)

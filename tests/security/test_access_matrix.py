@@ -43,6 +43,7 @@ from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
+from paidfor.storage.detection_repo import DetectionRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import FunderRow
 from paidfor.storage.relationship_repo import RelationshipRepository
@@ -141,6 +142,15 @@ MATRIX: dict[str, str] = {
     "POST /staff/cases/{case_id}/takedown": "401 403 403 ok 403 ok 401 403 ok ok",
     "POST /staff/cases/{case_id}/publish": "401 403 403 ok 403 ok 401 403 ok ok",
     "POST /staff/cases/{case_id}/status": "401 403 403 ok 403 ok 401 403 ok ok",
+    "POST /staff/cases/{case_id}/marks": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/networks": "401 403 403 ok 403 ok 401 403 ok ok",
+    "POST /staff/networks/run": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/networks/{run_id}/{index}": "401 403 403 ok 403 ok 401 403 ok ok",
+    "POST /staff/networks/{run_id}/{index}/case": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/entities/{kind}/{entity_id}": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/exchange": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/disclosures": "401 403 403 ok 403 ok 401 403 ok ok",
+    "GET /staff/audit": "401 403 403 ok 403 ok 401 403 ok ok",
     "GET /": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/home": "ok ok ok ok ok ok ok ok ok ok",
     "GET /search": "ok ok ok ok ok ok ok ok ok ok",
@@ -349,6 +359,14 @@ BODIES: dict[str, tuple[str, Body]] = {
         "form",
         lambda c, col: {"status": "closed", "reason": "looks domestic"},
     ),
+    "POST /staff/cases/{case_id}/marks": (
+        "form",
+        lambda c, col: {
+            "entity": f"advertiser:{c.world.ids['advertiser2']}",
+            "verdict": "confirmed",
+            "reason": "pays in roubles",
+        },
+    ),
     "POST /api/exchange/indicators": (
         "json",
         lambda c, col: {
@@ -430,6 +448,14 @@ def declared_to_advertiser(c: Ctx, _col: str) -> dict[str, Any]:
     return {"rel_id": repo.declare(other, mine, "member_of", actor="test").id}
 
 
+def detection_run(c: Ctx, _col: str) -> dict[str, Any]:
+    """A finished detection run that found one network."""
+    runs = DetectionRepository(c.engine)
+    run_id = runs.start("investigator:test")
+    runs.finish(run_id, {"networks": [_network(c).as_json()], "entities": 2, "seconds": 0.1})
+    return {"run_id": run_id, "index": 0}
+
+
 def _network(c: Ctx) -> Network:
     a = EntityKey("advertiser", c.world.ids["advertiser2"])
     b = EntityKey("page", c.world.ids["page2"])
@@ -490,6 +516,9 @@ FRESH: dict[str, Callable[[Ctx, str], dict[str, Any]]] = {
     "POST /api/cases/{case_id}/status": open_case,
     "POST /staff/cases/{case_id}/takedown": open_case,
     "POST /staff/cases/{case_id}/status": open_case,
+    "POST /staff/cases/{case_id}/marks": open_case,
+    "GET /staff/networks/{run_id}/{index}": detection_run,
+    "POST /staff/networks/{run_id}/{index}/case": detection_run,
     "POST /api/cases/{case_id}/publish": taken_down_case,
     "POST /staff/cases/{case_id}/publish": taken_down_case,
     "PATCH /api/exchange/indicators/{indicator_id}": own_indicator,
@@ -513,6 +542,10 @@ def default_params(c: Ctx) -> dict[str, Any]:
         "page_id": ids["page"],
         "funder_id": ids["funder"],
         "rel_id": 1,  # the probes that reach a relationship make their own (FRESH)
+        "run_id": 1,  # ... and those that reach a detection run
+        "index": 0,
+        "kind": "advertiser",
+        "entity_id": ids["advertiser"],
     }
 
 

@@ -116,11 +116,18 @@ class NearDuplicateIndex:
                 session.insert(item, mh)
 
     def lookup(self, text: str) -> list[Match]:
-        sh = shingles(text)
-        if not sh or not self._hashes:
-            return []
-        (mh,) = _minhashes([sh])
-        mine = frozenset(sh)
-        found = [Match(j, jaccard(mine, self._sets[j])) for j in self._lsh.query(mh)]
-        found = [m for m in found if m.similarity >= self.threshold]
-        return sorted(found, key=lambda m: (-m.similarity, m.item))
+        return self.lookup_many([text])[0]
+
+    def lookup_many(self, texts: Sequence[str]) -> list[list[Match]]:
+        """``lookup`` for each text, hashing them all in one batch."""
+        out: list[list[Match]] = [[] for _ in texts]
+        if not self._hashes:
+            return out
+        sets = [shingles(t) for t in texts]
+        todo = [i for i, sh in enumerate(sets) if sh]
+        for i, mh in zip(todo, _minhashes([sets[i] for i in todo]), strict=True):
+            mine = frozenset(sets[i])
+            found = [Match(j, jaccard(mine, self._sets[j])) for j in self._lsh.query(mh)]
+            found = [m for m in found if m.similarity >= self.threshold]
+            out[i] = sorted(found, key=lambda m: (-m.similarity, m.item))
+        return out

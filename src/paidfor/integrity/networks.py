@@ -29,7 +29,14 @@ from paidfor.integrity.graph import (
     project,
     seeded_igraph,
 )
-from paidfor.integrity.model import EntityKey, Link, Member, Network, SignalResult
+from paidfor.integrity.model import (
+    ATTRIBUTE_KINDS,
+    EntityKey,
+    Link,
+    Member,
+    Network,
+    SignalResult,
+)
 from paidfor.integrity.network_score import BURST_DAYS, network_model, network_score
 from paidfor.integrity.network_score import network_features as _features
 from paidfor.integrity.relations import (
@@ -334,21 +341,46 @@ def split_explained(a: Analysis, links: list[Link]) -> tuple[list[Link], list[Li
     return kept, explained
 
 
+FACT_WORDS = (
+    ("foreign_payment", "paying from abroad of what they target"),
+    (
+        "control_and_audience",
+        "tied both by an operator's card, admin or device and by one audience",
+    ),
+    ("control_and_content", "tied both by an operator's card, admin or device and by one text"),
+    ("many_faces", "speaking through three or more pages under other names"),
+    ("made_together", "created within days of others they are tied to"),
+    ("enforcement", "tied to removed or flagged entities or threat indicators"),
+    ("foreign_people", "run by admins abroad or with another language"),
+    ("young", "young at their first political ad"),
+    ("divisive", "targeting divisive interests"),
+    ("activation", f"starting political ads within {BURST_DAYS} days of each other"),
+)
+
+
 def _summary(members: list[Member], links: list, features: dict[str, float], seeds: int = 0) -> str:
+    """The network in one sentence: its size, its strongest evidence, and what share of its
+    actors shows each sign the score weighs (only those some show)."""
     kinds: dict[str, int] = {}
     for link in links:
         for e in link.evidence[:1]:
             kinds[e.kind] = kinds.get(e.kind, 0) + 1
-    top = ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items(), key=lambda x: -x[1])[:4])
+    top = ", ".join(
+        f"{ATTRIBUTE_KINDS.get(k, k)} ({n})"
+        for k, n in sorted(kinds.items(), key=lambda x: -x[1])[:3]
+    )
     accounts = sum(m.key.type == "advertiser" for m in members)
+    pages = len(members) - accounts
     grown = f"grown from {seeds} seeds: " if seeds else ""
+    size = " and ".join(
+        f"{n} {word}{'' if n == 1 else 's'}"
+        for n, word in ((accounts, "account"), (pages, "page"))
+        if n
+    )
+    facts = "; ".join(
+        f"{features[k]:.0%} {words}" for k, words in FACT_WORDS if features.get(k, 0.0) > 0
+    )
     return (
-        f"{grown}{accounts} accounts and {len(members) - accounts} pages, {len(links)} links "
-        f"(strongest evidence: {top or 'none'}); mean member risk {features['mean_risk']:.2f}, "
-        f"{features['control_and_audience']:.0%} of its actors tied to another both by an "
-        "operator's card, admin or device and by one audience, "
-        f"{features['foreign']:.0%} with foreign traces, "
-        f"{features['young']:.0%} young at their first political ad, "
-        f"{features['activation']:.0%} starting political ads within {BURST_DAYS} days of "
-        "each other"
+        f"{grown}{size}, {len(links)} links (strongest evidence: {top or 'none'})"
+        f"{'; of its actors, ' + facts if facts else ''}"
     )

@@ -10,9 +10,11 @@ says it is, so the detector does not count it as evidence of inauthenticity.
 A tie explains only when someone other than the declaring account vouches for it: ``verified``
 (staff checked it), or ``confirmed`` by an organisation or agency that is itself established.
 An account that vouches while it is foreign-linked (paid or signing in from abroad of what it
-targets), disabled or in an open case, or created for this campaign (young at its first
-political ad) does not explain anything: otherwise an operation would confirm its own fake
-"chapters". (Ads removed for a policy breach alone do not bar an organisation from vouching.)
+targets), or disabled or in an open case, does not explain anything, and neither does a
+confirmation between two accounts both made for this campaign (young at their first political
+ad): otherwise an operation would confirm its own fake "chapters". A new ballot-measure
+committee confirming established unions, or an old organisation confirming new chapters,
+does explain. (Ads removed for a policy breach alone do not bar an organisation.)
 
 Ads "Paid for by" the same *verified* funder are the same kind of public fact: accounts and
 pages whose political ads name one verified funder are one declared family too.
@@ -34,9 +36,7 @@ from paidfor.integrity.model import EntityKey, Profile, Relationship, SignalResu
 # The findings that make an account unable to vouch for others.
 FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})
 # (a language setting alone is not: staff abroad and expats have one)
-UNTRUSTED_SIGNALS = frozenset(
-    {"payment_country", "admin_location", "account_age", "threat_indicator"}
-)
+UNTRUSTED_SIGNALS = frozenset({"payment_country", "admin_location", "threat_indicator"})
 
 
 class _Union:
@@ -106,6 +106,10 @@ def vouching_problem(p: Profile | None, findings: Iterable[SignalResult]) -> str
     return None
 
 
+def _young(findings: Mapping[EntityKey, Iterable[SignalResult]], key: EntityKey) -> bool:
+    return any(f.signal == "account_age" for f in findings.get(key, ()))
+
+
 def declared_families(
     relationships: Iterable[Relationship],
     profiles: Mapping[EntityKey, Profile],
@@ -126,6 +130,10 @@ def declared_families(
             continue
         if r.status == "confirmed":
             why = vouching_problem(profiles.get(r.related), findings.get(r.related, ()))
+            if why is None and _young(findings, r.related) and _young(findings, r.advertiser):
+                why = (
+                    "both accounts were made for this campaign (young at their first political ad)"
+                )
             if why is not None:
                 out.not_explaining.append((r, why))
                 continue

@@ -160,7 +160,7 @@ class AccountAge:
         if p.created_at is None or p.first_political_at is None:
             return None
         days = (p.first_political_at - p.created_at).days
-        if days >= self.NEW_DAYS:
+        if days >= self.NEW_DAYS or days < 0:  # an ad older than the account: no age known
             return None
         score = 1.0 if days < self.YOUNG_DAYS else 0.5
         return SignalResult(
@@ -213,8 +213,14 @@ class RemovedCreative:
         if not len(ctx.removed_texts):
             return None
         mine = {p.key, *p.owned}
-        for ad_id, text in ctx.texts(p):
-            for m in ctx.removed_texts.lookup(text):
+        seen: dict[str, int] = {}
+        for ad_id, text in ctx.texts(p):  # each distinct text once, hashed in one batch
+            seen.setdefault(text, ad_id)
+        pairs = list(seen.items())
+        for (_, ad_id), matches in zip(
+            pairs, ctx.removed_texts.lookup_many([t for t, _ in pairs]), strict=True
+        ):
+            for m in matches:
                 owners = ctx.removed_owners.get(m.item, ())
                 if m.item == ad_id or mine.intersection(owners):
                     continue

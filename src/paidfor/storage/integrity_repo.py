@@ -159,27 +159,8 @@ def load_world(
             if account in profiles and page in profiles:
                 profiles[account].owned.add(page)
                 profiles[page].owned.add(account)
-        rel_q = select(
-            RelationshipRow.id,
-            RelationshipRow.advertiser_id,
-            RelationshipRow.related_id,
-            RelationshipRow.relation,
-            RelationshipRow.status,
-        )
-        if some:
-            rel_q = rel_q.where(
-                RelationshipRow.advertiser_id.in_(adv_ids) | RelationshipRow.related_id.in_(adv_ids)
-            )
-        world.relationships = [
-            Relationship(
-                r.id,
-                EntityKey("advertiser", r.advertiser_id),
-                EntityKey("advertiser", r.related_id),
-                r.relation,
-                r.status,
-            )
-            for r in conn.execute(rel_q)
-        ]
+        if not some:  # only the whole-world analysis reads declared relationships
+            world.relationships = _relationships(conn)
         case_q = (
             select(CaseMemberRow.entity_type, CaseMemberRow.entity_id, CaseRow.id, CaseRow.status)
             .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
@@ -198,6 +179,26 @@ def load_world(
         _load_images(conn, world, adv_ids if some else None)
     _adopt_unowned_pages(world)
     return world
+
+
+def _relationships(conn: Any) -> list[Relationship]:
+    rel_q = select(
+        RelationshipRow.id,
+        RelationshipRow.advertiser_id,
+        RelationshipRow.related_id,
+        RelationshipRow.relation,
+        RelationshipRow.status,
+    )
+    return [
+        Relationship(
+            r.id,
+            EntityKey("advertiser", r.advertiser_id),
+            EntityKey("advertiser", r.related_id),
+            r.relation,
+            r.status,
+        )
+        for r in conn.execute(rel_q)
+    ]
 
 
 def _adopt_unowned_pages(world: World) -> None:
@@ -262,7 +263,10 @@ def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | Non
         AdRow.start_at,
         AdRow.funder_id,
     ).execution_options(yield_per=5000)
-    verified = set(conn.scalars(select(FunderRow.id).where(FunderRow.verified == true())))
+    # who is "Paid for by" a verified funder: the whole-world analysis's declared families
+    verified: set[int] = set()
+    if advertisers is None and pages is None:
+        verified = set(conn.scalars(select(FunderRow.id).where(FunderRow.verified == true())))
     if advertisers is not None and pages is not None:
         # each side through its own index (an OR of two INs can make PostgreSQL read every ad)
         mine = (
