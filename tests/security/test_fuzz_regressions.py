@@ -221,3 +221,19 @@ def test_every_operation_documents_its_errors(api: TestClient) -> None:
     is_error(api.post("/api/advertisers", json={"name": ""}), 422)
     int_ids = spec["paths"]["/api/cases/{case_id}"]["get"]["parameters"][0]["schema"]
     assert (int_ids["minimum"], int_ids["maximum"]) == (1, I64_MAX)
+
+
+def test_a_huge_offset_or_related_account_is_a_422_not_a_500(
+    api: TestClient, admin: dict[str, str], engine: Engine
+) -> None:
+    """Found by the fuzz run: ``offset`` past 2**63 - 1 on the case and image lists, and a
+    related account's id past it on a declared relationship, reached the database."""
+    is_error(api.get(f"/api/cases?offset={TOO_BIG}", headers=admin), 422)
+    assert api.get(f"/api/cases?offset={I64_MAX}", headers=admin).status_code == 200
+    made = api.post("/api/advertisers", json={"name": "Probe Co", "country": "US"})
+    own = {"Authorization": f"Bearer {made.json()['token']}"}
+    is_error(api.get(f"/api/me/images?offset={TOO_BIG}", headers=own), 422)
+    body = {"related_advertiser_id": TOO_BIG, "relation": "managed_by"}
+    is_error(api.post("/api/me/relationships", json=body, headers=own), 422)
+    body["related_advertiser_id"] = I64_MAX
+    is_error(api.post("/api/me/relationships", json=body, headers=own), 404)

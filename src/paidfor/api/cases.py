@@ -99,7 +99,7 @@ def make_case_router(service: CaseService) -> APIRouter:
         who: Investigator,
         status: Literal["open", "taken_down", "closed"] | None = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     ) -> JSONResponse:
         return answer(
             {

@@ -54,7 +54,7 @@ def make_image_router(engine: Engine) -> APIRouter:
     def images(
         who: Advertiser,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     ) -> JSONResponse:
         if who.advertiser_id is None:
             return error(404, NO_ACCOUNT)

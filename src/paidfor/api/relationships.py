@@ -40,7 +40,7 @@ Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 
 
 class RelationshipIn(Body):
-    related_advertiser_id: Annotated[int, Field(ge=1)]
+    related_advertiser_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
     relation: Literal["managed_by", "member_of"]
 
 
