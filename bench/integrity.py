@@ -220,7 +220,16 @@ def main() -> None:
                 table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
             console.print(table)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "integrity.json").write_text(json.dumps(out, indent=2) + "\n")
+    path = RESULTS / "integrity.json"
+    if args.skip and path.is_file():  # keep the part this run skipped, with when it was run
+        before = json.loads(path.read_text())
+        for part in args.skip:
+            if part in before:
+                out[part] = before[part]
+                out[f"{part}_measured"] = before.get(
+                    f"{part}_measured", {"date": before.get("date"), "code": before.get("code")}
+                )
+    path.write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -297,16 +297,22 @@ def expand(
     """Grow a network from ``seeds``: every entity tied to them through kept links, ranked by
     personalized PageRank from the seeds (strongest ties first), at most ``limit``.
 
-    Links are kept at the null model's τ unless ``min_weight`` says otherwise: growing from
+    Links are the ones detection keeps (weight at least the null model's τ, or an operator's
+    card, admin or device; none a declared relationship explains) unless ``min_weight`` says
+    otherwise: growing from
     known bad seeds may accept weaker ties than finding networks among everybody, and when
     the database holds little but the operation itself (the HPSCI release), the shuffle has
     nobody else to compare with and τ is too strict."""
-    tau = a.tau if min_weight is None else min_weight
     index = a.index
     missing = [str(s) for s in seeds if s not in index]
     if missing:
         raise KeyError(f"no such entity: {', '.join(missing)}")
-    keep = a.projection.weight >= tau
+    if min_weight is None:  # the links detection keeps (τ or an operator's tie, unexplained)
+        keep = a.kept
+    else:
+        keep = a.projection.weight >= min_weight
+        if len(a.explained):
+            keep = keep & ~a.explained
     src, dst, w = a.projection.src[keep], a.projection.dst[keep], a.projection.weight[keep]
     g = ig.Graph(n=a.projection.n, edges=np.column_stack([src, dst]).tolist())
     g.es["weight"] = w.tolist()
@@ -319,7 +325,7 @@ def expand(
     members = [_member(a, a.table.entities[i], "seed", ranks[i]) for i in seed_ids]
     members += [_member(a, a.table.entities[i], "member", ranks[i]) for i in order]
     chosen = set(seed_ids) | set(order)
-    links = links_of(a.projection, tau, a.table.entities, a.carried, a.df, chosen)
+    links = links_of(a.projection, keep, a.table.entities, a.carried, a.df, chosen)
     links, explained = split_explained(a, links)
     keys = [m.key for m in members]
     features = network_features(a, keys)
