@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from paidfor.domain.world import PopulationRecord, TruthRecord
-from paidfor.integrity.evaluate import FAMILIES, import_world, read_labels
+from paidfor.integrity.evaluate import FAMILIES, import_world, read_labels, resolve
 from paidfor.integrity.model import EntityKey
 from paidfor.storage.integrity_repo import World
 
@@ -26,7 +26,7 @@ SOURCES = {
     "world": [ROOT / "src/paidfor/integrity"],
     "cycle": [ROOT / "src/paidfor/eval/cycle"],
 }
-Labels = list[TruthRecord | PopulationRecord]
+Labels = list[TruthRecord | PopulationRecord]  # as read_labels reads them
 
 
 def _code_hash(family: str) -> str:
@@ -62,12 +62,4 @@ def loaded(
 
 def members_of(world: World, labels: Labels) -> dict[EntityKey, str]:
     """Each planted network member's style."""
-    by_ext = {(k.type, *v): k for k, v in world.external.items()}
-    out: dict[EntityKey, str] = {}
-    for t in labels:
-        if not isinstance(t, TruthRecord) or t.entity == "ad":
-            continue
-        ref = (t.source, t.external_id) if t.entity == "advertiser" else ("page", t.external_id)
-        if (key := by_ext.get((t.entity, *ref))) is not None:
-            out[key] = t.style or "unknown"
-    return out
+    return resolve(world, labels).style_of

@@ -233,3 +233,29 @@ def test_removed_creative_ignores_the_accounts_own_removed_ads() -> None:
         assert signal.evaluate(b.world.profiles[key], a.context) is None
     hit = signal.evaluate(b.world.profiles[copier], a.context)
     assert hit is not None and "similar to removed ad" in hit.evidence
+
+
+def test_a_reported_network_shows_the_ties_its_declared_relationships_explain() -> None:
+    """Two declared clients of one agency are also run from a foreign operator's device,
+    which signs in to three accounts of its own: the network is reported through the
+    operator, and the clients' agency tie is shown as explained, never counted."""
+    world, clients = agency_world("confirmed")
+    op = AdminProfile(9500, "Ivan", "ru", ["RU"], ["op-device"], ["op-office"])
+    text = "they are lying to you about the border share before they delete this"
+    b = Builder(n=0)
+    b.world, b.next_id, b.next_ad = world, 9600, 9600
+    own = [
+        b.actor(f"Heartland Voice {i}", admin=op, card=f"rub-{i}", text=text,
+                domain="heartland.example", created=T0, currency="RUB", billing="RU")[0]
+        for i in range(3)
+    ]  # fmt: skip
+    for key in clients[:2]:
+        world.profiles[key].admins.append(op)
+        world.profiles[key].payments.append(PaymentProfile("RUB", "RU", f"rub-{key.id}"))
+        b.ad(key, min(world.profiles[key].owned), text, "heartland.example", T0)
+    nets = find(analyse(world))
+    (net,) = [n for n in nets if {m.key for m in n.members} >= {*own, *clients[:2]}]
+    explained = {frozenset((x.a, x.b)) for x in net.explained}
+    assert frozenset(clients[:2]) in explained
+    assert not explained & {frozenset((x.a, x.b)) for x in net.links}
+    assert {r["relation"] for r in net.declared} == {"managed_by"}

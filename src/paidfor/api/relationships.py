@@ -24,11 +24,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from paidfor.api.answers import RowId
+from paidfor.api.cases import Reason
 from paidfor.api.intake import error
-from paidfor.api.intake_models import Body, Why
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain.world import RELATIONSHIP_STATUSES
@@ -37,6 +37,10 @@ from paidfor.storage.relationship_repo import Conflict, RelationshipRepository
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class RelationshipIn(Body):
@@ -50,7 +54,7 @@ class RelatedDecisionIn(Body):
 
 class StaffDecisionIn(Body):
     decision: Literal["verify", "refuse"]
-    reason: Why
+    reason: Reason
 
 
 STATUS_OF = {"confirm": "confirmed", "refuse": "refused", "verify": "verified"}

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
+from paidfor.integrity.graph import UnionFind
+
 NUM_PERM = 64
 THRESHOLD = 0.7  # exact Jaccard similarity of the shingle sets
 CANDIDATE = 0.5  # the LSH's threshold: candidates are then checked exactly
@@ -38,22 +40,6 @@ def _minhashes(texts: Sequence[list[bytes]]) -> list[MinHash]:
     return list(MinHash.bulk(texts, num_perm=NUM_PERM))
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> dict[int, int]:
     """``{item id: cluster id}`` for items in a cluster of two or more near-duplicates (the
     cluster id is the smallest item id in it)."""
@@ -68,7 +54,7 @@ def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> d
     hashes = _minhashes([list(k) for k in keys])
     sets = [frozenset(k) for k in keys]
     lsh = MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
-    uf = _UnionFind(len(keys))
+    uf: UnionFind[int] = UnionFind()
     for i, mh in enumerate(hashes):
         for j in lsh.query(mh):
             if jaccard(sets[i], sets[j]) >= threshold:

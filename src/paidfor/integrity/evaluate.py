@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,33 +60,45 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     }
 
 
-def score(
-    world: World,
-    truth: list[TruthRecord] | list[TruthRecord | PopulationRecord],
-    flagged: set[EntityKey],
-) -> dict[str, Any]:
+@dataclass
+class Labels:
+    """A world's labels resolved to its entities."""
+
+    style_of: dict[EntityKey, str] = field(default_factory=dict)  # network member -> style
+    group_of: dict[EntityKey, str] = field(default_factory=dict)  # legitimate -> its group
+    ad_truth: set[tuple[str, str]] = field(default_factory=set)  # (source, external_id)
+    unknown: int = 0  # truth lines naming nothing in the world
+
+
+def resolve(world: World, labels: Sequence[TruthRecord | PopulationRecord]) -> Labels:
     by_external: dict[tuple[str, str | None, str | None], EntityKey] = {}
     for key, (a, b) in world.external.items():
         by_external[(key.type, a, b)] = key
-    style_of: dict[EntityKey, str] = {}
-    group_of: dict[EntityKey, str] = {}
-    ad_truth: set[tuple[str, str]] = set()
-    unknown = 0
-    for t in truth:
-        if isinstance(t, PopulationRecord):
-            ref = (t.source, t.external_id) if t.entity == "advertiser" else ("page", t.external_id)
-            if (found := by_external.get((t.entity, *ref))) is not None:
-                group_of[found] = t.group
-            continue
-        if t.entity == "ad":
-            ad_truth.add((t.source, t.external_id))
+    out = Labels()
+    for t in labels:
+        if isinstance(t, TruthRecord) and t.entity == "ad":
+            out.ad_truth.add((t.source, t.external_id))
             continue
         ref = (t.source, t.external_id) if t.entity == "advertiser" else ("page", t.external_id)
         found = by_external.get((t.entity, *ref))
-        if found is None:
-            unknown += 1
-            continue
-        style_of[found] = t.style or "unknown"
+        if isinstance(t, PopulationRecord):
+            if found is not None:
+                out.group_of[found] = t.group
+        elif found is None:
+            out.unknown += 1
+        else:
+            out.style_of[found] = t.style or "unknown"
+    return out
+
+
+def score(
+    world: World,
+    labels: Sequence[TruthRecord | PopulationRecord],
+    flagged: set[EntityKey],
+) -> dict[str, Any]:
+    resolved = resolve(world, labels)
+    style_of, group_of = resolved.style_of, resolved.group_of
+    ad_truth, unknown = resolved.ad_truth, resolved.unknown
     members = set(style_of)
     tp = len(members & flagged)
     result: dict[str, Any] = _prf(tp, len(flagged - members), len(members - flagged))

@@ -26,12 +26,13 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from paidfor.integrity.model import EntityKey, Evidence, Link
+from paidfor.integrity.model import CONTROL_KINDS, EntityKey, Evidence, Link
 
 KIND_WEIGHT: dict[str, float] = {
     "payment": 1.0,
@@ -50,6 +51,7 @@ FDR = 0.05
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+H = TypeVar("H")
 
 
 _IGRAPH_RNG = threading.Lock()
@@ -165,15 +167,35 @@ def project(table: AttributeTable, ent: IntArray | None = None) -> Projection:
     return Projection(n, uniq // n, uniq % n, total.astype(np.float64))
 
 
-# What only an operator shares: a payment card, an admin, a device. Two accounts that share
-# one are tied whatever chance says (the null model cannot see it: a card shared by nine
-# accounts makes as many pairs when it is dealt at random).
-CONTROL_KINDS = frozenset({"payment", "admin", "device"})
+class UnionFind(Generic[H]):
+    """Disjoint sets of hashable items (an item never joined is its own set); a set's root
+    is its smallest item."""
+
+    def __init__(self) -> None:
+        self.parent: dict[H, H] = {}
+
+    def find(self, x: H) -> H:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:  # path compression
+            nxt = self.parent.get(x, x)
+            self.parent[x] = root
+            x = nxt
+        return root
+
+    def union(self, a: H, b: H) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)  # type: ignore[operator]
+            self.parent[hi] = lo
 
 
 def control_links(table: AttributeTable, proj: Projection) -> BoolArray:
     """Which of ``proj``'s links share a card, an admin or a device (carried by at most
-    MAX_SHARED entities and not muted)."""
+    MAX_SHARED entities and not muted). Two accounts that share one are tied whatever chance
+    says: the null model cannot see it (a card shared by nine accounts makes as many pairs
+    when it is dealt at random)."""
     kinds = np.asarray([k in CONTROL_KINDS for k, _ in table.attrs], dtype=bool)
     if not kinds.any() or not len(proj.weight):
         return np.zeros(len(proj.weight), dtype=bool)

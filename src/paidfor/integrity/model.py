@@ -28,6 +28,10 @@ ATTRIBUTE_KINDS: dict[str, str] = {
 }
 
 
+# What only an operator shares: a payment card, an admin, a device.
+CONTROL_KINDS = frozenset({"payment", "admin", "device"})
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class EntityKey:
     type: str  # EntityType

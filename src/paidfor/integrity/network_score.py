@@ -64,13 +64,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from paidfor.integrity.model import EntityKey, Profile, SignalResult
+from paidfor.integrity.model import CONTROL_KINDS, EntityKey, Profile, SignalResult
 from paidfor.integrity.places import DIVISIVE
 from paidfor.integrity.relations import FOREIGN_SIGNALS, Declared
 
 BURST_DAYS = 7
 FACES = 3  # pages under other names than the account's, from which an actor has "many faces"
-CONTROL_KINDS = frozenset({"payment", "admin", "device"})
 AUDIENCE_KINDS = frozenset({"targeting"})
 CONTENT_KINDS = frozenset({"creative", "ad_minute", "domain"})
 TIE_KINDS = CONTROL_KINDS | AUDIENCE_KINDS | CONTENT_KINDS
@@ -86,7 +85,6 @@ FEATURES = (
     "divisive",
     "activation",
 )
-DESCRIPTIVE = ("mean_risk", "foreign", "control", "audience", "content", "concealed", "burst")
 PEOPLE_SIGNALS = frozenset({"admin_location", "language"})
 ENFORCEMENT_SIGNALS = frozenset({"shared_infrastructure", "removed_creative", "threat_indicator"})
 # Hand-set until bench/calibrate_networks.py ships network_model.json.

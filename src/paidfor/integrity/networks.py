@@ -65,12 +65,17 @@ class Analysis:
     context: Context = field(default_factory=Context)
     actor: dict[EntityKey, EntityKey] = field(default_factory=dict)  # entity -> its actor
     declared: Declared = field(default_factory=Declared)
-    explained: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per link
+    # per link: weight ≥ τ or an operator's tie (graph.control_links); and whether a declared
+    # relationship explains it (two actors of one declared family)
+    tied: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    explained: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # attributes that are a declared family's own (muted in the projection), with the family
     infrastructure: dict[tuple[str, str], EntityKey] = field(default_factory=dict)
-    # the links that count: weight ≥ τ or an operator's tie (graph.control_links), less the
-    # explained ones
-    kept: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def kept(self) -> np.ndarray:
+        """The links that count as evidence: tied, and not explained."""
+        return self.tied & ~self.explained
 
     @property
     def index(self) -> dict[EntityKey, int]:
@@ -140,10 +145,13 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     df = {a: int(c) for a, c in zip(table.attrs, counts, strict=True)}
     ctx = build_context(world, carried, df, indicators)
     actor = actor_of(world.profiles)
-    # who may vouch for a relationship is judged on what is known before the links' bursts
-    early = {k: assess(p, ctx)[1] for k, p in world.profiles.items() if k.type == "advertiser"}
-    claimed = claimed_affiliations(world.profiles, actor, carried, early)
-    declared = declared_families(world.relationships, world.profiles, early, claimed)
+    # every signal but creation_burst (it needs the kept links, which need the declared
+    # families, which need to know who may vouch): once for everybody here, and again below
+    # only for the entities with burst peers
+    risk = {key: assess(p, ctx) for key, p in world.profiles.items()}
+    found = {k: r[1] for k, r in risk.items()}
+    claimed = claimed_affiliations(world.profiles, actor, carried, found)
+    declared = declared_families(world.relationships, world.profiles, found, claimed)
     infrastructure = family_infrastructure(carried, actor, declared, world.profiles)
     if infrastructure:
         index = {attr: i for i, attr in enumerate(table.attrs)}
@@ -151,13 +159,14 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     proj = project(table)
     tau = null_threshold(table, proj, seed=seed)
     explained = explained_links(table.entities, proj, world, actor, declared)
-    kept = ((proj.weight >= tau) | control_links(table, proj)) & ~explained
-    ctx.burst_peers = burst_peers(world, table.entities, proj, kept, actor)
-    risk = {key: assess(p, ctx) for key, p in world.profiles.items()}
-    out = Analysis(world, carried, df, table, proj, tau, risk, ctx, actor, declared, explained)
-    out.infrastructure = infrastructure
-    out.kept = kept
-    return out
+    tied = (proj.weight >= tau) | control_links(table, proj)
+    ctx.burst_peers = burst_peers(world, table.entities, proj, tied & ~explained, actor)
+    for key in ctx.burst_peers:
+        risk[key] = assess(world.profiles[key], ctx)
+    return Analysis(
+        world, carried, df, table, proj, tau, risk, ctx, actor, declared,
+        tied, explained, infrastructure,
+    )  # fmt: skip
 
 
 def explained_links(
@@ -169,10 +178,10 @@ def explained_links(
 ) -> np.ndarray:
     """Which links join two actors of one declared family (an account and its own pages are
     one actor, not a family: their links stay)."""
-    fam = [declared.family_of(k, world.profiles) for k in entities]
     out = np.zeros(len(proj.weight), dtype=bool)
     if not declared.family:
         return out
+    fam = [declared.family_of(k, world.profiles) for k in entities]
     for i, (s, d) in enumerate(zip(proj.src.tolist(), proj.dst.tolist(), strict=True)):
         fs = fam[s]
         if fs is not None and fs == fam[d] and actor[entities[s]] != actor[entities[d]]:
@@ -277,8 +286,7 @@ def find(a: Analysis, *, threshold: float | None = None) -> list[Network]:
         if score < threshold:
             continue
         members = sorted((_member(a, k) for k in keys), key=lambda m: (-m.risk, m.key))
-        links = links_of(a.projection, a.kept, a.table.entities, a.carried, a.df, set(comp))
-        links, explained = split_explained(a, links)
+        links, explained = _links(a, a.tied, set(comp))
         net = Network(members, links, score, _summary(members, links, features))
         net.features, net.explained = features, explained
         net.declared = [r.as_json() for r in a.declared.relationships_of(keys)]
@@ -307,12 +315,9 @@ def expand(
     missing = [str(s) for s in seeds if s not in index]
     if missing:
         raise KeyError(f"no such entity: {', '.join(missing)}")
-    if min_weight is None:  # the links detection keeps (τ or an operator's tie, unexplained)
-        keep = a.kept
-    else:
-        keep = a.projection.weight >= min_weight
-        if len(a.explained):
-            keep = keep & ~a.explained
+    # the links detection keeps (τ or an operator's tie), or those of at least min_weight
+    tied = a.tied if min_weight is None else a.projection.weight >= min_weight
+    keep = tied & ~a.explained
     src, dst, w = a.projection.src[keep], a.projection.dst[keep], a.projection.weight[keep]
     g = ig.Graph(n=a.projection.n, edges=np.column_stack([src, dst]).tolist())
     g.es["weight"] = w.tolist()
@@ -325,8 +330,7 @@ def expand(
     members = [_member(a, a.table.entities[i], "seed", ranks[i]) for i in seed_ids]
     members += [_member(a, a.table.entities[i], "member", ranks[i]) for i in order]
     chosen = set(seed_ids) | set(order)
-    links = links_of(a.projection, keep, a.table.entities, a.carried, a.df, chosen)
-    links, explained = split_explained(a, links)
+    links, explained = _links(a, tied, chosen)
     keys = [m.key for m in members]
     features = network_features(a, keys)
     net = Network(members, links, network_score(features), "", kind="expansion")
@@ -336,15 +340,14 @@ def expand(
     return net
 
 
-def split_explained(a: Analysis, links: list[Link]) -> tuple[list[Link], list[Link]]:
-    """The links no declared relationship explains, and those it does."""
-    kept: list[Link] = []
-    explained: list[Link] = []
-    for link in links:
-        fa = a.declared.family_of(link.a, a.world.profiles)
-        same = fa is not None and fa == a.declared.family_of(link.b, a.world.profiles)
-        (explained if same and a.actor[link.a] != a.actor[link.b] else kept).append(link)
-    return kept, explained
+def _links(a: Analysis, tied: np.ndarray, members: set[int]) -> tuple[list[Link], list[Link]]:
+    """The ``tied`` links among ``members`` that no declared relationship explains (the
+    evidence), and those it does (shown, not counted)."""
+    evidence = links_of(a.projection, tied & ~a.explained, a.table.entities, a.carried, a.df,
+                        members)  # fmt: skip
+    explained = links_of(a.projection, tied & a.explained, a.table.entities, a.carried, a.df,
+                         members)  # fmt: skip
+    return evidence, explained
 
 
 FACT_WORDS = (

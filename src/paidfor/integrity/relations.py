@@ -31,7 +31,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paidfor.domain.world import EXPLAINING_STATUSES
-from paidfor.integrity.model import EntityKey, Profile, Relationship, SignalResult
+from paidfor.integrity.graph import UnionFind
+from paidfor.integrity.model import (
+    CONTROL_KINDS,
+    EntityKey,
+    Profile,
+    Relationship,
+    SignalResult,
+)
 
 # The findings that make an account unable to vouch for others.
 FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})
@@ -39,33 +46,13 @@ FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})
 UNTRUSTED_SIGNALS = frozenset({"payment_country", "admin_location", "threat_indicator"})
 
 
-class _Union:
-    def __init__(self) -> None:
-        self.parent: dict[EntityKey, EntityKey] = {}
-
-    def find(self, x: EntityKey) -> EntityKey:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while x != root:  # path compression
-            nxt = self.parent.get(x, x)
-            self.parent[x] = root
-            x = nxt
-        return root
-
-    def join(self, a: EntityKey, b: EntityKey) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def actor_of(profiles: Mapping[EntityKey, Profile]) -> dict[EntityKey, EntityKey]:
     """Each entity's actor: the smallest key among an account and the pages it owns."""
-    u = _Union()
+    u: UnionFind[EntityKey] = UnionFind()
     for key, p in profiles.items():
         for other in p.owned:
             if other in profiles:
-                u.join(key, other)
+                u.union(key, other)
     return {key: u.find(key) for key in profiles}
 
 
@@ -119,11 +106,11 @@ def declared_families(
     """Join the accounts of every relationship that explains (see the module's docstring),
     of every verified funder they share, and of every claimed affiliation
     (``claimed_affiliations``)."""
-    u = _Union()
+    u: UnionFind[EntityKey] = UnionFind()
     out = Declared()
     out.claimed = list(claimed)
     for child, parent, _ in out.claimed:
-        u.join(child, parent)
+        u.union(child, parent)
     for r in relationships:
         if r.status not in EXPLAINING_STATUSES:
             out.not_explaining.append((r, f"only {r.status}"))
@@ -137,7 +124,7 @@ def declared_families(
             if why is not None:
                 out.not_explaining.append((r, why))
                 continue
-        u.join(r.advertiser, r.related)
+        u.union(r.advertiser, r.related)
         out.explaining.append(r)
     members = {k for r in out.explaining for k in (r.advertiser, r.related)}
     members |= {k for child, parent, _ in out.claimed for k in (child, parent)}
@@ -151,7 +138,7 @@ def declared_families(
             out.funders[funder] = keys
             members.update(keys)
             for k in keys[1:]:
-                u.join(keys[0], k)
+                u.union(keys[0], k)
     out.family = {k: u.find(k) for k in members}
     return out
 
@@ -196,7 +183,6 @@ def family_infrastructure(
     return out
 
 
-CONTROL_KINDS = frozenset({"payment", "admin", "device"})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 

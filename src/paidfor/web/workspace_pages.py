@@ -110,10 +110,9 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
 
     @router.get("/staff/entities/{kind}/{entity_id}", response_class=HTMLResponse)
     def entity(request: Request, kind: str, entity_id: RowId, who: Investigator) -> Response:
-        if kind not in ("advertiser", "page"):
-            return page(request, "staff_entity.html", who, report=None, status_code=404,
-                        asked=f"{kind} {entity_id}")  # fmt: skip
         try:
+            if kind not in ("advertiser", "page"):
+                raise NotFound(f"no {kind} {entity_id}")
             report = entity_report(engine, EntityKey(kind, entity_id))
         except NotFound:
             return page(request, "staff_entity.html", who, report=None, status_code=404,
