@@ -36,8 +36,16 @@ def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+_EMPTY = MinHash(num_perm=NUM_PERM)  # its permutations, drawn once instead of per batch
+
+
 def _minhashes(texts: Sequence[list[bytes]]) -> list[MinHash]:
-    return list(MinHash.bulk(texts, num_perm=NUM_PERM))
+    out = []
+    for sh in texts:
+        mh = _EMPTY.copy()
+        mh.update_batch(sh)
+        out.append(mh)
+    return out
 
 
 def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> dict[int, int]:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from paidfor.background import BackgroundWork
 from paidfor.integrity.model import Profile
@@ -28,23 +28,11 @@ from paidfor.review.rules import Finding, ReviewInput
 from paidfor.storage.integrity_repo import (
     attribute_carriers,
     count_entities,
+    enforcement_marker,
     flagged_entities,
     load_world,
     removed_ads,
 )
-from paidfor.storage.models import ActionRow, CaseRow
-
-
-def enforcement_marker(engine: Engine) -> tuple[int, int]:
-    """Changes when an ad, account or page is acted on or a case is opened."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                select(func.coalesce(func.max(ActionRow.id), 0)).scalar_subquery(),
-                select(func.coalesce(func.max(CaseRow.id), 0)).scalar_subquery(),
-            )
-        ).one()
-    return int(row[0]), int(row[1])
 
 
 def merged(profiles: list[Profile]) -> Profile:

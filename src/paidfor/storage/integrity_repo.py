@@ -8,12 +8,25 @@ table, so a world of a few hundred thousand ads loads in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Engine, Select, Table, bindparam, func, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    false,
+    func,
+    select,
+    true,
+    update,
+)
 
 from paidfor.integrity.model import (
     AdminProfile,
@@ -25,6 +38,7 @@ from paidfor.integrity.model import (
 from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import (
+    ActionRow,
     AdminRow,
     AdRow,
     AdvertiserRow,
@@ -70,6 +84,127 @@ def _interests(targeting: dict[str, Any]) -> Iterable[str]:
 
 Ids = Sequence[int] | Select[Any] | CompoundSelect[Any]
 _QUERY = (Select, CompoundSelect)
+_Which = BindParameter[Any] | Select[Any] | CompoundSelect[Any]
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """The statements ``load_world`` runs, for every entity (``None``), for the ids a query
+    names, or for ids bound at execution (``"adv"`` and ``"pages"``: built once, so that
+    screening a submission does not pay for building and caching ten statements)."""
+
+    entities: tuple[Select[Any], Select[Any]]  # advertisers, pages
+    payments: Select[Any]
+    admin_links: tuple[Select[Any], Select[Any]]  # (account, admin), (page, admin)
+    admins: Select[Any]
+    owners: Select[Any]
+    cases: Select[Any]
+    ads: Select[Any]
+    images: Select[Any]
+    image_ads: Select[Any]  # the ads of the accounts bound as "owners"
+
+
+def _reads(ids: tuple[_Which, _Which] | None) -> _Reads:
+    """``ids``: the accounts' and the pages' (``None``: every one)."""
+
+    def only(stmt: Any, clause: Callable[[Any, Any], Any]) -> Select[Any]:
+        return stmt if ids is None else stmt.where(clause(*ids))
+
+    def entity(row: type[AdvertiserRow] | type[PageRow], ext: Any) -> Select[Any]:
+        return select(
+            row.id, row.name, row.country, row.created_at, row.language, row.disabled,
+            ext.label("scope"), row.external_id,
+        )  # fmt: skip
+
+    entities = (
+        only(entity(AdvertiserRow, AdvertiserRow.source), lambda adv, _: AdvertiserRow.id.in_(adv)),
+        only(entity(PageRow, PageRow.kind), lambda _, pages: PageRow.id.in_(pages)),
+    )
+    payments = only(
+        select(
+            PaymentInstrumentRow.advertiser_id,
+            PaymentInstrumentRow.currency,
+            PaymentInstrumentRow.billing_country,
+            PaymentInstrumentRow.card_fingerprint,
+        ),
+        lambda adv, _: PaymentInstrumentRow.advertiser_id.in_(adv),
+    )
+    admin_links = (
+        only(
+            select(advertiser_admins.c.advertiser_id, advertiser_admins.c.admin_id),
+            lambda adv, _: advertiser_admins.c.advertiser_id.in_(adv),
+        ),
+        only(
+            select(page_admins.c.page_id, page_admins.c.admin_id),
+            lambda _, pages: page_admins.c.page_id.in_(pages),
+        ),
+    )
+    admins = only(
+        select(AdminRow),
+        lambda adv, pages: AdminRow.id.in_(
+            select(advertiser_admins.c.admin_id)
+            .where(advertiser_admins.c.advertiser_id.in_(adv))
+            .union(select(page_admins.c.admin_id).where(page_admins.c.page_id.in_(pages)))
+        ),
+    )
+    owners = only(
+        select(PageOwnerRow.page_id, PageOwnerRow.advertiser_id),
+        lambda adv, pages: PageOwnerRow.page_id.in_(pages) | PageOwnerRow.advertiser_id.in_(adv),
+    )
+    cases = only(
+        select(CaseMemberRow.entity_type, CaseMemberRow.entity_id, CaseRow.id, CaseRow.status)
+        .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
+        .where(CaseRow.status != "closed"),
+        lambda adv, pages: (
+            ((CaseMemberRow.entity_type == "advertiser") & CaseMemberRow.entity_id.in_(adv))
+            | ((CaseMemberRow.entity_type == "page") & CaseMemberRow.entity_id.in_(pages))
+        ),
+    )
+    ad_columns = select(
+        AdRow.id, AdRow.source, AdRow.external_id, AdRow.advertiser_id, AdRow.page_id,
+        AdRow.search_text, AdRow.landing_url, AdRow.landing_domain, AdRow.targeting,
+        AdRow.languages, AdRow.currency, AdRow.status, AdRow.is_political,
+        AdRow.created_at, AdRow.start_at, AdRow.funder_id,
+    )  # fmt: skip
+    ads = only(
+        ad_columns.execution_options(yield_per=5000),
+        # each side through its own index (an OR of two INs can make PostgreSQL read every ad)
+        lambda adv, pages: AdRow.id.in_(
+            select(AdRow.id)
+            .where(AdRow.advertiser_id.in_(adv))
+            .union(select(AdRow.id).where(AdRow.page_id.in_(pages)))
+        ),
+    )
+    images = only(
+        select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
+            AdImageRow.pdq.is_not(None)
+        ),
+        lambda adv, _: AdImageRow.advertiser_id.in_(adv),
+    )
+    image_ads = select(AdRow.advertiser_id, AdRow.page_id, AdRow.creative).where(
+        AdRow.advertiser_id.in_(bindparam("owners", expanding=True))
+    )
+    return _Reads(
+        entities,
+        payments,
+        admin_links,
+        admins,
+        owners,
+        cases,
+        ads,
+        images,
+        image_ads,
+    )
+
+
+@cache
+def _reads_by_ids() -> _Reads:
+    return _reads((bindparam("adv", expanding=True), bindparam("pages", expanding=True)))
+
+
+@cache
+def _reads_all() -> _Reads:
+    return _reads(None)
 
 
 def load_world(
@@ -80,59 +215,37 @@ def load_world(
     world = World()
     profiles = world.profiles
     some = advertisers is not None or pages is not None
-    adv_ids: Ids = advertisers if isinstance(advertisers, _QUERY) else list(advertisers or [])
-    page_ids: Ids = pages if isinstance(pages, _QUERY) else list(pages or [])
+    params: dict[str, Any] = {}
+    if not some:
+        reads = _reads_all()
+    elif isinstance(advertisers, _QUERY) or isinstance(pages, _QUERY):
+        none = select(AdvertiserRow.id).where(false())
+        reads = _reads(
+            (
+                advertisers if isinstance(advertisers, _QUERY) else none,
+                pages if isinstance(pages, _QUERY) else none,
+            )
+        )
+    else:
+        reads = _reads_by_ids()
+        params = {"adv": list(advertisers or []), "pages": list(pages or [])}
     with engine.connect() as conn:
-        for kind, row, ids, ext in (
-            ("advertiser", AdvertiserRow, adv_ids, AdvertiserRow.source),
-            ("page", PageRow, page_ids, PageRow.kind),
-        ):
-            entity_q = select(
-                row.id, row.name, row.country, row.created_at, row.language, row.disabled,
-                ext.label("scope"), row.external_id,
-            )  # fmt: skip
-            if some:
-                entity_q = entity_q.where(row.id.in_(ids))
-            for r in conn.execute(entity_q):
+        for kind, stmt in zip(("advertiser", "page"), reads.entities, strict=True):
+            for r in conn.execute(stmt, params):
                 key = EntityKey(kind, r.id)
                 profiles[key] = Profile(key, r.name, r.country, r.created_at, r.language)
                 world.external[key] = (r.scope, r.external_id)  # (source or page kind, id)
                 if r.disabled:
                     profiles[key].flagged = "disabled"
-        pay_q = select(
-            PaymentInstrumentRow.advertiser_id,
-            PaymentInstrumentRow.currency,
-            PaymentInstrumentRow.billing_country,
-            PaymentInstrumentRow.card_fingerprint,
-        )
-        if some:
-            pay_q = pay_q.where(PaymentInstrumentRow.advertiser_id.in_(adv_ids))
-        for pay in conn.execute(pay_q):
+        for pay in conn.execute(reads.payments, params):
             p = profiles.get(EntityKey("advertiser", pay.advertiser_id))
             if p is not None:
                 p.payments.append(
                     PaymentProfile(pay.currency, pay.billing_country, pay.card_fingerprint)
                 )
         links: list[tuple[str, int, int]] = []
-        for table, col, kind, ids in (
-            (advertiser_admins, advertiser_admins.c.advertiser_id, "advertiser", adv_ids),
-            (page_admins, page_admins.c.page_id, "page", page_ids),
-        ):
-            q = select(col, table.c.admin_id)
-            if some:
-                q = q.where(col.in_(ids))
-            links.extend((kind, owner, admin) for owner, admin in conn.execute(q))
-        admin_q = select(AdminRow)
-        if some:
-            admin_q = admin_q.where(
-                AdminRow.id.in_(
-                    select(advertiser_admins.c.admin_id)
-                    .where(advertiser_admins.c.advertiser_id.in_(adv_ids))
-                    .union(
-                        select(page_admins.c.admin_id).where(page_admins.c.page_id.in_(page_ids))
-                    )
-                )
-            )
+        for kind, stmt in zip(("advertiser", "page"), reads.admin_links, strict=True):
+            links.extend((kind, owner, admin) for owner, admin in conn.execute(stmt, params))
         admins = {
             r.id: AdminProfile(
                 r.id,
@@ -142,18 +255,13 @@ def load_world(
                 list(r.devices or []),
                 list(r.ips or []),
             )
-            for r in conn.execute(admin_q)
+            for r in conn.execute(reads.admins, params)
         }
         for kind, owner, admin_id in links:
             p = profiles.get(EntityKey(kind, owner))
             if p is not None and admin_id in admins:
                 p.admins.append(admins[admin_id])
-        owner_q = select(PageOwnerRow.page_id, PageOwnerRow.advertiser_id)
-        if some:
-            owner_q = owner_q.where(
-                PageOwnerRow.page_id.in_(page_ids) | PageOwnerRow.advertiser_id.in_(adv_ids)
-            )
-        for page_id, advertiser_id in conn.execute(owner_q):
+        for page_id, advertiser_id in conn.execute(reads.owners, params):
             account, page = EntityKey("advertiser", advertiser_id), EntityKey("page", page_id)
             _tie(profiles, account, page)
             if account in profiles and page in profiles:
@@ -161,22 +269,12 @@ def load_world(
                 profiles[page].owned.add(account)
         if not some:  # only the whole-world analysis reads declared relationships
             world.relationships = _relationships(conn)
-        case_q = (
-            select(CaseMemberRow.entity_type, CaseMemberRow.entity_id, CaseRow.id, CaseRow.status)
-            .join(CaseRow, CaseRow.id == CaseMemberRow.case_id)
-            .where(CaseRow.status != "closed")
-        )
-        if some:
-            case_q = case_q.where(
-                ((CaseMemberRow.entity_type == "advertiser") & CaseMemberRow.entity_id.in_(adv_ids))
-                | ((CaseMemberRow.entity_type == "page") & CaseMemberRow.entity_id.in_(page_ids))
-            )
-        for m in conn.execute(case_q):
+        for m in conn.execute(reads.cases, params):
             p = profiles.get(EntityKey(m.entity_type, m.entity_id))
             if p is not None and p.flagged is None:
                 p.flagged = f"in case {m.id} ({m.status})"
-        _load_ads(conn, world, adv_ids if some else None, page_ids if some else None)
-        _load_images(conn, world, adv_ids if some else None)
+        _load_ads(conn, world, conn.execute(reads.ads, params), everything=not some)
+        _load_images(conn, world, reads, params)
     _adopt_unowned_pages(world)
     return world
 
@@ -213,20 +311,12 @@ def _adopt_unowned_pages(world: World) -> None:
             world.profiles[runners[0]].owned.add(key)
 
 
-def _load_images(conn: Any, world: World, advertisers: Ids | None) -> None:
+def _load_images(conn: Any, world: World, reads: _Reads, params: dict[str, Any]) -> None:
     """The PDQ hashes of the images the ads use (uploaded images; ``integrity.images``)."""
-    q = select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
-        AdImageRow.pdq.is_not(None)
-    )
-    if advertisers is not None:
-        q = q.where(AdImageRow.advertiser_id.in_(advertisers))
-    pdqs = {(r.advertiser_id, r.hash): r.pdq for r in conn.execute(q)}
+    pdqs = {(r.advertiser_id, r.hash): r.pdq for r in conn.execute(reads.images, params)}
     owners = sorted({a for a, _ in pdqs if a is not None})
     for i in range(0, len(owners), 500):
-        ads = select(AdRow.advertiser_id, AdRow.page_id, AdRow.creative).where(
-            AdRow.advertiser_id.in_(owners[i : i + 500])
-        )
-        for r in conn.execute(ads):
+        for r in conn.execute(reads.image_ads, {"owners": owners[i : i + 500]}):
             found = {
                 pdq
                 for h in (r.creative or {}).get("image_hashes") or []
@@ -243,39 +333,13 @@ def _tie(profiles: dict[EntityKey, Profile], a: EntityKey, b: EntityKey) -> None
         profiles[b].linked.add(a)
 
 
-def _load_ads(conn: Any, world: World, advertisers: Ids | None, pages: Ids | None) -> None:
+def _load_ads(conn: Any, world: World, rows: Iterable[Any], *, everything: bool) -> None:
     profiles = world.profiles
-    stmt = select(
-        AdRow.id,
-        AdRow.source,
-        AdRow.external_id,
-        AdRow.advertiser_id,
-        AdRow.page_id,
-        AdRow.search_text,
-        AdRow.landing_url,
-        AdRow.landing_domain,
-        AdRow.targeting,
-        AdRow.languages,
-        AdRow.currency,
-        AdRow.status,
-        AdRow.is_political,
-        AdRow.created_at,
-        AdRow.start_at,
-        AdRow.funder_id,
-    ).execution_options(yield_per=5000)
     # who is "Paid for by" a verified funder: the whole-world analysis's declared families
     verified: set[int] = set()
-    if advertisers is None and pages is None:
+    if everything:
         verified = set(conn.scalars(select(FunderRow.id).where(FunderRow.verified == true())))
-    if advertisers is not None and pages is not None:
-        # each side through its own index (an OR of two INs can make PostgreSQL read every ad)
-        mine = (
-            select(AdRow.id)
-            .where(AdRow.advertiser_id.in_(advertisers))
-            .union(select(AdRow.id).where(AdRow.page_id.in_(pages)))
-        )
-        stmt = stmt.where(AdRow.id.in_(mine))
-    for r in conn.execute(stmt):
+    for r in rows:
         owners: list[EntityKey] = []
         if r.advertiser_id is not None:
             owners.append(EntityKey("advertiser", r.advertiser_id))
@@ -381,6 +445,20 @@ def removed_ads(engine: Engine) -> list[AdText]:
             )
             for r in conn.execute(q)
         ]
+
+
+_MARKER = select(
+    select(func.coalesce(func.max(ActionRow.id), 0)).scalar_subquery(),
+    select(func.coalesce(func.max(CaseRow.id), 0)).scalar_subquery(),
+)
+
+
+def enforcement_marker(engine: Engine) -> tuple[int, int]:
+    """Changes when an ad, account or page is acted on or a case is opened (the screening
+    knowledge is rebuilt then)."""
+    with engine.connect() as conn:
+        row = conn.execute(_MARKER).one()
+    return int(row[0]), int(row[1])
 
 
 def count_entities(engine: Engine) -> int:
