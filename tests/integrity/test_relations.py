@@ -259,3 +259,60 @@ def test_a_reported_network_shows_the_ties_its_declared_relationships_explain() 
     assert frozenset(clients[:2]) in explained
     assert not explained & {frozenset((x.a, x.b)) for x in net.links}
     assert {r["relation"] for r in net.declared} == {"managed_by"}
+
+
+def test_the_vouching_agencys_own_staff_on_undeclared_clients_ties_nobody() -> None:
+    """Two clients declared the agency, four did not; all six carry the agency's staff admin.
+    The admin is the vouching agency's own: the four are tied to a known agency, not to a
+    hidden operator. A device that only two of the declared clients carry with four strangers
+    is not the family's and still ties them."""
+    world, clients = agency_world(None)
+    b_rel = [Relationship(i + 1, c, _named(world, "Stone Media Group"), "managed_by",
+                          "confirmed") for i, c in enumerate(clients[:2])]  # fmt: skip
+    world.relationships = b_rel
+    strangers = []
+    for i in range(4):
+        key = EntityKey("advertiser", 8000 + i)
+        admin = AdminProfile(8100 + i, f"Stranger {i}", "en_US", ["US"], ["op-device"], [])
+        world.profiles[key] = Profile(key, f"Stranger {i}", "US", T0, "en_US", admins=[admin])
+        strangers.append(key)
+    for c in clients[:2]:
+        world.profiles[c].admins.append(
+            AdminProfile(8200 + c.id, "Helper", "en_US", ["US"], ["op-device"], [])
+        )
+    a = analyse(world)
+    staff = (
+        "admin",
+        next(x for x in a.carried[clients[0]] if x[0] == "admin" and "Agency" in x[1])[1],
+    )
+    assert staff in a.infrastructure
+    assert ("device", "op-device") not in a.infrastructure
+    assert not {m.key for n in find(a) for m in n.members} & set(clients)
+
+
+def _named(world: World, name: str) -> EntityKey:
+    return next(k for k, p in world.profiles.items() if p.name == name and k.type == "advertiser")
+
+
+def test_a_claim_needs_more_than_the_same_name_and_two_new_accounts_need_a_check() -> None:
+    b = Builder()
+    staff = AdminProfile(9500, "Op", "en_US", ["US"], ["op-pc"], ["op-ip"])
+    young = T0 - timedelta(days=10)
+    parent, _ = b.actor("Patriots United", admin=staff, card="op-card", text="stand up",
+                        domain="pu.example", created=young,
+                        started=young + timedelta(days=3))  # fmt: skip
+    twin, _ = b.actor("Patriots United", admin=staff, card="twin-card", text="stand up now",
+                      domain="pu.example", created=young,
+                      started=young + timedelta(days=4))  # fmt: skip
+    chapter, _ = b.actor("Patriots United Ohio", admin=staff, card="oh-card",
+                         text="stand up ohio", domain="pu.example", created=young,
+                         started=young + timedelta(days=5))  # fmt: skip
+    a = analyse(b.world)
+    assert "account_age" in {f.signal for f in a.risk[parent][1]}  # both young...
+    assert not a.declared.claimed  # ...and nobody checked the parent; the twin is no chapter
+    other = EntityKey("advertiser", 1)  # staff verified a relationship with the parent
+    b.relate(other, parent, "member_of", "verified")
+    a = analyse(b.world)
+    claimed = {(c, p) for c, p, _ in a.declared.claimed}
+    assert (a.actor[chapter], a.actor[parent]) in claimed
+    assert not any(a.actor[twin] in pair for pair in claimed)

@@ -45,6 +45,7 @@ from paidfor.integrity.relations import (
     claimed_affiliations,
     declared_families,
     family_infrastructure,
+    staff_verified,
 )
 from paidfor.integrity.risk import assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
@@ -150,7 +151,8 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     # only for the entities with burst peers
     risk = {key: assess(p, ctx) for key, p in world.profiles.items()}
     found = {k: r[1] for k, r in risk.items()}
-    claimed = claimed_affiliations(world.profiles, actor, carried, found)
+    verified = staff_verified(world.relationships)
+    claimed = claimed_affiliations(world.profiles, actor, carried, found, verified)
     declared = declared_families(world.relationships, world.profiles, found, claimed)
     infrastructure = family_infrastructure(carried, actor, declared, world.profiles)
     if infrastructure:

@@ -27,7 +27,7 @@ other's pages).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paidfor.domain.world import EXPLAINING_STATUSES
@@ -65,6 +65,9 @@ class Declared:
     not_explaining: list[tuple[Relationship, str]] = field(default_factory=list)  # and why
     funders: dict[int, list[EntityKey]] = field(default_factory=dict)  # verified, shared
     claimed: list[tuple[EntityKey, EntityKey, str]] = field(default_factory=list)  # by name
+    # the accounts that vouched: the organisation or agency of an explaining relationship,
+    # the established parent of a claimed affiliation
+    anchors: set[EntityKey] = field(default_factory=set)
 
     def family_of(self, key: EntityKey, profiles: Mapping[EntityKey, Profile]) -> EntityKey | None:
         """The declared family of an entity, or of the account that owns a page."""
@@ -93,6 +96,12 @@ def vouching_problem(p: Profile | None, findings: Iterable[SignalResult]) -> str
     return None
 
 
+def staff_verified(relationships: Iterable[Relationship]) -> set[EntityKey]:
+    """The organisations and agencies that staff verified a relationship with: real, even
+    when their account is as new as the campaign."""
+    return {r.related for r in relationships if r.status == "verified"}
+
+
 def _young(findings: Mapping[EntityKey, Iterable[SignalResult]], key: EntityKey) -> bool:
     return any(f.signal == "account_age" for f in findings.get(key, ()))
 
@@ -109,15 +118,19 @@ def declared_families(
     u: UnionFind[EntityKey] = UnionFind()
     out = Declared()
     out.claimed = list(claimed)
+    relationships = list(relationships)
+    verified = staff_verified(relationships)
     for child, parent, _ in out.claimed:
         u.union(child, parent)
+        out.anchors.add(parent)
     for r in relationships:
         if r.status not in EXPLAINING_STATUSES:
             out.not_explaining.append((r, f"only {r.status}"))
             continue
         if r.status == "confirmed":
             why = vouching_problem(profiles.get(r.related), findings.get(r.related, ()))
-            if why is None and _young(findings, r.related) and _young(findings, r.advertiser):
+            young = _young(findings, r.related) and _young(findings, r.advertiser)
+            if why is None and young and r.related not in verified:
                 why = (
                     "both accounts were made for this campaign (young at their first political ad)"
                 )
@@ -126,6 +139,7 @@ def declared_families(
                 continue
         u.union(r.advertiser, r.related)
         out.explaining.append(r)
+        out.anchors.add(r.related)
     members = {k for r in out.explaining for k in (r.advertiser, r.related)}
     members |= {k for child, parent, _ in out.claimed for k in (child, parent)}
     by_funder: dict[int, list[EntityKey]] = {}
@@ -151,9 +165,13 @@ def family_infrastructure(
 ) -> dict[tuple[str, str], EntityKey]:
     """The attributes that belong to a declared family (an agency's staff, devices and card,
     an organisation's domain and template), with the family: carried by two or more of its
-    actors, and by at least as many of its actors as of everybody else's. Whoever else
-    carries one is tied to that family's known infrastructure (an agency's client that did
-    not declare it), not to a hidden operator."""
+    actors, one of them the account that vouched for the family (``Declared.anchors``: the
+    organisation or agency itself), or else by at least as many of its actors as of
+    everybody else's. Whoever else carries one is tied to that family's known infrastructure
+    (an agency's client or a coalition's member that did not declare it), not to a hidden
+    operator: to be muted, an attribute must be the vouching organisation's own, or mostly
+    the family's, so that two accounts slipped into a family cannot hide a device they
+    share with a dozen others."""
     if not declared.family:
         return {}
     fam_of_actor: dict[EntityKey, EntityKey | None] = {}
@@ -161,6 +179,7 @@ def family_infrastructure(
         a = actor.get(key, key)
         if fam_of_actor.get(a) is None:
             fam_of_actor[a] = declared.family_of(key, profiles)
+    anchors = {actor.get(k, k) for k in declared.anchors}
     carriers: dict[tuple[str, str], set[EntityKey]] = {}
     for key, attrs in carried.items():
         a = actor.get(key, key)
@@ -171,14 +190,17 @@ def family_infrastructure(
         if len(who) < 2 or attr[0] == "owner":
             continue
         counts: dict[EntityKey, int] = {}
+        anchored: set[EntityKey] = set()
         for a in who:
             f = fam_of_actor.get(a)
             if f is not None:
                 counts[f] = counts.get(f, 0) + 1
+                if a in anchors:
+                    anchored.add(f)
         if not counts:
             continue
-        fam, n = max(counts.items(), key=lambda x: (x[1], x[0]))
-        if n >= 2 and 2 * n >= len(who):
+        fam, n = max(counts.items(), key=lambda x: (x[1] + len(who) * (x[0] in anchored), x[0]))
+        if n >= 2 and (fam in anchored or 2 * n >= len(who)):
             out[attr] = fam
     return out
 
@@ -195,12 +217,17 @@ def claimed_affiliations(
     actor: Mapping[EntityKey, EntityKey],
     carried: Mapping[EntityKey, set[tuple[str, str]]],
     findings: Mapping[EntityKey, list[SignalResult]],
+    verified: Collection[EntityKey] = (),
 ) -> list[tuple[EntityKey, EntityKey, str]]:
     """Chapters that say whose they are: (child actor, parent actor, the parent's name) where
     a name of the child contains a whole name of the parent ("Family Policy Alliance Kansas",
     "Veterans for Accountability of Maine"), the parent is an established account (it could
-    vouch for a relationship: ``vouching_problem``), and the parent's card, admin or device is
-    on the child. A name alone is no tie (anyone can borrow a name); a name that matches who
+    vouch for a relationship: ``vouching_problem``), the parent's card, admin or device is
+    on the child. Not a claim: a name that is the parent's whole name and nothing more (a
+    second identity under one name), and two actors both made for this campaign (young at
+    their first political ad) unless staff verified the parent in a relationship
+    (``staff_verified``): two new accounts of one operator are not a chapter and its
+    organisation. A name alone is no tie (anyone can borrow a name); a name that matches who
     really runs the account is an open claim of affiliation, like a declared relationship."""
     names: dict[EntityKey, set[tuple[str, ...]]] = {}
     control: dict[EntityKey, set[tuple[str, str]]] = {}
@@ -212,6 +239,15 @@ def claimed_affiliations(
         control.setdefault(a, set()).update(
             x for x in carried.get(key, ()) if x[0] in CONTROL_KINDS
         )
+
+    def young(a: EntityKey) -> bool:
+        return any(_young(findings, k) for k in members.get(a, ()))
+
+    members: dict[EntityKey, list[EntityKey]] = {}
+    for key in profiles:
+        members.setdefault(actor.get(key, key), []).append(key)
+    trusted = {actor.get(k, k) for k in verified}
+    lengths: dict[EntityKey, set[int]] = {}  # of the parent's names
     parents: dict[tuple[str, ...], set[EntityKey]] = {}
     for key, p in profiles.items():
         if key.type != "advertiser" or vouching_problem(p, findings.get(key, ())) is not None:
@@ -220,6 +256,7 @@ def claimed_affiliations(
         for toks in names.get(a, ()):
             if len(toks) >= 2 and len(" ".join(toks)) >= 8:
                 parents.setdefault(toks, set()).add(a)
+                lengths.setdefault(a, set()).add(len(toks))
     out: list[tuple[EntityKey, EntityKey, str]] = []
     for child in sorted(names):
         found: set[EntityKey] = set()
@@ -229,6 +266,10 @@ def claimed_affiliations(
                     for parent in parents.get(toks[i:j], ()):
                         if parent == child or parent in found:
                             continue
+                        if j - i == len(toks) and len(toks) in lengths.get(parent, ()):
+                            continue  # the very same name: a second identity, not a chapter
+                        if young(child) and young(parent) and parent not in trusted:
+                            continue  # both made for this campaign, and nobody checked
                         if control.get(child, set()) & control.get(parent, set()):
                             found.add(parent)
                             out.append((child, parent, " ".join(toks[i:j])))
