@@ -45,9 +45,9 @@ from sqlalchemy import select
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.service import ExchangeService
+from paidfor.exchange.store import value_hash
 from paidfor.storage.db import make_engine, migrate
 from paidfor.storage.exchange_models import INDICATORS, ExchangeStateRow
-from paidfor.storage.exchange_repo import value_hash
 
 RESULTS = ROOT / "bench" / "results" / "exchange_sync.json"
 BIN = Path(sys.executable).parent

@@ -18,7 +18,7 @@ from pathlib import Path
 from paidfor.domain.world import PopulationRecord, TruthRecord
 from paidfor.integrity.evaluate import FAMILIES, import_world, read_labels, resolve
 from paidfor.integrity.model import EntityKey
-from paidfor.storage.integrity_repo import World
+from paidfor.integrity.store import World
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench/work/worlds"
@@ -34,7 +34,7 @@ def _code_hash(family: str) -> str:
     for folder in SOURCES.get(family, []):
         for f in sorted(folder.glob("world*.py" if family == "world" else "*.py")):
             h.update(f.read_bytes())
-    h.update((ROOT / "src/paidfor/storage/integrity_repo.py").read_bytes())
+    h.update((ROOT / "src/paidfor/integrity/store.py").read_bytes())
     return h.hexdigest()[:12]
 
 

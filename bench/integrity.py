@@ -42,8 +42,8 @@ from paidfor.integrity.indicators import Indicator, IndicatorSet
 from paidfor.integrity.model import EntityKey
 from paidfor.integrity.networks import cluster_links
 from paidfor.integrity.screen import RiskScreen, screening_context
+from paidfor.integrity.store import enforcement_marker
 from paidfor.review.rules import ReviewInput
-from paidfor.storage.integrity_repo import enforcement_marker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 console = Console()

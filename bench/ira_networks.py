@@ -35,9 +35,9 @@ from paidfor.ingest.pipeline import run_import
 from paidfor.integrity.detection import IRA_SEEDS, detect
 from paidfor.integrity.model import EntityKey, Network
 from paidfor.integrity.networks import analyse, expand
+from paidfor.integrity.store import World, load_world
 from paidfor.integrity.world import write
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.integrity_repo import World, load_world
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results" / "ira_networks.json"

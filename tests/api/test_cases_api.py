@@ -18,9 +18,9 @@ from sqlalchemy import Engine, select
 from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
+from paidfor.integrity.case_store import CaseMember, CaseSummary, CaseView
 from paidfor.integrity.cases import CaseService
 from paidfor.settings import Settings
-from paidfor.storage.case_repo import CaseMember, CaseSummary, CaseView
 from paidfor.storage.models import ActionRow, PageRow
 from paidfor.web.case_pages import MAX_EDGES, MAX_NODES, draw_graph
 

@@ -20,9 +20,9 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.consume import HUNT_ACTOR, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
+from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.service import ExchangeService
 from paidfor.settings import Settings
-from paidfor.storage.fetch_repo import FetchRepository
 
 
 @pytest.fixture

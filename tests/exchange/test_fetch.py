@@ -20,13 +20,13 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.consume import ExchangeIndicators, load_indicators, marker
 from paidfor.exchange.fetch import check_source, fetch
+from paidfor.exchange.fetch_store import FetchRepository, Source
 from paidfor.exchange.model import Conflict, Invalid
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.model import EntityKey, Profile
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine, migrate
 from paidfor.storage.exchange_models import FetchedIndicatorRow
-from paidfor.storage.fetch_repo import FetchRepository, Source
 from paidfor.storage.models import AuditEventRow
 
 ACTOR = "cli:test"

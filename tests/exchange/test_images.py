@@ -26,6 +26,7 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
+from paidfor.integrity import image_store
 from paidfor.integrity.images import (
     MAX_BYTES,
     PDQ_MATCH_DISTANCE,
@@ -34,7 +35,6 @@ from paidfor.integrity.images import (
     pdq_distance,
 )
 from paidfor.settings import Settings
-from paidfor.storage import image_repo
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.models import AdRow, AuditEventRow
@@ -274,13 +274,13 @@ def test_pdqs_for_maps_image_hashes_to_pdq_hashes(engine: Engine, api: TestClien
     b = upload(api, other, picture(11)).json()
     flat = upload(api, jane, encode(Image.new("RGB", (64, 64), (1, 2, 3)))).json()
     hashes = [a["hash"], b["hash"], flat["hash"], "0" * 32]
-    assert image_repo.pdqs_for(engine, hashes) == {a["hash"]: a["pdq"], b["hash"]: b["pdq"]}
+    assert image_store.pdqs_for(engine, hashes) == {a["hash"]: a["pdq"], b["hash"]: b["pdq"]}
     jane_id = _advertiser_of(engine, a["hash"])
-    assert [i.hash for i in image_repo.list_for(engine, jane_id)] == [flat["hash"], a["hash"]]
+    assert [i.hash for i in image_store.list_for(engine, jane_id)] == [flat["hash"], a["hash"]]
     with engine.connect() as conn:  # a connection works as well as the engine
-        assert image_repo.pdqs_for(conn, hashes, advertiser_id=jane_id) == {a["hash"]: a["pdq"]}
-    assert image_repo.missing(engine, jane_id, [b["hash"], a["hash"], b["hash"]]) == [b["hash"]]
-    assert image_repo.pdqs_by_advertiser(engine, {jane_id: {a["hash"], b["hash"]}}) == {
+        assert image_store.pdqs_for(conn, hashes, advertiser_id=jane_id) == {a["hash"]: a["pdq"]}
+    assert image_store.missing(engine, jane_id, [b["hash"], a["hash"], b["hash"]]) == [b["hash"]]
+    assert image_store.pdqs_by_advertiser(engine, {jane_id: {a["hash"], b["hash"]}}) == {
         (jane_id, a["hash"]): a["pdq"]
     }
 

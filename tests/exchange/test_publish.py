@@ -28,11 +28,11 @@ from paidfor.auth.tokens import TokenService
 from paidfor.exchange.model import Invalid, NotFound
 from paidfor.exchange.publish import candidates, counts, publish, registrable_domain
 from paidfor.exchange.service import ExchangeService
+from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
 from paidfor.integrity.cli import cases_app
 from paidfor.integrity.images import hash_image
 from paidfor.settings import Settings, get_settings
-from paidfor.storage import image_repo
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.exchange_models import INDICATORS
 from paidfor.storage.models import AdRow, AuditEventRow
@@ -67,7 +67,7 @@ def case(engine: Engine) -> Case:
     bakery = world.advertisers["Bakery Inc"]
 
     def stored(advertiser: int, data: bytes) -> str:
-        return image_repo.store(engine, advertiser, hash_image(data), actor="test").hash
+        return image_store.store(engine, advertiser, hash_image(data), actor="test").hash
 
     one, two = stored(kiev, picture(21)), stored(kiev, picture(22))
     flat = stored(kiev, encode(Image.new("RGB", (120, 120), (200, 10, 10))))  # no PDQ
@@ -91,7 +91,7 @@ def case(engine: Engine) -> Case:
                               "link_descriptions": [], "image_hashes": images},
                 )
             )  # fmt: skip
-    pdqs = image_repo.pdqs_for(engine, [one, two, flat, bread])
+    pdqs = image_store.pdqs_for(engine, [one, two, flat, bread])
     assert set(pdqs) == {one, two, bread} and glavset not in (kiev, bakery)
     case_id = CaseService(engine).open_case(network_of(world), ACTOR)
     ExchangeService(engine).create_group(GROUP, "acme and friends", "test")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile, Relationship
 from paidfor.integrity.networks import actors, analyse, clusters, find
 from paidfor.integrity.signals import RemovedCreative
-from paidfor.storage.integrity_repo import AdText, World
+from paidfor.integrity.store import AdText, World
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 POPULAR = ("secure.actblue.com", "youtube.com", "change.org", "gofundme.com")

@@ -22,9 +22,9 @@ from paidfor.ingest.pipeline import run_import
 from paidfor.integrity.risk import assess
 from paidfor.integrity.screen import full_screening_context, screening_context
 from paidfor.integrity.signals import Context
+from paidfor.integrity.store import load_world
 from paidfor.integrity.world import write
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.integrity_repo import load_world
 from paidfor.storage.mapping import domain_of
 
 

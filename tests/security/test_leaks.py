@@ -403,7 +403,7 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         description=m("indicators.description (other)"),
     )
     w.ids["indicator"], w.ids["other_indicator"] = ind.id, ind2.id
-    from paidfor.storage.fetch_repo import FetchRepository
+    from paidfor.exchange.fetch_store import FetchRepository
 
     source_token = m("exchange_sources.token")
     w.secrets[source_token] = "exchange source token"

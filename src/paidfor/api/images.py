@@ -28,8 +28,8 @@ from sqlalchemy import Engine
 from paidfor.api.answers import NO_STORE, answer, error
 from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
+from paidfor.integrity import image_store
 from paidfor.integrity.images import MAX_BYTES, ImageRefused, hash_image
-from paidfor.storage import image_repo
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 NO_ACCOUNT = "this token acts for no advertiser account"
@@ -47,7 +47,7 @@ def make_image_router(engine: Engine) -> APIRouter:
             image = hash_image(data)
         except ImageRefused as exc:
             return error(exc.status, str(exc))
-        stored = image_repo.store(engine, who.advertiser_id, image, actor=who.actor)
+        stored = image_store.store(engine, who.advertiser_id, image, actor=who.actor)
         return answer(stored.as_json(), 201 if stored.new else 200)
 
     @router.get("/api/me/images", summary="The account's ad images")
@@ -59,9 +59,9 @@ def make_image_router(engine: Engine) -> APIRouter:
         if who.advertiser_id is None:
             return error(404, NO_ACCOUNT)
         body: dict[str, Any] = {
-            "data": [i.as_json() for i in image_repo.list_for(engine, who.advertiser_id,
+            "data": [i.as_json() for i in image_store.list_for(engine, who.advertiser_id,
                                                                limit, offset)],
-            "total": image_repo.count_for(engine, who.advertiser_id),
+            "total": image_store.count_for(engine, who.advertiser_id),
             "limit": limit,
             "offset": offset,
         }  # fmt: skip
@@ -80,7 +80,7 @@ def make_image_router(engine: Engine) -> APIRouter:
     )
     def image(image_hash: str, who: Advertiser) -> Response:
         found = (
-            image_repo.data_of(engine, who.advertiser_id, image_hash)
+            image_store.data_of(engine, who.advertiser_id, image_hash)
             if who.advertiser_id is not None and len(image_hash) <= 128
             else None
         )

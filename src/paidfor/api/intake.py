@@ -52,10 +52,10 @@ from paidfor.api.intake_models import (
 from paidfor.auth.deps import require, token_service
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
+from paidfor.integrity import image_store
 from paidfor.library.views import PublicAd
 from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService, SubmissionError
-from paidfor.storage import image_repo
 from paidfor.storage.delivery_repo import DeliveryError, record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.intake_repo import Conflict, NotFound
@@ -182,7 +182,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
     @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
     def submit(body: AdIn, who: Advertiser) -> Any:
         def run() -> Any:
-            unknown = image_repo.missing(engine, own_account(who), body.image_hashes)
+            unknown = image_store.missing(engine, own_account(who), body.image_hashes)
             if unknown:  # only images this advertiser uploaded (POST /api/me/images)
                 names = ", ".join(map(repr, unknown))
                 return error(422, f"image_hashes: this advertiser has uploaded no image {names}; "

@@ -18,9 +18,9 @@ from paidfor.auth.cli import cli_actor
 from paidfor.cli_support import err, open_engine, out
 from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
+from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.model import ExchangeError, Member
 from paidfor.exchange.service import ExchangeService
-from paidfor.storage.fetch_repo import FetchRepository
 
 exchange_app = typer.Typer(help="The threat-indicator exchange.", no_args_is_help=True)
 group_app = typer.Typer(help="Privacy groups.", no_args_is_help=True)

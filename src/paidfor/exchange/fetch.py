@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from paidfor.exchange.fetch_store import Applied, Fetched, FetchRepository, Source
 from paidfor.exchange.model import (
     ExchangeError,
     Invalid,
@@ -39,7 +40,6 @@ from paidfor.exchange.model import (
     parse_status,
     parse_type,
 )
-from paidfor.storage.fetch_repo import Applied, Fetched, FetchRepository, Source
 
 PAGE = 1000
 TIMEOUT = 30.0

@@ -48,11 +48,11 @@ from paidfor.exchange.model import (
     normalize_value,
 )
 from paidfor.exchange.service import ExchangeService
+from paidfor.exchange.store import value_hash
+from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
-from paidfor.storage import image_repo
 from paidfor.storage.audit import append_event
 from paidfor.storage.exchange_models import INDICATORS, PrivacyGroupRow
-from paidfor.storage.exchange_repo import value_hash
 from paidfor.storage.mapping import utc_naive
 from paidfor.storage.models import AdRow, AuditEventRow
 
@@ -213,7 +213,7 @@ def candidates(engine: Engine, case_id: int) -> list[Candidate]:
             hold("raw_text", _canonical(IndicatorType.RAW_TEXT, text), ad_id)
         if ad.advertiser_id is not None and _image_hashes(creative):
             wanted_images.setdefault(int(ad.advertiser_id), set()).update(_image_hashes(creative))
-    pdqs = image_repo.pdqs_by_advertiser(engine, wanted_images)
+    pdqs = image_store.pdqs_by_advertiser(engine, wanted_images)
     for ad in ads:
         if ad.advertiser_id is None:
             continue

@@ -1,4 +1,4 @@
-"""The exchange's operations: check what a member sends, then store it (``storage.exchange_repo``).
+"""The exchange's operations: check what a member sends, then store it (``exchange.store``).
 
 A member is a partner token (it acts only in its groups; any other group is treated as
 absent) or paidfor's own staff (every group, acting as ``paidfor``). Only an indicator's owner
@@ -31,7 +31,7 @@ from paidfor.exchange.model import (
     parse_status,
     parse_type,
 )
-from paidfor.storage.exchange_repo import ExchangeRepository
+from paidfor.exchange.store import ExchangeRepository
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100

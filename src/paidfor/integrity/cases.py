@@ -1,7 +1,7 @@
 """Cases: every network found becomes a case that investigators open, read and take down.
 
 ``CaseService.open_case`` names the case after the network (its size, what ties it together,
-its strongest evidence) and stores it (``storage.case_repo``). ``take_down`` disables every
+its strongest evidence) and stores it (``integrity.case_store``). ``take_down`` disables every
 member advertiser and page that is not disabled yet through ``EnforcementRepository.apply``
 (which stops their active ads and writes an action row, carrying the case's id, and an audit
 event for each), then marks the case ``taken_down`` with a ``case_takedown`` audit event that
@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import ActionKind
-from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Network
-from paidfor.storage.case_repo import (
+from paidfor.integrity.case_store import (
     STATUSES,
     TAKEN_DOWN,
     CaseConflict,
@@ -29,6 +28,7 @@ from paidfor.storage.case_repo import (
     CaseSummary,
     CaseView,
 )
+from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Network
 from paidfor.storage.enforcement_repo import ActionResult, EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mark_repo import Mark, MarkRepository

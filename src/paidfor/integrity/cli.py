@@ -31,7 +31,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 def _analysis(db: str | None):  # type: ignore[no-untyped-def]
     from paidfor.integrity.networks import analyse
-    from paidfor.storage.integrity_repo import load_world
+    from paidfor.integrity.store import load_world
 
     engine = open_engine(db)
     with err.status("reading accounts, pages and ads"):
@@ -244,8 +244,8 @@ def publish_cmd(
 @integrity_app.command("rescore")
 def rescore_cmd(db: Db = None, as_json: AsJson = False) -> None:
     """Score every account and page again and store the risk and its explanations."""
+    from paidfor.integrity.store import save_risk
     from paidfor.storage.audit import append_event
-    from paidfor.storage.integrity_repo import save_risk
 
     engine, analysis = _analysis(db)
     rows = [

@@ -15,8 +15,8 @@ from paidfor.background import BackgroundWork
 from paidfor.integrity.marks import apply_marks
 from paidfor.integrity.model import EntityKey, Network
 from paidfor.integrity.networks import Analysis, analyse, find
+from paidfor.integrity.store import load_world
 from paidfor.storage.detection_repo import DetectionRepository
-from paidfor.storage.integrity_repo import load_world
 from paidfor.storage.mark_repo import MarkRepository
 
 

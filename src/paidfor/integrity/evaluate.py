@@ -24,7 +24,7 @@ from paidfor.domain.serialize import world_record_from_json
 from paidfor.domain.world import EXPLAINING_STATUSES, PopulationRecord, TruthRecord
 from paidfor.integrity.model import EntityKey
 from paidfor.integrity.networks import analyse, find
-from paidfor.storage.integrity_repo import World, load_world
+from paidfor.integrity.store import World, load_world
 
 
 def read_truth(path: Path) -> list[TruthRecord]:

@@ -49,7 +49,7 @@ from paidfor.integrity.relations import (
 )
 from paidfor.integrity.risk import assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
-from paidfor.storage.integrity_repo import World
+from paidfor.integrity.store import World
 
 LEIDEN_ABOVE = 40  # components larger than this are split by Leiden
 

@@ -24,8 +24,7 @@ from paidfor.integrity.model import Profile
 from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, admin_attribute, attributes
-from paidfor.review.rules import Finding, ReviewInput
-from paidfor.storage.integrity_repo import (
+from paidfor.integrity.store import (
     attribute_carriers,
     count_entities,
     enforcement_marker,
@@ -33,6 +32,7 @@ from paidfor.storage.integrity_repo import (
     load_world,
     removed_ads,
 )
+from paidfor.review.rules import Finding, ReviewInput
 
 
 def merged(profiles: list[Profile]) -> Profile:

@@ -29,10 +29,10 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.auth.web import add_staff_link
 from paidfor.exchange import model as exchange_model
 from paidfor.exchange import publish
+from paidfor.integrity.case_store import CaseView
 from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
 from paidfor.integrity.graph import seeded_igraph
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey
-from paidfor.storage.case_repo import CaseView
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]

@@ -1,7 +1,7 @@
 """ads.landing_domain (indexed) and an index on ads.status
 
 The screen of every submission asks how many accounts and pages share each domain a flagged
-entity's ads land on, and which ads were removed (``integrity_repo.load_screening``); both
+entity's ads land on, and which ads were removed (``integrity.store``); both
 are index lookups now instead of a read of every ad. Existing ads get their domain here (a
 batch at a time); their content hashes are left as they were, so the next import of the same
 file rewrites those rows once.

@@ -19,13 +19,13 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.exchange.model import Conflict, NotFound
+from paidfor.exchange.store import value_hash
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.exchange_models import (
     ExchangeSourceRow,
     ExchangeStateRow,
     FetchedIndicatorRow,
 )
-from paidfor.storage.exchange_repo import value_hash
 from paidfor.storage.mapping import aware, utc_naive
 
 F = FetchedIndicatorRow
