@@ -62,7 +62,7 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from paidfor.api.app import create_app
+    from paidfor.interfaces.http.api.app import create_app
     from paidfor.settings import Settings
 
     words = vocabulary(url)

@@ -107,7 +107,7 @@ def client(db_url: str, ids: dict[str, int], tmp_path: Path) -> Iterator[TestCli
     its search index in ``tmp_path``."""
     from fastapi.testclient import TestClient
 
-    from paidfor.api.app import create_app
+    from paidfor.interfaces.http.api.app import create_app
     from paidfor.settings import Settings
 
     settings = Settings(index_dir=str(tmp_path / "search-index"))

@@ -53,7 +53,7 @@ def paidfor_serve(
     this one's; its base URL once ``ready`` answers without a 5xx."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "paidfor.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "paidfor", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from paidfor.audit_cli import audit_app
-from paidfor.review.elections_cli import election_app
+from paidfor.interfaces.cli.audit import audit_app
+from paidfor.interfaces.cli.elections import election_app
 from paidfor.settings import get_settings
 from paidfor.storage.audit import append_event
 from paidfor.storage.db import make_engine

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paidfor.cli import app, main
+from paidfor.interfaces.cli.main import app, main
 from paidfor.settings import get_settings
 
 runner = CliRunner()

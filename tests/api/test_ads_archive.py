@@ -13,7 +13,7 @@ from archive_data import load
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 
 URL = "/v19.0/ads_archive"

@@ -25,9 +25,9 @@ from facebook_business.session import FacebookSession
 from loopback import app_on_loopback
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.ranges import IMPRESSION_EDGES, SPEND_EDGES, bucket
 from paidfor.storage.repo import AdRepository
 

@@ -15,14 +15,14 @@ from fastapi.testclient import TestClient
 from integrity.test_cases import ACTOR, World, build_world, network_of
 from sqlalchemy import Engine, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.integrity.case_store import CaseMember, CaseSummary, CaseView
 from paidfor.integrity.cases import CaseService
+from paidfor.interfaces.http.api.app import create_app
+from paidfor.interfaces.http.web.case_pages import MAX_EDGES, MAX_NODES, draw_graph
 from paidfor.settings import Settings
 from paidfor.storage.models import ActionRow, PageRow
-from paidfor.web.case_pages import MAX_EDGES, MAX_NODES, draw_graph
 
 SECRET = "test-secret-key-123"
 # Words that exist only in the case: no public answer may contain any of them.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paidfor.api.ratelimit import SlidingWindowLimiter
+from paidfor.interfaces.http.api.ratelimit import SlidingWindowLimiter
 
 
 class Clock:

@@ -14,11 +14,13 @@ from pathlib import Path
 import httpx
 from loopback import paidfor_serve
 
-from paidfor.api.serving import TcpConfig
+from paidfor.interfaces.http.api.serving import TcpConfig
 
 
 def test_the_bound_socket_gives_accepted_connections_tcp_nodelay() -> None:
-    config = TcpConfig("paidfor.api.app:create_app", factory=True, host="127.0.0.1", port=0)
+    config = TcpConfig(
+        "paidfor.interfaces.http.api.app:create_app", factory=True, host="127.0.0.1", port=0
+    )
     listener = config.bind_socket()
     assert listener.proto == socket.IPPROTO_TCP
     assert listener.get_inheritable()  # the worker processes get it

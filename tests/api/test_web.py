@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.ingest.hpsci_ira import HpsciIra
 from paidfor.ingest.pipeline import run_import
+from paidfor.interfaces.http.api.app import create_app
 
 from conftest import IRA_CLEAN
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
 
-from paidfor.auth.deps import bearer_token, optional_principal, require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.tokens import TokenService
-from paidfor.auth.web import install_auth
+from paidfor.interfaces.http.auth import install_auth
+from paidfor.interfaces.http.deps import bearer_token, optional_principal, require
 from paidfor.settings import Settings
 from paidfor.storage.models import AdvertiserRow
 

@@ -12,10 +12,10 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
-from paidfor.auth.deps import require
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.tokens import TokenService
-from paidfor.auth.web import add_staff_link, check_csrf, install_auth
+from paidfor.interfaces.http.auth import add_staff_link, check_csrf, install_auth
+from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
 from paidfor.storage.models import AdvertiserRow, AuditEventRow
 

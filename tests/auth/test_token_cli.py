@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from paidfor.auth.cli import token_app
 from paidfor.auth.tokens import TokenService, hash_token
+from paidfor.interfaces.cli.tokens import token_app
 from paidfor.settings import get_settings
 from paidfor.storage.models import AuditEventRow
 

@@ -32,7 +32,7 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cli_token(live_db: Path, role: str, name: str) -> str:
     """A token made the way an operator makes one: ``paidfor token create`` in a process."""
     made = subprocess.run(
-        [sys.executable, "-m", "paidfor.cli", "token", "create", "--role", role, "--name", name],
+        [sys.executable, "-m", "paidfor", "token", "create", "--role", role, "--name", name],
         env={**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{live_db}"},
         check=True, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -52,7 +52,7 @@ def live_server(live_db: Path) -> Iterator[str]:
     """``paidfor demo --no-serve`` into a fresh SQLite file, then ``paidfor serve`` on it."""
     db = live_db
     env = {**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{db}"}
-    cli = [sys.executable, "-m", "paidfor.cli"]
+    cli = [sys.executable, "-m", "paidfor"]
     subprocess.run(
         [*cli, "demo", "--db", str(db), "--data", str(DATA), "--no-serve"],
         env=env,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paidfor.cli import app
 from paidfor.disclosure.keys import generate, load_private
+from paidfor.interfaces.cli.main import app
 from paidfor.settings import get_settings
 
 from .conftest import make_package

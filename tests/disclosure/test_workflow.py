@@ -23,13 +23,13 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.disclosure.cli import disclosure_app
 from paidfor.disclosure.keys import generate, load_public
 from paidfor.disclosure.manifest import verify
 from paidfor.integrity.cases import CaseService
+from paidfor.interfaces.cli.disclosure import disclosure_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AuditEventRow
@@ -197,7 +197,7 @@ def test_the_ira_package(tmp_path: Path, data_dir: Path) -> None:
            "PAIDFOR_DISCLOSURE_KEY": str(tmp_path / "k.pem")}  # fmt: skip
 
     def cli(*args: str, user: str = "ivy", code: int = 0) -> str:
-        done = subprocess.run([sys.executable, "-m", "paidfor.cli", *args],
+        done = subprocess.run([sys.executable, "-m", "paidfor", *args],
                               env={**env, "LOGNAME": user, "USER": user},
                               capture_output=True, text=True, timeout=600)  # fmt: skip
         assert done.returncode == code, f"{args}: {done.stdout}\n{done.stderr}"

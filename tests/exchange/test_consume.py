@@ -15,13 +15,13 @@ from review.test_review_flow import COMMERCIAL, ad, advertiser
 from sqlalchemy import Engine
 
 from exchange.test_fetch import Remote
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.consume import HUNT_ACTOR, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.service import ExchangeService
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.service import ExchangeService
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AuditEventRow

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from paidfor.auth.cli import token_app
 from paidfor.auth.tokens import TokenService
-from paidfor.exchange.cli import exchange_app
 from paidfor.exchange.service import ExchangeService
+from paidfor.interfaces.cli.exchange import exchange_app
+from paidfor.interfaces.cli.tokens import token_app
 from paidfor.settings import get_settings
 
 runner = CliRunner()

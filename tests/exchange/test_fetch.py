@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.consume import ExchangeIndicators, load_indicators, marker
@@ -24,6 +23,7 @@ from paidfor.exchange.fetch_store import FetchRepository, Source
 from paidfor.exchange.model import Conflict, Invalid
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.model import EntityKey, Profile
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine, migrate
 from paidfor.storage.exchange_models import FetchedIndicatorRow

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, func, select
 from threatexchange.signal_type.pdq import pdq_hasher
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.integrity import image_store
@@ -34,6 +33,7 @@ from paidfor.integrity.images import (
     hash_image,
     pdq_distance,
 )
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.exchange_models import AdImageRow

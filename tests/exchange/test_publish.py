@@ -22,7 +22,6 @@ from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
 from exchange.test_images import encode, picture
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.model import Invalid, NotFound
@@ -30,8 +29,9 @@ from paidfor.exchange.publish import candidates, counts, publish, registrable_do
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
-from paidfor.integrity.cli import cases_app
 from paidfor.integrity.images import hash_image
+from paidfor.interfaces.cli.integrity import cases_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.exchange_models import INDICATORS

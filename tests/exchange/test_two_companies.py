@@ -23,7 +23,7 @@ from paidfor.auth.tokens import TokenService
 from paidfor.integrity import world
 from paidfor.storage.db import make_engine, migrate
 
-CLI = [sys.executable, "-m", "paidfor.cli"]
+CLI = [sys.executable, "-m", "paidfor"]
 CARD = "4242 4242 4242 4242"
 
 

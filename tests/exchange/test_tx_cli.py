@@ -26,11 +26,11 @@ from loopback import app_on_loopback
 from PIL import Image
 from threatexchange.signal_type.pdq import pdq_hasher
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.model import Member
 from paidfor.exchange.service import ExchangeService
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine, migrate
 

@@ -37,7 +37,6 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 from threatexchange.signal_type.raw_text import RawTextSignal
 from threatexchange.signal_type.url import URLSignal
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.model import Conflict, Member
@@ -51,6 +50,7 @@ from paidfor.exchange.tx_extension import (
     PaidforIndicatorRecord,
     PaidforSignalExchangeAPI,
 )
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 
 PDQ_A = "f" * 64

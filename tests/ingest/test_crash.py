@@ -67,7 +67,7 @@ def _count(url: str) -> int:
 
 
 def _cli(url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "paidfor.cli", *args]
+    return [sys.executable, "-m", "paidfor", *args]
 
 
 def _missing_indexes(url: str) -> list[str]:

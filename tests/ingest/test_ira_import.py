@@ -25,7 +25,7 @@ from conftest import IRA_CLEAN, IRA_RAW
 def paidfor(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PAIDFOR_DATABASE_URL": db_url}
     return subprocess.run(
-        [sys.executable, "-m", "paidfor.cli", *args],
+        [sys.executable, "-m", "paidfor", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -30,7 +30,6 @@ from paidfor.integrity.coordination import (
     normalise_text,
     token_set,
 )
-from paidfor.integrity.coordination_cli import coordination_app
 from paidfor.integrity.coordination_io import (
     CNT_COLUMNS,
     LayoutError,
@@ -38,6 +37,7 @@ from paidfor.integrity.coordination_io import (
     write_edges_csv,
     write_posts_csv,
 )
+from paidfor.interfaces.cli.coordination import coordination_app
 
 from conftest import DATA
 
@@ -551,7 +551,7 @@ def test_ira538_equal_to_cnt(tweets: list[Post], tmp_path: Path, kind: str) -> N
 
 runner = CliRunner()
 app = typer.Typer()
-app.add_typer(coordination_app, name="coordination")  # as paidfor.cli registers it
+app.add_typer(coordination_app, name="coordination")  # as paidfor.interfaces.cli.main registers it
 
 
 def test_cli_writes_cnt_edge_csv(campaign: tuple[Path, str], tmp_path: Path) -> None:

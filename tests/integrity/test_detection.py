@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from paidfor.cli import app
 from paidfor.integrity.graph import (
     KIND_WEIGHT,
     MAX_SHARED,
@@ -29,6 +28,7 @@ from paidfor.integrity.graph import (
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile
 from paidfor.integrity.risk import HOLD_AT, assess
 from paidfor.integrity.signals import Context
+from paidfor.interfaces.cli.main import app
 
 T0 = datetime(2016, 1, 1, tzinfo=UTC)
 

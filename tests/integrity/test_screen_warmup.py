@@ -100,8 +100,8 @@ def test_the_political_model_loads_at_start_up_not_in_a_submission(
     """Loading the model takes seconds: each worker starts it when it starts, ``/healthz``
     says ``loading`` until it is in, and a submission arriving meanwhile waits for that one
     load instead of starting another."""
-    import paidfor.api.app as app_module
-    from paidfor.api.app import create_app
+    import paidfor.interfaces.http.api.app as app_module
+    from paidfor.interfaces.http.api.app import create_app
     from paidfor.review.service import political_classifier
     from paidfor.settings import Settings
 
@@ -159,7 +159,7 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     """A build still running when the server stops ends before the pool closes (before, it
     read a closed or dropped database and its thread died with an error), and a closed
     loader starts no more builds."""
-    import paidfor.api.app as app_module
+    import paidfor.interfaces.http.api.app as app_module
     from paidfor.settings import Settings
 
     finished: dict[str, float] = {}
@@ -192,7 +192,7 @@ def test_a_stopping_server_waits_for_all_its_builds_within_one_budget(
 ) -> None:
     """Builds that outlast the shutdown's budget hold it up for that budget in all, not for a
     budget each (one after the other, the two builds held it twice as long)."""
-    import paidfor.api.app as app_module
+    import paidfor.interfaces.http.api.app as app_module
     from paidfor.settings import Settings
 
     release = threading.Event()  # the builds end when the test is over

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.service import ReviewService
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
@@ -35,7 +35,7 @@ REVIEWERS = 4
 
 @pytest.fixture
 def api(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    import paidfor.api.app as app_module
+    import paidfor.interfaces.http.api.app as app_module
 
     monkeypatch.setattr(app_module, "political_classifier", Unsure)
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
-from paidfor.api.app import create_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.db import make_engine, migrate
@@ -222,7 +222,7 @@ def test_a_killed_server_loses_no_acknowledged_submission(
 
 def submitted_ad(page: int) -> Any:
     """An ``Ad`` as the API makes it from a submission."""
-    from paidfor.api.intake_models import AdIn
+    from paidfor.interfaces.http.api.intake_schemas import AdIn
 
     return AdIn.model_validate(ad_body(page, "cut between its ad and its review")).submission().ad
 
@@ -394,7 +394,7 @@ def disk() -> Iterator[DiskLimit]:
 def test_a_full_disk_fails_the_import_clearly_and_the_same_import_then_succeeds(
     disk: DiskLimit, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paidfor.cli import app as cli
+    from paidfor.interfaces.cli.main import app as cli
 
     db = tmp_path / "full.db"
     monkeypatch.setenv("PAIDFOR_DATABASE_URL", f"sqlite:///{db}")

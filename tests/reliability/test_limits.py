@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from paidfor.api.app import create_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.archive_params import SEARCH_TERMS_MAX
 from paidfor.library.search import Q_MAX
 from paidfor.settings import Settings

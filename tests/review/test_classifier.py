@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from typer.testing import CliRunner
 
+from paidfor.interfaces.cli.model import model_app
 from paidfor.review import classifier
 from paidfor.review.classifier import (
     DEFAULT_MODEL,
@@ -32,7 +33,6 @@ from paidfor.review.classifier import (
     save,
     train,
 )
-from paidfor.review.model_cli import model_app
 
 from conftest import DATA
 
@@ -369,7 +369,7 @@ def test_cli_train_writes_the_artifact(tiny_model: Path, tmp_path: Path) -> None
 
 
 def test_cli_default_training_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from paidfor.review.model_cli import default_train_csv
+    from paidfor.interfaces.cli.model import default_train_csv
 
     monkeypatch.delenv("PAIDFOR_SHARED_DATA", raising=False)
     assert default_train_csv().parts[-4:] == ("shared", "data", "political_ads", "train.csv")

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.domain import Election
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.election_repo import ElectionRepository
@@ -209,7 +209,7 @@ def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import paidfor.api.app as app_module
+    import paidfor.interfaces.http.api.app as app_module
 
     class Unsure:
         threshold = 0.5

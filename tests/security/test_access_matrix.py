@@ -34,13 +34,13 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.disclosure import keys
 from paidfor.disclosure.service import DisclosureService, Who
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
 from paidfor.storage.detection_repo import DetectionRepository

@@ -44,12 +44,12 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.disclosure.keys import generate
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 
 #: Generated cases per operation, role and mode (and the same again at the seeded ids).

@@ -25,11 +25,11 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
-from paidfor.api.contract import ERROR_SCHEMA
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.service import ExchangeService
+from paidfor.interfaces.http.api.app import create_app
+from paidfor.interfaces.http.api.contract import ERROR_SCHEMA
 from paidfor.settings import Settings
 
 TOO_BIG = 2**64

@@ -34,12 +34,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Page
 from paidfor.domain.serialize import ad_to_json
 from paidfor.ingest.base import Parsed, RowError
 from paidfor.ingest.pipeline import NUL_REASON, run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.search import LibraryQuery, LibraryQueryError
 from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository, search_words

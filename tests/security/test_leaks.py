@@ -32,13 +32,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.disclosure.service import DisclosureService, Who
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.archive import KNOWN_FIELDS
 from paidfor.settings import Settings
 from paidfor.storage.audit import append_event

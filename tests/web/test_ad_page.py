@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from library_data import EVIL_REGION, PRIVATE_KEYS, REMOVAL, assert_public, load
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.views import PublicAd
 
 SVG = "{http://www.w3.org/2000/svg}"

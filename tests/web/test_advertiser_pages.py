@@ -16,17 +16,17 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, select
 
-from paidfor.api.app import create_app
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
+from paidfor.interfaces.http.api.app import create_app
+from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
+from paidfor.interfaces.http.web.library_routes import make_templates
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings
 from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
 from paidfor.storage.repo import AdRepository
-from paidfor.web.advertiser_pages import install_advertiser_pages
-from paidfor.web.library_routes import make_templates
 
 SECRET = "test-secret-key-123"
 CARD = "4242 4242 4242 4242"

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from library_data import PRIVATE_KEYS, assert_public, load
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library import exports
 from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
 from paidfor.library.search import LibraryQuery

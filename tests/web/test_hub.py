@@ -27,12 +27,12 @@ from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Targe
 from paidfor.domain.serialize import ad_to_json
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.web.hub import make_hub_router
+from paidfor.interfaces.http.web.library_routes import make_templates
 from paidfor.library.hub import HubService
 from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.models import AdminRow, AdRow, ElectionRow, PageRow, page_admins
 from paidfor.storage.repo import AdRepository
-from paidfor.web.hub import make_hub_router
-from paidfor.web.library_routes import make_templates
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "paidfor" / "web" / "templates"
 SOURCE = "hub-test"

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from library_data import NEWEST, PAGING, PUBLIC, assert_public, load, named_ads, paging_ads
 from sqlalchemy import Engine
 
-from paidfor.api.app import create_app
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.search import (
     MAX_RESULTS_PAGED,
     PLATFORMS,

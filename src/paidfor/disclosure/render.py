@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # the package's own index.html
 TEMPLATE = "disclosure_index.html"
 CONTINUES = "… (text continues in ads.jsonl)"
 DEFAULT_FILES = (

@@ -1,0 +1,1 @@
+"""The ``paidfor`` command: ``main`` assembles the command groups, one module each."""

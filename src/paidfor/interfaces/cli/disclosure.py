@@ -1,0 +1,292 @@
+"""``paidfor disclosure`` (request, approve or reject, build and verify packages) and
+``paidfor keys`` (the signing key)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import TaskID
+
+from paidfor.disclosure.build import KeyMissing
+from paidfor.disclosure.keys import DEFAULT_KEY_PATH, DisclosureKeyError, generate, load_public
+from paidfor.disclosure.manifest import NotAPackage, verify
+from paidfor.disclosure.service import (
+    DisclosureService,
+    Forbidden,
+    Who,
+    WrongState,
+    find_approved,
+)
+from paidfor.settings import get_settings
+from paidfor.storage.disclosure_repo import DisclosureRequest, NoSuchRequest
+
+disclosure_app = typer.Typer(help="Disclosure packages for investigators.", no_args_is_help=True)
+keys_app = typer.Typer(help="The key that signs disclosure packages.", no_args_is_help=True)
+
+
+@disclosure_app.command("verify")
+def verify_cmd(
+    package: Annotated[Path, typer.Argument(help="a package folder or its .zip")],
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="the signer's public key (PEM); without it only the key inside the package "
+            "is used, which shows the package is intact but not who made it",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Check a package's signature and files; name every file changed, added or removed.
+
+    Exit 0 when it holds, 1 when it does not, 2 when the path is not a package."""
+    trusted = None
+    if public_key is not None:
+        try:
+            trusted = load_public(public_key)
+        except DisclosureKeyError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    try:
+        report = verify(package, trusted)
+    except NotAPackage as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(report.as_json())
+        raise typer.Exit(0 if report.ok else 1)
+    said: set[str] = set()
+    for what, names in (
+        ("changed", report.changed),
+        ("added", report.added),
+        ("removed", report.removed),
+        ("refused", report.refused),
+    ):
+        for name in names:
+            detail = next((p for p in report.problems if p.startswith(f"{name}: ")), None)
+            if detail:
+                said.add(detail)
+            why = detail.removeprefix(f"{name}: ").removeprefix(what) if detail else ""
+            why = why.strip(" ,")
+            typer.echo(
+                f"{what}: {name}"
+                + (f" {why}" if why.startswith("(") else f" ({why})" if why else "")
+            )
+    for problem in report.problems:
+        if problem not in said:
+            typer.echo(f"problem: {problem}")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    if report.signer:
+        typer.echo(f"signer's public key: {report.signer}")
+    typer.echo(f"{report.path}: {report.verdict}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@keys_app.command("generate")
+def keys_generate(
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="where to write the private key (default: PAIDFOR_DISCLOSURE_KEY, else "
+            f"{DEFAULT_KEY_PATH}); the public key goes beside it as <path>.pub",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the paths as JSON")] = False,
+) -> None:
+    """Make the Ed25519 key pair that signs disclosure packages. Never overwrites a key."""
+    configured = get_settings().disclosure_key
+    target = out_path or (Path(configured) if configured else DEFAULT_KEY_PATH)
+    try:
+        private, public = generate(target)
+    except (FileExistsError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    private, public = private.resolve(), public.resolve()
+    if as_json:
+        typer.echo(json.dumps({"private_key": str(private), "public_key": str(public)}))
+        return
+    typer.echo(f"private key: {private} (mode 0600; keep it secret, outside the database)")
+    typer.echo(f"public key:  {public} (give it to recipients to verify packages)")
+    if configured and Path(configured).expanduser().resolve() == private:
+        typer.echo("PAIDFOR_DISCLOSURE_KEY already names it.")
+    else:
+        typer.echo(f"Set PAIDFOR_DISCLOSURE_KEY={private} to sign disclosure packages with it.")
+
+
+# -- requests, decisions and builds (paidfor.disclosure.service) ------------------------------
+
+Case = Annotated[int | None, typer.Option("--case", help="a case: its members' ads")]
+Currency = Annotated[str | None, typer.Option("--currency", help="ads paid in, e.g. RUB")]
+Since = Annotated[str | None, typer.Option("--since", help="created on or after (YYYY-MM-DD)")]
+Until = Annotated[str | None, typer.Option("--until", help="created on or before (YYYY-MM-DD)")]
+Country = Annotated[str | None, typer.Option("--country", help="targeted or reached, e.g. US")]
+Funder = Annotated[str | None, typer.Option("--funder", help='the "Paid for by" name')]
+PageIds = Annotated[list[int] | None, typer.Option("--page-id", help="repeatable")]
+Source = Annotated[str | None, typer.Option("--source", help="an import source: hpsci-ira...")]
+Status = Annotated[str | None, typer.Option("--status", help="removed, running, ...")]
+Recipient = Annotated[str | None, typer.Option("--recipient", help="who receives it")]
+Basis = Annotated[
+    str | None,
+    typer.Option("--legal-basis", help="congressional_request, subpoena, voluntary, "
+                 "court_order or search_warrant (docs/disclosure.md)"),
+]  # fmt: skip
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _filters(**given: object) -> dict[str, object]:
+    names = {"since": "date_min", "until": "date_max", "page_ids": "page_id"}
+    return {names.get(k, k): v for k, v in given.items() if v not in (None, [], "")}
+
+
+@contextmanager
+def _service() -> Iterator[tuple[DisclosureService, Who]]:
+    from paidfor.interfaces.cli.support import open_engine
+    from paidfor.interfaces.cli.tokens import cli_actor
+
+    engine = open_engine()
+    try:
+        yield DisclosureService(engine), Who(cli_actor())
+    except (Forbidden, WrongState, NoSuchRequest) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except (ValueError, KeyMissing, DisclosureKeyError, FileExistsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+def _say(req: DisclosureRequest, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(req.as_json(), indent=2))
+        return
+    typer.echo(f"disclosure #{req.id} ({req.scope()}) for {req.recipient} on "
+               f"{req.legal_basis}: {req.status}")  # fmt: skip
+
+
+@disclosure_app.command("request")
+def request_cmd(
+    recipient: Annotated[str, typer.Option("--recipient", help="who receives it")],
+    legal_basis: Annotated[str, typer.Option("--legal-basis", help="see docs/disclosure.md")],
+    purpose: Annotated[str, typer.Option("--purpose", help="why, in words")],
+    case: Case = None, currency: Currency = None, since: Since = None, until: Until = None,
+    country: Country = None, funder: Funder = None, page_ids: PageIds = None,
+    source: Source = None, status: Status = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Ask for a disclosure package: a case's ads (--case) or the ads the filters select."""
+    with _service() as (service, me):
+        req = service.request(
+            me, recipient=recipient, legal_basis=legal_basis, purpose=purpose, case_id=case,
+            filters=_filters(currency=currency, since=since, until=until, country=country,
+                             funder=funder, page_ids=page_ids, source=source, status=status),
+        )  # fmt: skip
+    _say(req, as_json)
+    if not as_json:
+        typer.echo(f"an administrator approves it: paidfor disclosure approve {req.id} "
+                   "--reason '...'")  # fmt: skip
+
+
+def _decide(request_id: int, reason: str, approve: bool, as_json: bool) -> None:
+    with _service() as (service, me):
+        req = service.decide(me, request_id, approve=approve, reason=reason)
+    _say(req, as_json)
+
+
+@disclosure_app.command("approve")
+def approve_cmd(
+    request_id: Annotated[int, typer.Argument(help="the request")],
+    reason: Annotated[str, typer.Option("--reason", help="why, in words")],
+    as_json: AsJson = False,
+) -> None:
+    """Approve a request (an administrator who is not its requester)."""
+    _decide(request_id, reason, True, as_json)
+
+
+@disclosure_app.command("reject")
+def reject_cmd(
+    request_id: Annotated[int, typer.Argument(help="the request")],
+    reason: Annotated[str, typer.Option("--reason", help="why, in words")],
+    as_json: AsJson = False,
+) -> None:
+    """Reject a request."""
+    _decide(request_id, reason, False, as_json)
+
+
+@disclosure_app.command("list")
+def list_cmd(as_json: AsJson = False) -> None:
+    """Every disclosure request, newest first."""
+    with _service() as (service, me):
+        found = service.visible(me)
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in found], indent=2))
+        return
+    for req in found:
+        _say(req, False)
+
+
+@disclosure_app.command("build")
+def build_cmd(
+    request_id: Annotated[
+        int | None, typer.Option("--request", help="the approved request (or give its scope)")
+    ] = None,
+    recipient: Recipient = None, legal_basis: Basis = None,
+    case: Case = None, currency: Currency = None, since: Since = None, until: Until = None,
+    country: Country = None, funder: Funder = None, page_ids: PageIds = None,
+    source: Source = None, status: Status = None,
+    out: Annotated[Path | None, typer.Option("--out", help="the folder for the package")] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="the signing key (default PAIDFOR_DISCLOSURE_KEY)")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Build the signed package of an approved request: by its id (--request), or by the same
+    scope it was requested with (--case, or the filters such as --currency RUB)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from paidfor.interfaces.cli.support import err
+    from paidfor.interfaces.http.api.disclosures import package_dir
+
+    settings = get_settings()
+    with _service() as (service, me):
+        if request_id is None:
+            filters = _filters(
+                currency=currency, since=since, until=until, country=country, funder=funder,
+                page_ids=page_ids, source=source, status=status,
+            )  # fmt: skip
+            found = find_approved(service, me, case_id=case, filters=filters,
+                                  recipient=recipient, legal_basis=legal_basis)  # fmt: skip
+            if found is None:
+                typer.echo("error: no approved request of yours has exactly this scope; ask "
+                           "with `paidfor disclosure request` and have an administrator "
+                           "approve it", err=True)  # fmt: skip
+                raise typer.Exit(1)
+            request_id = found.id
+        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       console=err, disable=as_json or not err.is_terminal)  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task({"reading": "ads", "pdf": "PDF pages"}[stage],
+                                            total=total)  # fmt: skip
+            bar.update(tasks[stage], completed=done)
+
+        with bar:
+            result = service.build(
+                me, request_id, out or package_dir(settings, settings.database_url),
+                key or settings.disclosure_key, progress,
+            )  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    typer.echo(f"built {result.folder} ({result.ads:,} ads, {result.pages:,} PDF pages, "
+               f"{len(result.files):,} files) and {result.zip_path}")  # fmt: skip
+    typer.echo(f"MANIFEST.json sha256 {result.manifest_sha256}; left out: "
+               + ", ".join(x.field for x in result.left_out))  # fmt: skip

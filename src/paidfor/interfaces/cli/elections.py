@@ -1,0 +1,147 @@
+"""``paidfor election``: add, list and load the elections the political-ad rules use."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from paidfor.domain import Election
+from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.storage.election_repo import election_snapshot
+
+if TYPE_CHECKING:
+    pass
+
+election_app = typer.Typer(
+    help="Elections: their dates and political-ad rules (authorization, blackout days).",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _rules(election: Election) -> str:
+    auth = "authorization required" if election.authorization_required else "no authorization"
+    if election.blackout_days <= 0:
+        return f"{auth}, no blackout"
+    return f"{auth}, blackout {election.blackout_days} days before the vote and on the day"
+
+
+@election_app.command("add")
+def add_cmd(
+    country: Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. US")],
+    name: Annotated[str, typer.Option("--name", help="the election's name, unique per country")],
+    vote_date: Annotated[str, typer.Option("--date", help="the vote day, YYYY-MM-DD")],
+    authorization_required: Annotated[
+        bool,
+        typer.Option(
+            "--authorization-required/--no-authorization-required",
+            help="political ads aimed at the country need an authorized advertiser",
+        ),
+    ] = True,
+    blackout_days: Annotated[
+        int,
+        typer.Option(
+            "--blackout-days",
+            help="no political ads on the vote day and this many days before it (0: none; "
+            "at most 60)",
+        ),
+    ] = 0,
+    actor: Annotated[str, typer.Option("--actor", help="who is making the change")] = "cli",
+    reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit log")] = None,
+) -> None:
+    """Add an election, or update the one of that country and name (audited either way)."""
+    from paidfor.review.elections import make_election
+    from paidfor.storage.election_repo import ElectionRepository
+
+    try:
+        election = make_election(
+            country,
+            name,
+            vote_date,
+            authorization_required=authorization_required,
+            blackout_days=blackout_days,
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    engine = open_engine()
+    try:
+        stored, outcome = ElectionRepository(engine).save(election, actor=actor, reason=reason)
+    finally:
+        engine.dispose()
+    out.print(
+        f"{outcome} election {stored.id}: {stored.country} {stored.name} on "
+        f"{stored.date.isoformat()} ({_rules(stored)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@election_app.command("list")
+def list_cmd(
+    country: Annotated[
+        str | None, typer.Option("--country", help="only this country (alpha-2 code)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
+) -> None:
+    """The stored elections, by vote date."""
+    from paidfor.review.elections import normalize_country
+    from paidfor.storage.election_repo import ElectionRepository
+
+    if country is not None:
+        try:
+            country = normalize_country(country)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
+    engine = open_engine()
+    try:
+        elections = ElectionRepository(engine).list(country)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps([election_snapshot(e) for e in elections]))
+        return
+    if not elections:
+        out.print("no elections (load the shipped ones with: paidfor election load-defaults)")
+        return
+    table = Table(
+        title="elections",
+        box=box.SIMPLE_HEAD,
+        caption="blackout: days before the vote (and the vote day) with no political ads",
+    )
+    table.add_column("id", justify="right")
+    table.add_column("country")
+    table.add_column("name")
+    table.add_column("vote date", no_wrap=True)
+    table.add_column("authorization")
+    table.add_column("blackout", justify="right")
+    for e in elections:
+        auth = "yes" if e.authorization_required else "no"
+        table.add_row(str(e.id), e.country, e.name, e.date.isoformat(), auth, str(e.blackout_days))
+    out.print(table)
+
+
+@election_app.command("load-defaults")
+def load_defaults_cmd(
+    actor: Annotated[str, typer.Option("--actor", help="who is loading them")] = "system",
+) -> None:
+    """Store the shipped elections the database lacks (those already stored are kept)."""
+    from paidfor.review.elections import default_elections, load_default_elections
+
+    shipped = len(default_elections())
+    engine = open_engine()
+    try:
+        added = load_default_elections(engine, actor=actor)
+    finally:
+        engine.dispose()
+    out.print(
+        f"shipped elections: {shipped}; added {added}, already stored {shipped - added}",
+        highlight=False,
+    )

@@ -1,0 +1,320 @@
+"""``paidfor networks find|expand``, ``paidfor cases publish``, ``paidfor integrity rescore``
+and ``paidfor eval integrity``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paidfor.integrity.model import EntityKey, Network
+from paidfor.interfaces.cli.support import err, open_engine, out
+
+networks_app = typer.Typer(help="Coordinated networks of accounts and pages.", no_args_is_help=True)
+integrity_app = typer.Typer(help="Foreign-interference risk.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure the detection on a world with ground truth.", no_args_is_help=True
+)
+cases_app = typer.Typer(help="Cases: networks under investigation.", no_args_is_help=True)
+
+
+@cases_app.callback()
+def cases_cmd() -> None:
+    """Cases: networks under investigation (``paidfor networks find --open-cases``)."""
+
+
+Db = Annotated[str | None, typer.Option("--db", help="database URL (default: settings)")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _analysis(db: str | None):  # type: ignore[no-untyped-def]
+    from paidfor.integrity.networks import analyse
+    from paidfor.integrity.store import load_world
+
+    engine = open_engine(db)
+    with err.status("reading accounts, pages and ads"):
+        world = load_world(engine)
+    with err.status(f"scoring {len(world.profiles):,} entities and linking them"):
+        analysis = analyse(world)
+    return engine, analysis
+
+
+def _show(net: Network, limit: int = 15) -> None:
+    out.print(f"[bold]{net.kind}[/bold] score {net.score:.2f}: {net.summary}", highlight=False)
+    for m in net.members[:limit]:
+        why = "; ".join(f.evidence for f in m.findings[:2]) or "no finding of its own"
+        out.print(f"  {m.role:6} {m.key} {m.name!r} risk {m.risk:.2f}: {why}", highlight=False)
+    if len(net.members) > limit:
+        out.print(f"  ... and {len(net.members) - limit} more (see --json)")
+
+
+def _open_cases(engine, nets: list[Network], actor: str) -> list[int]:  # type: ignore[no-untyped-def]
+    from paidfor.integrity.cases import CaseService
+
+    service = CaseService(engine)
+    return [service.open_case(net, actor=actor) for net in nets]
+
+
+@networks_app.command("find")
+def find_cmd(
+    db: Db = None,
+    as_json: AsJson = False,
+    open_cases: Annotated[
+        bool, typer.Option("--open-cases", help="open a case for every network found")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="who opens the cases (audit log)")] = "cli",
+) -> None:
+    """Find coordinated networks among all accounts and pages (members investigators marked
+    legitimate are not raised again without new evidence)."""
+    from paidfor.integrity.detection import detect
+
+    engine, analysis = _analysis(db)
+    found = detect(engine, analysis)
+    nets = found.networks
+    cases = _open_cases(engine, nets, actor) if open_cases else []
+    if as_json:
+        print(json.dumps({**found.as_json(), "cases": cases}, indent=1))
+        return
+    out.print(f"{len(nets)} networks (links kept at weight >= {analysis.tau:.2f})")
+    for net in nets:
+        _show(net, limit=5)
+    if found.held_back:
+        out.print(
+            f"{len(found.held_back)} members marked legitimate before, with no new evidence, "
+            "were left out"
+        )
+    if cases:
+        out.print(f"opened cases {', '.join(map(str, cases))}")
+
+
+@networks_app.command("mark")
+def mark_cmd(
+    case_id: Annotated[int, typer.Argument(help="the case the finding is in")],
+    entity: Annotated[str, typer.Argument(help="the member: advertiser:ID or page:ID")],
+    verdict: Annotated[str, typer.Option(help="confirmed or legitimate")],
+    reason: Annotated[str, typer.Option(help="why (the audit log keeps it)")],
+    relationship: Annotated[
+        int | None, typer.Option(help="the declared relationship that explains it")
+    ] = None,
+    db: Db = None,
+    actor: Annotated[str, typer.Option(help="who marks it (audit log)")] = "cli",
+    as_json: AsJson = False,
+) -> None:
+    """Mark a member of a case confirmed, or legitimate coordination (not raised again
+    without new evidence)."""
+    from paidfor.storage.intake_repo import NotFound
+    from paidfor.storage.mark_repo import MarkRepository
+
+    try:
+        key = EntityKey.parse(entity)
+        made = MarkRepository(open_engine(db)).mark(
+            case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
+            relationship_id=relationship,
+        )  # fmt: skip
+    except NotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(made.as_json()))
+    else:
+        out.print(f"{made.entity} marked {made.verdict} on case {made.case_id} (mark {made.id})")
+
+
+@networks_app.command("precision")
+def precision_cmd(db: Db = None, as_json: AsJson = False) -> None:
+    """Precision on reviewed findings, week by week: confirmed over all marked."""
+    from paidfor.storage.mark_repo import MarkRepository
+
+    weeks = MarkRepository(open_engine(db)).precision_by_week()
+    if as_json:
+        print(json.dumps({"weeks": weeks}))
+        return
+    if not weeks:
+        out.print("no finding has been marked yet")
+    for w in weeks:
+        out.print(
+            f"{w['week']}: {w['confirmed']} confirmed, {w['legitimate']} legitimate, "
+            f"precision {w['precision']:.2f}"
+        )
+
+
+def _seed(db_analysis, text: str) -> EntityKey:  # type: ignore[no-untyped-def]
+    try:
+        return EntityKey.parse(text)
+    except ValueError:
+        pass
+    matches = [k for k, p in db_analysis.world.profiles.items() if p.name == text]
+    if len(matches) != 1:
+        what = "no" if not matches else f"{len(matches)}"
+        raise typer.BadParameter(
+            f"{what} account or page named {text!r}; give advertiser:ID or page:ID"
+        )
+    return matches[0]
+
+
+@networks_app.command("expand")
+def expand_cmd(
+    seed: Annotated[
+        list[str],
+        typer.Option("--seed", help="a known bad entity: advertiser:ID, page:ID or an exact name"),
+    ],
+    limit: Annotated[int, typer.Option(min=0, help="at most this many members")] = 200,
+    min_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="keep links of at least this weight (default: the null model's)"
+        ),
+    ] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    open_case: Annotated[bool, typer.Option("--open-case", help="open a case for it")] = False,
+    actor: Annotated[str, typer.Option(help="who opens the case (audit log)")] = "cli",
+) -> None:
+    """Grow a network from known bad seeds, ranked, with the evidence of every link."""
+    from paidfor.integrity.networks import expand
+
+    engine, analysis = _analysis(db)
+    seeds = [_seed(analysis, s) for s in seed]
+    try:
+        net = expand(analysis, seeds, limit=limit, min_weight=min_weight)
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from exc
+    cases = _open_cases(engine, [net], actor) if open_case else []
+    if as_json:
+        print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
+        return
+    _show(net, limit=30)
+    for link in net.links[:20]:
+        said = ", ".join(f"{e.kind} {e.value}" for e in link.evidence[:3])
+        out.print(f"  link {link.a} - {link.b} ({link.weight:.2f}): {said}", highlight=False)
+    if cases:
+        out.print(f"opened case {cases[0]}")
+
+
+@cases_app.command("publish")
+def publish_cmd(
+    case_id: Annotated[int, typer.Argument(help="the case, taken down")],
+    group: Annotated[
+        list[str], typer.Option("--group", help="a privacy group to share with (repeatable)")
+    ],
+    type_: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="domain, url, raw_text or pdq (repeatable; default all)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be shared; write nothing")
+    ] = False,
+    db: Db = None,
+    as_json: AsJson = False,
+) -> None:
+    """Share a taken-down case's indicators (landing domains and URLs, ad texts, image PDQ
+    hashes) with privacy groups of the exchange, as paidfor."""
+    from paidfor.exchange.model import NotFound as NoGroup
+    from paidfor.exchange.publish import TYPE_NAMES, publish
+    from paidfor.integrity.cases import NotFound
+    from paidfor.interfaces.cli.tokens import cli_actor
+
+    engine = open_engine(db)
+    try:
+        result = publish(engine, case_id, group, cli_actor(), type_ or None, dry_run=dry_run)
+    except (NotFound, NoGroup, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from exc
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps(result.as_json(), indent=1))
+        return
+    out.print(result.message(), highlight=False)
+    for name, counts in result.groups.items():
+        for t in result.types:
+            out.print(
+                f"  {name}: {TYPE_NAMES[t]} ({t}): {counts.shared[t]} "
+                f"{'to share' if dry_run else 'shared'}, {counts.already_shared[t]} already",
+                highlight=False,
+            )
+
+
+@integrity_app.command("rescore")
+def rescore_cmd(db: Db = None, as_json: AsJson = False) -> None:
+    """Score every account and page again and store the risk and its explanations."""
+    from paidfor.integrity.store import save_risk
+    from paidfor.storage.audit import append_event
+
+    engine, analysis = _analysis(db)
+    rows = [
+        (key, score, [f.as_json() for f in findings])
+        for key, (score, findings) in analysis.risk.items()
+    ]
+    written = save_risk(engine, rows)
+    from paidfor.integrity.risk import HOLD_AT
+
+    high = sum(score >= HOLD_AT for _, score, _ in rows)
+    append_event(
+        engine,
+        actor="cli",
+        action="integrity_rescore",
+        target_type="integrity",
+        target_id="all",
+        after={"scored": written, "at_or_above_hold": high},
+    )
+    if as_json:
+        print(json.dumps({"scored": written, "at_or_above_hold": high, "hold_at": HOLD_AT}))
+    else:
+        out.print(f"scored {written:,} accounts and pages; {high:,} at or above {HOLD_AT}")
+
+
+@eval_app.command("integrity")
+def eval_integrity_cmd(
+    seed: Annotated[int | None, typer.Option(help="generate a world with this seed")] = None,
+    world: Annotated[
+        Path | None, typer.Option(help="a world file (docs/formats.md, Worlds)")
+    ] = None,
+    family: Annotated[
+        str, typer.Option(help="the generator of --seed: world (docs/world.md) or cycle")
+    ] = "world",
+    advertisers: Annotated[int, typer.Option(min=10, help="size of a generated world")] = 3000,
+    as_json: AsJson = False,
+) -> None:
+    """Precision, recall and F1 of the network detection over members and ads."""
+    from paidfor.integrity.evaluate import evaluate_file, evaluate_seed
+
+    if (seed is None) == (world is None):
+        err.print("[red]give exactly one of --seed N or --world FILE[/red]")
+        raise typer.Exit(2)
+    try:
+        with err.status("evaluating") as status:
+            say = lambda text: status.update(text)  # noqa: E731
+            if world is not None:
+                if not world.is_file():
+                    raise ValueError(f"no such file: {world}")
+                result = evaluate_file(world, progress=say)
+            else:
+                assert seed is not None
+                result = evaluate_seed(seed, family=family, advertisers=advertisers, progress=say)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(result, indent=1))
+        return
+    out.print(
+        f"members: precision {result['precision']:.3f} recall {result['recall']:.3f} "
+        f"F1 {result['f1']:.3f}; ads: F1 {result['ads']['f1']:.3f}"
+    )
+    for style, r in result["by_style"].items():
+        out.print(f"  {style}: recall {r['recall']:.3f}, F1 {r['f1']:.3f}")
+    declared = result["declared_coordination"]
+    out.print(
+        f"legitimate entities in declared coordination: {declared['reported']:,} of "
+        f"{declared['entities']:,} reported"
+    )
+    if result["false_positives_by_group"]:
+        groups = ", ".join(f"{g} {n}" for g, n in result["false_positives_by_group"].items())
+        out.print(f"false positives by group: {groups}")

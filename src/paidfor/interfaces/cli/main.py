@@ -1,0 +1,389 @@
+"""The ``paidfor`` command: a thin layer over the services."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from paidfor.interfaces.cli.audit import audit_app
+from paidfor.interfaces.cli.coordination import coordination_app
+from paidfor.interfaces.cli.disclosure import disclosure_app, keys_app
+from paidfor.interfaces.cli.elections import election_app
+from paidfor.interfaces.cli.exchange import exchange_app
+from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app, networks_app
+from paidfor.interfaces.cli.model import model_app
+from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.interfaces.cli.tokens import token_app
+from paidfor.settings import get_settings
+
+app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+index_app = typer.Typer(help="The search index beside the database.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(election_app, name="election")
+app.add_typer(audit_app, name="audit")
+app.add_typer(token_app, name="token")
+app.add_typer(model_app, name="model")
+app.add_typer(networks_app, name="networks")
+app.add_typer(cases_app, name="cases")
+app.add_typer(integrity_app, name="integrity")
+app.add_typer(eval_app, name="eval")
+app.add_typer(coordination_app, name="coordination")
+app.add_typer(exchange_app, name="exchange")
+app.add_typer(disclosure_app, name="disclosure")
+app.add_typer(keys_app, name="keys")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database named by PAIDFOR_DATABASE_URL."""
+    open_engine()
+    out.print(f"database at head: {get_settings().database_url}")
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        str, typer.Argument(help="hpsci-ira, meta-archive, meta-report, google-report, native")
+    ],
+    files: Annotated[list[Path], typer.Argument(help="files to import", exists=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="parse and check, write nothing")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="stop at the first bad row")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    max_errors: Annotated[int, typer.Option(help="bad rows to list (all go to --json)")] = 20,
+    parallel: Annotated[
+        bool | None,
+        typer.Option(
+            "--parallel/--no-parallel",
+            help="parse in a second process while writing (default: for 16 MiB and more)",
+        ),
+    ] = None,
+    defer_indexes: Annotated[
+        bool | None,
+        typer.Option(
+            "--defer-indexes/--keep-indexes",
+            help="build the ads table's read indexes after the load instead of row by row "
+            "(default: for ~50,000 rows and more, at least twice as many as the table holds)",
+        ),
+    ] = None,
+) -> None:
+    """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
+    from paidfor.ingest.pipeline import ImportAborted, run_import
+    from paidfor.ingest.registry import SOURCES
+    from paidfor.storage.db import operational_errors
+
+    if source not in SOURCES:
+        err.print(f"[red]unknown source {source!r}[/red]; one of: {', '.join(SOURCES)}")
+        raise typer.Exit(2)
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        err.print(f"[red]no such file:[/red] {', '.join(missing)}")
+        raise typer.Exit(2)
+    engine = open_engine()
+    sizes = [f.stat().st_size for f in files]
+    show = err.is_terminal and not as_json
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+    )
+    tasks = [
+        progress.add_task(f.name, total=size, rows=0, rate=0.0, start=False)
+        for f, size in zip(files, sizes, strict=True)
+    ]
+    import time
+
+    t0 = time.perf_counter()
+
+    def hook(index: int, consumed: int, rows: int) -> None:
+        task = tasks[index]
+        progress.start_task(task)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        progress.update(task, completed=consumed, rows=rows, rate=rows / elapsed)
+
+    try:
+        with progress:
+            report = run_import(
+                engine,
+                SOURCES[source](),
+                files,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                strict=strict,
+                progress=hook,
+                parallel=parallel,
+                defer_indexes=defer_indexes,
+                on_phase=lambda phase: err.print(f"{phase}…") if show else None,
+            )
+    except ImportAborted as exc:
+        err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")
+        err.print("batches before it were committed; fix the row and import again.")
+        raise typer.Exit(1) from exc
+    except operational_errors() as exc:  # a full disk, a database that went away
+        err.print(f"[red]the import stopped: {database_trouble(exc)}[/red]", highlight=False)
+        err.print(
+            "the batches before it were committed and the failed one rolled back; "
+            "run the same import again when the database can take it (it is idempotent)."
+        )
+        raise typer.Exit(EXIT_DATABASE) from exc
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        c = report.counts
+        verb = "would import" if dry_run else "imported"
+        out.print(
+            f"{verb} {report.rows:,} rows from {len(files)} file(s) in {report.seconds:.1f}s "
+            f"({report.rate:,.0f} rows/s): {c.inserted:,} new, {c.updated:,} updated, "
+            f"{c.unchanged:,} unchanged, {len(report.errors):,} skipped"
+        )
+        if report.truth:
+            out.print(
+                f"{report.truth:,} ground-truth lines counted, not stored "
+                "(`paidfor eval integrity --world FILE` reads them)"
+            )
+        for e in report.errors[:max_errors]:
+            err.print(f"[yellow]skipped[/yellow] {e}")
+        if len(report.errors) > max_errors:
+            err.print(f"... and {len(report.errors) - max_errors} more (see --json)")
+    if not dry_run and report.counts.inserted + report.counts.updated:
+        _sync_index(engine, full=False, quiet=as_json)
+    if report.errors and report.rows == 0:
+        raise typer.Exit(1)
+
+
+def _sync_index(engine, *, full: bool, quiet: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Bring the search index up to date with a progress bar; False when there is none or
+    another process is writing it (it then catches up on its own)."""
+    from paidfor.storage.search_index import IndexBusy, open_index
+
+    settings = get_settings()
+    index = open_index(engine, settings.database_url, settings)
+    if index is None:
+        return False
+    with engine.connect() as conn:
+        pending = index.pending(conn)
+    total = index.public_ads_in_database() if pending is None or full else pending
+    progress = Progress(
+        TextColumn("[bold]search index"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    )
+    task = progress.add_task("index", total=total or None)
+    try:
+        with progress:
+            report = index.sync(full=full, progress=lambda n: progress.advance(task, n))
+    except IndexBusy as exc:
+        err.print(f"[yellow]{exc}[/yellow]; the search index will catch up on its own")
+        return False
+    if not quiet:
+        how = "built" if report.full else "updated"
+        out.print(
+            f"search index {how}: {report.indexed:,} public ads from {report.rows:,} rows "
+            f"(at change {report.seq:,}) in {index.path}"
+        )
+    return True
+
+
+@index_app.command("sync")
+def index_sync(
+    full: Annotated[bool, typer.Option("--full", help="rebuild from every row")] = False,
+) -> None:
+    """Bring the search index up to date with the database (what every search does too)."""
+    if not _sync_index(open_engine(), full=full):
+        raise typer.Exit(1)
+
+
+@index_app.command("status")
+def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where the search index is, how far it has read and whether it agrees with the
+    database."""
+    from paidfor.storage.search_index import open_index
+
+    settings = get_settings()
+    engine = open_engine()
+    index = open_index(engine, settings.database_url, settings)
+    if index is None:
+        err.print("no search index: searches are answered by the database")
+        raise typer.Exit(1)
+    with engine.connect() as conn:
+        pending = index.pending(conn)
+    status = {
+        "path": str(index.path),
+        "indexed_change": index.state.seq if index.state else None,
+        "pending_changes": pending,
+        "documents": index.num_docs(),
+        "public_ads_in_database": index.public_ads_in_database(),
+    }
+    status["in_step"] = pending == 0 and status["documents"] == status["public_ads_in_database"]
+    if as_json:
+        print(json.dumps(status, indent=2))
+    else:
+        for k, v in status.items():
+            out.print(f"{k:24s} {v}")
+    if not status["in_step"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Totals for the whole database: ads, spend per currency and in USD, impressions."""
+    from paidfor.storage.repo import AdRepository
+
+    s = AdRepository(open_engine()).stats()
+    if as_json:
+        print(json.dumps(s.as_json(), indent=2))
+        return
+    table = Table(title="paidfor database")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("ads", f"{s.ads:,}")
+    for cur, amount in sorted(s.spend.items()):
+        table.add_row(f"spend ({cur})", f"{amount:,.2f}")
+    table.add_row("spend (USD at the ad's date)", f"{s.spend_usd:,.2f}")
+    table.add_row("impressions", f"{s.impressions:,}")
+    table.add_row("clicks", f"{s.clicks:,}")
+    table.add_row("pages", f"{s.pages:,}")
+    table.add_row("funders", f"{s.funders:,}")
+    table.add_row("spend-report rows", f"{s.report_rows:,}")
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the library and the API."""
+    from paidfor.interfaces.http.api.serving import serve as run
+
+    open_engine()  # migrate once, before the workers start
+    run(host, port, workers, get_settings().keep_alive_seconds)
+
+
+def find_data_dir(explicit: Path | None = None) -> Path:
+    """The shared data folder: --data, PAIDFOR_DATA_DIR, or shared/data beside a parent."""
+    if explicit:
+        return explicit
+    env = os.environ.get("PAIDFOR_DATA_DIR")
+    if env:
+        return Path(env)
+    for base in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
+        candidate = base / "shared" / "data"
+        if (candidate / "hpsci_ira_ads").is_dir():
+            return candidate
+    raise FileNotFoundError("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="SQLite file for the demo (made anew)")] = Path(
+        "paidfor-demo.db"
+    ),
+    data: Annotated[Path | None, typer.Option(help="the shared/data folder")] = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
+) -> None:
+    """A fresh SQLite database with the IRA ads and the Meta report, served on 127.0.0.1:8000."""
+    try:
+        folder = find_data_dir(data)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.index", ignore_errors=True)
+    url = f"sqlite:///{db.resolve()}"
+    os.environ["PAIDFOR_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    imports = [
+        ("hpsci-ira", folder / "hpsci_ira_ads" / "ira_ads_clean.csv"),
+        (
+            "meta-report",
+            folder / "meta_ad_library" / "report_US_last_7_days_2023-06-01_advertisers.csv",
+        ),
+        ("meta-archive", folder / "meta_ad_library" / "ads_archive_record_example.json"),
+    ]
+    for source, path in imports:
+        out.print(f"[bold]paidfor import {source}[/bold] {path}")
+        import_(source, [path])
+    from paidfor.review.elections import load_default_elections
+
+    added = load_default_elections(open_engine(), actor="demo")
+    out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
+    from paidfor.integrity.detection import IRA_SEEDS, open_seeded_case
+
+    seeds = " ".join(f"--seed {s!r}" for s in IRA_SEEDS)
+    out.print(f"[bold]paidfor networks expand {seeds} --min-weight 0.3 --open-case[/bold]")
+    with err.status("growing a network from three IRA pages"):
+        case_id = open_seeded_case(open_engine(), IRA_SEEDS, min_weight=0.3, actor="demo")
+    if case_id is not None:
+        out.print(f"opened case {case_id}: see /staff/cases/{case_id} (investigators sign in)")
+    stats()
+    if no_serve:
+        return
+    out.print(f"[green]library on http://{host}:{port}/[/green] (Ctrl-C stops it)")
+    serve(host=host, port=port)
+
+
+EXIT_DATABASE = 3  # the database refused a write (full disk) or went away
+
+
+def database_trouble(exc: BaseException) -> str:
+    from paidfor.storage.db import is_disk_full
+
+    orig = getattr(exc, "orig", None) or exc
+    if is_disk_full(exc):
+        return f"the database is out of space ({orig})"
+    return f"the database failed ({orig})"
+
+
+def main() -> None:
+    from pydantic import ValidationError
+
+    from paidfor.storage.db import operational_errors
+
+    try:
+        app()
+    except BrokenPipeError:  # `paidfor stats --json | head`
+        sys.exit(0)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        for problem in exc.errors():  # a PAIDFOR_* variable the settings cannot take
+            name = "PAIDFOR_" + "_".join(str(p) for p in problem["loc"]).upper()
+            err.print(f"[red]{name}={problem['input']!r}: {problem['msg']}[/red]", highlight=False)
+        sys.exit(2)
+    except operational_errors() as exc:
+        err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
+        sys.exit(EXIT_DATABASE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""``paidfor model``: train and evaluate the political-ad classifier."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from paidfor.interfaces.cli.support import err, out
+
+model_app = typer.Typer(
+    help="The political-ad classifier: train it, evaluate it on a labelled CSV.",
+    no_args_is_help=True,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+TRAIN_CSV = Path("political_ads") / "train.csv"
+
+
+def default_train_csv() -> Path:
+    """The shared training file: ``$PAIDFOR_SHARED_DATA`` (the data folder or the file itself),
+    else ``../shared/data/political_ads/train.csv`` beside the repository."""
+    shared = os.environ.get("PAIDFOR_SHARED_DATA")
+    if shared:
+        base = Path(shared)
+        return base if base.suffix == ".csv" else base / TRAIN_CSV
+    return REPO_ROOT.parent / "shared" / "data" / TRAIN_CSV
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _pm(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.4f}±{pair[1]:.4f}"
+
+
+@model_app.command("train")
+def train_cmd(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="label,text CSV [default: $PAIDFOR_SHARED_DATA or "
+            "../shared/data/political_ads/train.csv]",
+            show_default=False,
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="folder for political-v1.skops and .json [default: the package's models dir]",
+            show_default=False,
+        ),
+    ] = None,
+    candidate: Annotated[
+        list[str] | None,
+        typer.Option("--candidate", help="compare only these candidates (repeatable)"),
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="cross-validation folds")] = 5,
+) -> None:
+    """Cross-validate the candidates, fit the best on all rows, save the artifact."""
+    from paidfor.review import classifier
+
+    path = data or default_train_csv()
+    if not path.is_file():
+        raise _fail(f"no such file: {path}")
+    target_dir = out_dir or classifier.MODELS_DIR
+    err.print(f"training on {path} ({folds}-fold cross-validation)…", highlight=False)
+    try:
+        pipeline, report = classifier.train(path, candidates=candidate, folds=folds)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    model_path = target_dir / f"{classifier.MODEL_NAME}.skops"
+    json_path = classifier.save(pipeline, model_path, report.metadata())
+
+    table = Table(
+        title=f"{folds}-fold CV, {report.n_rows} rows ({report.n_political} political)",
+        caption="mean±std over the folds, political = positive; * chosen (best mean F1)",
+    )
+    table.add_column("candidate", no_wrap=True)
+    for name in ("precision", "recall", "F1"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("s", justify="right")
+    for c in report.candidates:
+        mark = " *" if c.name == report.chosen else ""
+        table.add_row(c.name + mark, _pm(c.precision), _pm(c.recall), _pm(c.f1), f"{c.seconds:.0f}")
+    out.print(table)
+    size = model_path.stat().st_size
+    out.print(f"saved {model_path} ({size / 1e6:.1f} MB) and {json_path}", highlight=False)
+
+
+@model_app.command("evaluate")
+def evaluate_cmd(
+    file: Annotated[Path, typer.Argument(help="label,text CSV (1 = political, 0 = commercial)")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON object {precision, recall, f1, n}")
+    ] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="a .skops model [default: the shipped one]"),
+    ] = None,
+) -> None:
+    """Precision, recall and F1 of the classifier on a labelled CSV (political = positive)."""
+    from paidfor.review import classifier
+
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+    try:
+        texts, labels = classifier.read_labelled_csv(file)  # a bad file fails before the load
+        clf = classifier.load(model)
+        result = clf.evaluate_rows(texts, labels)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    rounded = {
+        "precision": round(float(result["precision"]), 4),
+        "recall": round(float(result["recall"]), 4),
+        "f1": round(float(result["f1"]), 4),
+        "n": int(result["n"]),
+    }
+    if as_json:
+        typer.echo(json.dumps(rounded))
+        return
+    table = Table(title=f"{file.name}: {rounded['n']} ads, threshold {clf.threshold:.2f}")
+    table.add_column("precision", justify="right")
+    table.add_column("recall", justify="right")
+    table.add_column("F1", justify="right")
+    table.add_column("n", justify="right")
+    table.add_row(
+        f"{rounded['precision']:.4f}",
+        f"{rounded['recall']:.4f}",
+        f"{rounded['f1']:.4f}",
+        str(rounded["n"]),
+    )
+    out.print(table)
+
+
+if __name__ == "__main__":
+    model_app()

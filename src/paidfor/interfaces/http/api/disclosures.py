@@ -1,0 +1,146 @@
+"""The disclosure routes (``paidfor.disclosure.service``):
+
+=========================================  ==================================================
+route                                      what
+=========================================  ==================================================
+``POST /api/disclosures``                  an investigator requests a package: ``case_id`` or
+                                           ``filters``, ``recipient``, ``legal_basis``,
+                                           ``purpose``
+``GET /api/disclosures``                   an investigator's own requests; all for an admin
+``GET /api/disclosures/{id}``              one request
+``POST /api/disclosures/{id}/decision``    an administrator (not the requester):
+                                           ``{"approve": bool, "reason": "..."}``
+``POST /api/disclosures/{id}/build``       the requesting investigator, once approved: builds
+                                           the signed package; its manifest's digest
+``GET /api/disclosures/{id}/package.zip``  the requesting investigator: the package
+=========================================  ==================================================
+
+401 without credentials, 403 for another role or person, 404 for no such request, 409 for a
+request in the wrong state, 422 for a bad body. Every answer is ``no-store``; every step and
+every refusal is audited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+
+from paidfor.auth.roles import Principal, Role
+from paidfor.disclosure.build import KeyMissing
+from paidfor.disclosure.export import ScopeError
+from paidfor.disclosure.policy import PolicyError
+from paidfor.disclosure.service import DisclosureService, Forbidden, Who, WrongState
+from paidfor.interfaces.http.api.answers import NO_STORE, RowId, error, guarded
+from paidfor.interfaces.http.deps import require
+from paidfor.settings import Settings
+from paidfor.storage.disclosure_repo import NoSuchRequest
+
+Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
+ERRORS: dict[type[Exception], int] = {
+    NoSuchRequest: 404,
+    Forbidden: 403,
+    WrongState: 409,
+    KeyMissing: 503,
+    ScopeError: 422,
+    PolicyError: 422,
+    ValueError: 422,
+}
+
+
+class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: int | None = Field(default=None, ge=1)
+    filters: dict[str, str | int | list[int]] = Field(default_factory=dict, max_length=10)
+    recipient: str = Field(min_length=2, max_length=300)
+    legal_basis: str = Field(max_length=40)
+    purpose: str = Field(min_length=3, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def package_dir(settings: Settings, database_url: str) -> Path:
+    if settings.disclosure_dir:
+        return Path(settings.disclosure_dir).expanduser()
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return Path(database_url.removeprefix("sqlite:///")).expanduser().parent / "disclosures"
+    return Path("~/.local/share/paidfor/disclosures").expanduser()
+
+
+def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url: str) -> None:
+    service = DisclosureService(engine)
+    router = APIRouter(tags=["disclosures"])
+
+    def run(fn: Any, status: int = 200) -> JSONResponse:
+        return guarded(fn, ERRORS, status)
+
+    @router.post("/api/disclosures", status_code=201, summary="Request a disclosure package")
+    def create(body: RequestIn, who: Investigator) -> JSONResponse:
+        return run(
+            lambda: service.request(
+                Who.of(who), recipient=body.recipient, legal_basis=body.legal_basis,
+                purpose=body.purpose, case_id=body.case_id, filters=dict(body.filters),
+            ).as_json(),
+            201,
+        )  # fmt: skip
+
+    @router.get("/api/disclosures", summary="Disclosure requests")
+    def listing(who: Investigator) -> JSONResponse:
+        return run(lambda: {"data": [r.as_json() for r in service.visible(Who.of(who))]})
+
+    @router.get("/api/disclosures/{request_id}", summary="One disclosure request")
+    def one(request_id: RowId, who: Investigator) -> JSONResponse:
+        return run(lambda: service.get(Who.of(who), request_id).as_json())
+
+    @router.post("/api/disclosures/{request_id}/decision", summary="Approve or reject")
+    def decide(request_id: RowId, body: DecisionIn, who: Investigator) -> JSONResponse:
+        # an investigator reaches the service, which refuses and audits the attempt
+        return run(
+            lambda: service.decide(
+                Who.of(who), request_id, approve=body.approve, reason=body.reason
+            ).as_json()
+        )
+
+    @router.post("/api/disclosures/{request_id}/build", summary="Build the signed package")
+    def build(request_id: RowId, who: Investigator) -> JSONResponse:
+        def built() -> dict[str, Any]:
+            result = service.build(
+                Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key
+            ).as_json()
+            # the server's own folders stay on the server: the package is downloaded
+            for private in ("folder", "zip"):
+                result.pop(private)
+            return result | {
+                "download": f"/api/disclosures/{request_id}/package.zip",
+                "request": service.repo.get(request_id).as_json(),
+            }
+
+        return run(built)
+
+    @router.get(
+        "/api/disclosures/{request_id}/package.zip",
+        response_class=FileResponse,
+        responses={200: {"description": "The signed package", "content": {"application/zip": {}}}},
+        summary="Download the package",
+    )
+    def download(request_id: RowId, who: Investigator) -> Any:
+        try:
+            path = service.package(Who.of(who), request_id)
+        except tuple(ERRORS) as exc:
+            code = next(c for cls, c in ERRORS.items() if isinstance(exc, cls))
+            return error(code, str(exc))
+        return FileResponse(path, media_type="application/zip", filename=path.name,
+                            headers=NO_STORE)  # fmt: skip
+
+    app.include_router(router)
+
+
+__all__ = ["install_disclosure_api", "package_dir"]

@@ -1,0 +1,298 @@
+"""The self-service and review API (JSON), every route behind a role:
+
+=====================================================  ============  ============================
+route                                                  role          what
+=====================================================  ============  ============================
+``POST /api/advertisers``                              anyone        open an advertiser account;
+                                                                     answers its token, once
+``GET /api/me``                                        advertiser    the account, its payment
+                                                                     methods and authorizations
+``POST /api/me/payment-instruments``                   advertiser    add a card (fingerprint only)
+``POST /api/me/pages``                                 advertiser    create a page with its admins
+``POST /api/me/authorizations``                        advertiser    ask for political-ad
+                                                                     authorization in a country
+``POST /api/me/ads``                                   advertiser    submit an ad; the review's
+                                                                     decision and reasons
+``GET /api/me/ads/{id}``                               advertiser    an own ad and its decisions
+``POST /api/me/ads/{id}/delivery``                     advertiser    record delivery
+``GET /api/review/queue``                              reviewer      held ads and why
+``POST /api/review/ads/{id}/decision``                 reviewer      approve or reject, with why
+                                                                     and the decision answered
+                                                                     (409 if someone was first)
+``GET /api/review/authorizations``                     reviewer      authorizations (?status=)
+``POST /api/review/authorizations/{id}/decision``      reviewer      approve or refuse
+``POST /api/enforcement``                              reviewer      remove/restore ads, disable/
+                                                                     restore advertisers, pages
+=====================================================  ============  ============================
+
+An admin passes every role. Errors are ``{"error": {"message", "status"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from paidfor.auth.roles import Principal, Role
+from paidfor.domain import AuthorizationStatus
+from paidfor.integrity import image_store
+from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.intake_schemas import (
+    AdDecisionIn,
+    AdIn,
+    AdvertiserIn,
+    AuthorizationIn,
+    DecisionIn,
+    DeliveryIn,
+    EnforcementIn,
+    PageIn,
+    PaymentIn,
+)
+from paidfor.interfaces.http.deps import require, token_service
+from paidfor.library.views import PublicAd
+from paidfor.review.rules import for_advertiser
+from paidfor.review.service import ReviewService, SubmissionError
+from paidfor.storage.delivery_repo import DeliveryError, record_delivery
+from paidfor.storage.enforcement_repo import EnforcementRepository
+from paidfor.storage.intake_repo import Conflict, NotFound
+
+Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "status": status}}, status_code=status)
+
+
+async def invalid_body(_request: Request, exc: Exception) -> JSONResponse:
+    """A 422 that names each bad field and why, and never echoes what was sent (it may be a
+    card number or an identity document)."""
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e["msg"]}
+        for e in exc.errors()
+    ]
+    message = "; ".join(f"{f['field'] or 'body'}: {f['problem']}" for f in fields)
+    return JSONResponse(
+        {"error": {"message": message, "status": 422, "fields": fields}}, status_code=422
+    )
+
+
+def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) -> APIRouter:
+    router = APIRouter(tags=["advertisers and review"])
+    intake = service.intake
+    enforcement = EnforcementRepository(engine)
+
+    def own_account(who: Principal) -> int:
+        if who.advertiser_id is None:
+            raise NotFound("this token acts for no advertiser account")
+        return who.advertiser_id
+
+    def own_ad(who: Principal, ad_id: int) -> None:
+        owner = intake.submission_owner(ad_id)
+        if owner is None or (who.role is not Role.ADMIN and owner != who.advertiser_id):
+            raise NotFound(f"no ad {ad_id} of this advertiser")
+
+    def guarded(fn: Any) -> Any:
+        try:
+            return fn()
+        except NotFound as exc:
+            return error(404, str(exc))
+        except SubmissionError as exc:
+            return error(400, str(exc))
+        except Conflict as exc:  # someone else decided the ad first
+            return error(409, str(exc))
+        except (DeliveryError, ValueError) as exc:
+            return error(409, str(exc))
+
+    @router.post("/api/advertisers", status_code=201, summary="Open an advertiser account")
+    def create_advertiser(body: AdvertiserIn, request: Request) -> Any:
+        adv = intake.create_advertiser(body.name, body.country, actor="self-service")
+        assert adv.id is not None
+        token, _who = token_service(request).create(
+            Role.ADVERTISER, body.name, advertiser_id=adv.id, actor="self-service"
+        )
+        return JSONResponse(
+            {"advertiser": {"id": adv.id, "name": adv.name, "country": adv.country},
+             "token": token, "note": "keep the token: it is not shown again"},
+            status_code=201,
+        )  # fmt: skip
+
+    @router.get("/api/me", summary="The advertiser account")
+    def me(who: Advertiser) -> Any:
+        def run() -> Any:
+            adv = intake.advertiser(own_account(who))
+            if adv is None:
+                raise NotFound("the account is gone")
+            return {
+                "id": adv.id,
+                "name": adv.name,
+                "country": adv.country,
+                "disabled": adv.disabled,
+                "payment_instruments": [
+                    {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
+                    for p in adv.payment_instruments
+                ],
+                "authorizations": [
+                    a.public_json() for a in intake.authorizations(advertiser_id=adv.id)
+                ],
+            }
+
+        return guarded(run)
+
+    @router.post("/api/me/payment-instruments", status_code=201, summary="Add a card")
+    def add_payment(body: PaymentIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            p = intake.add_payment_instrument(
+                own_account(who), body.to_domain(secret_key), actor=who.actor
+            )
+            return {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
+
+        return guarded(run)
+
+    @router.post("/api/me/pages", status_code=201, summary="Create a page")
+    def create_page(body: PageIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            page = intake.create_page(own_account(who), body.to_domain(), actor=who.actor)
+            return {"id": page.id, "page_id": page.external_id, "name": page.name,
+                    "country": page.country, "admins": len(page.admins)}  # fmt: skip
+
+        return guarded(run)
+
+    @router.post("/api/me/authorizations", status_code=201, summary="Ask for authorization")
+    def ask_authorization(body: AuthorizationIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            rec = intake.request_authorization(
+                own_account(who),
+                body.country,
+                legal_name=body.legal_name,
+                residence_country=body.residence_country,
+                id_document_ref=body.id_document_ref,
+                funder_name=body.funder,
+                actor=who.actor,
+            )
+            return rec.public_json()
+
+        return guarded(run)
+
+    @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
+    def submit(body: AdIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            unknown = image_store.missing(engine, own_account(who), body.image_hashes)
+            if unknown:  # only images this advertiser uploaded (POST /api/me/images)
+                names = ", ".join(map(repr, unknown))
+                return error(422, f"image_hashes: this advertiser has uploaded no image {names}; "
+                             "upload images first with POST /api/me/images")  # fmt: skip
+            ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
+            told = for_advertiser([r.as_json() for r in outcome.reasons])
+            return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
+
+        return guarded(run)
+
+    @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review")
+    def my_ad(ad_id: RowId, who: Advertiser) -> Any:
+        def run() -> Any:
+            own_ad(who, ad_id)
+            ad = service.ads.get(ad_id)
+            assert ad is not None
+            return {
+                "ad": PublicAd.of(ad).as_json(),
+                "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
+            }
+
+        return guarded(run)
+
+    @router.post("/api/me/ads/{ad_id}/delivery", summary="Record an ad's delivery")
+    def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            own_ad(who, ad_id)
+            demo, regions = body.shares()
+            return record_delivery(
+                engine,
+                ad_id,
+                impressions=body.impressions,
+                spend=body.spend,
+                currency=body.currency,
+                reached_countries=list(body.reached_countries),
+                demographic_distribution=demo,
+                delivery_by_region=regions,
+                actor=who.actor,
+            )
+
+        return guarded(run)
+
+    @router.get("/api/review/queue", summary="Ads held for a person")
+    def queue(who: Reviewer) -> Any:
+        return {
+            "held": [
+                {
+                    "ad_id": item.ad.id,
+                    "decision_id": item.decision.id,  # what a decision on it answers
+                    "text": item.ad.creative.text(),
+                    "page": item.ad.page.name if item.ad.page else None,
+                    "paid_for_by": item.ad.funder.name if item.ad.funder else None,
+                    "political_score": item.decision.political_score,
+                    "reasons": item.decision.reasons,
+                    "integrity": item.decision.findings,
+                    "held_since": item.decision.at.isoformat(),
+                }
+                for item in service.queue()
+            ]
+        }
+
+    @router.post("/api/review/ads/{ad_id}/decision", summary="Approve or reject an ad")
+    def decide(ad_id: RowId, body: AdDecisionIn, who: Reviewer) -> Any:
+        return guarded(
+            lambda: service.decide(
+                ad_id,
+                approve=body.approve,
+                reason=body.reason,
+                actor=who.actor,
+                answers=body.answers,
+            ).as_json()
+        )
+
+    @router.get("/api/review/authorizations", summary="Political-ad authorizations")
+    def authorizations(who: Reviewer, status: str | None = None) -> Any:
+        try:
+            wanted = AuthorizationStatus(status) if status else None
+        except ValueError:
+            names = ", ".join(s.value for s in AuthorizationStatus)
+            return error(400, f"status must be one of {names}")
+        return {
+            "authorizations": [
+                {
+                    **a.public_json(),
+                    "advertiser": a.advertiser_name,
+                    "id_document_ref": a.id_document_ref,
+                }
+                for a in intake.authorizations(status=wanted)
+            ]
+        }
+
+    @router.post("/api/review/authorizations/{auth_id}/decision", summary="Decide")
+    def decide_authorization(auth_id: RowId, body: DecisionIn, who: Reviewer) -> Any:
+        return guarded(
+            lambda: intake.decide_authorization(
+                auth_id, approve=body.approve, reason=body.reason, actor=who.actor
+            ).public_json()
+        )
+
+    @router.post("/api/enforcement", summary="Enforce on ads, advertisers or pages")
+    def enforce(body: EnforcementIn, who: Reviewer) -> Any:
+        return guarded(
+            lambda: {
+                "done": [
+                    r.as_json()
+                    for r in enforcement.apply(
+                        body.action, body.targets, reason=body.reason, actor=who.actor
+                    )
+                ]
+            }
+        )
+
+    return router

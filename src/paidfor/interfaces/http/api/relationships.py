@@ -1,0 +1,119 @@
+"""Declared relationships (JSON), every route behind a role:
+
+=====================================================  ============  ============================
+route                                                  role          what
+=====================================================  ============  ============================
+``POST /api/me/relationships``                         advertiser    declare the agency that
+                                                                     manages this account, or the
+                                                                     organisation it belongs to
+``GET /api/me/relationships``                          advertiser    the relationships naming this
+                                                                     account, on either side
+``POST /api/me/relationships/{id}/decision``           advertiser    the related side confirms or
+                                                                     refuses a declaration
+``GET /api/review/relationships``                      reviewer      relationships (?status=)
+``POST /api/review/relationships/{id}/decision``       reviewer      verify or refuse, with why
+=====================================================  ============  ============================
+
+A confirmed or verified relationship explains the coordination between the two accounts to
+the integrity detection (docs/integrity.md, "Declared relationships"). Every change is audited.
+Errors are ``{"error": {"message", "status"}}``; someone else's relationship is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from paidfor.auth.roles import Principal, Role
+from paidfor.domain.world import RELATIONSHIP_STATUSES
+from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.cases import Reason
+from paidfor.interfaces.http.api.intake import error
+from paidfor.interfaces.http.deps import require
+from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.relationship_repo import Conflict, RelationshipRepository
+
+Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RelationshipIn(Body):
+    related_advertiser_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    relation: Literal["managed_by", "member_of"]
+
+
+class RelatedDecisionIn(Body):
+    decision: Literal["confirm", "refuse"]
+
+
+class StaffDecisionIn(Body):
+    decision: Literal["verify", "refuse"]
+    reason: Reason
+
+
+STATUS_OF = {"confirm": "confirmed", "refuse": "refused", "verify": "verified"}
+
+
+def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
+    router = APIRouter(tags=["advertisers and review"])
+
+    def account(who: Principal) -> int:
+        if who.advertiser_id is None:
+            raise NotFound("this token acts for no advertiser account")
+        return who.advertiser_id
+
+    def guarded(fn: Any) -> Any:
+        try:
+            return fn()
+        except NotFound as exc:
+            return error(404, str(exc))
+        except Conflict as exc:
+            return error(409, str(exc))
+
+    @router.post("/api/me/relationships", status_code=201, summary="Declare a relationship")
+    def declare(body: RelationshipIn, who: Advertiser) -> Any:
+        return guarded(
+            lambda: repo.declare(
+                account(who), body.related_advertiser_id, body.relation, actor=who.actor
+            ).as_json()
+        )
+
+    @router.get("/api/me/relationships", summary="Relationships naming this account")
+    def mine(who: Advertiser) -> Any:
+        return guarded(
+            lambda: {"relationships": [r.as_json() for r in repo.list(involving=account(who))]}
+        )
+
+    @router.post("/api/me/relationships/{rel_id}/decision", summary="Confirm or refuse")
+    def decide_mine(rel_id: RowId, body: RelatedDecisionIn, who: Advertiser) -> Any:
+        def run() -> Any:
+            me = account(who)
+            if repo.get(rel_id).related_id != me:  # only the related side answers
+                raise NotFound(f"no relationship {rel_id} naming this account as related")
+            status = STATUS_OF[body.decision]
+            return repo.decide(rel_id, status, actor=who.actor, by_staff=False).as_json()
+
+        return guarded(run)
+
+    @router.get("/api/review/relationships", summary="Declared relationships")
+    def staff_list(who: Reviewer, status: str | None = None) -> Any:
+        if status is not None and status not in RELATIONSHIP_STATUSES:
+            return error(400, f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
+        return {"relationships": [r.as_json() for r in repo.list(status=status)]}
+
+    @router.post("/api/review/relationships/{rel_id}/decision", summary="Verify or refuse")
+    def staff_decide(rel_id: RowId, body: StaffDecisionIn, who: Reviewer) -> Any:
+        status = STATUS_OF[body.decision]
+        return guarded(
+            lambda: repo.decide(
+                rel_id, status, actor=who.actor, by_staff=True, note=body.reason
+            ).as_json()
+        )
+
+    return router

@@ -1,0 +1,57 @@
+"""Running the app under uvicorn, in one process or several (``paidfor serve``).
+
+uvicorn's supervisor binds the listening socket itself and hands it to the workers, but it
+creates that socket with ``proto`` 0. Accepted connections inherit the listener's ``proto``,
+and asyncio turns on ``TCP_NODELAY`` only for a socket whose ``proto`` is ``IPPROTO_TCP``; so
+under ``--workers N`` Nagle's algorithm stayed on, the response's body (a second ``send``
+after the headers) waited for the client's delayed ACK, and every request after the first on
+a kept-alive connection took about 40 ms more on Linux (uvicorn issue #3149). ``TcpConfig``
+binds the same socket and labels it TCP, which is what it is.
+"""
+
+from __future__ import annotations
+
+import gc
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from paidfor.interfaces.http.api.app import create_app
+
+APP = "paidfor.interfaces.http.api.serving:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process. What exists once it is made lives as long as the
+    process: kept out of the garbage collector's full passes, which otherwise walk it every
+    few hundred requests (the 60 ms outliers bench/search.py saw)."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+class TcpConfig(uvicorn.Config):
+    """uvicorn's configuration, whose bound TCP socket says it is TCP (``proto`` 6)."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+            inheritable = sock.get_inheritable()
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
+            sock.set_inheritable(inheritable)
+        return sock
+
+
+def serve(host: str, port: int, workers: int, keep_alive: int) -> None:
+    """The app on ``host:port`` in ``workers`` processes (one: this one), idle connections kept
+    ``keep_alive`` seconds (``Settings.keep_alive_seconds``)."""
+    if workers == 1:
+        # uvicorn binds from the host and port itself there: its socket says it is TCP
+        uvicorn.run(worker_app(), host=host, port=port, timeout_keep_alive=keep_alive)
+        return
+    config = TcpConfig(APP, factory=True, host=host, port=port, workers=workers,
+                       timeout_keep_alive=keep_alive)  # fmt: skip
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

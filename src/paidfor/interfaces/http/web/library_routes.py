@@ -1,0 +1,258 @@
+"""The public Ad Library's pages and their JSON twins, rendered from the same service
+results: ``/`` (home), ``/search`` (filters, sort, paging, downloads), ``/ads/{id}``, and
+``/api/home``, ``/api/search``, ``/api/ads/{id}``, ``/search.csv``, ``/search.parquet``.
+
+The handlers only parse the query string (``LibraryQuery.parse``) and call the services; a
+bad parameter is a 400 with a sentence saying what is wrong, on the page and in JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pycountry
+from fastapi import APIRouter, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.templating import Jinja2Templates
+
+from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
+from paidfor.library.exports import ExportService
+from paidfor.library.home import HomeService
+from paidfor.library.search import (
+    MATCHES,
+    PLATFORMS,
+    REMOVED,
+    SORTS,
+    STATUSES,
+    TYPES,
+    LibraryQuery,
+    LibraryQueryError,
+    LibraryService,
+)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PLATFORM_NAMES = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "audience_network": "Audience Network",
+    "messenger": "Messenger",
+    "whatsapp": "WhatsApp",
+    "oculus": "Oculus",
+    "threads": "Threads",
+}
+STATUS_NAMES = {"all": "All ads", "active": "Active", "inactive": "Inactive"}
+TYPE_NAMES = {"all": "All ads", "political": "Political and issue ads"}
+REMOVED_NAMES = {"include": "Include removed ads", "exclude": "Leave them out", "only": "Only"}
+SORT_NAMES = {"newest": "Newest", "spend": "Highest spend", "impressions": "Most impressions"}
+MATCH_NAMES = {"words": "All of the words", "phrase": "The exact phrase"}
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+def country_name(code: str) -> str:
+    found = pycountry.countries.get(alpha_2=code)
+    return str(found.name) if found else code
+
+
+def usd(amount: Decimal | float | int) -> str:
+    return f"${Decimal(amount):,.0f}" if Decimal(amount) >= 100 else f"${Decimal(amount):,.2f}"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.filters.update(usd=usd, country_name=country_name, percent=percent)
+    env.globals.update(
+        platform_names=PLATFORM_NAMES,
+        countries=COUNTRIES,
+        choices={
+            "status": [(s, STATUS_NAMES[s]) for s in STATUSES],
+            "type": [(t, TYPE_NAMES[t]) for t in TYPES],
+            "removed": [(r, REMOVED_NAMES[r]) for r in REMOVED],
+            "sort": [(s, SORT_NAMES[s]) for s in SORTS],
+            "match": [(m, MATCH_NAMES[m]) for m in MATCHES],
+            "platform": [(p, PLATFORM_NAMES[p]) for p in PLATFORMS],
+        },
+    )
+    return templates
+
+
+def _query(request: Request) -> LibraryQuery:
+    return LibraryQuery.parse(request.query_params.multi_items())
+
+
+def _json(value: Any) -> Response:
+    """A JSON answer encoded once, by orjson (FastAPI's encoder walks every value first)."""
+    return Response(orjson.dumps(value), media_type="application/json")
+
+
+def _error_json(exc: LibraryQueryError) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"param": exc.param, "message": exc.message, "status": 400}}, status_code=400
+    )
+
+
+def filter_chips(query: LibraryQuery, names: dict[str, dict[int, str]]) -> list[dict[str, str]]:
+    """The active filters, each with the link that takes it away."""
+    chips: list[dict[str, str]] = []
+
+    def add(label: str, name: str, value: Any = None) -> None:
+        chips.append({"label": label, "href": query.without(name, value).url("/search")})
+
+    if query.q:
+        add(f"“{query.q}”" + (" (exact phrase)" if query.match == "phrase" else ""), "q")
+    for code in query.country:
+        add(f"Reached {country_name(code)}", "country", code)
+    if query.date_min:
+        add(f"From {query.date_min.isoformat()}", "date_min")
+    if query.date_max:
+        add(f"To {query.date_max.isoformat()}", "date_max")
+    if query.status != "all":
+        add(STATUS_NAMES[query.status], "status")
+    if query.type != "all":
+        add(TYPE_NAMES[query.type], "type")
+    for name in query.funder:
+        add(f"Paid for by {name}", "funder", name)
+    for fid in query.funder_id:
+        add(f"Paid for by {names['funder'].get(fid, f'funder #{fid}')}", "funder_id", fid)
+    for pid in query.page_id:
+        add(f"Page: {names['page'].get(pid, f'#{pid}')}", "page_id", pid)
+    for lang in query.language:
+        add(f"Language: {lang}", "language", lang)
+    for platform in query.platform:
+        add(PLATFORM_NAMES[platform], "platform", platform)
+    if query.removed != "include":
+        add("Removed ads: " + REMOVED_NAMES[query.removed].lower(), "removed")
+    return chips
+
+
+def make_library_router(
+    service: LibraryService,
+    exports: ExportService | None = None,
+    templates: Jinja2Templates | None = None,
+) -> APIRouter:
+    templates = templates or make_templates()
+    exports = exports or ExportService(service.repo)
+    front = HomeService(service)
+    router = APIRouter()
+
+    def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+    def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return page(request, "error.html", {"title": title, "message": message}, status)
+
+    @router.get("/", response_class=HTMLResponse, summary="Home: search, top funders, new ads")
+    def home(request: Request) -> Response:
+        if request.url.query:  # the interim list's ``/?q=&page=`` links: now the search page
+            return RedirectResponse(f"/search?{request.url.query}", status_code=307)
+        return page(request, "index.html", {"home": front.home()})
+
+    @router.get("/api/home", summary="The home page's figures as JSON")
+    def api_home() -> dict[str, Any]:
+        return front.home().as_json()
+
+    @router.get("/search", response_class=HTMLResponse, summary="Search the library")
+    def search(request: Request) -> HTMLResponse:
+        try:
+            query = _query(request)
+        except LibraryQueryError as exc:
+            ctx = {"error": exc, "query": LibraryQuery(), "result": None, "chips": []}
+            ctx["q"] = request.query_params.get("q", "")
+            return page(request, "search.html", ctx, 400)
+        result = service.search(query)
+        names: dict[str, dict[int, str]] = {"page": {}, "funder": {}}
+        for ad in result.ads:
+            if ad.page_id is not None and ad.page_name:
+                names["page"][ad.page_id] = ad.page_name
+            if ad.funder_id is not None and ad.paid_for_by:
+                names["funder"][ad.funder_id] = ad.paid_for_by
+        ctx = {
+            "query": query,
+            "q": query.q,
+            "result": result,
+            "chips": filter_chips(query, names),
+            "csv_url": query.export_url("/search.csv"),
+            "parquet_url": query.export_url("/search.parquet"),
+        }
+        return page(request, "search.html", ctx)
+
+    @router.get("/api/search", summary="Search the library (JSON)")
+    @router.get("/api/ads", include_in_schema=False)  # the interim list's address
+    def api_search(request: Request) -> Any:
+        try:
+            query = _query(request)
+        except LibraryQueryError as exc:
+            return _error_json(exc)
+        return _json(service.search(query).as_json())
+
+    def download(request: Request, kind: str) -> Response:
+        try:
+            query = _query(request)
+        except LibraryQueryError as exc:
+            return _error_json(exc)
+        now = datetime.now(UTC)
+        rows, truncated = exports.count(query, now)
+        stamp = now.strftime("%Y%m%d")
+        if kind == "csv":
+            body, media = exports.csv(query, now), "text/csv; charset=utf-8"
+        else:
+            body, media = exports.parquet(query, now), "application/vnd.apache.parquet"
+        headers = {
+            "Content-Disposition": f'attachment; filename="paidfor-ads-{stamp}.{kind}"',
+            "X-Result-Count": str(rows),
+            "X-Export-Truncated": "true" if truncated else "false",
+        }
+        return StreamingResponse(body, media_type=media, headers=headers)
+
+    @router.get(
+        "/search.csv",
+        response_class=Response,
+        responses={200: {"description": "The rows", "content": {"text/csv": {}}}},
+        summary="Every result of a search as CSV (docs/exports.md)",
+    )
+    def search_csv(request: Request) -> Response:
+        return download(request, "csv")
+
+    @router.get(
+        "/search.parquet",
+        response_class=Response,
+        responses={
+            200: {"description": "The rows", "content": {"application/vnd.apache.parquet": {}}}
+        },
+        summary="Every result of a search as Parquet",
+    )
+    def search_parquet(request: Request) -> Response:
+        return download(request, "parquet")
+
+    @router.get("/ads/{ad_id}", response_class=HTMLResponse, summary="One ad")
+    def ad_page(request: Request, ad_id: int) -> HTMLResponse:
+        ad = service.ad(ad_id)
+        if ad is None:
+            return error_page(request, 404, "No such ad", f"The library has no ad {ad_id}.")
+        ctx = {
+            "ad": ad,
+            "demographic": demographic_chart(ad.demographic_distribution),
+            "regions": regions_chart(ad.delivery_by_region),
+        }
+        return page(request, "ad.html", ctx)
+
+    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)")
+    def api_ad(ad_id: int) -> Any:
+        ad = service.ad(ad_id)
+        if ad is None:
+            return JSONResponse(
+                {"error": {"message": f"no ad {ad_id}", "status": 404}}, status_code=404
+            )
+        return ad.as_json()
+
+    return router

@@ -1,0 +1,154 @@
+"""The investigator's workspace in the browser, beside the case pages (``case_pages``):
+
+===============================================  ==============================================
+page                                             what
+===============================================  ==============================================
+``/staff/networks``                              the latest detection run and its networks; a
+                                                 CSRF-protected button runs detection again (in
+                                                 the background, audited)
+``/staff/networks/{run}/{n}``                    one network: members with their findings, the
+                                                 links and their evidence, the ties declared
+                                                 relationships explain; open it as a case
+``/staff/entities/{advertiser|page}/{id}``       one account or page: risk and findings scored
+                                                 now, cases, verdicts, declared relationships
+``/staff/exchange``                              the exchange's privacy groups and indicators
+``/staff/disclosures``                           disclosure requests (as ``/api/disclosures``)
+``/staff/audit``                                 the audit log, newest first, and whether its
+                                                 hash chain verifies
+===============================================  ==============================================
+
+All are private to investigators (an admin passes too) and answer ``no-store``; every page
+carries the staff navigation (``base.html``). They call the same services as the CLI and the
+JSON API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+
+from paidfor.auth.roles import Principal, Role
+from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.exchange.service import ExchangeService
+from paidfor.integrity.cases import CaseService
+from paidfor.integrity.detection import DetectionRunner
+from paidfor.integrity.entity import entity_report
+from paidfor.integrity.model import EntityKey, network_from_json
+from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.auth import add_staff_link
+from paidfor.interfaces.http.deps import csrf_token, require
+from paidfor.storage.audit_query import check_chain, count_events, list_events
+from paidfor.storage.intake_repo import NotFound
+from paidfor.storage.mark_repo import MarkRepository
+
+Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
+AUDIT_SHOWN = 200
+INDICATORS_SHOWN = 100
+
+
+def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
+    router = APIRouter(include_in_schema=False)
+    runner = DetectionRunner(engine)
+    app.state.detection = runner  # closed with the server (api.app's shutdown)
+    cases = CaseService(engine)
+
+    def page(request: Request, name: str, who: Principal, **context: Any) -> Response:
+        status = context.pop("status_code", 200)
+        context.update(who=who, nav="staff", csrf=csrf_token(request))
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    @router.get("/staff/networks", response_class=HTMLResponse)
+    def networks(request: Request, who: Investigator) -> Response:
+        latest = runner.runs.latest()
+        shown = latest if latest is not None and latest.status == "done" else None
+        shown = shown or runner.runs.latest_done()
+        return page(
+            request,
+            "staff_networks.html",
+            who,
+            latest=latest,
+            run=shown,
+            marks=MarkRepository(engine).latest(),
+            precision=cases.precision(),
+        )
+
+    @router.post("/staff/networks/run")
+    def run(who: Investigator) -> Response:
+        run_id = runner.start(who.actor)
+        return RedirectResponse(f"/staff/networks?started={run_id}", 303)
+
+    @router.get("/staff/networks/{run_id}/{index}", response_class=HTMLResponse)
+    def network(request: Request, run_id: RowId, index: int, who: Investigator) -> Response:
+        found = runner.runs.get(run_id)
+        nets = found.networks if found is not None else []
+        if not 0 <= index < len(nets):
+            return page(request, "staff_network.html", who, net=None, run_id=run_id,
+                        index=index, status_code=404)  # fmt: skip
+        return page(
+            request,
+            "staff_network.html",
+            who,
+            net=nets[index],
+            run=found,
+            run_id=run_id,
+            index=index,
+            marks=MarkRepository(engine).latest(),
+        )
+
+    @router.post("/staff/networks/{run_id}/{index}/case")
+    def open_case(run_id: RowId, index: int, who: Investigator) -> Response:
+        found = runner.runs.get(run_id)
+        nets = found.networks if found is not None else []
+        if not 0 <= index < len(nets):
+            return RedirectResponse(f"/staff/networks/{run_id}/{index}", 303)
+        case_id = cases.open_case(network_from_json(nets[index]), who.actor)
+        return RedirectResponse(f"/staff/cases/{case_id}?done=Case+opened.", 303)
+
+    @router.get("/staff/entities/{kind}/{entity_id}", response_class=HTMLResponse)
+    def entity(request: Request, kind: str, entity_id: RowId, who: Investigator) -> Response:
+        try:
+            if kind not in ("advertiser", "page"):
+                raise NotFound(f"no {kind} {entity_id}")
+            report = entity_report(engine, EntityKey(kind, entity_id))
+        except NotFound:
+            return page(request, "staff_entity.html", who, report=None, status_code=404,
+                        asked=f"{kind} {entity_id}")  # fmt: skip
+        return page(request, "staff_entity.html", who, report=report)
+
+    @router.get("/staff/exchange", response_class=HTMLResponse)
+    def exchange(request: Request, who: Investigator) -> Response:
+        service = ExchangeService(engine)
+        member = service.staff(who.actor)
+        groups = service.groups(member)
+        shown = {g.name: service.indicators(member, g.name)[:INDICATORS_SHOWN] for g in groups}
+        return page(request, "staff_exchange.html", who, groups=groups, indicators=shown)
+
+    @router.get("/staff/disclosures", response_class=HTMLResponse)
+    def disclosures(request: Request, who: Investigator) -> Response:
+        found = DisclosureService(engine).visible(Who.of(who))
+        return page(request, "staff_disclosures.html", who, requests=found)
+
+    @router.get("/staff/audit", response_class=HTMLResponse)
+    def audit(request: Request, who: Investigator) -> Response:
+        prefix = (request.query_params.get("action") or "").strip()[:60] or None
+        events = list_events(engine, limit=AUDIT_SHOWN, action_prefix=prefix)
+        return page(
+            request,
+            "staff_audit.html",
+            who,
+            events=events,
+            total=count_events(engine),
+            chain=check_chain(engine),
+            action=prefix or "",
+        )
+
+    app.include_router(router)
+    add_staff_link(app, "/staff/networks", "Networks: run detection, read its findings",
+                   Role.INVESTIGATOR)  # fmt: skip
+    add_staff_link(app, "/staff/exchange", "Exchange: shared threat indicators", Role.INVESTIGATOR)
+    add_staff_link(app, "/staff/disclosures", "Disclosures to investigators", Role.INVESTIGATOR)
+    add_staff_link(app, "/staff/audit", "Audit log", Role.INVESTIGATOR)
