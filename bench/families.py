@@ -16,14 +16,14 @@ import tempfile
 from pathlib import Path
 
 from paidfor.domain.world import PopulationRecord, TruthRecord
-from paidfor.integrity.evaluate import FAMILIES, import_world, read_labels, resolve
+from paidfor.eval.integrity import FAMILIES, import_world, read_labels, resolve
 from paidfor.integrity.model import EntityKey
 from paidfor.integrity.store import World
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench/work/worlds"
 SOURCES = {
-    "world": [ROOT / "src/paidfor/integrity"],
+    "world": [ROOT / "src/paidfor/eval/world"],
     "cycle": [ROOT / "src/paidfor/eval/cycle"],
 }
 Labels = list[TruthRecord | PopulationRecord]  # as read_labels reads them
@@ -32,7 +32,7 @@ Labels = list[TruthRecord | PopulationRecord]  # as read_labels reads them
 def _code_hash(family: str) -> str:
     h = hashlib.sha256()
     for folder in SOURCES.get(family, []):
-        for f in sorted(folder.glob("world*.py" if family == "world" else "*.py")):
+        for f in sorted(folder.glob("*.py")):
             h.update(f.read_bytes())
     h.update((ROOT / "src/paidfor/integrity/store.py").read_bytes())
     return h.hexdigest()[:12]

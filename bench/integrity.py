@@ -52,9 +52,9 @@ console = Console()
 def bench_screening(
     advertisers: int, flagged: int, indicators: int, repeat: int = 3
 ) -> dict[str, object]:
+    from paidfor.eval.world import write
     from paidfor.ingest.native import Native
     from paidfor.ingest.pipeline import run_import
-    from paidfor.integrity.world import write
     from paidfor.storage.db import make_engine, migrate
 
     tmp = tempfile.mkdtemp(prefix="paidfor-bench-")

@@ -28,7 +28,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from families import loaded
 
-from paidfor.integrity.evaluate import score
+from paidfor.eval.integrity import score
 from paidfor.integrity.networks import analyse, find
 
 OUT = Path(__file__).resolve().parent / "results" / "integrity_eval.json"

@@ -29,6 +29,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from paidfor.eval.world import write
 from paidfor.ingest.hpsci_ira import HpsciIra
 from paidfor.ingest.native import Native
 from paidfor.ingest.pipeline import run_import
@@ -36,7 +37,6 @@ from paidfor.integrity.detection import IRA_SEEDS, detect
 from paidfor.integrity.model import EntityKey, Network
 from paidfor.integrity.networks import analyse, expand
 from paidfor.integrity.store import World, load_world
-from paidfor.integrity.world import write
 from paidfor.storage.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from paidfor.integrity.world import write
+from paidfor.eval.world import write
 
 
 def main(argv: list[str] | None = None) -> int:

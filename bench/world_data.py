@@ -1,5 +1,5 @@
 """Derive ``src/paidfor/data/world_population.csv`` (the legitimate population of the synthetic
-integrity worlds, ``paidfor.integrity.world``) from the Meta Ad Library Report.
+integrity worlds, ``paidfor.eval.world``) from the Meta Ad Library Report.
 
     python bench/world_data.py [--report PATH] [--out PATH]
 

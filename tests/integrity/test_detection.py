@@ -158,7 +158,7 @@ def test_the_null_model_keeps_coordination_and_drops_common_attributes() -> None
 def test_eval_on_a_small_generated_world_finds_its_networks(
     family: str, floors: dict[str, float], tmp_path: Path
 ) -> None:
-    from paidfor.integrity.evaluate import FAMILIES
+    from paidfor.eval.integrity import FAMILIES
 
     path = tmp_path / "world.jsonl"
     FAMILIES[family](path, 7, 600, 5)
@@ -247,7 +247,7 @@ def test_threat_indicators_match_domains_cards_and_texts_exactly() -> None:
 def test_find_opens_cases_and_rescore_stores_risk(tmp_path: Path, cli_db: str) -> None:
     from sqlalchemy import func, select
 
-    from paidfor.integrity.world import write
+    from paidfor.eval.world import write
     from paidfor.storage.db import make_engine
     from paidfor.storage.models import AdvertiserRow, AuditEventRow, CaseMemberRow, CaseRow
 

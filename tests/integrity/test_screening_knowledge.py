@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine
 
+from paidfor.eval.world import write
 from paidfor.ingest.native import Native
 from paidfor.ingest.pipeline import run_import
 from paidfor.integrity.risk import assess
 from paidfor.integrity.screen import full_screening_context, screening_context
 from paidfor.integrity.signals import Context
 from paidfor.integrity.store import load_world
-from paidfor.integrity.world import write
 from paidfor.storage.db import make_engine, migrate
 from paidfor.storage.mapping import domain_of
 

@@ -1,4 +1,4 @@
-"""The synthetic world generator (paidfor.integrity.world, docs/world.md): deterministic, in the
+"""The synthetic world generator (paidfor.eval.world, docs/world.md): deterministic, in the
 format of docs/formats.md ("Worlds"), with complete ground truth, careful networks that stay
 careful, every network leaking only what it declares, the hard negatives present, legitimate
 coordination declared in relationship records, every legitimate entity in a population group,
@@ -22,9 +22,9 @@ import pytest
 
 from paidfor.domain.serialize import ad_from_json, world_record_from_json
 from paidfor.domain.targeting import Targeting
-from paidfor.integrity.world import CIB, World, build, generate, write
-from paidfor.integrity.world_networks import ALLOWED, FOREIGN, ORIGINS, STYLES, TRACES, plan
-from paidfor.integrity.world_population import (
+from paidfor.eval.world import CIB, World, build, generate, write
+from paidfor.eval.world.networks import ALLOWED, FOREIGN, ORIGINS, STYLES, TRACES, plan
+from paidfor.eval.world.population import (
     DATA,
     GROUPS,
     NEWS_DOMAINS,
@@ -119,7 +119,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 
 def test_bytes_do_not_depend_on_hash_seed(tmp_path: Path) -> None:
     code = (
-        "import sys; from paidfor.integrity.world import write; "
+        "import sys; from paidfor.eval.world import write; "
         "write(sys.argv[1], seed=4, advertisers=150, networks=3)"
     )
     digests = []

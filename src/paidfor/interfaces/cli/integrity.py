@@ -283,7 +283,7 @@ def eval_integrity_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Precision, recall and F1 of the network detection over members and ads."""
-    from paidfor.integrity.evaluate import evaluate_file, evaluate_seed
+    from paidfor.eval.integrity import evaluate_file, evaluate_seed
 
     if (seed is None) == (world is None):
         err.print("[red]give exactly one of --seed N or --world FILE[/red]")

@@ -18,7 +18,7 @@ model_app = typer.Typer(
     no_args_is_help=True,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]  # the repository: src/paidfor/interfaces/cli/..
 TRAIN_CSV = Path("political_ads") / "train.csv"
 
 

@@ -1,7 +1,7 @@
 """Synthetic integrity worlds: thousands of legitimate advertisers and pages plus planted foreign
 networks with their ground truth, as paidfor's native JSON lines (docs/formats.md, "Worlds").
 
-    from paidfor.integrity.world import generate, write
+    from paidfor.eval.world import generate, write
     for record in generate(seed=1):          # admin, advertiser, page, relationship, ad,
         ...                                  # truth and population records
     summary = write("world.jsonl", seed=1)   # the same records, one JSON object a line
@@ -27,9 +27,9 @@ import orjson
 
 from paidfor.domain.targeting import Location
 from paidfor.domain.targeting import Targeting as AdTargeting
-from paidfor.integrity import world_text as wt
-from paidfor.integrity.world_networks import Network, NetworkBuilder, plan
-from paidfor.integrity.world_population import (
+from paidfor.eval.world import text as wt
+from paidfor.eval.world.networks import Network, NetworkBuilder, plan
+from paidfor.eval.world.population import (
     NEWS_DOMAINS,
     NOW,
     Account,

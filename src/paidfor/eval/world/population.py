@@ -1,4 +1,4 @@
-"""The legitimate population of a synthetic world (``paidfor.integrity.world``), and the pieces
+"""The legitimate population of a synthetic world (``paidfor.eval.world``), and the pieces
 the planted networks are made of too (people, accounts, pages, address pools).
 
 Advertisers are sampled from the Meta Ad Library Report of one US week
@@ -24,9 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from random import Random
 
-from paidfor.integrity import world_text as wt
+from paidfor.eval.world import text as wt
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "world_population.csv"
+DATA = Path(__file__).resolve().parents[2] / "data" / "world_population.csv"
 NOW = datetime(2024, 10, 31, 12, 0, tzinfo=UTC)
 # Candidate filing deadlines: campaigns open accounts in bursts just before them.
 DEADLINES = tuple(

@@ -1,4 +1,4 @@
-"""Planted foreign networks of a synthetic world (``paidfor.integrity.world``): the ground truth.
+"""Planted foreign networks of a synthetic world (``paidfor.eval.world``): the ground truth.
 
 Six styles (docs/world.md):
 
@@ -34,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import TypeVar
 
-from paidfor.integrity import world_text as wt
-from paidfor.integrity.world_population import (
+from paidfor.eval.world import text as wt
+from paidfor.eval.world.population import (
     NEWS_DOMAINS,
     NOW,
     Account,

@@ -198,7 +198,7 @@ def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) 
 
 
 def _write_world(path: Path, seed: int, advertisers: int, networks: int) -> None:
-    from paidfor.integrity.world import write
+    from paidfor.eval.world import write
 
     write(path, seed, advertisers=advertisers, networks=networks)
 

@@ -1,4 +1,4 @@
-"""Words for the synthetic worlds (``paidfor.integrity.world``): people's names, places, issues,
+"""Words for the synthetic worlds (``paidfor.eval.world``): people's names, places, issues,
 and the sentences ads are written from.
 
 An account writes in a ``Voice``: a handful of base texts made once from the sentence banks
