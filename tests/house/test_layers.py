@@ -48,11 +48,6 @@ ORM_LEAKS_TO_MOVE = {
     ("paidfor.exchange.consume", "paidfor.storage.exchange_models"),
     ("paidfor.exchange.consume", "paidfor.storage.models"),
     ("paidfor.exchange.consume", "paidfor.storage.review_models"),
-    ("paidfor.disclosure.service", "paidfor.storage.models"),
-    ("paidfor.disclosure.export", "paidfor.storage.exchange_models"),
-    ("paidfor.disclosure.export", "paidfor.storage.models"),
-    ("paidfor.disclosure.export", "paidfor.storage.review_models"),
-    ("paidfor.disclosure.policy", "paidfor.storage.models"),
 }
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 import paidfor
 from paidfor.disclosure.export import collect
 from paidfor.disclosure.policy import CATEGORIES, POLICY_VERSION, LeftOut, allowed
-from paidfor.storage.disclosure_repo import DisclosureRequest
+from paidfor.disclosure.store import DisclosureRequest
 
 CSV_COLUMNS = (
     "id", "source", "external_id", "status", "created_at", "start_at", "stop_at", "page",

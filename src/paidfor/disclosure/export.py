@@ -14,33 +14,17 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine
 
 from paidfor.disclosure.policy import NEVER, LeftOut, Scrubber, allowed, left_out
+from paidfor.disclosure.store import ads_in_scope, read_package
 from paidfor.domain.models import Funder
 from paidfor.domain.serialize import ad_to_json
-from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import row_to_ad, row_to_page
-from paidfor.storage.models import (
-    ActionRow,
-    AdminRow,
-    AdRow,
-    AdvertiserRow,
-    AuthorizationRow,
-    CaseMemberRow,
-    FunderRow,
-    PageRow,
-    PaymentInstrumentRow,
-    advertiser_admins,
-    page_admins,
-)
-from paidfor.storage.review_models import ReviewDecisionRow
-from paidfor.storage.tables import chunks
 
-CHUNK = 500
 FILTERS = ("currency", "date_min", "date_max", "country", "funder", "page_id", "source", "status")
 # evidence kinds of integrity.graph whose values are personal fields, by category
 EVIDENCE_CATEGORY = {
@@ -91,38 +75,7 @@ def select_ads(engine: Engine, case_id: int | None, filters: dict[str, Any]) -> 
     """The ids of the ads in scope, oldest first: a case's members' ads, or those the filters
     select (``country`` is a targeted or reached country)."""
     f = check_filters(filters)
-    q = select(AdRow.id, AdRow.targeting, AdRow.reached_countries)
-    conds: list[Any] = []
-    with engine.connect() as conn:
-        if case_id is not None:
-            members = conn.execute(
-                select(CaseMemberRow.entity_type, CaseMemberRow.entity_id).where(
-                    CaseMemberRow.case_id == case_id
-                )
-            ).all()
-            advertisers = [m.entity_id for m in members if m.entity_type == "advertiser"]
-            pages = [m.entity_id for m in members if m.entity_type == "page"]
-            conds.append(or_(AdRow.advertiser_id.in_(advertisers), AdRow.page_id.in_(pages)))
-        if "currency" in f:
-            conds.append(AdRow.currency == f["currency"])
-        when = func.coalesce(AdRow.created_at, AdRow.start_at)
-        if "date_min" in f:
-            conds.append(when >= datetime.combine(date.fromisoformat(f["date_min"]), time.min))
-        if "date_max" in f:
-            conds.append(when <= datetime.combine(date.fromisoformat(f["date_max"]), time.max))
-        if "page_id" in f:
-            conds.append(AdRow.page_id.in_(f["page_id"]))
-        if "source" in f:
-            conds.append(AdRow.source == f["source"])
-        if "status" in f:
-            conds.append(AdRow.status == f["status"])
-        if "funder" in f:
-            conds.append(
-                AdRow.funder_id.in_(
-                    select(FunderRow.id).where(func.lower(FunderRow.name) == f["funder"].lower())
-                )
-            )
-        rows = conn.execute(q.where(and_(*conds)).order_by(AdRow.id)).all()
+    rows = ads_in_scope(engine, case_id, f)
     if "country" in f:
         rows = [r for r in rows if f["country"] in _countries(r.targeting, r.reached_countries)]
     return [int(r.id) for r in rows]
@@ -164,95 +117,21 @@ def collect(
     ok = allowed(basis)
     scrub = Scrubber()
     out = Collected(left_out=left_out(basis))
-    with engine.connect() as conn:
-        rows: list[Any] = []
-        for chunk in chunks(ad_ids, CHUNK):
-            rows += conn.execute(select(AdRow).where(AdRow.id.in_(chunk))).all()
-        rows.sort(key=lambda r: r.id)
-        page_ids = sorted({r.page_id for r in rows if r.page_id is not None})
-        adv_ids = sorted({r.advertiser_id for r in rows if r.advertiser_id is not None})
-        if case is not None:  # members without ads in scope are still the case's entities
-            for m in case.get("members", []):
-                kind, _, ident = str(m.get("entity", "")).partition(":")
-                if kind == "page" and ident.isdigit():
-                    page_ids = sorted({*page_ids, int(ident)})
-                elif kind == "advertiser" and ident.isdigit():
-                    adv_ids = sorted({*adv_ids, int(ident)})
-        pages = {
-            p.id: p
-            for c in chunks(page_ids, CHUNK)
-            for p in conn.execute(select(PageRow).where(PageRow.id.in_(c)))
-        }
-        advertisers = {
-            a.id: a
-            for c in chunks(adv_ids, CHUNK)
-            for a in conn.execute(select(AdvertiserRow).where(AdvertiserRow.id.in_(c)))
-        }
-        funders = {
-            f.id: f
-            for f in conn.execute(
-                select(FunderRow).where(
-                    FunderRow.id.in_({r.funder_id for r in rows if r.funder_id is not None})
-                )
-            )
-        }
-        admins_of: dict[tuple[str, int], list[Any]] = {}
-        for table, col, kind, ids in (
-            (page_admins, page_admins.c.page_id, "page", page_ids),
-            (advertiser_admins, advertiser_admins.c.advertiser_id, "advertiser", adv_ids),
-        ):
-            for c in chunks(ids, CHUNK):
-                stmt = (
-                    select(col.label("owner"), AdminRow)
-                    .join(AdminRow, AdminRow.id == table.c.admin_id)
-                    .where(col.in_(c))
-                )
-                for r in conn.execute(stmt):
-                    admins_of.setdefault((kind, r.owner), []).append(r)
-        payments: dict[int, list[Any]] = {}
-        auths: dict[int, list[Any]] = {}
-        for c in chunks(adv_ids, CHUNK):
-            for r in conn.execute(
-                select(PaymentInstrumentRow).where(PaymentInstrumentRow.advertiser_id.in_(c))
-            ):
-                payments.setdefault(r.advertiser_id, []).append(r)
-            for r in conn.execute(
-                select(AuthorizationRow, FunderRow.name.label("funder"))
-                .outerjoin(FunderRow, FunderRow.id == AuthorizationRow.funder_id)
-                .where(AuthorizationRow.advertiser_id.in_(c))
-            ):
-                auths.setdefault(r.advertiser_id, []).append(r)
-        decisions: dict[int, list[Any]] = {}
-        actions: dict[int, list[Any]] = {}
-        for c in chunks(ad_ids, CHUNK):
-            for r in conn.execute(
-                select(ReviewDecisionRow)
-                .where(ReviewDecisionRow.ad_id.in_(c))
-                .order_by(ReviewDecisionRow.id)
-            ):
-                decisions.setdefault(r.ad_id, []).append(r)
-            for r in conn.execute(
-                select(ActionRow)
-                .where(ActionRow.target_type == "ad", ActionRow.target_id.in_(c))
-                .order_by(ActionRow.id)
-            ):
-                actions.setdefault(r.target_id, []).append(r)
-        image_keys = {
-            (r.advertiser_id, h) for r in rows for h in (r.creative or {}).get("image_hashes") or []
-        }
-        images: dict[tuple[int | None, str], Any] = {}
-        for owner in {a for a, _ in image_keys}:
-            hashes = [h for a, h in image_keys if a == owner]
-            cond = (
-                AdImageRow.advertiser_id.is_(None)
-                if owner is None
-                else AdImageRow.advertiser_id == owner
-            )
-            for r in conn.execute(
-                select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.content_type,
-                       AdImageRow.data).where(cond, AdImageRow.hash.in_(hashes))
-            ):  # fmt: skip
-                images[r.advertiser_id, r.hash] = r
+    extra_pages: set[int] = set()
+    extra_advertisers: set[int] = set()
+    if case is not None:  # members without ads in scope are still the case's entities
+        for m in case.get("members", []):
+            kind, _, ident = str(m.get("entity", "")).partition(":")
+            if kind == "page" and ident.isdigit():
+                extra_pages.add(int(ident))
+            elif kind == "advertiser" and ident.isdigit():
+                extra_advertisers.add(int(ident))
+    read = read_package(
+        engine, ad_ids, pages=sorted(extra_pages), advertisers=sorted(extra_advertisers)
+    )
+    rows, pages, advertisers, funders = read.ads, read.pages, read.advertisers, read.funders
+    admins_of, payments, auths = read.admins_of, read.payments, read.authorizations
+    decisions, actions, images = read.decisions, read.actions, read.images
 
     # What is withheld becomes a pseudonym wherever it is quoted: first the fields themselves,
     # then the values a case's evidence shows for personal kinds.

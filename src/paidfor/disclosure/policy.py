@@ -23,9 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column
-
-from paidfor.storage.models import Base
+from paidfor.storage.tables import marked_columns
 
 POLICY_VERSION = "2026-11-23"
 
@@ -77,13 +75,10 @@ def allowed(basis: str) -> frozenset[str]:
 def personal_columns() -> dict[str, tuple[str, str]]:
     """Every column marked personal: ``"table.column"`` → (category, table)."""
     found: dict[str, tuple[str, str]] = {}
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            category = column.info.get("personal") if isinstance(column, Column) else None
-            if category is not None:
-                if category not in CATEGORIES:
-                    raise PolicyError(f"{table.name}.{column.name}: unknown category {category}")
-                found[f"{table.name}.{column.name}"] = (category, table.name)
+    for table, column, category in marked_columns("personal"):
+        if category not in CATEGORIES:
+            raise PolicyError(f"{table}.{column}: unknown category {category}")
+        found[f"{table}.{column}"] = (category, table)
     return found
 
 

@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.export import ScopeError, check_filters, select_ads
 from paidfor.disclosure.policy import parse_basis
-from paidfor.storage.disclosure_repo import DisclosureRepository, DisclosureRequest
-from paidfor.storage.models import CaseRow
+from paidfor.disclosure.store import DisclosureRepository, DisclosureRequest
 
 MAX_TEXT = 2000
 
@@ -87,10 +86,8 @@ class DisclosureService:
         checked = check_filters(filters or {})
         if (case_id is None) == (not checked):
             raise ScopeError("a disclosure is for a case or for a query: give one of the two")
-        if case_id is not None:
-            with self.engine.connect() as conn:
-                if conn.execute(select(CaseRow.id).where(CaseRow.id == case_id)).first() is None:
-                    raise ScopeError(f"no case {case_id}")
+        if case_id is not None and not self.repo.case_exists(case_id):
+            raise ScopeError(f"no case {case_id}")
         return self.repo.create(
             {
                 "case_id": case_id,

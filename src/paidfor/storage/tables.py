@@ -42,3 +42,16 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
 def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def marked_columns(key: str) -> list[tuple[str, str, Any]]:
+    """(table, column, mark) for every column of the schema whose ``info`` carries ``key``
+    (``"personal"``: the disclosure policy's categories)."""
+    from paidfor.storage.models import Base
+
+    return [
+        (table.name, column.name, column.info[key])
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if key in column.info
+    ]

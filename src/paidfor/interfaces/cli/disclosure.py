@@ -22,8 +22,8 @@ from paidfor.disclosure.service import (
     WrongState,
     find_approved,
 )
+from paidfor.disclosure.store import DisclosureRequest, NoSuchRequest
 from paidfor.settings import get_settings
-from paidfor.storage.disclosure_repo import DisclosureRequest, NoSuchRequest
 
 disclosure_app = typer.Typer(help="Disclosure packages for investigators.", no_args_is_help=True)
 keys_app = typer.Typer(help="The key that signs disclosure packages.", no_args_is_help=True)

@@ -35,10 +35,10 @@ from paidfor.disclosure.build import KeyMissing
 from paidfor.disclosure.export import ScopeError
 from paidfor.disclosure.policy import PolicyError
 from paidfor.disclosure.service import DisclosureService, Forbidden, Who, WrongState
+from paidfor.disclosure.store import NoSuchRequest
 from paidfor.interfaces.http.api.answers import NO_STORE, RowId, error, guarded
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
-from paidfor.storage.disclosure_repo import NoSuchRequest
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 ERRORS: dict[type[Exception], int] = {
