@@ -20,7 +20,7 @@ from loopback import paidfor_serve
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.integrity import world
+from paidfor.eval import world
 from paidfor.storage.db import make_engine, migrate
 
 CLI = [sys.executable, "-m", "paidfor"]

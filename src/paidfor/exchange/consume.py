@@ -18,44 +18,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, false, or_, select
+from sqlalchemy import Engine
 
 from paidfor.background import BackgroundWork
+from paidfor.exchange.consume_store import (
+    ads_with_status,
+    held_for,
+    image_pdqs,
+    live_indicators,
+    marker,
+)
+from paidfor.exchange.consume_store import cards as card_rows
 from paidfor.integrity.indicators import Indicator, IndicatorSet
 from paidfor.integrity.model import EntityKey, PaymentProfile, Profile
 from paidfor.integrity.signals import IndicatorHit, text_probes
-from paidfor.storage.exchange_models import (
-    INDICATORS,
-    AdImageRow,
-    ExchangeSourceRow,
-    ExchangeStateRow,
-    FetchedIndicatorRow,
-    PrivacyGroupRow,
-)
-from paidfor.storage.mapping import aware, domain_of, utc_naive
-from paidfor.storage.models import AdRow, PaymentInstrumentRow
-from paidfor.storage.tables import chunks
+from paidfor.storage.mapping import aware, domain_of
 
 STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}
 HUNT_ACTOR = "paidfor:retro-hunt"
 HUNTED_STATUSES = ("approved", "running")  # the ads a retro-hunt looks at: those delivering
-I = INDICATORS.c  # noqa: E741
-F = FetchedIndicatorRow
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def marker(engine: Engine) -> tuple[int, int]:
-    """Changes whenever an own indicator is written or a fetch changes anything."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(ExchangeStateRow.seq, ExchangeStateRow.fetched_seq).where(
-                ExchangeStateRow.id == 1
-            )
-        ).one_or_none()
-    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
 def _weight(status: str, confidence: int) -> int:
@@ -75,23 +60,8 @@ class Loaded:
 
 def load_indicators(engine: Engine, now: datetime | None = None) -> Loaded:
     """Every indicator screening should use, as an ``IndicatorSet``."""
-    moment = utc_naive(now or _now())
     found: list[Indicator] = []
     expiries: list[datetime] = []
-    live = or_(I.expires_at.is_(None), I.expires_at > moment)
-    own = (
-        select(I.id, I.type, I.value, I.status, I.confidence, I.owner, I.tags, I.expires_at,
-               PrivacyGroupRow.name.label("group"))
-        .join(PrivacyGroupRow, PrivacyGroupRow.id == I.group_id)
-        .where(I.deleted == false(), live, I.status != "NON_MALICIOUS")
-    )  # fmt: skip
-    fetched = (
-        select(F.remote_id, F.type, F.value, F.status, F.confidence, F.owner, F.tags,
-               F.expires_at, ExchangeSourceRow.name.label("source"),
-               ExchangeSourceRow.remote_group)
-        .join(ExchangeSourceRow, ExchangeSourceRow.id == F.source_id)
-        .where(or_(F.expires_at.is_(None), F.expires_at > moment), F.status != "NON_MALICIOUS")
-    )  # fmt: skip
 
     def own_words(r: Any) -> str:
         return (
@@ -105,12 +75,11 @@ def load_indicators(engine: Engine, now: datetime | None = None) -> Loaded:
             f"shared by {r.owner or 'unknown'} in {where}fetched from {r.source}"
         )
 
-    with engine.connect() as conn:
-        for query, words in ((own, own_words), (fetched, fetched_words)):
-            for r in conn.execute(query.execution_options(yield_per=10_000)):
-                found.append(Indicator(r.type, r.value, words(r), _weight(r.status, r.confidence)))
-                if r.expires_at is not None:
-                    expiries.append(r.expires_at)
+    for kind, r in live_indicators(engine, now or _now()):
+        words = own_words if kind == "own" else fetched_words
+        found.append(Indicator(r.type, r.value, words(r), _weight(r.status, r.confidence)))
+        if r.expires_at is not None:
+            expiries.append(r.expires_at)
     indicators = IndicatorSet(found)
     indicators.build()  # here (in the reloading thread), not on the first ad screened
     return Loaded(indicators, len(found), aware(min(expiries)) if expiries else None)
@@ -267,66 +236,29 @@ def retro_hunt(
     held it for the same indicators."""
     from paidfor.review.rules import Reason
     from paidfor.storage.intake_repo import IntakeRepository
-    from paidfor.storage.review_models import ReviewDecisionRow
 
     report = HuntReport()
     if len(indicators) == 0:
         return report
     intake = IntakeRepository(engine)
-    with engine.connect() as conn:
-        pdqs = {
-            (r.advertiser_id, r.hash): r.pdq
-            for r in conn.execute(
-                select(AdImageRow.advertiser_id, AdImageRow.hash, AdImageRow.pdq).where(
-                    AdImageRow.pdq.is_not(None)
-                )
-            )
-        }
-        cards: dict[int, list[PaymentProfile]] = {}
-        for r in conn.execute(
-            select(
-                PaymentInstrumentRow.advertiser_id,
-                PaymentInstrumentRow.currency,
-                PaymentInstrumentRow.billing_country,
-                PaymentInstrumentRow.card_fingerprint,
-            )
-        ):
-            cards.setdefault(r.advertiser_id, []).append(
-                PaymentProfile(r.currency, r.billing_country, r.card_fingerprint)
-            )
-        ads = conn.execute(
-            select(
-                AdRow.id, AdRow.advertiser_id, AdRow.page_id, AdRow.search_text,
-                AdRow.landing_url, AdRow.creative, AdRow.is_political, AdRow.political_score,
-            )
-            .where(AdRow.status.in_(HUNTED_STATUSES))
-            .order_by(AdRow.id)
-            .execution_options(yield_per=2000)
-        )  # fmt: skip
-        matched: list[tuple[Any, list[IndicatorHit]]] = []
-        for ad in ads:
-            report.ads_checked += 1
-            if progress and report.ads_checked % 1000 == 0:
-                progress(1000)
-            hits = indicators.match(_probe(ad, pdqs, cards), text_probes([ad.search_text or ""]))
-            if hits:
-                matched.append((ad, hits))
+    pdqs = image_pdqs(engine)
+    cards = {
+        account: [PaymentProfile(*card) for card in held]
+        for account, held in card_rows(engine).items()
+    }
+    matched: list[tuple[Any, list[IndicatorHit]]] = []
+    for ad in ads_with_status(engine, HUNTED_STATUSES):
+        report.ads_checked += 1
+        if progress and report.ads_checked % 1000 == 0:
+            progress(1000)
+        hits = indicators.match(_probe(ad, pdqs, cards), text_probes([ad.search_text or ""]))
+        if hits:
+            matched.append((ad, hits))
     if progress:
         progress(report.ads_checked % 1000)
     report.ads_matched = len(matched)
-    seen: dict[int, set[str]] = {}  # the indicators earlier hunts held each ad for
-    ids = [int(ad.id) for ad, _ in matched]
-    with engine.connect() as conn:
-        for chunk in chunks(ids):
-            for ad_id, findings in conn.execute(
-                select(ReviewDecisionRow.ad_id, ReviewDecisionRow.findings).where(
-                    ReviewDecisionRow.ad_id.in_(chunk),
-                    ReviewDecisionRow.actor == actor,
-                )
-            ):
-                seen.setdefault(int(ad_id), set()).update(
-                    str(name) for f in findings or [] for name in f.get("indicators", [])
-                )
+    # the indicators earlier hunts held each ad for
+    seen = held_for(engine, (int(ad.id) for ad, _ in matched), actor)
     for ad, hits in matched:
         names = sorted({h.indicator for h in hits})
         if set(names) <= seen.get(int(ad.id), set()):

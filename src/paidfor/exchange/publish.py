@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, false, or_, select
+from sqlalchemy import Engine
 
 from paidfor.exchange.model import (
     Conflict,
@@ -47,14 +47,16 @@ from paidfor.exchange.model import (
     check_group_name,
     normalize_value,
 )
+from paidfor.exchange.publish_store import (
+    live_keys,
+    member_ads,
+    was_taken_down,
+)
 from paidfor.exchange.service import ExchangeService
 from paidfor.exchange.store import value_hash
 from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
 from paidfor.storage.audit import append_event
-from paidfor.storage.exchange_models import INDICATORS, PrivacyGroupRow
-from paidfor.storage.mapping import utc_naive
-from paidfor.storage.models import AdRow, AuditEventRow
 
 TYPES = ("domain", "url", "raw_text", "pdq")
 TYPE_NAMES = {"domain": "landing domains", "url": "landing URLs", "raw_text": "ad texts",
@@ -74,7 +76,6 @@ PLATFORMS = frozenset({
 # Second-level labels under a country code that are public suffixes (``co.uk``, ``com.au``):
 # the registrable domain takes one more label there.
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
-_CHUNK = 1000
 
 
 def registrable_domain(url: str | None) -> str | None:
@@ -139,21 +140,6 @@ def _canonical(kind: IndicatorType, value: str) -> str | None:
         return None
 
 
-def _member_ads(engine: Engine, advertisers: list[int], pages: list[int]) -> list[Any]:
-    """Every ad whose advertiser account or page is one of those given, once each."""
-    columns = (AdRow.id, AdRow.advertiser_id, AdRow.landing_url, AdRow.creative)
-    seen: dict[int, Any] = {}
-    with engine.connect() as conn:
-        for column, ids in ((AdRow.advertiser_id, advertisers), (AdRow.page_id, pages)):
-            for i in range(0, len(ids), _CHUNK):
-                rows = conn.execute(
-                    select(*columns).where(column.in_(ids[i : i + _CHUNK])).order_by(AdRow.id)
-                )
-                for r in rows:
-                    seen.setdefault(int(r.id), r)
-    return [seen[k] for k in sorted(seen)]
-
-
 def _texts(creative: dict[str, Any]) -> list[str]:
     bodies = creative.get("bodies") if isinstance(creative, dict) else None
     out = []
@@ -169,30 +155,13 @@ def _image_hashes(creative: dict[str, Any]) -> list[str]:
     return [h for h in hashes or [] if isinstance(h, str) and h]
 
 
-def was_taken_down(engine: Engine, case_id: int) -> bool:
-    """Whether the case was ever taken down (it may have been closed or reopened since)."""
-    with engine.connect() as conn:
-        return (
-            conn.execute(
-                select(AuditEventRow.id)
-                .where(
-                    AuditEventRow.target_type == "case",
-                    AuditEventRow.target_id == str(case_id),
-                    AuditEventRow.action == "case_takedown",
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
-
-
 def candidates(engine: Engine, case_id: int) -> list[Candidate]:
     """The distinct indicators the case's members' ads hold (module docstring), by type in
     ``TYPES`` order, then most ads first; NotFound for no such case."""
     view = CaseService(engine).case(case_id)
     advertisers = sorted({m.entity_id for m in view.members if m.entity_type == "advertiser"})
     pages = sorted({m.entity_id for m in view.members if m.entity_type == "page"})
-    ads = _member_ads(engine, advertisers, pages)
+    ads = member_ads(engine, advertisers, pages)
     held: dict[tuple[str, str], set[int]] = {}
 
     def hold(kind: str, value: str | None, ad_id: int) -> None:
@@ -247,14 +216,6 @@ def candidates(engine: Engine, case_id: int) -> list[Candidate]:
     return sorted(out, key=lambda c: (order[c.type], -c.ads, c.value))
 
 
-def group_names(engine: Engine) -> list[str]:
-    """Every privacy group's name (paidfor's staff reach them all), by name."""
-    with engine.connect() as conn:
-        return list(
-            conn.execute(select(PrivacyGroupRow.name).order_by(PrivacyGroupRow.name)).scalars()
-        )
-
-
 def parse_types(types: Iterable[str] | None) -> list[str]:
     """The types asked for, in ``TYPES`` order (all of them for None); Invalid for others."""
     if types is None:
@@ -275,21 +236,6 @@ def _parse_groups(groups: Iterable[str]) -> list[str]:
     if not names:
         raise Invalid("choose at least one privacy group to publish to")
     return names
-
-
-def _live_keys(engine: Engine, group_id: int, now: datetime) -> set[tuple[str, str]]:
-    """(type, value hash) of the group's live indicators."""
-    c = INDICATORS.c
-    stamp = utc_naive(now)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(c.type, c.value_hash).where(
-                c.group_id == group_id,
-                c.deleted == false(),
-                or_(c.expires_at.is_(None), c.expires_at > stamp),
-            )
-        )
-        return {(r.type, r.value_hash) for r in rows}
 
 
 @dataclass
@@ -369,7 +315,7 @@ def publish(
     for name in names:
         tally = GroupCounts({t: 0 for t in wanted}, {t: 0 for t in wanted})
         result.groups[name] = tally
-        live = _live_keys(engine, ids[name], datetime.now(UTC))
+        live = live_keys(engine, ids[name], datetime.now(UTC))
         for c in found:
             if (c.type, value_hash(c.value)) in live:
                 tally.already_shared[c.type] += 1

@@ -40,7 +40,7 @@ from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange import model as exchange_model
-from paidfor.exchange import publish
+from paidfor.exchange import publish, publish_store
 from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
 from paidfor.integrity.model import EntityKey
 from paidfor.interfaces.http.api.answers import RowId, answer, guarded
@@ -158,7 +158,7 @@ def make_case_router(service: CaseService) -> APIRouter:
             found = publish.candidates(service.repo.engine, case_id)
             return {
                 "case_id": case_id,
-                "taken_down": publish.was_taken_down(service.repo.engine, case_id),
+                "taken_down": publish_store.was_taken_down(service.repo.engine, case_id),
                 "counts": publish.counts(found),
                 "indicators": [c.as_json() for c in found],
             }

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange import model as exchange_model
-from paidfor.exchange import publish
+from paidfor.exchange import publish, publish_store
 from paidfor.integrity.case_store import CaseView
 from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
 from paidfor.integrity.graph import seeded_igraph
@@ -231,7 +231,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             return templates.TemplateResponse(request, "staff_case.html", ctx, status_code=404)
         ticks, years = timeline_strip(view)
         sharing = None
-        if view.case.status == "taken_down" or publish.was_taken_down(engine, case_id):
+        if view.case.status == "taken_down" or publish_store.was_taken_down(engine, case_id):
             found = publish.candidates(engine, case_id)
             sharing = {
                 "counts": publish.counts(found),
@@ -239,7 +239,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
                 "examples": {
                     t: [c for c in found if c.type == t][:SHOWN_PER_TYPE] for t in publish.TYPES
                 },
-                "groups": publish.group_names(engine),
+                "groups": publish_store.group_names(engine),
             }
         context = {
             "who": who,
