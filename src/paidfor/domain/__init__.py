@@ -1,11 +1,14 @@
 """Plain dataclasses and enums: the vocabulary every layer shares."""
 
 from paidfor.domain.models import (
+    ACTIVE_STATUSES,
+    PUBLIC_STATUSES,
     Action,
     ActionKind,
     Ad,
     Admin,
     AdStatus,
+    AdType,
     Advertiser,
     AuditEvent,
     Authorization,
@@ -22,14 +25,18 @@ from paidfor.domain.models import (
     Range,
     Risk,
     SpendReport,
+    political,
 )
 from paidfor.domain.targeting import Targeting
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "PUBLIC_STATUSES",
     "Action",
     "ActionKind",
     "Ad",
     "AdStatus",
+    "AdType",
     "Admin",
     "Advertiser",
     "AuditEvent",
@@ -48,4 +55,5 @@ __all__ = [
     "Risk",
     "SpendReport",
     "Targeting",
+    "political",
 ]

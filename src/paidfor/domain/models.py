@@ -24,6 +24,32 @@ class AdStatus(enum.StrEnum):
     REMOVED = "removed"
 
 
+# Ads the public library shows: every ad that was approved to deliver at some time (pending
+# and rejected ads never ran).
+PUBLIC_STATUSES: frozenset[AdStatus] = frozenset(
+    {AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED}
+)
+# Ads delivering now, or approved to (Graph's ``ad_active_status=ACTIVE``; what a retro-hunt
+# and a takedown act on).
+ACTIVE_STATUSES: frozenset[AdStatus] = frozenset({AdStatus.APPROVED, AdStatus.RUNNING})
+
+
+class AdType(enum.StrEnum):
+    """The category an ad is filed in (Graph's ``ad_type``)."""
+
+    POLITICAL_AND_ISSUE_ADS = "POLITICAL_AND_ISSUE_ADS"
+    ALL = "ALL"
+
+
+def political(is_political: bool | None, ad_type: str | None) -> bool:
+    """Whether an ad counts as political: its explicit classification wins, else the category
+    it was filed in (the library, the hub and the search index all ask this; storage writes
+    the same rule in SQL as ``storage.rules.political_condition``)."""
+    if is_political is not None:
+        return is_political
+    return ad_type == AdType.POLITICAL_AND_ISSUE_ADS
+
+
 class AuthorizationStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -181,7 +207,7 @@ class Ad:
     political_score: float | None = None
     platforms: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
-    ad_type: str = "POLITICAL_AND_ISSUE_ADS"
+    ad_type: str = AdType.POLITICAL_AND_ISSUE_ADS
     risk: Risk = field(default_factory=Risk)
     snapshot_url: str | None = None
     id: int | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from paidfor.domain.models import (
     Ad,
     AdStatus,
+    AdType,
     Advertiser,
     Creative,
     Delivery,
@@ -201,7 +202,7 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
         political_score=obj.get("political_score"),
         platforms=list(obj.get("platforms") or []),
         languages=list(obj.get("languages") or []),
-        ad_type=str(obj.get("ad_type") or "POLITICAL_AND_ISSUE_ADS"),
+        ad_type=str(obj.get("ad_type") or AdType.POLITICAL_AND_ISSUE_ADS.value),
         risk=Risk(),
     )
 

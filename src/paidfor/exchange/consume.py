@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.background import BackgroundWork
+from paidfor.domain.models import ACTIVE_STATUSES
 from paidfor.exchange.consume_store import (
     ads_with_status,
     held_for,
@@ -36,7 +37,6 @@ from paidfor.storage.mapping import aware, domain_of
 
 STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}
 HUNT_ACTOR = "paidfor:retro-hunt"
-HUNTED_STATUSES = ("approved", "running")  # the ads a retro-hunt looks at: those delivering
 
 
 def _now() -> datetime:
@@ -247,7 +247,7 @@ def retro_hunt(
         for account, held in card_rows(engine).items()
     }
     matched: list[tuple[Any, list[IndicatorHit]]] = []
-    for ad in ads_with_status(engine, HUNTED_STATUSES):
+    for ad in ads_with_status(engine, sorted(ACTIVE_STATUSES)):  # those delivering
         report.ads_checked += 1
         if progress and report.ads_checked % 1000 == 0:
             progress(1000)

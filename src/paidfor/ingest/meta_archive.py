@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
+from paidfor.domain.models import AdType
 from paidfor.domain.money import default_rates
 from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source
 
@@ -138,8 +139,10 @@ def parse_record(rec: dict[str, Any]) -> Ad:
         start_at=start,
         stop_at=stop,
         status=AdStatus.REMOVED if removed else (AdStatus.STOPPED if stop else AdStatus.RUNNING),
-        is_political=str(rec.get("ad_type", "POLITICAL_AND_ISSUE_ADS")) != "ALL" or None,
-        ad_type=str(rec.get("ad_type") or "POLITICAL_AND_ISSUE_ADS"),
+        is_political=str(rec.get("ad_type", AdType.POLITICAL_AND_ISSUE_ADS.value))
+        != AdType.ALL.value
+        or None,
+        ad_type=str(rec.get("ad_type") or AdType.POLITICAL_AND_ISSUE_ADS.value),
         platforms=_list(rec.get("publisher_platforms")),
         languages=_list(rec.get("languages")),
         snapshot_url=rec.get("ad_snapshot_url"),

@@ -29,6 +29,7 @@ from paidfor.storage.models import (
     CaseRow,
     PageRow,
 )
+from paidfor.storage.rules import active_condition
 from paidfor.storage.tables import chunks
 
 if TYPE_CHECKING:  # the integrity layer's plain values; storage only reads their fields
@@ -39,7 +40,6 @@ __all__ = ["CaseConflict", "CaseRepository", "NotFound"]
 OPEN, TAKEN_DOWN, CLOSED = "open", "taken_down", "closed"
 STATUSES = (OPEN, TAKEN_DOWN, CLOSED)
 SETTABLE = (OPEN, CLOSED)  # taken_down only through a takedown (``mark_taken_down``)
-ACTIVE_ADS = ("approved", "running")
 _CHUNK = 5000
 
 
@@ -436,7 +436,7 @@ def _ad_counts(column: Any, ids: Sequence[int]) -> Any:
         select(
             column.label("owner"),
             func.count().label("n"),
-            func.sum(case((AdRow.status.in_(ACTIVE_ADS), 1), else_=0)).label("active"),
+            func.sum(case((active_condition(), 1), else_=0)).label("active"),
             func.min(AdRow.created_at).label("first"),
             func.max(AdRow.created_at).label("last"),
             func.min(case((AdRow.is_political.is_(True), AdRow.created_at))).label("political"),

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paidfor.domain import Ad, AdStatus, Range
+from paidfor.domain.models import AdType
 from paidfor.library.archive_params import ArchiveQuery, encode_cursor, parse_query
 from paidfor.library.ranges import impressions_range, spend_range
 from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
@@ -142,7 +143,7 @@ def to_filter(query: ArchiveQuery, now: datetime) -> ArchiveFilter:
     return ArchiveFilter(
         now=now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now,
         reached_countries=query.reached_countries,
-        ad_type=None if query.ad_type == "ALL" else query.ad_type,
+        ad_type=None if query.ad_type == AdType.ALL.value else query.ad_type,
         active=active,
         delivered_min=query.delivery_date_min,
         delivered_max=query.delivery_date_max,

@@ -18,10 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-ACTIVE_STATUSES = ("ACTIVE", "ALL", "INACTIVE")
+from paidfor.domain.models import AdType
+
+ACTIVE_STATUS_VALUES = ("ACTIVE", "ALL", "INACTIVE")  # ad_active_status
 AD_TYPES = (
-    "ALL",
-    "POLITICAL_AND_ISSUE_ADS",
+    AdType.ALL.value,
+    AdType.POLITICAL_AND_ISSUE_ADS.value,
     "HOUSING_ADS",
     "EMPLOYMENT_ADS",
     "FINANCIAL_PRODUCTS_AND_SERVICES_ADS",
@@ -58,7 +60,7 @@ class ArchiveParamError(ValueError):
 @dataclass(frozen=True)
 class ArchiveQuery:
     reached_countries: tuple[str, ...]
-    ad_type: str = "ALL"
+    ad_type: str = AdType.ALL.value
     active_status: str = "ACTIVE"
     delivery_date_min: date | None = None
     delivery_date_max: date | None = None
@@ -249,8 +251,8 @@ def parse_query(params: Mapping[str, Sequence[str]], known_fields: Sequence[str]
     after = _last(params, "after")
     return ArchiveQuery(
         reached_countries=tuple(countries),
-        ad_type=_enum(params, "ad_type", AD_TYPES, "ALL"),
-        active_status=_enum(params, "ad_active_status", ACTIVE_STATUSES, "ACTIVE"),
+        ad_type=_enum(params, "ad_type", AD_TYPES, AdType.ALL.value),
+        active_status=_enum(params, "ad_active_status", ACTIVE_STATUS_VALUES, "ACTIVE"),
         delivery_date_min=_date(params, "ad_delivery_date_min"),
         delivery_date_max=_date(params, "ad_delivery_date_max"),
         search_terms=terms or None,

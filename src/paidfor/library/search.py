@@ -37,9 +37,10 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from paidfor.domain.models import PUBLIC_STATUSES
 from paidfor.library.archive_params import PLATFORMS as GRAPH_PLATFORMS
 from paidfor.library.views import PublicAd
-from paidfor.storage.archive_repo import PUBLIC_STATUSES, ArchiveFilter
+from paidfor.storage.archive_repo import ArchiveFilter
 from paidfor.storage.library_repo import (
     LibraryFilter,
     LibraryRepository,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from paidfor.domain import Ad, Range
+from paidfor.domain.models import political
 from paidfor.library.ranges import impressions_range, spend_range
-from paidfor.storage.library_repo import is_political
 
 
 def fmt_range(r: Range | None, prefix: str = "") -> str:
@@ -147,7 +147,7 @@ class PublicAd:
             funder_id=ad.funder.id if ad.funder else None,
             started=began.date().isoformat() if began else None,
             ad_type=ad.ad_type,
-            political=is_political(ad),
+            political=political(ad.is_political, ad.ad_type),
             bodies=list(c.bodies),
             link_titles=list(c.link_titles),
             link_captions=list(c.link_captions),

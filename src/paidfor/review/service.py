@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from paidfor.domain import Ad, AdStatus, Advertiser
+from paidfor.domain.models import AdType
 from paidfor.review.rules import (
     AuthorizationView,
     Classifier,
@@ -141,7 +142,7 @@ class ReviewService:
         }
         inp = ReviewInput(
             text=ad.creative.text(),
-            declared_political=ad.ad_type == "POLITICAL_AND_ISSUE_ADS",
+            declared_political=ad.ad_type == AdType.POLITICAL_AND_ISSUE_ADS.value,
             countries=targeted_countries(ad),
             starts=ad.start_at or datetime.now(UTC),
             funder_name=funder_name,

@@ -33,16 +33,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
 
-from paidfor.domain import Ad, AdStatus
+from paidfor.domain import Ad
 from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
+from paidfor.storage.rules import active_condition, public_condition
 
 # Statuses the public library shows at all: an ad that is still pending review or was
 # rejected never ran, and is not published.
-PUBLIC_STATUSES = (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
 # "Active": eligible for delivery now.
-ACTIVE_STATUSES = (AdStatus.APPROVED, AdStatus.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ class ArchiveRepository(AdRepository):
 
     @staticmethod
     def conditions(flt: ArchiveFilter, dialect: str) -> list[ColumnElement[bool]]:
-        conds: list[ColumnElement[bool]] = [AdRow.status.in_([str(s) for s in PUBLIC_STATUSES])]
+        conds: list[ColumnElement[bool]] = [public_condition()]
         countries = [c for c in flt.reached_countries if c != "ALL"]
         if countries and len(countries) == len(flt.reached_countries):
             conds.append(_countries_any(countries, dialect))
@@ -110,7 +109,7 @@ class ArchiveRepository(AdRepository):
             conds.append(AdRow.ad_type == flt.ad_type)
         if flt.active is not None:
             active = and_(
-                AdRow.status.in_([str(s) for s in ACTIVE_STATUSES]),
+                active_condition(),
                 or_(AdRow.stop_at.is_(None), AdRow.stop_at > flt.now),
             )
             conds.append(active if flt.active else not_(active))

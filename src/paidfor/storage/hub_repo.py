@@ -39,30 +39,18 @@ from paidfor.storage.models import (
     page_admins,
 )
 from paidfor.storage.repo import AdRepository
-
-# An ad is running now when it is live (or approved to go live) and has not reached its stop.
-LIVE_STATUSES = ("running", "approved")
-# Ads that were delivered at some time; pending and rejected ads never ran.
-DELIVERED_STATUSES = ("running", "approved", "stopped", "removed")
+from paidfor.storage.rules import active_condition, political_condition, public_condition
 
 # An ad's delivery started at its start time, or when it was created if it has none.
 AD_START = func.coalesce(AdRow.start_at, AdRow.created_at)
 
 
-def political() -> ColumnElement[bool]:
-    """Classified political, or unclassified and filed as a political or issue ad."""
-    return or_(
-        AdRow.is_political.is_(True),
-        and_(AdRow.is_political.is_(None), AdRow.ad_type == "POLITICAL_AND_ISSUE_ADS"),
-    )
-
-
 def delivered() -> ColumnElement[bool]:
-    return AdRow.status.in_(DELIVERED_STATUSES)
+    return public_condition()  # delivered at some time: what the library shows
 
 
 def running_now(now: datetime) -> ColumnElement[bool]:
-    return and_(AdRow.status.in_(LIVE_STATUSES), or_(AdRow.stop_at.is_(None), AdRow.stop_at > now))
+    return and_(active_condition(), or_(AdRow.stop_at.is_(None), AdRow.stop_at > now))
 
 
 @dataclass(frozen=True)
@@ -82,7 +70,7 @@ class AdFilter:
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = [delivered()]
         if self.political_only:
-            conds.append(political())
+            conds.append(political_condition())
         if self.funder_id is not None:
             conds.append(AdRow.funder_id == self.funder_id)
         if self.country:
@@ -96,7 +84,7 @@ class AdFilter:
                     AdRow.stop_at >= self.start,
                     and_(
                         AdRow.stop_at.is_(None),
-                        or_(AdRow.status.in_(LIVE_STATUSES), self.start <= AD_START),
+                        or_(active_condition(), self.start <= AD_START),
                     ),
                 )
             )
@@ -168,7 +156,7 @@ class HubRepository(AdRepository):
             return [AdRow.page_id == page_id, running_now(now)]
         return [
             AdRow.page_id == page_id,
-            political(),
+            political_condition(),
             delivered(),
             ~running_now(now),
         ]
@@ -196,7 +184,7 @@ class HubRepository(AdRepository):
 
     def page_political_spend(self, page_id: int) -> tuple[AdSpend, dict[str, int]]:
         """All the page's political ads: count and USD spend, and spend per own currency."""
-        where = (AdRow.page_id == page_id, political(), delivered())
+        where = (AdRow.page_id == page_id, political_condition(), delivered())
         with self.engine.connect() as conn:
             total = _ad_spend(*conn.execute(select(*_spend_columns()).where(*where)).one())
             by_currency = {

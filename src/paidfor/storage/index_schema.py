@@ -18,6 +18,7 @@ import tantivy
 from sqlalchemy import func, literal_column
 
 from paidfor.domain import AdStatus
+from paidfor.domain.models import political
 from paidfor.storage.models import AdRow
 
 SCHEMA_VERSION = 4
@@ -26,7 +27,6 @@ ID_LIMIT = 2**32
 VALUE_CAP = 2**32 - 2
 I64_MAX = 2**63 - 1
 MAX_MONTHS = 120
-POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
 PUBLIC = frozenset(
     str(s) for s in (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
 )
@@ -172,10 +172,7 @@ def document(row: Any) -> tantivy.Document:
     doc.add_text("status", row.status)
     doc.add_text("ad_type", row.ad_type or "")
     doc.add_text("media", "IMAGE" if int(row.images or 0) > 0 else "NONE")
-    political = (
-        row.is_political if row.is_political is not None else (row.ad_type == POLITICAL_AD_TYPE)
-    )
-    doc.add_boolean("political", bool(political))
+    doc.add_boolean("political", political(row.is_political, row.ad_type))
     started = _micros(row.started)
     stopped = _micros(row.stop_at)
     doc.add_integer("start", I64_MAX if started is None else started)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
+from paidfor.domain.models import AdType
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.authorization_repo import (
     AuthorizationRecord,
@@ -350,7 +351,9 @@ class IntakeRepository(AuthorizationRepository):
                         status=status,
                         is_political=political,
                         political_score=political_score,
-                        ad_type="POLITICAL_AND_ISSUE_ADS" if political else "ALL",
+                        ad_type=AdType.POLITICAL_AND_ISSUE_ADS.value
+                        if political
+                        else AdType.ALL.value,
                         risk_score=max([float(f.get("score", 0)) for f in findings] or [0.0]),
                         risk_explanations=list(findings),
                     )

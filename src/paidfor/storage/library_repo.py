@@ -16,17 +16,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
-from paidfor.storage.archive_repo import PUBLIC_STATUSES, ArchiveFilter, ArchiveRepository
+from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
 from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow
+from paidfor.storage.rules import political_condition, public_condition
 
 Sort = Literal["newest", "spend", "impressions"]
 Removed = Literal["include", "exclude", "only"]
-POLITICAL_AD_TYPE = "POLITICAL_AND_ISSUE_ADS"
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,6 @@ class FunderSpend:
     funder: Funder | None  # None: ads with no "Paid for by" disclaimer
     ads: int
     spend_usd: Decimal
-
-
-def is_political(ad: Ad) -> bool:
-    """The rule of ``political_condition`` for one ad: an explicit classification wins, else
-    the category the ad was declared in."""
-    if ad.is_political is not None:
-        return ad.is_political
-    return ad.ad_type == POLITICAL_AD_TYPE
-
-
-def political_condition() -> ColumnElement[bool]:
-    return or_(
-        AdRow.is_political.is_(True),
-        and_(AdRow.is_political.is_(None), AdRow.ad_type == POLITICAL_AD_TYPE),
-    )
 
 
 def _order(sort: Sort) -> list[Any]:
@@ -157,9 +142,7 @@ class LibraryRepository(ArchiveRepository):
 
     def newest_start(self) -> datetime | None:
         """When the most recent public ad started (or was created), naive UTC."""
-        stmt = select(func.max(_started())).where(
-            AdRow.status.in_([str(s) for s in PUBLIC_STATUSES])
-        )
+        stmt = select(func.max(_started())).where(public_condition())
         with self.engine.connect() as conn:
             value = conn.execute(stmt).scalar_one()
         if isinstance(value, str):  # SQLite returns max() of a datetime expression as text
@@ -174,7 +157,7 @@ class LibraryRepository(ArchiveRepository):
         for the ads in the window that carry no "Paid for by" disclaimer."""
         started = _started()
         window = [
-            AdRow.status.in_([str(s) for s in PUBLIC_STATUSES]),
+            public_condition(),
             started >= start,
             started < end,
         ]

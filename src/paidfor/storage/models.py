@@ -36,6 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from paidfor.domain.models import AdType
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")  # INTEGER PRIMARY KEY = rowid on SQLite
 
@@ -195,7 +197,7 @@ class AdRow(Base):
     removal_reason: Mapped[str | None] = mapped_column(Text)
     is_political: Mapped[bool | None] = mapped_column(Boolean)
     political_score: Mapped[float | None] = mapped_column(Float)
-    ad_type: Mapped[str] = mapped_column(String(40), default="POLITICAL_AND_ISSUE_ADS")
+    ad_type: Mapped[str] = mapped_column(String(40), default=AdType.POLITICAL_AND_ISSUE_ADS.value)
     currency: Mapped[str | None] = mapped_column(String(3))
     spend_cents: Mapped[int | None] = mapped_column(BigInteger)
     spend_usd_cents: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
+from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location, Targeting
 from paidfor.eval.cycle.model import NOW, SOURCE, Account, Page, Person, Slot, World
 
@@ -230,7 +231,7 @@ def ads(acc: Account, numbers: Iterator[int]) -> Iterator[dict[str, Any]]:
             "political_score": None,
             "platforms": list(platforms),
             "languages": [acc.ad_language],
-            "ad_type": "POLITICAL_AND_ISSUE_ADS" if slot.political else "ALL",
+            "ad_type": AdType.POLITICAL_AND_ISSUE_ADS.value if slot.political else AdType.ALL.value,
         }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location
 from paidfor.domain.targeting import Targeting as AdTargeting
 from paidfor.eval.world import text as wt
@@ -408,5 +409,5 @@ def _ads(rng: Random, acc: Account) -> Iterator[dict[str, Any]]:
             "status": "removed" if stop else "running", "removal_reason": reason,
             "is_political": political,
             "political_score": None, "platforms": list(platforms), "languages": [language],
-            "ad_type": "POLITICAL_AND_ISSUE_ADS" if political else "ALL",
+            "ad_type": AdType.POLITICAL_AND_ISSUE_ADS.value if political else AdType.ALL.value,
         }  # fmt: skip

@@ -22,10 +22,11 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
+from paidfor.domain.models import AdType
 from paidfor.interfaces.http.api.ratelimit import SlidingWindowLimiter, Usage
 from paidfor.library.archive import KNOWN_FIELDS, ArchiveService
 from paidfor.library.archive_params import (
-    ACTIVE_STATUSES,
+    ACTIVE_STATUS_VALUES,
     AD_TYPES,
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -60,12 +61,17 @@ PARAMETERS: list[tuple[str, dict[str, Any], str, bool]] = [
     ),
     (
         "ad_active_status",
-        _enum(ACTIVE_STATUSES, "ACTIVE"),
+        _enum(ACTIVE_STATUS_VALUES, "ACTIVE"),
         "`ACTIVE`: eligible for delivery "
         "now (approved or running, not past its stop time); `INACTIVE`: the rest; `ALL`.",
         False,
     ),
-    ("ad_type", _enum(AD_TYPES, "ALL"), "The ad's category; `ALL` for every one.", False),
+    (
+        "ad_type",
+        _enum(AD_TYPES, AdType.ALL.value),
+        "The ad's category; `ALL` for every one.",
+        False,
+    ),
     (
         "ad_delivery_date_min",
         {"type": "string", "format": "date"},

@@ -23,6 +23,7 @@ from paidfor.domain import (
     PaymentInstrument,
     Targeting,
 )
+from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location
 from paidfor.library.archive_params import PLATFORMS
 from paidfor.review.service import Submission
@@ -245,7 +246,7 @@ class AdIn(Body):
             start_at=self.start,
             stop_at=self.stop,
             status=AdStatus.PENDING,
-            ad_type="POLITICAL_AND_ISSUE_ADS" if self.political else "ALL",
+            ad_type=AdType.POLITICAL_AND_ISSUE_ADS.value if self.political else AdType.ALL.value,
             platforms=list(self.platforms),
             languages=list(self.languages),
         )

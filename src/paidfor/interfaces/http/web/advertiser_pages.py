@@ -30,6 +30,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from paidfor.domain.models import PUBLIC_STATUSES
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import AdIn, AuthorizationIn, PageIn, PaymentIn
 from paidfor.interfaces.http.web.advertiser_forms import (
@@ -59,7 +60,6 @@ from paidfor.review.service import ReviewService, SubmissionError
 from paidfor.storage.intake_repo import NotFound
 
 #: Statuses in which an ad is in the public library (``/ads/{id}``).
-PUBLIC_STATUSES = frozenset({"approved", "running", "stopped", "removed"})
 STATUS_WORDS = {
     "pending": "Waiting for a person",
     "approved": "Approved",

@@ -1,0 +1,31 @@
+"""The domain's rules about ads (``domain.models``) as SQL conditions on ``ads``: written here
+once, for every query that needs them."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, AdType
+from paidfor.storage.models import AdRow
+
+PUBLIC = sorted(str(s) for s in PUBLIC_STATUSES)
+ACTIVE = sorted(str(s) for s in ACTIVE_STATUSES)
+
+
+def political_condition() -> ColumnElement[bool]:
+    """``domain.models.political``: classified political, or unclassified and filed as a
+    political or issue ad."""
+    return or_(
+        AdRow.is_political.is_(True),
+        and_(AdRow.is_political.is_(None), AdRow.ad_type == AdType.POLITICAL_AND_ISSUE_ADS.value),
+    )
+
+
+def public_condition() -> ColumnElement[bool]:
+    """The ads the public library shows (``domain.models.PUBLIC_STATUSES``)."""
+    return AdRow.status.in_(PUBLIC)
+
+
+def active_condition() -> ColumnElement[bool]:
+    """The ads delivering now, or approved to (``domain.models.ACTIVE_STATUSES``)."""
+    return AdRow.status.in_(ACTIVE)

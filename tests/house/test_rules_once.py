@@ -1,0 +1,64 @@
+"""A rule is written once (DESIGN.md): the public and active status sets and the ad types in
+``domain.models`` (as SQL in ``storage.rules``), what counts as political in
+``domain.models.political`` (as SQL in ``storage.rules.political_condition``). These walks
+fail on a second definition in ``src/paidfor`` (migrations aside: frozen history)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, AdStatus, political
+
+ROOT = Path(__file__).resolve().parents[2] / "src" / "paidfor"
+HOME = {ROOT / "domain" / "models.py"}
+STATUS_NAMES = {str(s) for s in AdStatus}
+
+
+def _sources() -> list[tuple[Path, ast.AST]]:
+    return [
+        (p, ast.parse(p.read_text(encoding="utf-8")))
+        for p in sorted(ROOT.rglob("*.py"))
+        if "migrations" not in p.parts
+    ]
+
+
+def test_no_ad_type_literal_outside_the_domain() -> None:
+    found = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p, tree in _sources()
+        if p not in HOME
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value == "POLITICAL_AND_ISSUE_ADS"
+    ]
+    assert found == [], "use domain.models.AdType"
+
+
+def test_no_set_of_ad_statuses_outside_the_domain() -> None:
+    """A literal tuple, list or set of two or more ad statuses is a status set written again."""
+    found = []
+    for p, tree in _sources():
+        if p in HOME:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                values = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+                if len(values & STATUS_NAMES) >= 2 and values & {"running", "stopped"}:
+                    found.append(f"{p.relative_to(ROOT)}:{node.lineno} {sorted(values)}")
+    assert found == [], "use domain.models.PUBLIC_STATUSES / ACTIVE_STATUSES (storage.rules)"
+
+
+def test_the_political_rule_in_sql_is_written_once() -> None:
+    found = [
+        str(p.relative_to(ROOT))
+        for p, _ in _sources()
+        if "is_political.is_(None)" in p.read_text(encoding="utf-8")
+    ]
+    assert found == ["storage/rules.py"]
+
+
+def test_the_rules_themselves() -> None:
+    assert ACTIVE_STATUSES < PUBLIC_STATUSES
+    assert AdStatus.PENDING not in PUBLIC_STATUSES and AdStatus.REJECTED not in PUBLIC_STATUSES
+    assert political(None, "POLITICAL_AND_ISSUE_ADS") and not political(None, "ALL")
+    assert not political(False, "POLITICAL_AND_ISSUE_ADS") and political(True, "ALL")
