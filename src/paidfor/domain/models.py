@@ -57,13 +57,6 @@ class AuthorizationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
-class IndicatorStatus(enum.StrEnum):
-    MALICIOUS = "MALICIOUS"
-    SUSPICIOUS = "SUSPICIOUS"
-    NON_MALICIOUS = "NON_MALICIOUS"
-    UNKNOWN = "UNKNOWN"
-
-
 class ActionKind(enum.StrEnum):
     REMOVE_AD = "remove_ad"
     RESTORE_AD = "restore_ad"
@@ -100,17 +93,6 @@ class Admin:
 
 
 @dataclass
-class Authorization:
-    country: str
-    status: AuthorizationStatus = AuthorizationStatus.PENDING
-    legal_name: str | None = None
-    residence_country: str | None = None
-    id_document_ref: str | None = None
-    funder_id: int | None = None
-    decided_at: datetime | None = None
-
-
-@dataclass
 class Advertiser:
     """The paying account."""
 
@@ -119,7 +101,6 @@ class Advertiser:
     created_at: datetime | None = None
     payment_instruments: list[PaymentInstrument] = field(default_factory=list)
     admins: list[Admin] = field(default_factory=list)
-    authorizations: list[Authorization] = field(default_factory=list)
     disabled: bool = False
     source: str | None = None
     external_id: str | None = None
@@ -224,43 +205,6 @@ class Election:
 
 
 @dataclass
-class Indicator:
-    type: str
-    value: str
-    status: IndicatorStatus = IndicatorStatus.UNKNOWN
-    tags: list[str] = field(default_factory=list)
-    confidence: int = 50
-    description: str | None = None
-    owner: str | None = None
-    privacy_group: str | None = None
-    expires_at: datetime | None = None
-    reactions: dict[str, int] = field(default_factory=dict)
-    id: int | None = None
-
-
-@dataclass
-class Action:
-    kind: ActionKind
-    target_type: str
-    target_id: int
-    reason: str
-    actor: str
-    at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass
-class Case:
-    title: str
-    status: str = "open"
-    members: list[dict[str, Any]] = field(default_factory=list)  # {"type", "id", "role"}
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    created_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass
 class AuditEvent:
     actor: str
     action: str
@@ -295,7 +239,7 @@ class SpendReport:
 # Fields the public library never shows (ad fields and advertiser/page fields).
 PRIVATE_FIELDS: dict[str, frozenset[str]] = {
     "Ad": frozenset({"targeting", "risk", "advertiser"}),
-    "Advertiser": frozenset({"payment_instruments", "admins", "authorizations"}),
+    "Advertiser": frozenset({"payment_instruments", "admins"}),
     "Page": frozenset({"admins"}),
     "Delivery": frozenset({"spend", "impressions", "clicks"}),
 }
