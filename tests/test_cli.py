@@ -116,3 +116,42 @@ def test_a_bad_setting_is_a_clear_error(
     assert "PAIDFOR_BATCH_SIZE='many'" in said and "valid integer" in said
     assert "PAIDFOR_KEEP_ALIVE_SECONDS='-1'" in said and "greater than 0" in said
     assert "Traceback" not in said
+
+
+def test_serve_listens_where_the_settings_say_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PAIDFOR_HOST and PAIDFOR_PORT are read (they were silently ignored); the options win."""
+    import paidfor.interfaces.http.api.serving as serving
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        serving, "serve", lambda host, port, workers, keep: calls.append((host, port))
+    )
+    monkeypatch.setenv("PAIDFOR_HOST", "127.0.0.2")
+    monkeypatch.setenv("PAIDFOR_PORT", "9123")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--port", "9200"]).exit_code == 0
+    assert calls == [("127.0.0.2", 9123), ("127.0.0.2", 9200)]
+    get_settings.cache_clear()
+
+
+def test_a_bad_port_or_shard_count_is_an_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from paidfor.storage.search_index import default_shards
+
+    monkeypatch.setenv("PAIDFOR_INDEX_SHARDS", "3")
+    get_settings.cache_clear()
+    assert default_shards() == 3
+    monkeypatch.setenv("PAIDFOR_INDEX_SHARDS", "abc")  # it fell back to a default before
+    monkeypatch.setenv("PAIDFOR_PORT", "70000")
+    get_settings.cache_clear()
+    monkeypatch.setattr(sys, "argv", ["paidfor", "stats"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "PAIDFOR_INDEX_SHARDS='abc'" in said and "PAIDFOR_PORT='70000'" in said
+    get_settings.cache_clear()

@@ -1,10 +1,12 @@
-"""One settings object, read from the environment (``PAIDFOR_*``)."""
+"""One settings object, read from the environment (``PAIDFOR_*``). A value that does not
+parse is an error naming its variable (``SettingsError``), never a silent default."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import PositiveInt
+from pydantic import Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,15 +15,19 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///paidfor.db"
     secret_key: str = "dev-only-change-me"
+    # Where ``paidfor serve`` listens unless --host/--port say otherwise.
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
     # Staff session cookies only over HTTPS (set it behind a TLS-terminating proxy).
     https_only: bool = False
-    batch_size: int = 2000
+    # Rows a ``paidfor import`` transaction holds unless --batch-size says otherwise.
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
     # The tantivy search index beside the database (storage.search_index): where it lives
     # (default: beside a SQLite file, else under ~/.cache/paidfor), and whether to use it.
     index_dir: str | None = None
     search_index: bool = True
+    # Shards of the index (default: one a core, up to four).
+    index_shards: Annotated[int | None, Field(ge=1, le=64)] = None
     # GET /v{N}/ads_archive: a sliding window per client IP, like the Graph API's app limit
     # of 200 calls an hour. ``archive_time_budget`` is the seconds of request time (wall and
     # CPU, each) a client may use in one window; X-App-Usage reports both as percentages.
@@ -56,6 +62,22 @@ class Settings(BaseSettings):
     disclosure_dir: str | None = None
 
 
+class SettingsError(ValueError):
+    """A ``PAIDFOR_*`` variable whose value does not parse; the message names it."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or SettingsError naming each bad variable."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        bad = "; ".join(
+            f"PAIDFOR_{str(err['loc'][0]).upper()}={err.get('input')!r}: {err['msg']}"
+            for err in e.errors()
+        )
+        raise SettingsError(f"bad setting: {bad}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

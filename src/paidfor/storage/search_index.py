@@ -105,10 +105,13 @@ def default_index_dir(database_url: str) -> Path | None:
 
 
 def default_shards() -> int:
-    """One shard a core, up to four (``PAIDFOR_INDEX_SHARDS`` overrides)."""
-    raw = os.environ.get("PAIDFOR_INDEX_SHARDS", "")
-    if raw.isdigit() and 1 <= int(raw) <= 64:
-        return int(raw)
+    """One shard a core, up to four (``PAIDFOR_INDEX_SHARDS`` overrides; a value that is not
+    1-64 is an error naming it: ``settings.SettingsError``)."""
+    from paidfor.settings import get_settings
+
+    configured = get_settings().index_shards
+    if configured is not None:
+        return configured
     return max(1, min(4, os.cpu_count() or 1))
 
 

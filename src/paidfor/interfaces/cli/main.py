@@ -28,7 +28,7 @@ from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app,
 from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
-from paidfor.settings import get_settings
+from paidfor.settings import SettingsError, get_settings
 
 app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -66,7 +66,9 @@ def import_(
         bool, typer.Option("--dry-run", help="parse and check, write nothing")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="stop at the first bad row")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="default: PAIDFOR_BATCH_SIZE, 2000")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     max_errors: Annotated[int, typer.Option(help="bad rows to list (all go to --json)")] = 20,
     parallel: Annotated[
@@ -129,7 +131,7 @@ def import_(
                 engine,
                 SOURCES[source](),
                 files,
-                batch_size=batch_size,
+                batch_size=batch_size or get_settings().batch_size,
                 dry_run=dry_run,
                 strict=strict,
                 progress=hook,
@@ -275,15 +277,20 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default: PAIDFOR_HOST, 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="default: PAIDFOR_PORT, 8000")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the library and the API."""
     from paidfor.interfaces.http.api.serving import serve as run
 
     open_engine()  # migrate once, before the workers start
-    run(host, port, workers, get_settings().keep_alive_seconds)
+    settings = get_settings()
+    run(host or settings.host, port or settings.port, workers, settings.keep_alive_seconds)
 
 
 def find_data_dir(explicit: Path | None = None) -> Path:
@@ -365,20 +372,14 @@ def database_trouble(exc: BaseException) -> str:
 
 
 def main() -> None:
-    from pydantic import ValidationError
-
     from paidfor.storage.db import operational_errors
 
     try:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
-    except ValidationError as exc:
-        if exc.title != "Settings":
-            raise
-        for problem in exc.errors():  # a PAIDFOR_* variable the settings cannot take
-            name = "PAIDFOR_" + "_".join(str(p) for p in problem["loc"]).upper()
-            err.print(f"[red]{name}={problem['input']!r}: {problem['msg']}[/red]", highlight=False)
+    except SettingsError as exc:  # a PAIDFOR_* variable the settings cannot take
+        err.print(f"[red]{exc}[/red]", highlight=False)
         sys.exit(2)
     except operational_errors() as exc:
         err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
