@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paidfor import errors
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAIDFOR_", extra="ignore")
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
     disclosure_dir: str | None = None
 
 
-class SettingsError(ValueError):
+class SettingsError(errors.Invalid):
     """A ``PAIDFOR_*`` variable whose value does not parse; the message names it."""
 
 

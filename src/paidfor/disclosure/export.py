@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from paidfor import errors
 from paidfor.disclosure.policy import NEVER, LeftOut, Scrubber, allowed, left_out
 from paidfor.disclosure.store import ads_in_scope, read_package
 from paidfor.domain.models import Funder
@@ -35,7 +36,7 @@ EVIDENCE_CATEGORY = {
 }
 
 
-class ScopeError(ValueError):
+class ScopeError(errors.Invalid):
     """A scope that selects nothing it could (a bad filter, an unknown case)."""
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from paidfor import errors
 from paidfor.storage.tables import marked_columns
 
 POLICY_VERSION = "2026-11-23"
@@ -56,7 +57,7 @@ BASIS_WORDS = {
 }
 
 
-class PolicyError(ValueError):
+class PolicyError(errors.Invalid):
     """An unknown legal basis or category."""
 
 

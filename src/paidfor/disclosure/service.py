@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from paidfor import errors
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.export import ScopeError, check_filters, select_ads
 from paidfor.disclosure.policy import parse_basis
@@ -26,11 +27,11 @@ from paidfor.disclosure.store import DisclosureRepository, DisclosureRequest
 MAX_TEXT = 2000
 
 
-class Forbidden(PermissionError):
+class Forbidden(errors.Forbidden):
     """The caller's role or relation to the request does not allow this (HTTP 403)."""
 
 
-class WrongState(RuntimeError):
+class WrongState(errors.Conflict, RuntimeError):
     """The request is not in a state that allows this (HTTP 409)."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 
+from paidfor import errors
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.disclosure_models import DisclosureRequestRow as R
 from paidfor.storage.exchange_models import AdImageRow
@@ -35,7 +36,7 @@ from paidfor.storage.tables import chunks
 CHUNK = 500
 
 
-class NoSuchRequest(LookupError):
+class NoSuchRequest(errors.NotFound):
     """No disclosure request with that id (or none the caller may see)."""
 
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from paidfor import errors
+
 MAX_TEXT = 10_000
 MAX_ID = 200
 MAX_DESCRIPTION = 10_000
@@ -52,19 +54,19 @@ class ExchangeError(Exception):
     """Base of the exchange's refusals."""
 
 
-class Invalid(ExchangeError, ValueError):
+class Invalid(ExchangeError, errors.Invalid):
     """A bad value, tag, status...: the message says which and why (HTTP 422)."""
 
 
-class NotFound(ExchangeError):
+class NotFound(ExchangeError, errors.NotFound):
     """No such group or indicator, or one the member may not see (HTTP 404)."""
 
 
-class NotOwner(ExchangeError):
+class NotOwner(ExchangeError, errors.Forbidden):
     """Only an indicator's owner may change or delete it (HTTP 403)."""
 
 
-class Conflict(ExchangeError):
+class Conflict(ExchangeError, errors.Conflict):
     """The group name is taken, or the group already has that live indicator (HTTP 409)."""
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
+from paidfor import errors
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
@@ -43,7 +44,7 @@ SETTABLE = (OPEN, CLOSED)  # taken_down only through a takedown (``mark_taken_do
 _CHUNK = 5000
 
 
-class CaseConflict(ValueError):
+class CaseConflict(errors.Conflict, ValueError):
     """The case is not in a state that allows the change (e.g. already taken down)."""
 
 

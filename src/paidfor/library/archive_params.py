@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from paidfor import errors
 from paidfor.domain.models import AdType
 
 ACTIVE_STATUS_VALUES = ("ACTIVE", "ALL", "INACTIVE")  # ad_active_status
@@ -48,7 +49,7 @@ _COUNTRY = re.compile(r"^(?:[A-Z]{2}|ALL)$")
 _CURSOR_PREFIX = b"paidfor-archive:"
 
 
-class ArchiveParamError(ValueError):
+class ArchiveParamError(errors.Invalid):
     """A bad request, as a Graph error: ``(#100) message``."""
 
     def __init__(self, message: str, code: int = 100, subcode: int | None = None) -> None:

@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from paidfor import errors
 from paidfor.domain.models import PUBLIC_STATUSES
 from paidfor.library.archive_params import PLATFORMS as GRAPH_PLATFORMS
 from paidfor.library.views import PublicAd
@@ -69,7 +70,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LIST_PARAMS = ("country", "language", "platform", "funder", "funder_id", "page_id")
 
 
-class LibraryQueryError(ValueError):
+class LibraryQueryError(errors.Invalid):
     """A query parameter the library cannot take; ``str()`` is a sentence for a person."""
 
     def __init__(self, param: str, message: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from paidfor import errors
 from paidfor.domain import Ad, AdStatus, Advertiser
 from paidfor.domain.models import AdType
 from paidfor.review.rules import (
@@ -34,7 +35,7 @@ from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeReposito
 from paidfor.storage.repo import AdRepository
 
 
-class SubmissionError(ValueError):
+class SubmissionError(errors.Invalid):
     """The submission cannot be taken at all (not the caller's page, no payment method)."""
 
 

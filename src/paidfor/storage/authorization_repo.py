@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from paidfor import errors
 from paidfor.domain import AuthorizationStatus
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
@@ -18,7 +19,7 @@ from paidfor.storage.models import AdvertiserRow, AuthorizationRow, FunderRow
 from paidfor.storage.tables import FUNDERS, dialect_insert
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No such record (or not the caller's)."""
 
 

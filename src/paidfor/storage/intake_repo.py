@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from paidfor import errors
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
 from paidfor.domain.models import AdType
 from paidfor.storage.audit import append_event_conn
@@ -72,7 +73,7 @@ class DecisionRecord:
         }
 
 
-class Conflict(ValueError):
+class Conflict(errors.Conflict, ValueError):
     """The decision named is not the ad's latest any more: someone decided first."""
 
     def __init__(self, ad_id: int, answers: int | None, latest: DecisionRecord | None) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import aliased
 
+from paidfor import errors
 from paidfor.domain.world import RELATIONS
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.intake_repo import NotFound
@@ -23,7 +24,7 @@ from paidfor.storage.review_models import RelationshipRow
 from paidfor.storage.tables import RELATIONSHIPS
 
 
-class Conflict(ValueError):
+class Conflict(errors.Conflict, ValueError):
     """A declaration or a decision that the relationship's state does not allow (HTTP 409)."""
 
 

@@ -44,6 +44,7 @@ from typing import Any
 import tantivy
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
+from paidfor import errors
 from paidfor.storage.changes import current_state
 from paidfor.storage.index_schema import (
     ANALYZER,
@@ -72,7 +73,7 @@ LISTED = 10_000  # the default listing's first ads kept per order (the library p
 BATCH = 5_000
 
 
-class IndexBusy(RuntimeError):
+class IndexBusy(errors.Unavailable, RuntimeError):
     """Another process is writing the index (tantivy's directory lock)."""
 
 

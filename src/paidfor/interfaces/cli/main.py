@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from paidfor.errors import PaidforError
 from paidfor.interfaces.cli.audit import audit_app
 from paidfor.interfaces.cli.coordination import coordination_app
 from paidfor.interfaces.cli.disclosure import disclosure_app, keys_app
@@ -28,7 +29,7 @@ from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app,
 from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
-from paidfor.settings import SettingsError, get_settings
+from paidfor.settings import get_settings
 
 app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -378,9 +379,9 @@ def main() -> None:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
-    except SettingsError as exc:  # a PAIDFOR_* variable the settings cannot take
+    except PaidforError as exc:  # a refusal a command let through (a bad PAIDFOR_* setting...)
         err.print(f"[red]{exc}[/red]", highlight=False)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except operational_errors() as exc:
         err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
         sys.exit(EXIT_DATABASE)

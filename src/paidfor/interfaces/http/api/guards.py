@@ -141,3 +141,14 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
         status_code=503,
         headers={"Retry-After": "30" if is_disk_full(exc) else "2"},
     )
+
+
+async def paidfor_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any ``errors.PaidforError`` a route lets through: its status and message (the one
+    handler of the error model; a route need not map the refusals it does not reword)."""
+    status = getattr(exc, "http_status", 500)
+    return JSONResponse(
+        {"error": {"message": str(exc), "status": status}},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **({"Retry-After": "2"} if status == 503 else {})},
+    )
