@@ -60,7 +60,9 @@ def test_kept_alive_connections_to_several_workers_are_quick_and_outlast_the_cli
                 assert client.get(url + "/healthz").status_code == 200
                 times.append(time.perf_counter() - started)
         # With Nagle on, each request after the first waited for the delayed ACK: >= 40 ms.
-        assert statistics.median(times[1:]) < 0.025, [round(t * 1000, 1) for t in times]
+        # The bound sits under that floor, not at a quiet machine's latency: with the suite
+        # running on both cores a healthy median reached 27 ms (a timed bound is no benchmark).
+        assert statistics.median(times[1:]) < 0.035, [round(t * 1000, 1) for t in times]
 
         # Idle past httpx's 5 s keep-alive (which was uvicorn's too): the server has not
         # closed the connection; the client is the one to close it.
