@@ -11,6 +11,7 @@ from sqlalchemy import Engine, false, or_, select
 from paidfor.storage.exchange_models import INDICATORS, PrivacyGroupRow
 from paidfor.storage.mapping import utc_naive
 from paidfor.storage.models import AdRow, AuditEventRow
+from paidfor.storage.tables import chunks
 
 CHUNK = 500
 
@@ -22,11 +23,8 @@ def member_ads(engine: Engine, advertisers: list[int], pages: list[int]) -> list
     seen: dict[int, Any] = {}
     with engine.connect() as conn:
         for column, ids in ((AdRow.advertiser_id, advertisers), (AdRow.page_id, pages)):
-            for i in range(0, len(ids), CHUNK):
-                rows = conn.execute(
-                    select(*columns).where(column.in_(ids[i : i + CHUNK])).order_by(AdRow.id)
-                )
-                for r in rows:
+            for some in chunks(ids, CHUNK):
+                for r in conn.execute(select(*columns).where(column.in_(some)).order_by(AdRow.id)):
                     seen.setdefault(int(r.id), r)
     return [seen[k] for k in sorted(seen)]
 

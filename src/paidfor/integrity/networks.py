@@ -153,7 +153,7 @@ def analyse(world: World, *, indicators: IndicatorMatcher | None = None, seed: i
     found = {k: r[1] for k, r in risk.items()}
     verified = staff_verified(world.relationships)
     claimed = claimed_affiliations(world.profiles, actor, carried, found, verified)
-    declared = declared_families(world.relationships, world.profiles, found, claimed)
+    declared = declared_families(world.relationships, world.profiles, found, claimed, verified)
     infrastructure = family_infrastructure(carried, actor, declared, world.profiles)
     if infrastructure:
         index = {attr: i for i, attr in enumerate(table.attrs)}

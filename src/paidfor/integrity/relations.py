@@ -111,15 +111,18 @@ def declared_families(
     profiles: Mapping[EntityKey, Profile],
     findings: Mapping[EntityKey, list[SignalResult]],
     claimed: Iterable[tuple[EntityKey, EntityKey, str]] = (),
+    verified: Collection[EntityKey] | None = None,
 ) -> Declared:
     """Join the accounts of every relationship that explains (see the module's docstring),
     of every verified funder they share, and of every claimed affiliation
-    (``claimed_affiliations``)."""
+    (``claimed_affiliations``). ``verified``: ``staff_verified(relationships)``, when the
+    caller has it already."""
     u: UnionFind[EntityKey] = UnionFind()
     out = Declared()
     out.claimed = list(claimed)
     relationships = list(relationships)
-    verified = staff_verified(relationships)
+    if verified is None:
+        verified = staff_verified(relationships)
     for child, parent, _ in out.claimed:
         u.union(child, parent)
         out.anchors.add(parent)
@@ -199,7 +202,8 @@ def family_infrastructure(
                     anchored.add(f)
         if not counts:
             continue
-        fam, n = max(counts.items(), key=lambda x: (x[1] + len(who) * (x[0] in anchored), x[0]))
+        fam = max(counts, key=lambda f: (f in anchored, counts[f], f))  # an anchor's first
+        n = counts[fam]
         if n >= 2 and (fam in anchored or 2 * n >= len(who)):
             out[attr] = fam
     return out

@@ -315,8 +315,8 @@ def _load_images(conn: Any, world: World, reads: _Reads, params: dict[str, Any])
     """The PDQ hashes of the images the ads use (uploaded images; ``integrity.images``)."""
     pdqs = {(r.advertiser_id, r.hash): r.pdq for r in conn.execute(reads.images, params)}
     owners = sorted({a for a, _ in pdqs if a is not None})
-    for i in range(0, len(owners), 500):
-        for r in conn.execute(reads.image_ads, {"owners": owners[i : i + 500]}):
+    for some in chunks(owners, 500):
+        for r in conn.execute(reads.image_ads, {"owners": list(some)}):
             found = {
                 pdq
                 for h in (r.creative or {}).get("image_hashes") or []
