@@ -1,11 +1,15 @@
 """One error hierarchy for paidfor: what went wrong, as the HTTP status an API answers and
 the exit code a command ends with. Each context's refusals subclass one of these (an
-exchange ``NotFound``, a disclosure ``WrongState``...); the HTTP app renders any of them
-that a route lets through as ``{"error": {"message", "status"}}`` with its status, and the
-``paidfor`` command prints the message and exits with its code. Anything else is a bug: a
-500, and a traceback."""
+exchange ``NotFound``, a disclosure ``WrongState``...), raised where the refusal is decided.
+No route catches them to choose a status: the HTTP app's one handler
+(``paidfor.interfaces.http.refusals``) answers any of them with its status, as
+``{"error": {"message", "status"}}`` or as the page of a route that answers with HTML, and
+the ``paidfor`` command prints the message and exits with its code. Anything else is a bug:
+a 500, and a traceback."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class PaidforError(Exception):
@@ -14,12 +18,23 @@ class PaidforError(Exception):
     http_status = 500
     exit_code = 1
 
+    def as_json(self) -> dict[str, Any]:
+        """The ``error`` object of an HTTP answer."""
+        return {"message": str(self), "status": self.http_status}
+
 
 class Invalid(PaidforError, ValueError):
     """Input that breaks a rule; the message names the field and the rule."""
 
     http_status = 422
     exit_code = 2
+
+
+class BadRequest(Invalid):
+    """A request that cannot be taken as asked: a query parameter the library does not know,
+    an ad for a page that is not the caller's (400, where ``Invalid`` is a 422)."""
+
+    http_status = 400
 
 
 class NotFound(PaidforError, LookupError):

@@ -202,7 +202,7 @@ def test_bad_files_are_refused_with_a_clear_message(api: TestClient, engine: Eng
     assert uploads(engine) == []
     with pytest.raises(ImageRefused) as refused:
         hash_image(png[:100])
-    assert refused.value.status == 422
+    assert refused.value.http_status == 422
 
 
 def test_roles_and_privacy(api: TestClient, engine: Engine) -> None:
@@ -297,4 +297,4 @@ def _advertiser_of(engine: Engine, image_hash: str) -> int:
 def test_limits_are_checked_before_decoding() -> None:
     with pytest.raises(ImageRefused) as refused:
         hash_image(os.urandom(16) * (MAX_BYTES // 16 + 1))
-    assert refused.value.status == 413
+    assert refused.value.http_status == 413

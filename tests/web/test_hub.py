@@ -27,6 +27,7 @@ from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Targe
 from paidfor.domain.serialize import ad_to_json
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
+from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_templates
 from paidfor.library.hub import HubService
@@ -175,6 +176,7 @@ class World:
 
 def app_for(engine: Engine) -> FastAPI:
     app = FastAPI()
+    install_refusals(app)  # the app's one handler answers the routes' refusals
     templates = make_templates()
     app.include_router(make_hub_router(HubService(HubRepository(engine)), templates))
     return app

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 import paidfor
+from paidfor import errors
 from paidfor.disclosure.export import collect
 from paidfor.disclosure.policy import CATEGORIES, POLICY_VERSION, LeftOut, allowed
 from paidfor.disclosure.store import DisclosureRequest
@@ -34,8 +35,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-class KeyMissing(FileNotFoundError):
-    """No signing key: ``paidfor keys generate`` makes one; PAIDFOR_DISCLOSURE_KEY names it."""
+class KeyMissing(errors.Unavailable, FileNotFoundError):
+    """No signing key: ``paidfor keys generate`` makes one; PAIDFOR_DISCLOSURE_KEY names it
+    (a 503: packages cannot be built until it is there)."""
 
 
 @dataclass

@@ -14,10 +14,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from paidfor import errors
+
 DEFAULT_KEY_PATH = Path("~/.paidfor/disclosure_ed25519.pem")
 
 
-class DisclosureKeyError(ValueError):
+class DisclosureKeyError(errors.Invalid):
     """A key file that is missing, unreadable, not a key, or not an Ed25519 key."""
 
 

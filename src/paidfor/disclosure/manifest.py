@@ -28,6 +28,7 @@ from typing import IO, Any, Protocol
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from paidfor import errors
 from paidfor.disclosure.keys import raw_public
 
 FORMAT = "paidfor-disclosure/1"
@@ -44,7 +45,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-class NotAPackage(ValueError):
+class NotAPackage(errors.Invalid):
     """A path that is not a disclosure package (no such path, not a folder or a zip, an
     unreadable zip, or no MANIFEST.json nor MANIFEST.json.sig in it)."""
 

@@ -60,7 +60,7 @@ def _now() -> datetime:
 def _text(value: str, what: str, low: int = 3) -> str:
     text = (value or "").strip()
     if not low <= len(text) <= MAX_TEXT:
-        raise ValueError(f"{what} must be {low} to {MAX_TEXT} characters")
+        raise errors.Invalid(f"{what} must be {low} to {MAX_TEXT} characters")
     return text
 
 

@@ -187,10 +187,10 @@ class CaseRepository:
         """Write the case with its members and links, and its ``case_open`` event."""
         members = {m.key: m for m in network.members}
         if not members:
-            raise ValueError("a case needs at least one member")
+            raise errors.Invalid("a case needs at least one member")
         bad = [str(k) for k in members if k.type not in ("advertiser", "page")]
         if bad:
-            raise ValueError(f"members are advertisers or pages, not {', '.join(bad)}")
+            raise errors.Invalid(f"members are advertisers or pages, not {', '.join(bad)}")
         now = stored_now()
         with self.engine.begin() as conn:
             case_id = conn.execute(
@@ -242,7 +242,7 @@ class CaseRepository:
     def set_status(self, case_id: int, status: str, *, actor: str, reason: str) -> CaseSummary:
         """Open again or close a case (audited ``case_status``); NotFound, CaseConflict."""
         if status not in SETTABLE:
-            raise ValueError(
+            raise errors.Invalid(
                 f"status must be one of {', '.join(SETTABLE)} (a takedown sets {TAKEN_DOWN})"
             )
         return self._change(case_id, status, "case_status", actor=actor, reason=reason)
@@ -296,7 +296,7 @@ class CaseRepository:
     ) -> builtins.list[CaseSummary]:
         """Cases, newest first (``status``: only those)."""
         if status is not None and status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+            raise errors.Invalid(f"status must be one of {', '.join(STATUSES)}")
         query = self._summaries().order_by(CaseRow.id.desc()).limit(limit).offset(offset)
         if status is not None:
             query = query.where(CaseRow.status == status)

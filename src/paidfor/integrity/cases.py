@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import ActionKind
+from paidfor.errors import Invalid
 from paidfor.integrity.case_store import (
     STATUSES,
     TAKEN_DOWN,
@@ -129,7 +130,7 @@ class CaseService:
         """An investigator's verdict on a member of the case (``integrity.marks``)."""
         reason = reason.strip()
         if len(reason) < 3:
-            raise ValueError("a verdict needs a reason")
+            raise Invalid("a verdict needs a reason")
         return self.marks.mark(
             case_id,
             entity.type,
@@ -179,7 +180,7 @@ class CaseService:
         none of its members exists any more."""
         reason = reason.strip()
         if not reason:
-            raise ValueError("a takedown needs a reason")
+            raise Invalid("a takedown needs a reason")
         view = self.case(case_id)
         if view.case.status == TAKEN_DOWN:
             when = view.case.updated_at.strftime(" on %Y-%m-%d") if view.case.updated_at else ""

@@ -30,6 +30,8 @@ from threatexchange.signal_type.pdq import pdq_hasher
 from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHOLD, simple_distance
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
+from paidfor import errors
+
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 8000
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -37,13 +39,13 @@ PDQ_MATCH_DISTANCE = PDQ_CONFIDENT_MATCH_THRESHOLD  # 31: at most this far is th
 _HASHED_AS_IS = ("RGB", "L")
 
 
-class ImageRefused(ValueError):
-    """The file is not an image paidfor takes; ``status`` is the HTTP status to answer (413
-    for too many bytes, 422 otherwise) and the message says why."""
+class ImageRefused(errors.Invalid):
+    """The file is not an image paidfor takes; the message says why, ``http_status`` is 413
+    for too many bytes and 422 otherwise."""
 
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from paidfor.errors import Invalid
+
 EntityType = Literal["advertiser", "page"]
 
 # What can tie two entities together, with what it means in words.
@@ -42,10 +44,10 @@ class EntityKey:
 
     @classmethod
     def parse(cls, text: str) -> EntityKey:
-        """``advertiser:12`` or ``page:7``; ValueError otherwise."""
+        """``advertiser:12`` or ``page:7``; ``Invalid`` (a ValueError) otherwise."""
         kind, sep, ident = text.strip().partition(":")
         if not sep or kind not in ("advertiser", "page") or not ident.strip().isdigit():
-            raise ValueError(f"an entity is advertiser:ID or page:ID, got {text!r}")
+            raise Invalid(f"an entity is advertiser:ID or page:ID, got {text!r}")
         return cls(kind, int(ident))
 
 

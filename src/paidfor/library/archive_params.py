@@ -49,7 +49,7 @@ _COUNTRY = re.compile(r"^(?:[A-Z]{2}|ALL)$")
 _CURSOR_PREFIX = b"paidfor-archive:"
 
 
-class ArchiveParamError(errors.Invalid):
+class ArchiveParamError(errors.BadRequest):
     """A bad request, as a Graph error: ``(#100) message``."""
 
     def __init__(self, message: str, code: int = 100, subcode: int | None = None) -> None:

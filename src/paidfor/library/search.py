@@ -70,13 +70,16 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LIST_PARAMS = ("country", "language", "platform", "funder", "funder_id", "page_id")
 
 
-class LibraryQueryError(errors.Invalid):
+class LibraryQueryError(errors.BadRequest):
     """A query parameter the library cannot take; ``str()`` is a sentence for a person."""
 
     def __init__(self, param: str, message: str) -> None:
         super().__init__(f"{param}: {message}")
         self.param = param
         self.message = message
+
+    def as_json(self) -> dict[str, Any]:
+        return {"param": self.param, "message": self.message, "status": self.http_status}
 
 
 @dataclass(frozen=True)

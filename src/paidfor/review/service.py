@@ -35,7 +35,7 @@ from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeReposito
 from paidfor.storage.repo import AdRepository
 
 
-class SubmissionError(errors.Invalid):
+class SubmissionError(errors.BadRequest):
     """The submission cannot be taken at all (not the caller's page, no payment method)."""
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 
 from paidfor.domain import AdStatus
 from paidfor.domain.money import default_rates, to_cents
+from paidfor.errors import Conflict
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
 from paidfor.storage.intake_repo import NotFound
@@ -22,7 +23,7 @@ from paidfor.storage.models import AdRow
 DELIVERS = (str(AdStatus.APPROVED), str(AdStatus.RUNNING), str(AdStatus.STOPPED))
 
 
-class DeliveryError(ValueError):
+class DeliveryError(Conflict):
     """The ad cannot deliver (not approved, or removed)."""
 
 

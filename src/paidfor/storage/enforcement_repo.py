@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from paidfor.domain import ActionKind, AdStatus
+from paidfor.errors import Conflict
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
 from paidfor.storage.intake_repo import NotFound
@@ -110,7 +111,7 @@ class EnforcementRepository:
                 values = {"status": str(AdStatus.REMOVED), "removal_reason": reason}
             else:
                 if row.status != str(AdStatus.REMOVED):
-                    raise ValueError(f"ad {target} is not removed (it is {row.status})")
+                    raise Conflict(f"ad {target} is not removed (it is {row.status})")
                 values = {"status": self._status_before_removal(conn, target),
                           "removal_reason": None}  # fmt: skip
             conn.execute(update(AdRow).where(AdRow.id == target).values(values))

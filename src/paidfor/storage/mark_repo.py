@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from paidfor.errors import Invalid
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
@@ -82,7 +83,7 @@ class MarkRepository:
         """Record a verdict on a member of a case; NotFound when the case, the member or the
         relationship named is not there."""
         if verdict not in VERDICTS:
-            raise ValueError(f"verdict is one of {', '.join(VERDICTS)}")
+            raise Invalid(f"verdict is one of {', '.join(VERDICTS)}")
         entity = f"{entity_type}:{entity_id}"
         with self.engine.begin() as conn:
             links = conn.execute(select(CaseRow.links).where(CaseRow.id == case_id)).one_or_none()

@@ -74,7 +74,7 @@ class RelationshipRepository:
         """A new declaration (status ``declared``); Conflict when the same one exists and is
         not refused, or when an account names itself."""
         if relation not in RELATIONS:
-            raise ValueError(f"relation is one of {', '.join(RELATIONS)}")
+            raise errors.Invalid(f"relation is one of {', '.join(RELATIONS)}")
         if advertiser_id == related_id:
             raise Conflict("an account cannot declare a relationship with itself")
         with self.engine.begin() as conn:

@@ -20,10 +20,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from paidfor.domain.models import AdType
+from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.ratelimit import SlidingWindowLimiter, Usage
+from paidfor.interfaces.http.refusals import shown_on
 from paidfor.library.archive import KNOWN_FIELDS, ArchiveService
 from paidfor.library.archive_params import (
     ACTIVE_STATUS_VALUES,
@@ -174,8 +176,21 @@ def _respond(body: dict[str, Any], status: int, usage: Usage) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def graph_refusal(request: Request, refusal: PaidforError) -> Response:
+    """A refusal as a Graph error object (``interfaces.http.refusals``): a bad parameter is
+    ``(#100) ...`` with its code; any other (a busy index) code 2, a temporary issue. With
+    the ``X-App-Usage`` of the request it ends."""
+    if isinstance(refusal, ArchiveParamError):
+        body = graph_error(str(refusal), refusal.code, refusal.subcode)
+    else:
+        body = graph_error(str(refusal), 2, is_transient=True)
+    return _respond(body, refusal.http_status, request.state.usage)
+
+
 def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRouter:
-    router = APIRouter(tags=["Ad Library API (Graph-compatible)"])
+    router = APIRouter(
+        tags=["Ad Library API (Graph-compatible)"], dependencies=[shown_on(graph_refusal)]
+    )
 
     def answer(request: Request, version: str | None) -> tuple[dict[str, Any], int]:
         if version is not None and not VERSION.fullmatch(version):
@@ -184,10 +199,7 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
         params: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
-        try:
-            query = service.parse(params)
-        except ArchiveParamError as exc:
-            return graph_error(str(exc), exc.code, exc.subcode), 400
+        query = service.parse(params)  # ArchiveParamError: a 400, ``graph_refusal``
         page = service.search(query, base_url=str(request.base_url))
         body: dict[str, Any] = {"data": page.data}
         if page.after is not None:
@@ -206,11 +218,13 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
             body = graph_error("(#4) Application request limit reached", 4, is_transient=True)
             return _respond(body, 400, usage)
         started, wall, cpu = limiter.clock(), time.perf_counter(), time.thread_time()
-        body, status = answer(request, version)
-        usage = limiter.record(
-            client, started, time.perf_counter() - wall, time.thread_time() - cpu
-        )
-        return _respond(body, status, usage)
+        try:
+            body, status = answer(request, version)
+        finally:  # a refused request counts too, and its refusal carries the usage
+            request.state.usage = limiter.record(
+                client, started, time.perf_counter() - wall, time.thread_time() - cpu
+            )
+        return _respond(body, status, request.state.usage)
 
     def ads_archive(
         request: Request,

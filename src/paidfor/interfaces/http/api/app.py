@@ -22,7 +22,6 @@ from fastapi.exceptions import RequestValidationError
 
 import paidfor
 from paidfor.background import time_left
-from paidfor.errors import PaidforError
 from paidfor.exchange.consume import ExchangeIndicators
 from paidfor.integrity.images import MAX_BYTES as IMAGE_MAX_BYTES
 from paidfor.integrity.screen import RiskScreen
@@ -31,17 +30,13 @@ from paidfor.interfaces.http.api.cases import install_case_api
 from paidfor.interfaces.http.api.contract import install_contract
 from paidfor.interfaces.http.api.disclosures import install_disclosure_api
 from paidfor.interfaces.http.api.exchange import install_exchange_api
-from paidfor.interfaces.http.api.guards import (
-    MIB,
-    BodySizeLimit,
-    database_unavailable,
-    paidfor_error,
-)
+from paidfor.interfaces.http.api.guards import MIB, BodySizeLimit, database_unavailable
 from paidfor.interfaces.http.api.images import install_image_api
 from paidfor.interfaces.http.api.intake import invalid_body, make_intake_router
 from paidfor.interfaces.http.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
 from paidfor.interfaces.http.api.relationships import make_relationships_router
 from paidfor.interfaces.http.auth import install_auth
+from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
@@ -138,7 +133,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(make_router(ArchiveService(repo), limiter))
     for kind in operational_errors():
         app.add_exception_handler(kind, database_unavailable)
-    app.add_exception_handler(PaidforError, paidfor_error)
+    install_refusals(app)  # the one handler of the routes' refusals
 
     install_auth(app, engine, settings, https_only=settings.https_only)
     indicators = ExchangeIndicators(engine)

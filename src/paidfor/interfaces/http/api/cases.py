@@ -30,8 +30,7 @@ published), 422 for a bad body. Every answer is ``no-store``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
@@ -39,11 +38,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.exchange import model as exchange_model
 from paidfor.exchange import publish, publish_store
-from paidfor.integrity.cases import CaseConflict, CaseService, NotFound
+from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey
-from paidfor.interfaces.http.api.answers import RowId, answer, guarded
+from paidfor.interfaces.http.api.answers import RowId, answer
 from paidfor.interfaces.http.deps import require
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -79,18 +77,6 @@ class PublishIn(BaseModel):
     )
 
 
-ERRORS: dict[type[Exception], int] = {
-    NotFound: 404,
-    exchange_model.NotFound: 404,
-    CaseConflict: 409,
-    ValueError: 422,
-}
-
-
-def _guarded(fn: Callable[[], Any]) -> JSONResponse:
-    return guarded(fn, ERRORS)
-
-
 def make_case_router(service: CaseService) -> APIRouter:
     router = APIRouter(tags=["cases"])
 
@@ -112,25 +98,20 @@ def make_case_router(service: CaseService) -> APIRouter:
 
     @router.get("/api/cases/{case_id}", summary="One case with its members, links and timeline")
     def case(case_id: RowId, who: Investigator) -> JSONResponse:
-        return _guarded(
-            lambda: {
-                **service.case(case_id).as_json(),
-                "marks": [m.as_json() for m in service.marks_of(case_id)],
-            }
-        )
+        view = service.case(case_id)
+        return answer({**view.as_json(), "marks": [m.as_json() for m in service.marks_of(case_id)]})
 
     @router.post("/api/cases/{case_id}/marks", summary="Mark a member confirmed or legitimate")
     def mark(case_id: RowId, body: MarkIn, who: Investigator) -> JSONResponse:
-        return _guarded(
-            lambda: service.mark(
-                case_id,
-                EntityKey.parse(body.entity),
-                verdict=body.verdict,
-                reason=body.reason,
-                actor=who.actor,
-                relationship_id=body.relationship_id,
-            ).as_json()
+        made = service.mark(
+            case_id,
+            EntityKey.parse(body.entity),
+            verdict=body.verdict,
+            reason=body.reason,
+            actor=who.actor,
+            relationship_id=body.relationship_id,
         )
+        return answer(made.as_json())
 
     @router.get("/api/findings/precision", summary="Precision on reviewed findings by week")
     def precision(who: Investigator) -> JSONResponse:
@@ -138,40 +119,29 @@ def make_case_router(service: CaseService) -> APIRouter:
 
     @router.post("/api/cases/{case_id}/takedown", summary="Take the case's network down")
     def take_down(case_id: RowId, body: TakedownIn, who: Investigator) -> JSONResponse:
-        return _guarded(
-            lambda: service.take_down(case_id, actor=who.actor, reason=body.reason).as_json()
-        )
+        return answer(service.take_down(case_id, actor=who.actor, reason=body.reason).as_json())
 
     @router.post("/api/cases/{case_id}/status", summary="Close a case or open it again")
     def set_status(case_id: RowId, body: StatusIn, who: Investigator) -> JSONResponse:
-        return _guarded(
-            lambda: {
-                "case": service.set_status(
-                    case_id, body.status, actor=who.actor, reason=body.reason
-                ).as_json()
-            }
-        )
+        done = service.set_status(case_id, body.status, actor=who.actor, reason=body.reason)
+        return answer({"case": done.as_json()})
 
     @router.get("/api/cases/{case_id}/indicators", summary="The indicators a case offers")
     def indicators(case_id: RowId, who: Investigator) -> JSONResponse:
-        def run() -> Any:
-            found = publish.candidates(service.repo.engine, case_id)
-            return {
+        found = publish.candidates(service.repo.engine, case_id)
+        return answer(
+            {
                 "case_id": case_id,
                 "taken_down": publish_store.was_taken_down(service.repo.engine, case_id),
                 "counts": publish.counts(found),
                 "indicators": [c.as_json() for c in found],
             }
-
-        return _guarded(run)
+        )
 
     @router.post("/api/cases/{case_id}/publish", summary="Share a case's indicators")
     def publish_case(case_id: RowId, body: PublishIn, who: Investigator) -> JSONResponse:
-        return _guarded(
-            lambda: publish.publish(
-                service.repo.engine, case_id, body.groups, who.actor, body.types
-            ).as_json()
-        )
+        done = publish.publish(service.repo.engine, case_id, body.groups, who.actor, body.types)
+        return answer(done.as_json())
 
     return router
 

@@ -95,7 +95,7 @@ async def refuse_nul(request: Request) -> None:
             return
         try:
             decoded = json.loads(raw)
-        except ValueError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             return  # not JSON: the route's own validation answers
         where = _nul_at(decoded, ("body",))
         if where is not None:

@@ -31,25 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.disclosure.build import KeyMissing
-from paidfor.disclosure.export import ScopeError
-from paidfor.disclosure.policy import PolicyError
-from paidfor.disclosure.service import DisclosureService, Forbidden, Who, WrongState
-from paidfor.disclosure.store import NoSuchRequest
-from paidfor.interfaces.http.api.answers import NO_STORE, RowId, error, guarded
+from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.interfaces.http.api.answers import NO_STORE, RowId, answer
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
-ERRORS: dict[type[Exception], int] = {
-    NoSuchRequest: 404,
-    Forbidden: 403,
-    WrongState: 409,
-    KeyMissing: 503,
-    ScopeError: 422,
-    PolicyError: 422,
-    ValueError: 422,
-}
 
 
 class RequestIn(BaseModel):
@@ -79,51 +66,43 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
     service = DisclosureService(engine)
     router = APIRouter(tags=["disclosures"])
 
-    def run(fn: Any, status: int = 200) -> JSONResponse:
-        return guarded(fn, ERRORS, status)
-
     @router.post("/api/disclosures", status_code=201, summary="Request a disclosure package")
     def create(body: RequestIn, who: Investigator) -> JSONResponse:
-        return run(
-            lambda: service.request(
-                Who.of(who), recipient=body.recipient, legal_basis=body.legal_basis,
-                purpose=body.purpose, case_id=body.case_id, filters=dict(body.filters),
-            ).as_json(),
-            201,
+        made = service.request(
+            Who.of(who), recipient=body.recipient, legal_basis=body.legal_basis,
+            purpose=body.purpose, case_id=body.case_id, filters=dict(body.filters),
         )  # fmt: skip
+        return answer(made.as_json(), 201)
 
     @router.get("/api/disclosures", summary="Disclosure requests")
     def listing(who: Investigator) -> JSONResponse:
-        return run(lambda: {"data": [r.as_json() for r in service.visible(Who.of(who))]})
+        return answer({"data": [r.as_json() for r in service.visible(Who.of(who))]})
 
     @router.get("/api/disclosures/{request_id}", summary="One disclosure request")
     def one(request_id: RowId, who: Investigator) -> JSONResponse:
-        return run(lambda: service.get(Who.of(who), request_id).as_json())
+        return answer(service.get(Who.of(who), request_id).as_json())
 
     @router.post("/api/disclosures/{request_id}/decision", summary="Approve or reject")
     def decide(request_id: RowId, body: DecisionIn, who: Investigator) -> JSONResponse:
         # an investigator reaches the service, which refuses and audits the attempt
-        return run(
-            lambda: service.decide(
-                Who.of(who), request_id, approve=body.approve, reason=body.reason
-            ).as_json()
-        )
+        done = service.decide(Who.of(who), request_id, approve=body.approve, reason=body.reason)
+        return answer(done.as_json())
 
     @router.post("/api/disclosures/{request_id}/build", summary="Build the signed package")
     def build(request_id: RowId, who: Investigator) -> JSONResponse:
-        def built() -> dict[str, Any]:
-            result = service.build(
-                Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key
-            ).as_json()
-            # the server's own folders stay on the server: the package is downloaded
-            for private in ("folder", "zip"):
-                result.pop(private)
-            return result | {
+        result = service.build(
+            Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key
+        ).as_json()
+        # the server's own folders stay on the server: the package is downloaded
+        for private in ("folder", "zip"):
+            result.pop(private)
+        return answer(
+            result
+            | {
                 "download": f"/api/disclosures/{request_id}/package.zip",
                 "request": service.repo.get(request_id).as_json(),
             }
-
-        return run(built)
+        )
 
     @router.get(
         "/api/disclosures/{request_id}/package.zip",
@@ -132,11 +111,7 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
         summary="Download the package",
     )
     def download(request_id: RowId, who: Investigator) -> Any:
-        try:
-            path = service.package(Who.of(who), request_id)
-        except tuple(ERRORS) as exc:
-            code = next(c for cls, c in ERRORS.items() if isinstance(exc, cls))
-            return error(code, str(exc))
+        path = service.package(Who.of(who), request_id)
         return FileResponse(path, media_type="application/zip", filename=path.name,
                             headers=NO_STORE)  # fmt: skip
 

@@ -24,9 +24,8 @@ value. Every answer is ``no-store``; every call is audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
@@ -34,9 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.exchange.model import Conflict, Invalid, Member, NotFound, NotOwner
+from paidfor.exchange.model import Member
 from paidfor.exchange.service import DEFAULT_PAGE, MAX_PAGE, ExchangeService
-from paidfor.interfaces.http.api.answers import RowId, guarded
+from paidfor.interfaces.http.api.answers import RowId, answer
 from paidfor.interfaces.http.deps import require
 
 ExchangeCaller = Annotated[Principal, Depends(require(Role.PARTNER, Role.INVESTIGATOR))]
@@ -68,13 +67,6 @@ class ReactionIn(BaseModel):
     reaction: str
 
 
-ERRORS: dict[type[Exception], int] = {NotFound: 404, NotOwner: 403, Conflict: 409, Invalid: 422}
-
-
-def _guarded(fn: Callable[[], Any], status: int = 200) -> JSONResponse:
-    return guarded(fn, ERRORS, status)
-
-
 def make_exchange_router(service: ExchangeService) -> APIRouter:
     router = APIRouter(tags=["exchange"])
 
@@ -88,36 +80,30 @@ def make_exchange_router(service: ExchangeService) -> APIRouter:
 
     @router.get("/api/exchange/groups", summary="The privacy groups the caller belongs to")
     def groups(who: ExchangeCaller) -> JSONResponse:
-        return _guarded(lambda: {"data": [g.as_json() for g in service.groups(member(who))]})
+        return answer({"data": [g.as_json() for g in service.groups(member(who))]})
 
     @router.post("/api/exchange/indicators", summary="Add an indicator to a group")
     def add(body: IndicatorIn, who: ExchangeCaller) -> JSONResponse:
-        return _guarded(
-            lambda: service.add(member(who), **body.model_dump()).as_json(now()), status=201
-        )
+        return answer(service.add(member(who), **body.model_dump()).as_json(now()), 201)
 
     @router.patch("/api/exchange/indicators/{indicator_id}", summary="Change an own indicator")
     def patch(indicator_id: RowId, body: IndicatorPatch, who: ExchangeCaller) -> JSONResponse:
         changes = body.model_dump(exclude_unset=True)
-        return _guarded(lambda: service.update(member(who), indicator_id, changes).as_json(now()))
+        return answer(service.update(member(who), indicator_id, changes).as_json(now()))
 
     @router.delete("/api/exchange/indicators/{indicator_id}", summary="Delete an own indicator")
     def delete(indicator_id: RowId, who: ExchangeCaller) -> JSONResponse:
-        return _guarded(lambda: service.delete(member(who), indicator_id).as_json(now()))
+        return answer(service.delete(member(who), indicator_id).as_json(now()))
 
     @router.post(
         "/api/exchange/indicators/{indicator_id}/reactions", summary="React to an indicator"
     )
     def react(indicator_id: RowId, body: ReactionIn, who: ExchangeCaller) -> JSONResponse:
-        return _guarded(
-            lambda: service.react(member(who), indicator_id, body.reaction).as_json(now())
-        )
+        return answer(service.react(member(who), indicator_id, body.reaction).as_json(now()))
 
     @router.get("/api/exchange/groups/{name}/indicators", summary="A group's live indicators")
     def indicators(name: str, who: ExchangeCaller) -> JSONResponse:
-        return _guarded(
-            lambda: {"data": [v.as_json(now()) for v in service.indicators(member(who), name)]}
-        )
+        return answer({"data": [v.as_json(now()) for v in service.indicators(member(who), name)]})
 
     @router.get("/api/exchange/groups/{name}/updates", summary="A group's updates feed")
     def updates(
@@ -126,16 +112,15 @@ def make_exchange_router(service: ExchangeService) -> APIRouter:
         cursor: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     ) -> JSONResponse:
-        def page() -> dict[str, Any]:
-            found = service.updates(member(who), name, cursor, limit)
-            at = now()
-            return {
+        found = service.updates(member(who), name, cursor, limit)
+        at = now()
+        return answer(
+            {
                 "data": [v.as_json(at) for v in found.items],
                 "cursor": found.cursor,
                 "has_more": found.has_more,
             }
-
-        return _guarded(page)
+        )
 
     return router
 

@@ -56,10 +56,7 @@ class BodySizeLimit:
         limit = self.per_path.get(scope["path"], self.default)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
-            try:
-                size = int(declared)
-            except ValueError:
-                size = -1
+            size = int(declared) if declared.strip().isdigit() else -1
             if size < 0:
                 body = json.dumps(
                     {"error": {"message": "Content-Length is not a number", "status": 400}}
@@ -140,15 +137,4 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
         {"error": {"message": message, "status": 503}},
         status_code=503,
         headers={"Retry-After": "30" if is_disk_full(exc) else "2"},
-    )
-
-
-async def paidfor_error(request: Request, exc: Exception) -> JSONResponse:
-    """Any ``errors.PaidforError`` a route lets through: its status and message (the one
-    handler of the error model; a route need not map the refusals it does not reword)."""
-    status = getattr(exc, "http_status", 500)
-    return JSONResponse(
-        {"error": {"message": str(exc), "status": status}},
-        status_code=status,
-        headers={"Cache-Control": "no-store", **({"Retry-After": "2"} if status == 503 else {})},
     )

@@ -26,9 +26,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.errors import NotFound
 from paidfor.integrity import image_store
-from paidfor.integrity.images import MAX_BYTES, ImageRefused, hash_image
-from paidfor.interfaces.http.api.answers import NO_STORE, answer, error
+from paidfor.integrity.images import MAX_BYTES, hash_image
+from paidfor.interfaces.http.api.answers import NO_STORE, answer
 from paidfor.interfaces.http.deps import require
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
@@ -41,12 +42,9 @@ def make_image_router(engine: Engine) -> APIRouter:
     @router.post("/api/me/images", status_code=201, summary="Upload an ad image")
     def upload(who: Advertiser, file: Annotated[UploadFile, File()]) -> JSONResponse:
         if who.advertiser_id is None:
-            return error(404, NO_ACCOUNT)
+            raise NotFound(NO_ACCOUNT)
         data = file.file.read(MAX_BYTES + 1)  # enough to tell it is too big
-        try:
-            image = hash_image(data)
-        except ImageRefused as exc:
-            return error(exc.status, str(exc))
+        image = hash_image(data)  # ImageRefused: 413 for too many bytes, else 422
         stored = image_store.store(engine, who.advertiser_id, image, actor=who.actor)
         return answer(stored.as_json(), 201 if stored.new else 200)
 
@@ -57,7 +55,7 @@ def make_image_router(engine: Engine) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     ) -> JSONResponse:
         if who.advertiser_id is None:
-            return error(404, NO_ACCOUNT)
+            raise NotFound(NO_ACCOUNT)
         body: dict[str, Any] = {
             "data": [i.as_json() for i in image_store.list_for(engine, who.advertiser_id,
                                                                limit, offset)],
@@ -85,7 +83,7 @@ def make_image_router(engine: Engine) -> APIRouter:
             else None
         )
         if found is None:
-            return error(404, f"this advertiser has no image {image_hash[:128]!r}")
+            raise NotFound(f"this advertiser has no image {image_hash[:128]!r}")
         stored, data = found
         headers = {**NO_STORE, "X-Content-Type-Options": "nosniff"}
         return Response(data, media_type=stored.content_type, headers=headers)

@@ -25,7 +25,10 @@ route                                                  role          what
                                                                      restore advertisers, pages
 =====================================================  ============  ============================
 
-An admin passes every role. Errors are ``{"error": {"message", "status"}}``.
+An admin passes every role. Errors are ``{"error": {"message", "status"}}``: the services'
+refusals, answered by ``interfaces.http.refusals`` (400 for an ad the service cannot take,
+404 for no such account or ad, 409 for a decision someone made first or an ad that cannot
+deliver).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
+from paidfor.errors import BadRequest, Invalid
 from paidfor.integrity import image_store
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import (
@@ -55,17 +59,13 @@ from paidfor.interfaces.http.api.intake_schemas import (
 from paidfor.interfaces.http.deps import require, token_service
 from paidfor.library.views import PublicAd
 from paidfor.review.rules import for_advertiser
-from paidfor.review.service import ReviewService, SubmissionError
-from paidfor.storage.delivery_repo import DeliveryError, record_delivery
+from paidfor.review.service import ReviewService
+from paidfor.storage.delivery_repo import record_delivery
 from paidfor.storage.enforcement_repo import EnforcementRepository
-from paidfor.storage.intake_repo import Conflict, NotFound
+from paidfor.storage.intake_repo import NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
-
-
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "status": status}}, status_code=status)
 
 
 async def invalid_body(_request: Request, exc: Exception) -> JSONResponse:
@@ -97,18 +97,6 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         if owner is None or (who.role is not Role.ADMIN and owner != who.advertiser_id):
             raise NotFound(f"no ad {ad_id} of this advertiser")
 
-    def guarded(fn: Any) -> Any:
-        try:
-            return fn()
-        except NotFound as exc:
-            return error(404, str(exc))
-        except SubmissionError as exc:
-            return error(400, str(exc))
-        except Conflict as exc:  # someone else decided the ad first
-            return error(409, str(exc))
-        except (DeliveryError, ValueError) as exc:
-            return error(409, str(exc))
-
     @router.post("/api/advertisers", status_code=201, summary="Open an advertiser account")
     def create_advertiser(body: AdvertiserIn, request: Request) -> Any:
         adv = intake.create_advertiser(body.name, body.country, actor="self-service")
@@ -124,106 +112,85 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
 
     @router.get("/api/me", summary="The advertiser account")
     def me(who: Advertiser) -> Any:
-        def run() -> Any:
-            adv = intake.advertiser(own_account(who))
-            if adv is None:
-                raise NotFound("the account is gone")
-            return {
-                "id": adv.id,
-                "name": adv.name,
-                "country": adv.country,
-                "disabled": adv.disabled,
-                "payment_instruments": [
-                    {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
-                    for p in adv.payment_instruments
-                ],
-                "authorizations": [
-                    a.public_json() for a in intake.authorizations(advertiser_id=adv.id)
-                ],
-            }
-
-        return guarded(run)
+        adv = intake.advertiser(own_account(who))
+        if adv is None:
+            raise NotFound("the account is gone")
+        return {
+            "id": adv.id,
+            "name": adv.name,
+            "country": adv.country,
+            "disabled": adv.disabled,
+            "payment_instruments": [
+                {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
+                for p in adv.payment_instruments
+            ],
+            "authorizations": [
+                a.public_json() for a in intake.authorizations(advertiser_id=adv.id)
+            ],
+        }
 
     @router.post("/api/me/payment-instruments", status_code=201, summary="Add a card")
     def add_payment(body: PaymentIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            p = intake.add_payment_instrument(
-                own_account(who), body.to_domain(secret_key), actor=who.actor
-            )
-            return {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
-
-        return guarded(run)
+        p = intake.add_payment_instrument(
+            own_account(who), body.to_domain(secret_key), actor=who.actor
+        )
+        return {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
 
     @router.post("/api/me/pages", status_code=201, summary="Create a page")
     def create_page(body: PageIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            page = intake.create_page(own_account(who), body.to_domain(), actor=who.actor)
-            return {"id": page.id, "page_id": page.external_id, "name": page.name,
-                    "country": page.country, "admins": len(page.admins)}  # fmt: skip
-
-        return guarded(run)
+        page = intake.create_page(own_account(who), body.to_domain(), actor=who.actor)
+        return {"id": page.id, "page_id": page.external_id, "name": page.name,
+                "country": page.country, "admins": len(page.admins)}  # fmt: skip
 
     @router.post("/api/me/authorizations", status_code=201, summary="Ask for authorization")
     def ask_authorization(body: AuthorizationIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            rec = intake.request_authorization(
-                own_account(who),
-                body.country,
-                legal_name=body.legal_name,
-                residence_country=body.residence_country,
-                id_document_ref=body.id_document_ref,
-                funder_name=body.funder,
-                actor=who.actor,
-            )
-            return rec.public_json()
-
-        return guarded(run)
+        rec = intake.request_authorization(
+            own_account(who),
+            body.country,
+            legal_name=body.legal_name,
+            residence_country=body.residence_country,
+            id_document_ref=body.id_document_ref,
+            funder_name=body.funder,
+            actor=who.actor,
+        )
+        return rec.public_json()
 
     @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
     def submit(body: AdIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            unknown = image_store.missing(engine, own_account(who), body.image_hashes)
-            if unknown:  # only images this advertiser uploaded (POST /api/me/images)
-                names = ", ".join(map(repr, unknown))
-                return error(422, f"image_hashes: this advertiser has uploaded no image {names}; "
-                             "upload images first with POST /api/me/images")  # fmt: skip
-            ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
-            told = for_advertiser([r.as_json() for r in outcome.reasons])
-            return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
-
-        return guarded(run)
+        unknown = image_store.missing(engine, own_account(who), body.image_hashes)
+        if unknown:  # only images this advertiser uploaded (POST /api/me/images)
+            names = ", ".join(map(repr, unknown))
+            raise Invalid(f"image_hashes: this advertiser has uploaded no image {names}; "
+                          "upload images first with POST /api/me/images")  # fmt: skip
+        ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
+        told = for_advertiser([r.as_json() for r in outcome.reasons])
+        return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
 
     @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review")
     def my_ad(ad_id: RowId, who: Advertiser) -> Any:
-        def run() -> Any:
-            own_ad(who, ad_id)
-            ad = service.ads.get(ad_id)
-            assert ad is not None
-            return {
-                "ad": PublicAd.of(ad).as_json(),
-                "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
-            }
-
-        return guarded(run)
+        own_ad(who, ad_id)
+        ad = service.ads.get(ad_id)
+        assert ad is not None
+        return {
+            "ad": PublicAd.of(ad).as_json(),
+            "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
+        }
 
     @router.post("/api/me/ads/{ad_id}/delivery", summary="Record an ad's delivery")
     def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            own_ad(who, ad_id)
-            demo, regions = body.shares()
-            return record_delivery(
-                engine,
-                ad_id,
-                impressions=body.impressions,
-                spend=body.spend,
-                currency=body.currency,
-                reached_countries=list(body.reached_countries),
-                demographic_distribution=demo,
-                delivery_by_region=regions,
-                actor=who.actor,
-            )
-
-        return guarded(run)
+        own_ad(who, ad_id)
+        demo, regions = body.shares()
+        return record_delivery(
+            engine,
+            ad_id,
+            impressions=body.impressions,
+            spend=body.spend,
+            currency=body.currency,
+            reached_countries=list(body.reached_countries),
+            demographic_distribution=demo,
+            delivery_by_region=regions,
+            actor=who.actor,
+        )
 
     @router.get("/api/review/queue", summary="Ads held for a person")
     def queue(who: Reviewer) -> Any:
@@ -246,23 +213,16 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
 
     @router.post("/api/review/ads/{ad_id}/decision", summary="Approve or reject an ad")
     def decide(ad_id: RowId, body: AdDecisionIn, who: Reviewer) -> Any:
-        return guarded(
-            lambda: service.decide(
-                ad_id,
-                approve=body.approve,
-                reason=body.reason,
-                actor=who.actor,
-                answers=body.answers,
-            ).as_json()
-        )
+        return service.decide(
+            ad_id, approve=body.approve, reason=body.reason, actor=who.actor, answers=body.answers
+        ).as_json()
 
     @router.get("/api/review/authorizations", summary="Political-ad authorizations")
     def authorizations(who: Reviewer, status: str | None = None) -> Any:
-        try:
-            wanted = AuthorizationStatus(status) if status else None
-        except ValueError:
-            names = ", ".join(s.value for s in AuthorizationStatus)
-            return error(400, f"status must be one of {names}")
+        names = [s.value for s in AuthorizationStatus]
+        if status and status not in names:
+            raise BadRequest(f"status must be one of {', '.join(names)}")
+        wanted = AuthorizationStatus(status) if status else None
         return {
             "authorizations": [
                 {
@@ -276,23 +236,13 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
 
     @router.post("/api/review/authorizations/{auth_id}/decision", summary="Decide")
     def decide_authorization(auth_id: RowId, body: DecisionIn, who: Reviewer) -> Any:
-        return guarded(
-            lambda: intake.decide_authorization(
-                auth_id, approve=body.approve, reason=body.reason, actor=who.actor
-            ).public_json()
-        )
+        return intake.decide_authorization(
+            auth_id, approve=body.approve, reason=body.reason, actor=who.actor
+        ).public_json()
 
     @router.post("/api/enforcement", summary="Enforce on ads, advertisers or pages")
     def enforce(body: EnforcementIn, who: Reviewer) -> Any:
-        return guarded(
-            lambda: {
-                "done": [
-                    r.as_json()
-                    for r in enforcement.apply(
-                        body.action, body.targets, reason=body.reason, actor=who.actor
-                    )
-                ]
-            }
-        )
+        done = enforcement.apply(body.action, body.targets, reason=body.reason, actor=who.actor)
+        return {"done": [r.as_json() for r in done]}
 
     return router

@@ -28,12 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain.world import RELATIONSHIP_STATUSES
+from paidfor.errors import BadRequest
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
-from paidfor.interfaces.http.api.intake import error
 from paidfor.interfaces.http.deps import require
 from paidfor.storage.intake_repo import NotFound
-from paidfor.storage.relationship_repo import Conflict, RelationshipRepository
+from paidfor.storage.relationship_repo import RelationshipRepository
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -68,52 +68,35 @@ def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
             raise NotFound("this token acts for no advertiser account")
         return who.advertiser_id
 
-    def guarded(fn: Any) -> Any:
-        try:
-            return fn()
-        except NotFound as exc:
-            return error(404, str(exc))
-        except Conflict as exc:
-            return error(409, str(exc))
-
     @router.post("/api/me/relationships", status_code=201, summary="Declare a relationship")
     def declare(body: RelationshipIn, who: Advertiser) -> Any:
-        return guarded(
-            lambda: repo.declare(
-                account(who), body.related_advertiser_id, body.relation, actor=who.actor
-            ).as_json()
-        )
+        return repo.declare(
+            account(who), body.related_advertiser_id, body.relation, actor=who.actor
+        ).as_json()
 
     @router.get("/api/me/relationships", summary="Relationships naming this account")
     def mine(who: Advertiser) -> Any:
-        return guarded(
-            lambda: {"relationships": [r.as_json() for r in repo.list(involving=account(who))]}
-        )
+        return {"relationships": [r.as_json() for r in repo.list(involving=account(who))]}
 
     @router.post("/api/me/relationships/{rel_id}/decision", summary="Confirm or refuse")
     def decide_mine(rel_id: RowId, body: RelatedDecisionIn, who: Advertiser) -> Any:
-        def run() -> Any:
-            me = account(who)
-            if repo.get(rel_id).related_id != me:  # only the related side answers
-                raise NotFound(f"no relationship {rel_id} naming this account as related")
-            status = STATUS_OF[body.decision]
-            return repo.decide(rel_id, status, actor=who.actor, by_staff=False).as_json()
-
-        return guarded(run)
+        me = account(who)
+        if repo.get(rel_id).related_id != me:  # only the related side answers
+            raise NotFound(f"no relationship {rel_id} naming this account as related")
+        status = STATUS_OF[body.decision]
+        return repo.decide(rel_id, status, actor=who.actor, by_staff=False).as_json()
 
     @router.get("/api/review/relationships", summary="Declared relationships")
     def staff_list(who: Reviewer, status: str | None = None) -> Any:
         if status is not None and status not in RELATIONSHIP_STATUSES:
-            return error(400, f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
+            raise BadRequest(f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
         return {"relationships": [r.as_json() for r in repo.list(status=status)]}
 
     @router.post("/api/review/relationships/{rel_id}/decision", summary="Verify or refuse")
     def staff_decide(rel_id: RowId, body: StaffDecisionIn, who: Reviewer) -> Any:
         status = STATUS_OF[body.decision]
-        return guarded(
-            lambda: repo.decide(
-                rel_id, status, actor=who.actor, by_staff=True, note=body.reason
-            ).as_json()
-        )
+        return repo.decide(
+            rel_id, status, actor=who.actor, by_staff=True, note=body.reason
+        ).as_json()
 
     return router

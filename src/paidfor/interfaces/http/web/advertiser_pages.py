@@ -18,7 +18,8 @@ route                                      what
 
 A bad form is shown again with a sentence under each wrong field (422; 400 when the service
 refuses, e.g. a page of another account), never with the card number or document reference
-typed into it. Sessions and CSRF: ``web.advertiser_session``.
+typed into it; any other refusal is the error page with its status
+(``interfaces.http.refusals``). Sessions and CSRF: ``web.advertiser_session``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from paidfor.domain.models import PUBLIC_STATUSES
+from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import AdIn, AuthorizationIn, PageIn, PaymentIn
+from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.advertiser_forms import (
     Errors,
     ad_data,
@@ -56,8 +59,7 @@ from paidfor.interfaces.http.web.advertiser_session import (
     take_flash,
 )
 from paidfor.interfaces.http.web.library_routes import PLATFORM_NAMES
-from paidfor.review.service import ReviewService, SubmissionError
-from paidfor.storage.intake_repo import NotFound
+from paidfor.review.service import ReviewService
 
 #: Statuses in which an ad is in the public library (``/ads/{id}``).
 STATUS_WORDS = {
@@ -77,7 +79,7 @@ def install_advertiser_pages(
     and the token service). ``secret_key`` keys the card fingerprints, as in the API."""
     pages = Pages(templates)
     intake = service.intake
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[shown_on(pages.refusal)])
 
     def form_page(
         request: Request,
@@ -200,21 +202,25 @@ def install_advertiser_pages(
             values["page_id"] = chosen
         return form_page(request, visit, "advertiser_ad_form.html", values)
 
-    @router.post("/advertiser/ads")
-    def submit_ad(request: Request, visit: Signed) -> Response:
-        name = "advertiser_ad_form.html"
+    def ad_values(visit: Visit) -> dict[str, str]:
         values = values_to_show(visit.form)
         values["platforms"] = " ".join(chosen(visit.form, "platforms"))
+        return values
+
+    def ad_refused(request: Request, refusal: PaidforError) -> Response:
+        """The ad form shown again, saying why the review service would not take the ad."""
+        visit: Visit = request.state.visit
+        problem = {"": str(refusal)[:1].upper() + str(refusal)[1:] + "."}
+        name = "advertiser_ad_form.html"
+        return form_page(request, visit, name, ad_values(visit), problem, refusal.http_status)
+
+    @router.post("/advertiser/ads", dependencies=[shown_on(ad_refused)])
+    def submit_ad(request: Request, visit: Signed) -> Response:
         body, errors = validate(AdIn, ad_data(visit.form), ad_field)
         if body is None:
-            return form_page(request, visit, name, values, errors, 422)
-        try:
-            ad_id, _outcome = service.submit(
-                visit.account, body.submission(), actor=visit.who.actor
-            )
-        except (NotFound, SubmissionError) as exc:
-            problem = {"": str(exc)[:1].upper() + str(exc)[1:] + "."}
-            return form_page(request, visit, name, values, problem, 400)
+            return form_page(request, visit, "advertiser_ad_form.html", ad_values(visit), errors,
+                             422)  # fmt: skip
+        ad_id, _outcome = service.submit(visit.account, body.submission(), actor=visit.who.actor)
         return RedirectResponse(f"/advertiser/ads/{ad_id}?submitted=1", 303)
 
     @router.get("/advertiser/ads/{ad_id}", response_class=HTMLResponse)

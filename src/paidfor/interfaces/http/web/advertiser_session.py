@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.intake_schemas import AdvertiserIn
 from paidfor.interfaces.http.auth import NO_STORE
 from paidfor.interfaces.http.deps import (
@@ -35,6 +36,7 @@ from paidfor.interfaces.http.deps import (
     rotate_csrf,
 )
 from paidfor.interfaces.http.deps import token_service as tokens_of
+from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.advertiser_forms import (
     Errors,
     signup_data,
@@ -91,6 +93,10 @@ class Pages:
             request, "advertiser_error.html", {"status": status, "message": message}, status
         )
 
+    def refusal(self, request: Request, refusal: PaidforError) -> Response:
+        """A service's refusal on the error page (``interfaces.http.refusals``)."""
+        return self.refuse(request, refusal.http_status, str(refusal))
+
 
 def flash(request: Request, message: str, kind: str = "done") -> RedirectResponse:
     """Back to the dashboard, showing ``message`` once (kept in the signed session, so no
@@ -141,7 +147,8 @@ async def gate(request: Request) -> Visit:
         except AuthError as exc:
             pages: Pages = request.app.state.advertiser_pages
             raise Gate(pages.refuse(request, 403, exc.message)) from None
-    return Visit(who, form)
+    request.state.visit = visit = Visit(who, form)  # for a form shown again on a refusal
+    return visit
 
 
 #: ``visit: Signed`` in a route: a signed-in advertiser's request (see ``gate``).
@@ -160,7 +167,7 @@ def _sign_in(request: Request, who: Principal) -> None:
 
 def session_router(pages: Pages, intake: IntakeRepository) -> APIRouter:
     """``/advertiser/signup``, ``/advertiser/login`` and ``/advertiser/logout``."""
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[shown_on(pages.refusal)])
 
     def signup_page(request: Request, values: dict[str, str], errors: Errors, status: int) -> Any:
         ctx = {"values": values, "errors": errors}

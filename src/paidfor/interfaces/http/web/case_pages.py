@@ -24,15 +24,16 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.exchange import model as exchange_model
 from paidfor.exchange import publish, publish_store
 from paidfor.integrity.case_store import CaseView
-from paidfor.integrity.cases import STATUSES, CaseConflict, CaseService, NotFound
+from paidfor.integrity.cases import STATUSES, CaseService
 from paidfor.integrity.graph import seeded_igraph
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
+from paidfor.interfaces.http.refusals import shown_on
+from paidfor.interfaces.http.web.refusal_pages import back, staff_page
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]
@@ -194,23 +195,25 @@ def timeline_strip(view: CaseView) -> tuple[list[Tick], list[tuple[float, str]]]
     return ticks, years
 
 
-def _back(case_id: int, done: str | None = None, problem: str | None = None) -> Response:
-    query = urlencode({k: v for k, v in (("done", done), ("problem", problem)) if v})
-    return RedirectResponse(f"/staff/cases/{case_id}{'?' + query if query else ''}", 303)
+def _back(case_id: int, done: str) -> Response:
+    return RedirectResponse(f"/staff/cases/{case_id}?{urlencode({'done': done})}", 303)
+
+
+def _refused(prefix: str = "") -> list[Any]:
+    """A refused form goes back to its case page, which says why after ``prefix``."""
+    return [shown_on(back("/staff/cases/{case_id}", prefix))]
 
 
 def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[shown_on(staff_page(templates))])
     service = CaseService(engine)
 
     @router.get("/staff/cases", response_class=HTMLResponse)
     def cases(request: Request, who: Investigator) -> Response:
         wanted = request.query_params.get("status")
         status = wanted if wanted in STATUSES else None
-        try:
-            page = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page = 1
+        asked = request.query_params.get("page", "1").strip()
+        page = max(1, int(asked)) if asked.isascii() and asked.isdigit() and len(asked) < 10 else 1
         context = {
             "who": who,
             "cases": service.cases(status, PER_PAGE, (page - 1) * PER_PAGE),
@@ -258,12 +261,9 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         }
         return templates.TemplateResponse(request, "staff_case.html", context)
 
-    @router.post("/staff/cases/{case_id}/takedown")
+    @router.post("/staff/cases/{case_id}/takedown", dependencies=_refused("Nothing more was done"))
     def take_down(case_id: RowId, who: Investigator, reason: Reason) -> Response:
-        try:
-            done = service.take_down(case_id, actor=who.actor, reason=reason)
-        except (NotFound, CaseConflict, ValueError) as exc:
-            return _back(case_id, problem=f"Nothing more was done: {exc}")
+        done = service.take_down(case_id, actor=who.actor, reason=reason)
         c = done.counts()
         return _back(
             case_id,
@@ -271,17 +271,14 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             f"{c['pages_disabled']} pages disabled, {c['ads_stopped']} ads stopped.",
         )
 
-    @router.post("/staff/cases/{case_id}/publish")
+    @router.post("/staff/cases/{case_id}/publish", dependencies=_refused("Nothing was shared"))
     def publish_case(
         case_id: RowId, who: Investigator, groups: Picked = None, types: Picked = None
     ) -> Response:
-        try:
-            done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
-        except (NotFound, exchange_model.NotFound, CaseConflict, ValueError) as exc:
-            return _back(case_id, problem=f"Nothing was shared: {exc}")
+        done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
         return _back(case_id, done=done.message())
 
-    @router.post("/staff/cases/{case_id}/marks")
+    @router.post("/staff/cases/{case_id}/marks", dependencies=_refused("Nothing was marked"))
     def mark(
         case_id: RowId,
         who: Investigator,
@@ -290,28 +287,22 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         reason: Reason,
         relationship_id: Annotated[str, Form(pattern=r"^[0-9]{0,18}$")] = "",
     ) -> Response:
-        try:
-            made = service.mark(
-                case_id,
-                EntityKey.parse(entity),
-                verdict=verdict,
-                reason=reason,
-                actor=who.actor,
-                relationship_id=int(relationship_id) if relationship_id else None,
-            )
-        except (NotFound, ValueError) as exc:
-            return _back(case_id, problem=f"Nothing was marked: {exc}")
+        made = service.mark(
+            case_id,
+            EntityKey.parse(entity),
+            verdict=verdict,
+            reason=reason,
+            actor=who.actor,
+            relationship_id=int(relationship_id) if relationship_id else None,
+        )
         what = "confirmed" if made.verdict == "confirmed" else "legitimate coordination"
         return _back(case_id, done=f"{made.entity} marked {what}.")
 
-    @router.post("/staff/cases/{case_id}/status")
+    @router.post("/staff/cases/{case_id}/status", dependencies=_refused())
     def set_status(
         case_id: RowId, who: Investigator, status: NewStatus, reason: Reason
     ) -> Response:
-        try:
-            service.set_status(case_id, status, actor=who.actor, reason=reason)
-        except (NotFound, CaseConflict, ValueError) as exc:
-            return _back(case_id, problem=str(exc))
+        service.set_status(case_id, status, actor=who.actor, reason=reason)
         return _back(case_id, done="Case reopened." if status == "open" else "Case closed.")
 
     app.include_router(router)

@@ -14,14 +14,17 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import pygal
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pygal.style import Style
 
+from paidfor.errors import NotFound, PaidforError
 from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import STYLE_OPTIONS, render_svg
+from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.hub import HubService
 from paidfor.library.hub_views import TOP_FUNDERS, FundersHub, RegionLine, WeekPoint
 
@@ -234,11 +237,6 @@ def region_chart(regions: Sequence[RegionLine], label: str) -> Markup | None:
 # -- routes ----------------------------------------------------------------------------------
 
 
-def not_found(message: str) -> JSONResponse:
-    """The JSON routes' 404, in the error shape every JSON route answers with."""
-    return JSONResponse({"error": {"message": message, "status": 404}}, status_code=404)
-
-
 def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["library: pages and funders"])
 
@@ -258,13 +256,24 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
             limit=limit,
         )
         if result is None:
-            raise HTTPException(404, "no such election")
+            raise NotFound("no such election")
         return result
+
+    on_page = shown_on(public_page(templates))
+
+    def no_such_election(request: Request, refusal: PaidforError) -> Response:
+        """The funder hub's page without an election it was asked for (and the elections
+        there are to choose from)."""
+        if not isinstance(refusal, NotFound):
+            return public_page(templates)(request, refusal)
+        ctx = {"hub": None, "elections": service.elections(), "missing": "election"}
+        return render(request, "funders.html", ctx, refusal.http_status)
 
     @router.get(
         "/pages/{page_id}",
         response_class=HTMLResponse,
         summary="An advertiser's page: its ads running now, past political ads, funders",
+        dependencies=[on_page],
     )
     def page_html(
         request: Request, page_id: RowId, page: PageNo = 1, running: PageNo = 1
@@ -282,13 +291,14 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
     def page_json(page_id: RowId, page: PageNo = 1, running: PageNo = 1) -> Any:
         view = service.page_view(page_id, past_page=page, running_page=running)
         if view is None:
-            return not_found("no such page")
+            raise NotFound("no such page")
         return view.as_json()
 
     @router.get(
         "/funders",
         response_class=HTMLResponse,
         summary="The funder hub: political ad spend by funder, week, region, country, election",
+        dependencies=[shown_on(no_such_election)],
     )
     def funders_html(
         request: Request,
@@ -297,11 +307,7 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         election: ElectionId = "",
         limit: Limit = TOP_FUNDERS,
     ) -> HTMLResponse:
-        try:
-            result = hub(window, country, election, limit)
-        except HTTPException:
-            ctx = {"hub": None, "elections": service.elections(), "missing": "election"}
-            return render(request, "funders.html", ctx, 404)
+        result = hub(window, country, election, limit)
         return render(
             request,
             "funders.html",
@@ -326,15 +332,13 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         election: ElectionId = "",
         limit: Limit = TOP_FUNDERS,
     ) -> Any:
-        try:
-            return hub(window, country, election, limit).as_json()
-        except HTTPException as exc:
-            return not_found(str(exc.detail))
+        return hub(window, country, election, limit).as_json()
 
     @router.get(
         "/funders/{funder_id}",
         response_class=HTMLResponse,
         summary="One funder: the pages and ads it paid for, and its totals",
+        dependencies=[on_page],
     )
     def funder_html(request: Request, funder_id: RowId, page: PageNo = 1) -> HTMLResponse:
         view = service.funder_view(funder_id, page=page)
@@ -355,7 +359,7 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
     def funder_json(funder_id: RowId, page: PageNo = 1) -> Any:
         view = service.funder_view(funder_id, page=page)
         if view is None:
-            return not_found("no such funder")
+            raise NotFound("no such funder")
         return view.as_json()
 
     return router

@@ -3,7 +3,9 @@ results: ``/`` (home), ``/search`` (filters, sort, paging, downloads), ``/ads/{i
 ``/api/home``, ``/api/search``, ``/api/ads/{id}``, ``/search.csv``, ``/search.parquet``.
 
 The handlers only parse the query string (``LibraryQuery.parse``) and call the services; a
-bad parameter is a 400 with a sentence saying what is wrong, on the page and in JSON.
+bad parameter (``LibraryQueryError``) is a 400 with a sentence saying what is wrong: in JSON
+``{"error": {"param", "message", "status"}}``, and on the search page beside its filters
+(``interfaces.http.refusals``).
 """
 
 from __future__ import annotations
@@ -16,16 +18,13 @@ from typing import Any
 import orjson
 import pycountry
 from fastapi import APIRouter, Request
-from fastapi.responses import (
-    HTMLResponse,
-    JSONResponse,
-    RedirectResponse,
-    Response,
-    StreamingResponse,
-)
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from paidfor.errors import NotFound, PaidforError
+from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
+from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.exports import ExportService
 from paidfor.library.home import HomeService
 from paidfor.library.search import (
@@ -95,12 +94,6 @@ def _json(value: Any) -> Response:
     return Response(orjson.dumps(value), media_type="application/json")
 
 
-def _error_json(exc: LibraryQueryError) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"param": exc.param, "message": exc.message, "status": 400}}, status_code=400
-    )
-
-
 def filter_chips(query: LibraryQuery, names: dict[str, dict[int, str]]) -> list[dict[str, str]]:
     """The active filters, each with the link that takes it away."""
     chips: list[dict[str, str]] = []
@@ -151,7 +144,22 @@ def make_library_router(
     def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
         return page(request, "error.html", {"title": title, "message": message}, status)
 
-    @router.get("/", response_class=HTMLResponse, summary="Home: search, top funders, new ads")
+    on_page = shown_on(public_page(templates))
+
+    def search_refused(request: Request, refusal: PaidforError) -> Response:
+        """A bad parameter on the search page, beside empty filters."""
+        if not isinstance(refusal, LibraryQueryError):
+            return public_page(templates)(request, refusal)
+        ctx = {"error": refusal, "query": LibraryQuery(), "result": None, "chips": []}
+        ctx["q"] = request.query_params.get("q", "")
+        return page(request, "search.html", ctx, refusal.http_status)
+
+    @router.get(
+        "/",
+        response_class=HTMLResponse,
+        summary="Home: search, top funders, new ads",
+        dependencies=[on_page],
+    )
     def home(request: Request) -> Response:
         if request.url.query:  # the interim list's ``/?q=&page=`` links: now the search page
             return RedirectResponse(f"/search?{request.url.query}", status_code=307)
@@ -161,14 +169,14 @@ def make_library_router(
     def api_home() -> dict[str, Any]:
         return front.home().as_json()
 
-    @router.get("/search", response_class=HTMLResponse, summary="Search the library")
+    @router.get(
+        "/search",
+        response_class=HTMLResponse,
+        summary="Search the library",
+        dependencies=[shown_on(search_refused)],
+    )
     def search(request: Request) -> HTMLResponse:
-        try:
-            query = _query(request)
-        except LibraryQueryError as exc:
-            ctx = {"error": exc, "query": LibraryQuery(), "result": None, "chips": []}
-            ctx["q"] = request.query_params.get("q", "")
-            return page(request, "search.html", ctx, 400)
+        query = _query(request)
         result = service.search(query)
         names: dict[str, dict[int, str]] = {"page": {}, "funder": {}}
         for ad in result.ads:
@@ -189,17 +197,10 @@ def make_library_router(
     @router.get("/api/search", summary="Search the library (JSON)")
     @router.get("/api/ads", include_in_schema=False)  # the interim list's address
     def api_search(request: Request) -> Any:
-        try:
-            query = _query(request)
-        except LibraryQueryError as exc:
-            return _error_json(exc)
-        return _json(service.search(query).as_json())
+        return _json(service.search(_query(request)).as_json())
 
     def download(request: Request, kind: str) -> Response:
-        try:
-            query = _query(request)
-        except LibraryQueryError as exc:
-            return _error_json(exc)
+        query = _query(request)
         now = datetime.now(UTC)
         rows, truncated = exports.count(query, now)
         stamp = now.strftime("%Y%m%d")
@@ -234,7 +235,9 @@ def make_library_router(
     def search_parquet(request: Request) -> Response:
         return download(request, "parquet")
 
-    @router.get("/ads/{ad_id}", response_class=HTMLResponse, summary="One ad")
+    @router.get(
+        "/ads/{ad_id}", response_class=HTMLResponse, summary="One ad", dependencies=[on_page]
+    )
     def ad_page(request: Request, ad_id: int) -> HTMLResponse:
         ad = service.ad(ad_id)
         if ad is None:
@@ -250,9 +253,7 @@ def make_library_router(
     def api_ad(ad_id: int) -> Any:
         ad = service.ad(ad_id)
         if ad is None:
-            return JSONResponse(
-                {"error": {"message": f"no ad {ad_id}", "status": 404}}, status_code=404
-            )
+            raise NotFound(f"no ad {ad_id}")
         return ad.as_json()
 
     return router

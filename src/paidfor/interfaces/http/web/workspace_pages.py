@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.errors import NotFound, PaidforError
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.detection import DetectionRunner
@@ -41,8 +42,9 @@ from paidfor.integrity.model import EntityKey, network_from_json
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
+from paidfor.interfaces.http.refusals import shown_on
+from paidfor.interfaces.http.web.refusal_pages import staff_page
 from paidfor.storage.audit_query import check_chain, count_events, list_events
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mark_repo import MarkRepository
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -51,7 +53,7 @@ INDICATORS_SHOWN = 100
 
 
 def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[shown_on(staff_page(templates))])
     runner = DetectionRunner(engine)
     app.state.detection = runner  # closed with the server (api.app's shutdown)
     cases = CaseService(engine)
@@ -108,15 +110,24 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
         case_id = cases.open_case(network_from_json(nets[index]), who.actor)
         return RedirectResponse(f"/staff/cases/{case_id}?done=Case+opened.", 303)
 
-    @router.get("/staff/entities/{kind}/{entity_id}", response_class=HTMLResponse)
+    def no_such_entity(request: Request, refusal: PaidforError) -> Response:
+        """The entity page of an account or page there is not."""
+        who = request.state.principal
+        if not isinstance(refusal, NotFound):
+            return staff_page(templates)(request, refusal)
+        asked = "{kind} {entity_id}".format(**request.path_params)
+        return page(request, "staff_entity.html", who, report=None, asked=asked,
+                    status_code=refusal.http_status)  # fmt: skip
+
+    @router.get(
+        "/staff/entities/{kind}/{entity_id}",
+        response_class=HTMLResponse,
+        dependencies=[shown_on(no_such_entity)],
+    )
     def entity(request: Request, kind: str, entity_id: RowId, who: Investigator) -> Response:
-        try:
-            if kind not in ("advertiser", "page"):
-                raise NotFound(f"no {kind} {entity_id}")
-            report = entity_report(engine, EntityKey(kind, entity_id))
-        except NotFound:
-            return page(request, "staff_entity.html", who, report=None, status_code=404,
-                        asked=f"{kind} {entity_id}")  # fmt: skip
+        if kind not in ("advertiser", "page"):
+            raise NotFound(f"no {kind} {entity_id}")
+        report = entity_report(engine, EntityKey(kind, entity_id))
         return page(request, "staff_entity.html", who, report=report)
 
     @router.get("/staff/exchange", response_class=HTMLResponse)
