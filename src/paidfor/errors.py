@@ -4,19 +4,31 @@ exchange ``NotFound``, a disclosure ``WrongState``...), raised where the refusal
 No route catches them to choose a status: the HTTP app's one handler
 (``paidfor.interfaces.http.refusals``) answers any of them with its status, as
 ``{"error": {"message", "status"}}`` or as the page of a route that answers with HTML, and
-the ``paidfor`` command prints the message and exits with its code. Anything else is a bug:
-a 500, and a traceback."""
+the ``paidfor`` command says the message and exits with its code
+(``paidfor.interfaces.cli.support.Commands``). Anything else is a bug: a 500, and a
+traceback.
+
+The ``EXIT_*`` codes are those of a command that ends without a refusal: it ran, and its
+answer is no (a broken audit chain, a package that does not verify), or what it was given
+cannot be used."""
 
 from __future__ import annotations
 
 from typing import Any
+
+#: The command ran and its answer is no: the audit chain is broken, the package does not
+#: verify, the search index is not in step (and the refusals older commands answer with 1).
+EXIT_FAILED = 1
+#: What the command was given cannot be used: an unknown source, a missing file, a bad
+#: option (``Invalid.exit_code``).
+EXIT_USAGE = 2
 
 
 class PaidforError(Exception):
     """A refusal paidfor explains to whoever asked."""
 
     http_status = 500
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
     def as_json(self) -> dict[str, Any]:
         """The ``error`` object of an HTTP answer."""
@@ -27,7 +39,7 @@ class Invalid(PaidforError, ValueError):
     """Input that breaks a rule; the message names the field and the rule."""
 
     http_status = 422
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class BadRequest(Invalid):

@@ -1,7 +1,7 @@
 """One error hierarchy (``paidfor.errors``): each context's refusals are one of its kinds,
 carry its HTTP status and exit code; one HTTP handler answers any a route lets through (JSON,
-or the page of a route that answers with HTML). No route maps exceptions to statuses of its
-own, and none catches a ValueError."""
+or the page of a route that answers with HTML) and one wrapper ends a command with its code.
+No route or command maps exceptions to statuses of its own, and none catches a ValueError."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import ast
 from pathlib import Path
 
 import pytest
+import typer
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from paidfor import errors
 from paidfor.disclosure.export import ScopeError
@@ -182,6 +184,63 @@ def test_no_interface_keeps_a_map_of_exceptions_to_statuses() -> None:
             if isinstance(node, ast.FunctionDef) and "guarded" in node.name:
                 found.append(f"{where(path, node)}: def {node.name}")
     assert found == []
+
+
+def test_no_command_exits_with_a_bare_number() -> None:
+    """A command's refusal is an ``errors`` kind (its ``exit_code``), a plain exit one of the
+    named ``errors.EXIT_*`` codes; ``typer.Exit(0)`` (success) is the one number left."""
+    bare = [
+        f"{where(path, node)}: Exit({ast.unparse(node.args[0])})"
+        for path, tree in modules(CLI)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "Exit"
+        and node.args
+        and any(
+            isinstance(c, ast.Constant) and c.value not in (0, None) for c in ast.walk(node.args[0])
+        )
+    ]
+    assert bare == []
+
+
+def test_every_command_group_says_refusals_with_their_exit_code() -> None:
+    """Each ``typer.Typer`` of the command is a ``support.Commands`` group, so a refusal ends
+    a command with its code however the command is reached (``paidfor ...``, or a test's
+    ``CliRunner`` on the group)."""
+    plain = [
+        where(path, node)
+        for path, tree in modules(CLI)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) == "typer.Typer"
+        and not any(k.arg == "cls" and ast.unparse(k.value) == "Commands" for k in node.keywords)
+    ]
+    assert plain == []
+
+
+def test_a_refusal_a_command_lets_through_is_said_with_its_exit_code() -> None:
+    from paidfor.interfaces.cli.support import Commands
+
+    cli = typer.Typer(cls=Commands)
+
+    @cli.command()
+    def refuse(kind: str) -> None:
+        raise {"gone": errors.NotFound, "late": errors.Conflict, "bad": errors.Invalid}[kind](
+            f"refused: {kind} [not markup]"
+        )
+
+    @cli.command()
+    def fail() -> None:
+        raise ValueError("a bug")
+
+    runner = CliRunner()
+    for kind, code in (("gone", 3), ("late", 5), ("bad", 2)):
+        said = runner.invoke(cli, ["refuse", kind])
+        assert said.exit_code == code, said.output
+        assert f"error: refused: {kind} [not markup]" in said.stderr
+    bug = runner.invoke(cli, ["fail"])  # anything else is a bug, not a refusal
+    assert bug.exit_code == 1 and isinstance(bug.exception, ValueError)
 
 
 # -- the one HTTP handler: JSON for the API, the page of an HTML route --------------------------

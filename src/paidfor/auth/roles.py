@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from paidfor.errors import Invalid
+
 
 class Role(StrEnum):
     """What a token may do. ADMIN passes every role check."""
@@ -17,12 +19,12 @@ class Role(StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> Role:
-        """The role named ``value`` (any case); ValueError naming the valid roles if none."""
+        """The role named ``value`` (any case); ``Invalid`` naming the valid roles if none."""
         try:
             return cls(value.strip().lower())
         except ValueError:
             names = ", ".join(r.value for r in cls)
-            raise ValueError(f"unknown role {value!r}; choose one of: {names}") from None
+            raise Invalid(f"unknown role {value!r}; choose one of: {names}") from None
 
 
 #: The integrity team: the roles that may sign in to the staff web pages.

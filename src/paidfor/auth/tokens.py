@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.errors import Invalid
 from paidfor.storage.audit import append_event
 from paidfor.storage.token_repo import ApiToken, TokenRepository
 
@@ -69,29 +70,30 @@ class TokenService:
     ) -> tuple[str, Principal]:
         """A new token and who it acts as. The token is returned here and never again.
 
-        ValueError for an unknown role, an empty or over-long name, an advertiser token
-        without an existing advertiser account, or an account given for another role; a
-        partner token's exchange ``groups`` (by name) must exist, and only partners have any."""
+        ``Invalid`` (a ValueError) for an unknown role, an empty or over-long name, an
+        advertiser token without an existing advertiser account, or an account given for
+        another role; a partner token's exchange ``groups`` (by name) must exist, and only
+        partners have any."""
         role = Role.parse(role) if isinstance(role, str) else role
         name = name.strip()
         if not name or len(name) > 200:
-            raise ValueError("a token needs a name of 1 to 200 characters")
+            raise Invalid("a token needs a name of 1 to 200 characters")
         if role is Role.ADVERTISER:
             if advertiser_id is None:
-                raise ValueError("an advertiser token needs the advertiser account id")
+                raise Invalid("an advertiser token needs the advertiser account id")
             if not self.repo.advertiser_exists(advertiser_id):
-                raise ValueError(f"there is no advertiser with id {advertiser_id}")
+                raise Invalid(f"there is no advertiser with id {advertiser_id}")
         elif advertiser_id is not None:
-            raise ValueError(f"only advertiser tokens act for an advertiser, not {role.value}")
+            raise Invalid(f"only advertiser tokens act for an advertiser, not {role.value}")
         group_ids: dict[str, int] | None = None
         if groups:
             if role is not Role.PARTNER:
-                raise ValueError(f"only partner tokens belong to privacy groups, not {role.value}")
+                raise Invalid(f"only partner tokens belong to privacy groups, not {role.value}")
             names = sorted({g.strip() for g in groups})
             group_ids = self.repo.group_ids(names)
             missing = [n for n in names if n not in group_ids]
             if missing:
-                raise ValueError(f"there is no privacy group named {', '.join(missing)}")
+                raise Invalid(f"there is no privacy group named {', '.join(missing)}")
         token = new_token()
         stored = self.repo.create(
             name=name,

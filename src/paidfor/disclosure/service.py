@@ -31,7 +31,7 @@ class Forbidden(errors.Forbidden):
     """The caller's role or relation to the request does not allow this (HTTP 403)."""
 
 
-class WrongState(errors.Conflict, RuntimeError):
+class WrongState(errors.Conflict):
     """The request is not in a state that allows this (HTTP 409)."""
 
 

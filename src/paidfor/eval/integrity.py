@@ -22,6 +22,7 @@ import orjson
 
 from paidfor.domain.serialize import world_record_from_json
 from paidfor.domain.world import EXPLAINING_STATUSES, PopulationRecord, TruthRecord
+from paidfor.errors import Invalid
 from paidfor.integrity.model import EntityKey
 from paidfor.integrity.networks import analyse, find
 from paidfor.integrity.store import World, load_world
@@ -32,17 +33,21 @@ def read_truth(path: Path) -> list[TruthRecord]:
 
 
 def read_labels(path: Path) -> list[TruthRecord | PopulationRecord]:
-    """A world's ``truth`` and ``population`` records (evaluation only; never stored)."""
+    """A world's ``truth`` and ``population`` records (evaluation only; never stored);
+    ``Invalid`` naming the line for one that cannot be read."""
     out: list[TruthRecord | PopulationRecord] = []
     with open(path, "rb") as f:
-        for raw in f:
+        for line, raw in enumerate(f, 1):
             if b'"truth"' not in raw and b'"population"' not in raw:
                 continue
-            obj = orjson.loads(raw)
-            if isinstance(obj, dict) and obj.get("kind") in ("truth", "population"):
-                rec = world_record_from_json(obj)
-                assert isinstance(rec, TruthRecord | PopulationRecord)
-                out.append(rec)
+            try:
+                obj = orjson.loads(raw)
+                if isinstance(obj, dict) and obj.get("kind") in ("truth", "population"):
+                    rec = world_record_from_json(obj)
+                    assert isinstance(rec, TruthRecord | PopulationRecord)
+                    out.append(rec)
+            except ValueError as exc:  # not JSON, or not a record
+                raise Invalid(f"{path}:{line}: {exc}") from None
     return out
 
 
@@ -168,7 +173,7 @@ def import_world(path: Path, *, progress: Callable[[str], None] | None = None) -
             report = run_import(engine, Native(), [path], parallel=False)
             if report.errors:
                 first = "; ".join(str(e) for e in report.errors[:3])
-                raise ValueError(f"{len(report.errors)} bad records in {path}: {first}")
+                raise Invalid(f"{len(report.errors)} bad records in {path}: {first}")
             return load_world(engine)
         finally:
             engine.dispose()
@@ -179,7 +184,7 @@ def evaluate_file(path: Path, *, progress: Callable[[str], None] | None = None) 
     say = progress or (lambda _: None)
     labels = read_labels(path)
     if not any(isinstance(t, TruthRecord) for t in labels):
-        raise ValueError(f'{path} has no ground truth (no record of kind "truth")')
+        raise Invalid(f'{path} has no ground truth (no record of kind "truth")')
     started = time.perf_counter()
     world = import_world(path, progress=progress)
     imported = time.perf_counter()
@@ -226,7 +231,7 @@ def evaluate_seed(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     if family not in FAMILIES:
-        raise ValueError(f"no world family {family!r} (one of {', '.join(FAMILIES)})")
+        raise Invalid(f"no world family {family!r} (one of {', '.join(FAMILIES)})")
     with tempfile.TemporaryDirectory(prefix="paidfor-world-") as tmp:
         path = Path(tmp) / f"{family}-{seed}.jsonl"
         if progress:

@@ -44,7 +44,7 @@ SETTABLE = (OPEN, CLOSED)  # taken_down only through a takedown (``mark_taken_do
 _CHUNK = 5000
 
 
-class CaseConflict(errors.Conflict, ValueError):
+class CaseConflict(errors.Conflict):
     """The case is not in a state that allows the change (e.g. already taken down)."""
 
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from paidfor.errors import Invalid
 from paidfor.ingest.base import RowError
 from paidfor.integrity.coordination import CNT_KIND, Edge, Post, no_gc
 
@@ -44,7 +45,7 @@ MAX_TIME = 2.0**53  # beyond it float seconds lose whole seconds
 Progress = Callable[[int], None]  # called with the bytes read so far
 
 
-class LayoutError(ValueError):
+class LayoutError(Invalid):
     """A file that is not of the layout asked for (or not a CSV text at all)."""
 
 

@@ -42,6 +42,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from skops.io.exceptions import UntrustedTypesFoundException
 
+from paidfor.errors import Invalid
+
 MODEL_NAME = "political-v1"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODELS_DIR / f"{MODEL_NAME}.skops"
@@ -64,7 +66,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
 )
 
 
-class UntrustedModelError(ValueError):
+class UntrustedModelError(Invalid):
     """A model file that contains a type the loader does not trust, or is not a model."""
 
 
@@ -213,22 +215,22 @@ CANDIDATES: dict[str, Candidate] = {
 
 
 def read_labelled_csv(csv_path: str | Path) -> tuple[list[str], list[int]]:
-    """Read a ``label,text`` CSV (UTF-8, labels 0 or 1); ValueError says what is wrong."""
+    """Read a ``label,text`` CSV (UTF-8, labels 0 or 1); ``Invalid`` says what is wrong."""
     path = Path(csv_path)
     raw = path.read_bytes()  # FileNotFoundError names the file
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
+        raise Invalid(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
     csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     reader = csv.DictReader(io.StringIO(content, newline=""))
     try:
         columns = reader.fieldnames
         if not columns:
-            raise ValueError(f"{path} is empty; it needs a header with the columns label,text.")
+            raise Invalid(f"{path} is empty; it needs a header with the columns label,text.")
         missing = [c for c in ("label", "text") if c not in columns]
         if missing:
-            raise ValueError(
+            raise Invalid(
                 f"{path} lacks the column(s) {', '.join(missing)}; it needs label and text "
                 f"(it has: {', '.join(str(c) for c in columns)})."
             )
@@ -237,16 +239,16 @@ def read_labelled_csv(csv_path: str | Path) -> tuple[list[str], list[int]]:
         for row in reader:
             value = (row.get("label") or "").strip()
             if value not in ("0", "1"):
-                raise ValueError(
+                raise Invalid(
                     f"{path}:{reader.line_num}: the label must be 0 (commercial) or "
                     f"1 (political), not {value!r}."
                 )
             labels.append(int(value))
             texts.append(row.get("text") or "")
     except csv.Error as exc:
-        raise ValueError(f"{path}:{reader.line_num}: not a readable CSV ({exc}).") from exc
+        raise Invalid(f"{path}:{reader.line_num}: not a readable CSV ({exc}).") from exc
     if not labels:
-        raise ValueError(f"{path} has a header but no rows.")
+        raise Invalid(f"{path} has a header but no rows.")
     return texts, labels
 
 
@@ -368,14 +370,12 @@ def train(
     names = list(candidates) if candidates else list(CANDIDATES)
     unknown = [n for n in names if n not in CANDIDATES]
     if unknown:
-        raise ValueError(
-            f"unknown candidate(s) {', '.join(unknown)}; known: {', '.join(CANDIDATES)}."
-        )
+        raise Invalid(f"unknown candidate(s) {', '.join(unknown)}; known: {', '.join(CANDIDATES)}.")
     texts, labels = read_labelled_csv(csv_path)
     n_political = sum(labels)
     smallest = min(n_political, len(labels) - n_political)
     if smallest < folds:
-        raise ValueError(
+        raise Invalid(
             f"{csv_path} needs at least {folds} rows of each label for {folds}-fold "
             f"cross-validation; it has {n_political} political and "
             f"{len(labels) - n_political} commercial."
@@ -463,7 +463,7 @@ def load(path: str | Path | None = None) -> PoliticalClassifier:
     try:
         metadata = json.loads(json_path.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{json_path} is not a readable JSON sidecar ({exc}).") from exc
+        raise Invalid(f"{json_path} is not a readable JSON sidecar ({exc}).") from exc
     declared = metadata.get("trusted_types") or []
     trusted = sorted(t for t in declared if isinstance(t, str) and t in ALLOWED_TYPES)
     try:

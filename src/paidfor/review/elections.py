@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pycountry
 
 from paidfor.domain import Election
+from paidfor.errors import Invalid
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -114,18 +115,18 @@ def normalize_country(code: str) -> str:
         hint = " (the United Kingdom is GB)"
     elif len(value) == 3 and (c := pycountry.countries.get(alpha_3=value)) is not None:
         hint = f" (did you mean {c.alpha_2}?)"
-    raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {code!r}{hint}")
+    raise Invalid(f"not an ISO 3166-1 alpha-2 country code: {code!r}{hint}")
 
 
 def parse_date(text: str) -> date:
     """A real calendar date written YYYY-MM-DD; ValueError otherwise."""
     value = text.strip()
     if not _ISO_DATE.match(value):
-        raise ValueError(f"not a date in the form YYYY-MM-DD: {text!r}")
+        raise Invalid(f"not a date in the form YYYY-MM-DD: {text!r}")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not a real date: {text!r}") from None
+        raise Invalid(f"not a real date: {text!r}") from None
 
 
 def parse_bool(text: str) -> bool:
@@ -135,7 +136,7 @@ def parse_bool(text: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(f"not true or false: {text!r}")
+    raise Invalid(f"not true or false: {text!r}")
 
 
 def make_election(
@@ -150,13 +151,13 @@ def make_election(
     characters, a real date and ``0 <= blackout_days <= 60``. Raises ValueError."""
     clean_name = " ".join(name.split())
     if not clean_name:
-        raise ValueError("the election needs a name")
+        raise Invalid("the election needs a name")
     if len(clean_name) > MAX_NAME_LENGTH:
-        raise ValueError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+        raise Invalid(f"the name is longer than {MAX_NAME_LENGTH} characters")
     if isinstance(vote_date, str):
         vote_date = parse_date(vote_date)
     if not 0 <= blackout_days <= MAX_BLACKOUT_DAYS:
-        raise ValueError(
+        raise Invalid(
             f"blackout days must be between 0 and {MAX_BLACKOUT_DAYS}, not {blackout_days}"
         )
     return Election(
@@ -174,7 +175,7 @@ def parse_elections_csv(text: str) -> list[Election]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValueError(f"elections CSV lacks the columns: {', '.join(missing)}")
+        raise Invalid(f"elections CSV lacks the columns: {', '.join(missing)}")
     found: list[Election] = []
     for row in reader:
         try:
@@ -188,7 +189,7 @@ def parse_elections_csv(text: str) -> list[Election]:
                 )
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            raise ValueError(f"elections CSV line {reader.line_num}: {exc}") from exc
+            raise Invalid(f"elections CSV line {reader.line_num}: {exc}") from exc
     return found
 
 

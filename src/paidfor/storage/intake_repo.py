@@ -73,7 +73,7 @@ class DecisionRecord:
         }
 
 
-class Conflict(errors.Conflict, ValueError):
+class Conflict(errors.Conflict):
     """The decision named is not the ad's latest any more: someone decided first."""
 
     def __init__(self, ad_id: int, answers: int | None, latest: DecisionRecord | None) -> None:

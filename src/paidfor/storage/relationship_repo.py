@@ -24,7 +24,7 @@ from paidfor.storage.review_models import RelationshipRow
 from paidfor.storage.tables import RELATIONSHIPS
 
 
-class Conflict(errors.Conflict, ValueError):
+class Conflict(errors.Conflict):
     """A declaration or a decision that the relationship's state does not allow (HTTP 409)."""
 
 

@@ -73,7 +73,7 @@ LISTED = 10_000  # the default listing's first ads kept per order (the library p
 BATCH = 5_000
 
 
-class IndexBusy(errors.Unavailable, RuntimeError):
+class IndexBusy(errors.Unavailable):
     """Another process is writing the index (tantivy's directory lock)."""
 
 

@@ -9,12 +9,14 @@ import typer
 from rich import box
 from rich.table import Table
 
-from paidfor.interfaces.cli.support import open_engine, out
+from paidfor.errors import EXIT_FAILED
+from paidfor.interfaces.cli.support import Commands, open_engine, out
 
 if TYPE_CHECKING:
     from paidfor.domain import AuditEvent
 
 audit_app = typer.Typer(
+    cls=Commands,
     help="The append-only audit log: verify its hash chain, list its events.",
     no_args_is_help=True,
 )
@@ -56,7 +58,7 @@ def verify_cmd(
             soft_wrap=True,
         )
     if result.broken is not None:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @audit_app.command("list")

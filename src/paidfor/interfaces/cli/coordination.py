@@ -13,21 +13,18 @@ from rich import box
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from paidfor.errors import Invalid
 from paidfor.integrity.coordination import CNT_KIND, KINDS, coordination_edges
-from paidfor.integrity.coordination_io import LAYOUTS, LayoutError, read_posts, write_edges_csv
-from paidfor.interfaces.cli.support import err, out
+from paidfor.integrity.coordination_io import LAYOUTS, read_posts, write_edges_csv
+from paidfor.interfaces.cli.support import Commands, err, out
 
 coordination_app = typer.Typer(
+    cls=Commands,
     help="Content coordination: accounts posting the same link, share, reply target or text "
     "within seconds of each other (the coordination-network-toolkit's networks).",
     no_args_is_help=True,
 )
 TOP = 20
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(message, highlight=False, soft_wrap=True, markup=False)
-    return typer.Exit(2)
 
 
 @coordination_app.command("edges")
@@ -74,13 +71,13 @@ def edges_cmd(
     """Edges (user_1, user_2, weight) of FILE's KIND network: weight is how many of user_1's
     posts have a matching post of user_2 within the window; both directions are listed."""
     if not file.is_file():
-        raise _fail(f"no such file: {file}")
+        raise Invalid(f"no such file: {file}")
     if layout not in LAYOUTS:
-        raise _fail(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
+        raise Invalid(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
     if kind not in KINDS:
-        raise _fail(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+        raise Invalid(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     if not window >= 0 or not 0 < similarity <= 1:
-        raise _fail("--window must be >= 0 and --similarity in (0, 1]")
+        raise Invalid("--window must be >= 0 and --similarity in (0, 1]")
     show = err.is_terminal and not as_json
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -100,8 +97,8 @@ def edges_cmd(
                 cnt_compat=cnt_compat,
                 progress=lambda done: progress.update(task, completed=done),
             )
-        except (LayoutError, OSError) as exc:
-            raise _fail(str(exc)) from None
+        except OSError as exc:  # a file it cannot read (a wrong layout is Invalid already)
+            raise Invalid(str(exc)) from None
         progress.update(task, completed=file.stat().st_size)
         progress.add_task(f"computing {kind} over {len(posts):,} posts", total=None)
         edges = coordination_edges(posts, kind, window, min_edge_weight=min_weight,
@@ -112,7 +109,7 @@ def edges_cmd(
     if len(errors) > max_errors:
         err.print(f"... and {len(errors) - max_errors} more skipped rows")
     if not posts:
-        raise _fail(f"{file}: no readable posts")
+        raise Invalid(f"{file}: no readable posts")
     if out_file is not None:
         write_edges_csv(edges, out_file, kind)
     summary: dict[str, Any] = {

@@ -13,8 +13,8 @@ import typer
 from rich.progress import TaskID
 
 from paidfor.disclosure.build import KeyMissing
-from paidfor.disclosure.keys import DEFAULT_KEY_PATH, DisclosureKeyError, generate, load_public
-from paidfor.disclosure.manifest import NotAPackage, verify
+from paidfor.disclosure.keys import DEFAULT_KEY_PATH, generate, load_public
+from paidfor.disclosure.manifest import verify
 from paidfor.disclosure.service import (
     DisclosureService,
     Forbidden,
@@ -23,10 +23,16 @@ from paidfor.disclosure.service import (
     find_approved,
 )
 from paidfor.disclosure.store import DisclosureRequest, NoSuchRequest
+from paidfor.errors import EXIT_FAILED, EXIT_USAGE
+from paidfor.interfaces.cli.support import Commands
 from paidfor.settings import get_settings
 
-disclosure_app = typer.Typer(help="Disclosure packages for investigators.", no_args_is_help=True)
-keys_app = typer.Typer(help="The key that signs disclosure packages.", no_args_is_help=True)
+disclosure_app = typer.Typer(
+    cls=Commands, help="Disclosure packages for investigators.", no_args_is_help=True
+)
+keys_app = typer.Typer(
+    cls=Commands, help="The key that signs disclosure packages.", no_args_is_help=True
+)
 
 
 @disclosure_app.command("verify")
@@ -44,22 +50,13 @@ def verify_cmd(
 ) -> None:
     """Check a package's signature and files; name every file changed, added or removed.
 
-    Exit 0 when it holds, 1 when it does not, 2 when the path is not a package."""
-    trusted = None
-    if public_key is not None:
-        try:
-            trusted = load_public(public_key)
-        except DisclosureKeyError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
-    try:
-        report = verify(package, trusted)
-    except NotAPackage as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    Exit 0 when it holds, 1 when it does not, 2 when the path is not a package (or the key
+    not a public key: ``DisclosureKeyError``, ``NotAPackage``)."""
+    trusted = load_public(public_key) if public_key is not None else None
+    report = verify(package, trusted)
     if as_json:
         typer.echo(report.as_json())
-        raise typer.Exit(0 if report.ok else 1)
+        raise typer.Exit(0 if report.ok else EXIT_FAILED)
     said: set[str] = set()
     for what, names in (
         ("changed", report.changed),
@@ -85,7 +82,7 @@ def verify_cmd(
     if report.signer:
         typer.echo(f"signer's public key: {report.signer}")
     typer.echo(f"{report.path}: {report.verdict}")
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok else EXIT_FAILED)
 
 
 @keys_app.command("generate")
@@ -105,9 +102,9 @@ def keys_generate(
     target = out_path or (Path(configured) if configured else DEFAULT_KEY_PATH)
     try:
         private, public = generate(target)
-    except (FileExistsError, OSError) as exc:
+    except OSError as exc:  # a key there already (FileExistsError), a folder it cannot write
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(EXIT_FAILED) from exc
     private, public = private.resolve(), public.resolve()
     if as_json:
         typer.echo(json.dumps({"private_key": str(private), "public_key": str(public)}))
@@ -153,12 +150,12 @@ def _service() -> Iterator[tuple[DisclosureService, Who]]:
     engine = open_engine()
     try:
         yield DisclosureService(engine), Who(cli_actor())
-    except (Forbidden, WrongState, NoSuchRequest) as exc:
+    except (Forbidden, WrongState, NoSuchRequest) as exc:  # exit 1, as before the hierarchy
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    except (ValueError, KeyMissing, DisclosureKeyError, FileExistsError) as exc:
+        raise typer.Exit(EXIT_FAILED) from exc
+    except (KeyMissing, FileExistsError) as exc:  # no key to sign with; a package there
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     finally:
         engine.dispose()
 
@@ -266,7 +263,7 @@ def build_cmd(
                 typer.echo("error: no approved request of yours has exactly this scope; ask "
                            "with `paidfor disclosure request` and have an administrator "
                            "approve it", err=True)  # fmt: skip
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_FAILED)
             request_id = found.id
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                        console=err, disable=as_json or not err.is_terminal)  # fmt: skip

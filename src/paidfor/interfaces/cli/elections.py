@@ -10,21 +10,17 @@ from rich import box
 from rich.table import Table
 
 from paidfor.domain import Election
-from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, open_engine, out
 from paidfor.storage.election_repo import election_snapshot
 
 if TYPE_CHECKING:
     pass
 
 election_app = typer.Typer(
+    cls=Commands,
     help="Elections: their dates and political-ad rules (authorization, blackout days).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _rules(election: Election) -> str:
@@ -61,16 +57,13 @@ def add_cmd(
     from paidfor.review.elections import make_election
     from paidfor.storage.election_repo import ElectionRepository
 
-    try:
-        election = make_election(
-            country,
-            name,
-            vote_date,
-            authorization_required=authorization_required,
-            blackout_days=blackout_days,
-        )
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
+    election = make_election(  # Invalid for a bad code, date or name: exit 2
+        country,
+        name,
+        vote_date,
+        authorization_required=authorization_required,
+        blackout_days=blackout_days,
+    )
     engine = open_engine()
     try:
         stored, outcome = ElectionRepository(engine).save(election, actor=actor, reason=reason)
@@ -96,10 +89,7 @@ def list_cmd(
     from paidfor.storage.election_repo import ElectionRepository
 
     if country is not None:
-        try:
-            country = normalize_country(country)
-        except ValueError as exc:
-            raise _fail(str(exc)) from exc
+        country = normalize_country(country)
     engine = open_engine()
     try:
         elections = ElectionRepository(engine).list(country)

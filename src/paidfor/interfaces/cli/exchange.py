@@ -14,17 +14,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
+from paidfor.errors import EXIT_FAILED, Invalid
 from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.model import ExchangeError, Member
 from paidfor.exchange.service import ExchangeService
-from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import cli_actor
 
-exchange_app = typer.Typer(help="The threat-indicator exchange.", no_args_is_help=True)
-group_app = typer.Typer(help="Privacy groups.", no_args_is_help=True)
-indicator_app = typer.Typer(help="Threat indicators.", no_args_is_help=True)
+exchange_app = typer.Typer(
+    cls=Commands, help="The threat-indicator exchange.", no_args_is_help=True
+)
+group_app = typer.Typer(cls=Commands, help="Privacy groups.", no_args_is_help=True)
+indicator_app = typer.Typer(cls=Commands, help="Threat indicators.", no_args_is_help=True)
 exchange_app.add_typer(group_app, name="group")
 exchange_app.add_typer(indicator_app, name="indicator")
 
@@ -36,8 +39,12 @@ def _service() -> Iterator[tuple[ExchangeService, Member]]:
         service = ExchangeService(engine)
         yield service, service.staff(cli_actor())
     except ExchangeError as exc:
+        if isinstance(exc, Invalid):  # exit 2 (``support.Commands``)
+            raise
+        # no such group or indicator, a name taken, a source that failed: exit 1, as before
+        # the hierarchy gave them codes of their own
         err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from exc
+        raise typer.Exit(EXIT_FAILED) from exc
     finally:
         engine.dispose()
 
@@ -81,9 +88,8 @@ def indicator_add(
     """Add an indicator to a group, owned by paidfor."""
     try:
         expires_at = datetime.fromisoformat(expires) if expires else None
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] --expires is not an ISO 8601 time: {expires!r}")
-        raise typer.Exit(2) from exc
+    except ValueError:
+        raise Invalid(f"--expires is not an ISO 8601 time: {expires!r}") from None
     with _service() as (service, me):
         view = service.add(me, type=type_, value=value, group=group, status=status,
                            tags=tag or [], confidence=confidence, description=description,
@@ -124,7 +130,9 @@ def indicator_delete(
 # -- consuming: sources, fetch, retro-hunt ----------------------------------------------------
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON")]
-source_app = typer.Typer(help="Where indicators are fetched from.", no_args_is_help=True)
+source_app = typer.Typer(
+    cls=Commands, help="Where indicators are fetched from.", no_args_is_help=True
+)
 exchange_app.add_typer(source_app, name="source")
 
 
@@ -157,8 +165,7 @@ def source_add(
 ) -> None:
     """Add a source: another paidfor server's group (--url, --group, --token) or a CSV."""
     if (url is None) == (csv_file is None):
-        err.print("[red]error:[/red] give either --url (a paidfor server) or --csv (a file)")
-        raise typer.Exit(2)
+        raise Invalid("give either --url (a paidfor server) or --csv (a file)")
     with _service() as (service, _):
         values = check_source(
             name, "csv" if csv_file else "paidfor", csv_file or url or "", group, token
@@ -247,7 +254,7 @@ def fetch_command(
         if hunted is not None:
             _say_hunt(hunted)
     if any(r.error for r in reports):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _hunt(engine: Engine) -> HuntReport:

@@ -9,15 +9,20 @@ from typing import Annotated
 
 import typer
 
+from paidfor.errors import EXIT_FAILED, EXIT_USAGE, Invalid
 from paidfor.integrity.model import EntityKey, Network
-from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 
-networks_app = typer.Typer(help="Coordinated networks of accounts and pages.", no_args_is_help=True)
-integrity_app = typer.Typer(help="Foreign-interference risk.", no_args_is_help=True)
-eval_app = typer.Typer(
-    help="Measure the detection on a world with ground truth.", no_args_is_help=True
+networks_app = typer.Typer(
+    cls=Commands, help="Coordinated networks of accounts and pages.", no_args_is_help=True
 )
-cases_app = typer.Typer(help="Cases: networks under investigation.", no_args_is_help=True)
+integrity_app = typer.Typer(cls=Commands, help="Foreign-interference risk.", no_args_is_help=True)
+eval_app = typer.Typer(
+    cls=Commands, help="Measure the detection on a world with ground truth.", no_args_is_help=True
+)
+cases_app = typer.Typer(
+    cls=Commands, help="Cases: networks under investigation.", no_args_is_help=True
+)
 
 
 @cases_app.callback()
@@ -107,18 +112,15 @@ def mark_cmd(
     from paidfor.storage.intake_repo import NotFound
     from paidfor.storage.mark_repo import MarkRepository
 
+    key = EntityKey.parse(entity)  # Invalid: exit 2 (``support.Commands``)
     try:
-        key = EntityKey.parse(entity)
         made = MarkRepository(open_engine(db)).mark(
             case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
             relationship_id=relationship,
         )  # fmt: skip
-    except NotFound as exc:
+    except NotFound as exc:  # no such case or member: exit 1, as before the hierarchy
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_FAILED) from exc
     if as_json:
         print(json.dumps(made.as_json()))
     else:
@@ -146,7 +148,7 @@ def precision_cmd(db: Db = None, as_json: AsJson = False) -> None:
 def _seed(db_analysis, text: str) -> EntityKey:  # type: ignore[no-untyped-def]
     try:
         return EntityKey.parse(text)
-    except ValueError:
+    except Invalid:  # not advertiser:ID or page:ID: a name, then
         pass
     matches = [k for k, p in db_analysis.world.profiles.items() if p.name == text]
     if len(matches) != 1:
@@ -182,9 +184,9 @@ def expand_cmd(
     seeds = [_seed(analysis, s) for s in seed]
     try:
         net = expand(analysis, seeds, limit=limit, min_weight=min_weight)
-    except KeyError as exc:
+    except KeyError as exc:  # a seed the analysis does not hold
         err.print(f"[red]{exc.args[0]}[/red]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     cases = _open_cases(engine, [net], actor) if open_case else []
     if as_json:
         print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
@@ -217,15 +219,20 @@ def publish_cmd(
     hashes) with privacy groups of the exchange, as paidfor."""
     from paidfor.exchange.model import NotFound as NoGroup
     from paidfor.exchange.publish import TYPE_NAMES, publish
-    from paidfor.integrity.cases import NotFound
+    from paidfor.integrity.cases import CaseConflict, NotFound
     from paidfor.interfaces.cli.tokens import cli_actor
 
     engine = open_engine(db)
+    # bad types are Invalid, exit 2 (``support.Commands``); no such case or group exits 1 and
+    # a case not taken down 2, the codes they had before the hierarchy gave them their own
     try:
         result = publish(engine, case_id, group, cli_actor(), type_ or None, dry_run=dry_run)
-    except (NotFound, NoGroup, ValueError) as exc:
+    except (NotFound, NoGroup) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from exc
+        raise typer.Exit(EXIT_FAILED) from exc
+    except CaseConflict as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from exc
     finally:
         engine.dispose()
     if as_json:
@@ -286,21 +293,16 @@ def eval_integrity_cmd(
     from paidfor.eval.integrity import evaluate_file, evaluate_seed
 
     if (seed is None) == (world is None):
-        err.print("[red]give exactly one of --seed N or --world FILE[/red]")
-        raise typer.Exit(2)
-    try:
-        with err.status("evaluating") as status:
-            say = lambda text: status.update(text)  # noqa: E731
-            if world is not None:
-                if not world.is_file():
-                    raise ValueError(f"no such file: {world}")
-                result = evaluate_file(world, progress=say)
-            else:
-                assert seed is not None
-                result = evaluate_seed(seed, family=family, advertisers=advertisers, progress=say)
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise Invalid("give exactly one of --seed N or --world FILE")
+    if world is not None and not world.is_file():
+        raise Invalid(f"no such file: {world}")
+    with err.status("evaluating") as status:  # a file without truth: Invalid, exit 2
+        say = lambda text: status.update(text)  # noqa: E731
+        if world is not None:
+            result = evaluate_file(world, progress=say)
+        else:
+            assert seed is not None
+            result = evaluate_seed(seed, family=family, advertisers=advertisers, progress=say)
     if as_json:
         print(json.dumps(result, indent=1))
         return

@@ -1,4 +1,6 @@
-"""The ``paidfor`` command: a thin layer over the services."""
+"""The ``paidfor`` command: a thin layer over the services. A refusal a command lets through
+is said and ends it with its exit code (``support.Commands``, the one error wrapper); a
+database that fails ends it with ``EXIT_DATABASE``."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from paidfor.errors import PaidforError
+from paidfor.errors import EXIT_FAILED, Invalid
 from paidfor.interfaces.cli.audit import audit_app
 from paidfor.interfaces.cli.coordination import coordination_app
 from paidfor.interfaces.cli.disclosure import disclosure_app, keys_app
@@ -27,14 +29,18 @@ from paidfor.interfaces.cli.elections import election_app
 from paidfor.interfaces.cli.exchange import exchange_app
 from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app, networks_app
 from paidfor.interfaces.cli.model import model_app
-from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
 from paidfor.settings import get_settings
 
-app = typer.Typer(help="paidfor: the open election-ad integrity platform.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
+)
+db_app = typer.Typer(cls=Commands, help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-index_app = typer.Typer(help="The search index beside the database.", no_args_is_help=True)
+index_app = typer.Typer(
+    cls=Commands, help="The search index beside the database.", no_args_is_help=True
+)
 app.add_typer(index_app, name="index")
 app.add_typer(election_app, name="election")
 app.add_typer(audit_app, name="audit")
@@ -94,12 +100,10 @@ def import_(
     from paidfor.storage.db import operational_errors
 
     if source not in SOURCES:
-        err.print(f"[red]unknown source {source!r}[/red]; one of: {', '.join(SOURCES)}")
-        raise typer.Exit(2)
+        raise Invalid(f"unknown source {source!r}; one of: {', '.join(SOURCES)}")
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        err.print(f"[red]no such file:[/red] {', '.join(missing)}")
-        raise typer.Exit(2)
+        raise Invalid(f"no such file: {', '.join(missing)}")
     engine = open_engine()
     sizes = [f.stat().st_size for f in files]
     show = err.is_terminal and not as_json
@@ -143,7 +147,7 @@ def import_(
     except ImportAborted as exc:
         err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")
         err.print("batches before it were committed; fix the row and import again.")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(EXIT_FAILED) from exc
     except operational_errors() as exc:  # a full disk, a database that went away
         err.print(f"[red]the import stopped: {database_trouble(exc)}[/red]", highlight=False)
         err.print(
@@ -173,7 +177,7 @@ def import_(
     if not dry_run and report.counts.inserted + report.counts.updated:
         _sync_index(engine, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _sync_index(engine, *, full: bool, quiet: bool = False) -> bool:  # type: ignore[no-untyped-def]
@@ -218,7 +222,7 @@ def index_sync(
 ) -> None:
     """Bring the search index up to date with the database (what every search does too)."""
     if not _sync_index(open_engine(), full=full):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @index_app.command("status")
@@ -232,7 +236,7 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     index = open_index(engine, settings.database_url, settings)
     if index is None:
         err.print("no search index: searches are answered by the database")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     with engine.connect() as conn:
         pending = index.pending(conn)
     status = {
@@ -249,7 +253,7 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         for k, v in status.items():
             out.print(f"{k:24s} {v}")
     if not status["in_step"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -305,7 +309,7 @@ def find_data_dir(explicit: Path | None = None) -> Path:
         candidate = base / "shared" / "data"
         if (candidate / "hpsci_ira_ads").is_dir():
             return candidate
-    raise FileNotFoundError("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
+    raise Invalid("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
 
 
 @app.command()
@@ -319,11 +323,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
 ) -> None:
     """A fresh SQLite database with the IRA ads and the Meta report, served on 127.0.0.1:8000."""
-    try:
-        folder = find_data_dir(data)
-    except FileNotFoundError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    folder = find_data_dir(data)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(f"{db}.index", ignore_errors=True)
@@ -379,9 +379,6 @@ def main() -> None:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
-    except PaidforError as exc:  # a refusal a command let through (a bad PAIDFOR_* setting...)
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        sys.exit(exc.exit_code)
     except operational_errors() as exc:
         err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
         sys.exit(EXIT_DATABASE)

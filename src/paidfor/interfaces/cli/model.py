@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from paidfor.interfaces.cli.support import err, out
+from paidfor.errors import Invalid
+from paidfor.interfaces.cli.support import Commands, err, out
 
 model_app = typer.Typer(
+    cls=Commands,
     help="The political-ad classifier: train it, evaluate it on a labelled CSV.",
     no_args_is_help=True,
 )
@@ -30,11 +31,6 @@ def default_train_csv() -> Path:
         base = Path(shared)
         return base if base.suffix == ".csv" else base / TRAIN_CSV
     return REPO_ROOT.parent / "shared" / "data" / TRAIN_CSV
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _pm(pair: tuple[float, float]) -> str:
@@ -71,13 +67,13 @@ def train_cmd(
 
     path = data or default_train_csv()
     if not path.is_file():
-        raise _fail(f"no such file: {path}")
+        raise Invalid(f"no such file: {path}")
     target_dir = out_dir or classifier.MODELS_DIR
     err.print(f"training on {path} ({folds}-fold cross-validation)…", highlight=False)
-    try:
+    try:  # a file that is no labelled CSV, too few rows, a candidate unknown: Invalid, exit 2
         pipeline, report = classifier.train(path, candidates=candidate, folds=folds)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    except OSError as exc:
+        raise Invalid(str(exc)) from exc
     model_path = target_dir / f"{classifier.MODEL_NAME}.skops"
     json_path = classifier.save(pipeline, model_path, report.metadata())
 
@@ -112,13 +108,13 @@ def evaluate_cmd(
     from paidfor.review import classifier
 
     if not file.is_file():
-        raise _fail(f"no such file: {file}")
-    try:
-        texts, labels = classifier.read_labelled_csv(file)  # a bad file fails before the load
+        raise Invalid(f"no such file: {file}")
+    try:  # a bad file (Invalid) fails before the load; an untrusted model is Invalid too
+        texts, labels = classifier.read_labelled_csv(file)
         clf = classifier.load(model)
         result = clf.evaluate_rows(texts, labels)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    except OSError as exc:  # no such model file (or sidecar), one it cannot read
+        raise Invalid(str(exc)) from exc
     rounded = {
         "precision": round(float(result["precision"]), 4),
         "recall": round(float(result["recall"]), 4),

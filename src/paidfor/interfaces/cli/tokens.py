@@ -14,9 +14,10 @@ from rich.table import Table
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.interfaces.cli.support import err, open_engine, out
+from paidfor.errors import EXIT_FAILED
+from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 
-token_app = typer.Typer(help="API tokens and their roles.", no_args_is_help=True)
+token_app = typer.Typer(cls=Commands, help="API tokens and their roles.", no_args_is_help=True)
 
 
 def cli_actor() -> str:
@@ -54,20 +55,13 @@ def create(
         typer.Option("--group", help="an exchange privacy group (partner role; repeatable)"),
     ] = None,
 ) -> None:
-    """Create a token and print it once on stdout."""
-    try:
-        parsed = Role.parse(role)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    """Create a token and print it once on stdout (an unknown role, a missing account...:
+    ``Invalid``, exit 2)."""
+    parsed = Role.parse(role)
     with _service() as tokens:
-        try:
-            token, who = tokens.create(
-                parsed, name, advertiser_id=advertiser, actor=cli_actor(), groups=group
-            )
-        except ValueError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+        token, who = tokens.create(
+            parsed, name, advertiser_id=advertiser, actor=cli_actor(), groups=group
+        )
     typer.echo(token)
     err.print(
         f"created token #{who.token_id} ({who.role.value}, {who.name!r}). "
@@ -108,7 +102,7 @@ def revoke(
         done = tokens.revoke(token_id, cli_actor(), reason)
     if done is None:
         err.print(f"[red]error:[/red] there is no token #{token_id}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if before is not None and not before.active:
         typer.echo(f"token #{token_id} was already revoked at {_when(done.revoked_at)}")
         return
