@@ -10,7 +10,9 @@ the path parameters pointing at the seeded rows, so the fuzzer also reaches the 
 the 404s.
 
 Every response is checked: no 5xx (and no exception out of the app), a documented status
-code, a documented content type, and a body that conforms to the declared schema.
+code, a documented content type, and a body that conforms to the declared schema. A refusal is
+one of ``paidfor.errors``'s kinds and no route turns anything else (a ``ValueError``) into a
+4xx, so a bug is a failure here (``test_an_unexpected_exception_fails_the_fuzzing``).
 
 The run is bounded and reproducible: Hypothesis is derandomized (the same cases on every
 run), with ``MAX_EXAMPLES`` cases per operation, role and mode. A failure names the
@@ -271,3 +273,40 @@ def test_every_operation_with_every_role(fuzz: Fuzz) -> None:
                 )
         run_operation(fuzz, operation, "admin", schemathesis.GenerationMode.NEGATIVE)
     assert not fuzz.failures, f"{len(fuzz.failures)} failures:\n\n" + "\n\n".join(fuzz.failures)
+
+
+def test_an_unexpected_exception_fails_the_fuzzing(tmp_path: Path) -> None:
+    """What the run above would make of a route that raised a bare ``ValueError`` (a bug:
+    no route turns one into an answer any more) and of one that refused with the hierarchy's
+    ``Invalid``: the first is a failure (a 500, or the exception out of the app), the second
+    passes every check (its 422 is documented, in the documented error shape)."""
+    from paidfor import errors
+    from paidfor.storage.db import make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'fuzz.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = create_app(url, Settings(database_url=url, search_index=False))
+
+    @app.get("/api/test/bug", summary="A route with a bug")
+    def bug(n: int = 1) -> dict[str, int]:
+        raise ValueError(f"a bug at {n}")
+
+    @app.get("/api/test/refusal", summary="A route that refuses")
+    def refusal(n: int = 1) -> dict[str, int]:
+        raise errors.Invalid(f"n: {n} is not one the route takes")
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    fuzz = Fuzz(app, schema, {None: {}}, {})
+    try:
+        found = {op.label: op for op in operations(schema)}
+        run_operation(
+            fuzz, found["GET /api/test/refusal"], None, schemathesis.GenerationMode.POSITIVE
+        )
+        assert fuzz.failures == []
+        run_operation(fuzz, found["GET /api/test/bug"], None, schemathesis.GenerationMode.POSITIVE)
+        [failure] = fuzz.failures  # the exception out of the app, or a 500
+        assert "GET /api/test/bug" in failure and "a bug at" in failure
+    finally:
+        asgi.shutdown_lifespans()
