@@ -50,14 +50,14 @@ def test_import_reports_bad_rows_and_dry_run(tmp_path: Path) -> None:
     r = runner.invoke(app, ["import", "hpsci-ira", str(f)])
     assert r.exit_code == 1 and f"{f}:2" in r.output
     r = runner.invoke(app, ["import", "hpsci-ira", str(f), "--strict"])
-    assert r.exit_code == 1 and "stopped at a bad row" in r.output
+    assert r.exit_code == 2 and "stopped at a bad row" in r.output
 
 
 def test_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAIDFOR_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
     r = runner.invoke(app, ["stats"])
-    assert r.exit_code == 2 and "cannot open the database" in r.output
+    assert r.exit_code == 6 and "cannot open the database" in r.output
 
 
 def test_demo_imports_without_serving(tmp_path: Path, data_dir: Path) -> None:

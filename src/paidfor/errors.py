@@ -10,14 +10,15 @@ traceback.
 
 The ``EXIT_*`` codes are those of a command that ends without a refusal: it ran, and its
 answer is no (a broken audit chain, a package that does not verify), or what it was given
-cannot be used."""
+cannot be used. Every code a command ends with is in the README's "Exit codes" table."""
 
 from __future__ import annotations
 
 from typing import Any
 
 #: The command ran and its answer is no: the audit chain is broken, the package does not
-#: verify, the search index is not in step (and the refusals older commands answer with 1).
+#: verify, the search index is not in step, a source could not be fetched, no row of an
+#: import could be read (and a bug: an exception that is no refusal, with its traceback).
 EXIT_FAILED = 1
 #: What the command was given cannot be used: an unknown source, a missing file, a bad
 #: option (``Invalid.exit_code``).

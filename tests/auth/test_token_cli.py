@@ -63,5 +63,5 @@ def test_bad_input_is_a_clear_error() -> None:
     no_account = runner.invoke(token_app, ["create", "--role", "advertiser", "--name", "x"])
     assert no_account.exit_code == 2 and "advertiser account" in no_account.stderr
     missing = runner.invoke(token_app, ["revoke", "12345"])
-    assert missing.exit_code == 1 and "no token #12345" in missing.stderr
+    assert missing.exit_code == 3 and "no token #12345" in missing.stderr
     assert json.loads(runner.invoke(token_app, ["list", "--json"]).stdout) == []

@@ -116,7 +116,7 @@ def test_keys_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # never overwritten
     before = default.read_bytes()
     r = runner.invoke(app, ["keys", "generate"])
-    assert r.exit_code == 1 and "refusing to overwrite" in r.output
+    assert r.exit_code == 5 and "refusing to overwrite" in r.output
     assert default.read_bytes() == before
     # --out, and the settings' path
     r = runner.invoke(app, ["keys", "generate", "--out", str(tmp_path / "k" / "a.pem"), "--json"])

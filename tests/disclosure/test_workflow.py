@@ -162,14 +162,14 @@ def test_the_command_line_keeps_the_same_rules(
     r = as_user(monkeypatch, "ivy", asked)
     assert r.exit_code == 0 and "disclosure #1" in r.output and ": requested" in r.output, r.output
     r = as_user(monkeypatch, "ivy", ["approve", "1", "--reason", "mine"])
-    assert r.exit_code == 1 and "someone other than its requester" in r.output
+    assert r.exit_code == 4 and "someone other than its requester" in r.output
     out = tmp_path / "out"
     r = as_user(monkeypatch, "ivy", ["build", *scope, "--out", str(out)])
-    assert r.exit_code == 1 and "no approved request" in r.output
+    assert r.exit_code == 3 and "no approved request" in r.output
     r = as_user(monkeypatch, "ada", ["approve", "1", "--reason", "the subpoena of 2017-10-01"])
     assert r.exit_code == 0 and ": approved" in r.output, r.output
     r = as_user(monkeypatch, "ada", ["build", "--request", "1", "--out", str(out)])
-    assert r.exit_code == 1 and "only the investigator who requested" in r.output
+    assert r.exit_code == 4 and "only the investigator who requested" in r.output
     r = as_user(monkeypatch, "ivy", ["build", *scope, "--out", str(out), "--json"])
     assert r.exit_code == 0, r.output
     built = json.loads(r.output)

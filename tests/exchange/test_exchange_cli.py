@@ -37,7 +37,7 @@ def ok(app: object, args: list[str]) -> str:
 def test_groups_partner_tokens_and_indicators(engine: Engine) -> None:
     ok(exchange_app, ["group", "create", "shared", "--description", "with acme"])
     again = runner.invoke(exchange_app, ["group", "create", "shared"])
-    assert again.exit_code == 1 and "already a privacy group" in again.output
+    assert again.exit_code == 5 and "already a privacy group" in again.output
     listed = json.loads(ok(exchange_app, ["group", "list", "--json"]))
     assert [(g["name"], g["description"]) for g in listed] == [("shared", "with acme")]
 
@@ -70,7 +70,7 @@ def test_groups_partner_tokens_and_indicators(engine: Engine) -> None:
     ok(exchange_app, ["indicator", "delete", str(rows[0]["id"])])
     assert json.loads(ok(exchange_app, ["indicator", "list", "--group", "shared", "--json"])) == []
     gone = runner.invoke(exchange_app, ["indicator", "delete", str(rows[0]["id"])])
-    assert gone.exit_code == 1 and "no live indicator" in gone.output
+    assert gone.exit_code == 3 and "no live indicator" in gone.output
 
 
 def test_sources_fetch_and_hunt(engine: Engine, tmp_path: Path) -> None:
@@ -103,16 +103,16 @@ def test_sources_fetch_and_hunt(engine: Engine, tmp_path: Path) -> None:
         in json.loads(ok(exchange_app, ["source", "list", "--json"]))[0]["last_error"]
     )
     assert json.loads(ok(exchange_app, ["hunt", "--json"]))["held"] == []
-    for args, message in [
-        (["source", "add", "x"], "either --url"),
-        (["source", "add", "x", "--url", "https://a", "--csv", "f"], "either --url"),
-        (["source", "add", "x", "--url", "https://a.example"], "needs --group"),
-        (["source", "add", "x", "--csv", str(tmp_path / "none.csv")], "no such file"),
-        (["source", "add", "tx", "--csv", str(dataset)], "already a source named 'tx'"),
-        (["fetch", "--source", "nope"], "no exchange source named 'nope'"),
+    for args, code, message in [
+        (["source", "add", "x"], 2, "either --url"),
+        (["source", "add", "x", "--url", "https://a", "--csv", "f"], 2, "either --url"),
+        (["source", "add", "x", "--url", "https://a.example"], 2, "needs --group"),
+        (["source", "add", "x", "--csv", str(tmp_path / "none.csv")], 2, "no such file"),
+        (["source", "add", "tx", "--csv", str(dataset)], 5, "already a source named 'tx'"),
+        (["fetch", "--source", "nope"], 3, "no exchange source named 'nope'"),
     ]:
         result = runner.invoke(exchange_app, args)
-        assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
+        assert result.exit_code == code and message in result.output, (args, result.output)
     ok(exchange_app, ["source", "remove", "tx"])
     assert [s["name"] for s in json.loads(ok(exchange_app, ["source", "list", "--json"]))] == [
         "company-a"

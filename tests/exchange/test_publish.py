@@ -385,7 +385,7 @@ def test_the_cli(db_url: str, engine: Engine, case: Case, monkeypatch: pytest.Mo
     try:
         args = ["publish", str(case.id), "--group", GROUP]
         early = runner.invoke(cases_app, args)
-        assert early.exit_code == 2 and "has not been taken down" in early.output
+        assert early.exit_code == 5 and "has not been taken down" in early.output
         take_down(engine, case)
         dry = runner.invoke(cases_app, [*args, "--type", "url", "--dry-run"])
         assert dry.exit_code == 0, dry.output
@@ -402,7 +402,7 @@ def test_the_cli(db_url: str, engine: Engine, case: Case, monkeypatch: pytest.Mo
         bad = runner.invoke(cases_app, [*args, "--type", "md5"])
         assert bad.exit_code == 2 and "the types are domain, url, raw_text, pdq" in bad.output
         unknown = runner.invoke(cases_app, ["publish", str(case.id), "--group", "nope"])
-        assert unknown.exit_code == 1 and "no privacy group named 'nope'" in unknown.output
+        assert unknown.exit_code == 3 and "no privacy group named 'nope'" in unknown.output
         with engine.connect() as conn:
             actors = set(
                 conn.execute(

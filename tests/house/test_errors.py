@@ -204,6 +204,57 @@ def test_no_command_exits_with_a_bare_number() -> None:
     assert bare == []
 
 
+def test_no_command_turns_an_exception_into_an_exit_code() -> None:
+    """A command lets a refusal through to ``support.Commands``, which ends it with the
+    refusal's own code: no ``except`` in the command line ends it with one of its own
+    (converting a foreign exception into a refusal, ``raise Invalid(...) from exc``, is
+    fine)."""
+    mapped = [
+        f"{where(path, handler)}: except {', '.join(sorted(caught_names(handler)))}"
+        for path, tree in modules(CLI)
+        for handler in ast.walk(tree)
+        if isinstance(handler, ast.ExceptHandler)
+        for node in ast.walk(handler)
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) in ("typer.Exit", "Exit", "sys.exit", "SystemExit")
+        and not (node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == 0)
+    ]
+    assert mapped == []
+
+
+def test_the_exit_codes_are_documented_once() -> None:
+    """README's "Exit codes" table names every code a command ends with, each once."""
+    readme = (ROOT.parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    codes = [int(line.split("|")[1]) for line in table.splitlines()[2:]]
+    kinds = [errors.Invalid, errors.NotFound, errors.Forbidden, errors.Conflict,
+             errors.Unavailable]  # fmt: skip
+    assert codes == sorted({0, errors.EXIT_FAILED, errors.EXIT_USAGE}
+                           | {k.exit_code for k in kinds})  # fmt: skip
+    for kind in kinds:
+        assert f"| {kind.exit_code} |" in table and f"(`{kind.__name__}`, " in table
+
+
+def test_a_database_that_fails_under_a_command_is_one_line_and_exit_6() -> None:
+    import sqlite3
+
+    from paidfor.interfaces.cli.support import Commands
+
+    cli = typer.Typer(cls=Commands)
+
+    @cli.command()
+    def write() -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    @cli.command()
+    def other() -> None:
+        pass
+
+    said = CliRunner().invoke(cli, ["write"])
+    assert said.exit_code == 6 == errors.Unavailable.exit_code, said.output
+    assert said.stderr.strip() == ("error: the database is out of space (database or disk is full)")
+
+
 def test_every_command_group_says_refusals_with_their_exit_code() -> None:
     """Each ``typer.Typer`` of the command is a ``support.Commands`` group, so a refusal ends
     a command with its code however the command is reached (``paidfor ...``, or a test's

@@ -411,7 +411,7 @@ def test_a_full_disk_fails_the_import_clearly_and_the_same_import_then_succeeds(
     assert first.exit_code == 0, first.output
     disk.fill(db, spare_pages=40)  # room for a few batches, not for 8,000 ads
     full = runner.invoke(cli, ["import", "native", str(generated), *args])
-    assert full.exit_code == 3, full.output
+    assert full.exit_code == 6, full.output
     said = " ".join(full.output.split())  # rich wraps lines
     assert "the database is out of space" in said, said
     assert "Traceback" not in said and "run the same import again" in said

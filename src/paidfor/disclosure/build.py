@@ -40,6 +40,10 @@ class KeyMissing(errors.Unavailable, FileNotFoundError):
     (a 503: packages cannot be built until it is there)."""
 
 
+class PackageExists(errors.Conflict, FileExistsError):
+    """A package of that name is there already: a package is never overwritten."""
+
+
 @dataclass
 class BuildResult:
     folder: Path
@@ -149,7 +153,7 @@ def build_package(
     final = out_dir / name
     partial = out_dir / f".{name}.partial"
     if final.exists():
-        raise FileExistsError(f"{final} exists already")
+        raise PackageExists(f"{final} exists already")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:

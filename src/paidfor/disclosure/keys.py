@@ -23,6 +23,10 @@ class DisclosureKeyError(errors.Invalid):
     """A key file that is missing, unreadable, not a key, or not an Ed25519 key."""
 
 
+class KeyExists(errors.Conflict, FileExistsError):
+    """A key (or its public half) is there already: a key is never overwritten."""
+
+
 def public_path_of(path: Path) -> Path:
     """Where the public key of the private key at ``path`` lives: ``<path>.pub``."""
     return path.with_name(path.name + ".pub")
@@ -35,7 +39,7 @@ def generate(path: Path | str) -> tuple[Path, Path]:
     public_path = public_path_of(private_path)
     for existing in (private_path, public_path):
         if existing.exists() or existing.is_symlink():
-            raise FileExistsError(f"{existing} already exists; refusing to overwrite a key")
+            raise KeyExists(f"{existing} already exists; refusing to overwrite a key")
     private_path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(
@@ -48,7 +52,10 @@ def generate(path: Path | str) -> tuple[Path, Path]:
     )
     # O_EXCL: never overwrite, even if the file appeared since the check above; 0600 from
     # the start, so the key is never readable by others, not even for an instant.
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:  # made since the check above
+        raise KeyExists(f"{private_path} already exists; refusing to overwrite a key") from exc
     try:
         os.fchmod(fd, 0o600)  # the umask cannot widen it, but make it exact
         os.write(fd, private_pem)
@@ -56,9 +63,9 @@ def generate(path: Path | str) -> tuple[Path, Path]:
         os.close(fd)
     try:
         fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
+    except FileExistsError as exc:
         private_path.unlink()
-        raise
+        raise KeyExists(f"{public_path} already exists; refusing to overwrite a key") from exc
     try:
         os.write(fd, public_pem)
     finally:

@@ -38,6 +38,7 @@ from paidfor.exchange.model import (
     normalize_tags,
     normalize_value,
     parse_status,
+    parse_time,
     parse_type,
 )
 
@@ -125,12 +126,7 @@ def parse_item(raw: object) -> Fetched:
     if not isinstance(deleted, bool):
         raise Invalid("should_delete is not true or false")
     expires = raw.get("expires_at")
-    try:
-        expires_at = datetime.fromisoformat(expires) if isinstance(expires, str) else None
-    except ValueError:
-        raise Invalid(f"expires_at is not an ISO time: {expires!r}") from None
-    if expires_at is not None and expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
+    expires_at = parse_time(expires) if isinstance(expires, str) else None
     owner = raw.get("owner")
     return Fetched(
         type=kind.value,

@@ -189,6 +189,18 @@ def check_expiry(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def parse_time(text: str | None, what: str = "expires_at") -> datetime | None:
+    """An ISO 8601 time (``2026-11-03``, ``2026-11-03T12:00:00+01:00``) as an aware UTC time
+    (a naive one is taken as UTC), None for none, or Invalid naming ``what``."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{what} is not an ISO 8601 time: {text!r}") from None
+    return check_expiry(moment)
+
+
 @dataclass(frozen=True)
 class Member:
     """Who acts in the exchange: a partner token (only its groups) or paidfor's own staff

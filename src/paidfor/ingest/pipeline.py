@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
 from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
+from paidfor.errors import Invalid
 from paidfor.ingest.base import RowError, Source
 from paidfor.storage import bulk
 from paidfor.storage.audit import append_event
@@ -25,11 +26,15 @@ from paidfor.storage.prepare import PreparedAd, prepare_ad
 from paidfor.storage.writer import BatchWriter, WriteCounts
 
 
-class ImportAborted(RuntimeError):
-    """``--strict`` met a bad row; nothing after the last committed batch was written."""
+class ImportAborted(Invalid):
+    """A strict import (``--strict``) met a bad row; nothing after the last committed batch
+    was written (exit 2)."""
 
     def __init__(self, error: RowError) -> None:
-        super().__init__(str(error))
+        super().__init__(
+            f"stopped at a bad row (--strict): {error}; the batches before it were committed: "
+            "fix the row and import again"
+        )
         self.error = error
 
 

@@ -11,6 +11,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from paidfor import errors
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -48,6 +50,21 @@ def is_disk_full(exc: BaseException) -> bool:
         or "database or disk is full" in text
         or "no space left on device" in text
     )
+
+
+def database_trouble(exc: BaseException) -> str:
+    """What a database error means, in words: out of space, or failed (with the driver's
+    message)."""
+    orig = getattr(exc, "orig", None) or exc
+    if is_disk_full(exc):
+        return f"the database is out of space ({orig})"
+    return f"the database failed ({orig})"
+
+
+class DatabaseUnavailable(errors.Unavailable):
+    """The database cannot be opened or brought up to date, is out of space, or went away:
+    what the HTTP app answers with a 503 (``interfaces.http.api.guards``), the refusal a
+    command ends with (exit 6)."""
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -110,10 +127,17 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def open_database(url: str) -> Engine:
     """An engine on ``url`` with the schema brought up to date (and any index that an import
-    killed while it had set them aside built again)."""
+    killed while it had set them aside built again); DatabaseUnavailable when it cannot be
+    reached or migrated."""
     from paidfor.storage.bulk import ensure_indexes
 
     engine = make_engine(url)
-    migrate(engine)
-    ensure_indexes(engine)
+    try:
+        migrate(engine)
+        ensure_indexes(engine)
+    except operational_errors() as exc:
+        engine.dispose()
+        where = make_url(url).render_as_string(hide_password=True)
+        orig = getattr(exc, "orig", None) or exc
+        raise DatabaseUnavailable(f"cannot open the database {where}: {orig}") from exc
     return engine

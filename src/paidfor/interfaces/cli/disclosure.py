@@ -12,18 +12,11 @@ from typing import Annotated
 import typer
 from rich.progress import TaskID
 
-from paidfor.disclosure.build import KeyMissing
 from paidfor.disclosure.keys import DEFAULT_KEY_PATH, generate, load_public
 from paidfor.disclosure.manifest import verify
-from paidfor.disclosure.service import (
-    DisclosureService,
-    Forbidden,
-    Who,
-    WrongState,
-    find_approved,
-)
+from paidfor.disclosure.service import DisclosureService, Who, find_approved
 from paidfor.disclosure.store import DisclosureRequest, NoSuchRequest
-from paidfor.errors import EXIT_FAILED, EXIT_USAGE
+from paidfor.errors import EXIT_FAILED, Invalid, PaidforError
 from paidfor.interfaces.cli.support import Commands
 from paidfor.settings import get_settings
 
@@ -100,11 +93,12 @@ def keys_generate(
     """Make the Ed25519 key pair that signs disclosure packages. Never overwrites a key."""
     configured = get_settings().disclosure_key
     target = out_path or (Path(configured) if configured else DEFAULT_KEY_PATH)
-    try:
+    try:  # a key there already is KeyExists, a Conflict (exit 5)
         private, public = generate(target)
-    except OSError as exc:  # a key there already (FileExistsError), a folder it cannot write
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from exc
+    except OSError as exc:
+        if isinstance(exc, PaidforError):
+            raise
+        raise Invalid(f"cannot write the key at {target}: {exc.strerror or exc}") from exc
     private, public = private.resolve(), public.resolve()
     if as_json:
         typer.echo(json.dumps({"private_key": str(private), "public_key": str(public)}))
@@ -150,12 +144,6 @@ def _service() -> Iterator[tuple[DisclosureService, Who]]:
     engine = open_engine()
     try:
         yield DisclosureService(engine), Who(cli_actor())
-    except (Forbidden, WrongState, NoSuchRequest) as exc:  # exit 1, as before the hierarchy
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from exc
-    except (KeyMissing, FileExistsError) as exc:  # no key to sign with; a package there
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
     finally:
         engine.dispose()
 
@@ -260,10 +248,9 @@ def build_cmd(
             found = find_approved(service, me, case_id=case, filters=filters,
                                   recipient=recipient, legal_basis=legal_basis)  # fmt: skip
             if found is None:
-                typer.echo("error: no approved request of yours has exactly this scope; ask "
-                           "with `paidfor disclosure request` and have an administrator "
-                           "approve it", err=True)  # fmt: skip
-                raise typer.Exit(EXIT_FAILED)
+                raise NoSuchRequest("no approved request of yours has exactly this scope; ask "
+                                    "with `paidfor disclosure request` and have an "
+                                    "administrator approve it")  # fmt: skip
             request_id = found.id
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                        console=err, disable=as_json or not err.is_terminal)  # fmt: skip

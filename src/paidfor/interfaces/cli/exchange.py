@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from paidfor.errors import EXIT_FAILED, Invalid
 from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository
-from paidfor.exchange.model import ExchangeError, Member
+from paidfor.exchange.model import Member, parse_time
 from paidfor.exchange.service import ExchangeService
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import cli_actor
@@ -34,17 +33,13 @@ exchange_app.add_typer(indicator_app, name="indicator")
 
 @contextmanager
 def _service() -> Iterator[tuple[ExchangeService, Member]]:
+    """The exchange as paidfor's staff. Its refusals go through to ``support.Commands``: a bad
+    value exits 2, no such group, indicator or source 3, a name taken or a live indicator
+    there already 5."""
     engine = open_engine()
     try:
         service = ExchangeService(engine)
         yield service, service.staff(cli_actor())
-    except ExchangeError as exc:
-        if isinstance(exc, Invalid):  # exit 2 (``support.Commands``)
-            raise
-        # no such group or indicator, a name taken, a source that failed: exit 1, as before
-        # the hierarchy gave them codes of their own
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(EXIT_FAILED) from exc
     finally:
         engine.dispose()
 
@@ -86,10 +81,7 @@ def indicator_add(
     expires: Annotated[str | None, typer.Option("--expires", help="ISO 8601 time")] = None,
 ) -> None:
     """Add an indicator to a group, owned by paidfor."""
-    try:
-        expires_at = datetime.fromisoformat(expires) if expires else None
-    except ValueError:
-        raise Invalid(f"--expires is not an ISO 8601 time: {expires!r}") from None
+    expires_at = parse_time(expires or None, "--expires")
     with _service() as (service, me):
         view = service.add(me, type=type_, value=value, group=group, status=status,
                            tags=tag or [], confidence=confidence, description=description,

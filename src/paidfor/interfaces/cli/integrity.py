@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from paidfor.errors import EXIT_FAILED, EXIT_USAGE, Invalid
+from paidfor.errors import Invalid
 from paidfor.integrity.model import EntityKey, Network
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 
@@ -109,18 +109,15 @@ def mark_cmd(
 ) -> None:
     """Mark a member of a case confirmed, or legitimate coordination (not raised again
     without new evidence)."""
-    from paidfor.storage.intake_repo import NotFound
     from paidfor.storage.mark_repo import MarkRepository
 
-    key = EntityKey.parse(entity)  # Invalid: exit 2 (``support.Commands``)
-    try:
-        made = MarkRepository(open_engine(db)).mark(
-            case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
-            relationship_id=relationship,
-        )  # fmt: skip
-    except NotFound as exc:  # no such case or member: exit 1, as before the hierarchy
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(EXIT_FAILED) from exc
+    # a bad entity or verdict is Invalid (exit 2), no such case or member NotFound (exit 3):
+    # ``support.Commands`` says them
+    key = EntityKey.parse(entity)
+    made = MarkRepository(open_engine(db)).mark(
+        case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
+        relationship_id=relationship,
+    )  # fmt: skip
     if as_json:
         print(json.dumps(made.as_json()))
     else:
@@ -184,9 +181,8 @@ def expand_cmd(
     seeds = [_seed(analysis, s) for s in seed]
     try:
         net = expand(analysis, seeds, limit=limit, min_weight=min_weight)
-    except KeyError as exc:  # a seed the analysis does not hold
-        err.print(f"[red]{exc.args[0]}[/red]")
-        raise typer.Exit(EXIT_USAGE) from exc
+    except KeyError as exc:  # a seed the analysis does not hold: integrity.networks says
+        raise Invalid(exc.args[0]) from exc  # KeyError, the CLI's one conversion (exit 2)
     cases = _open_cases(engine, [net], actor) if open_case else []
     if as_json:
         print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
@@ -217,22 +213,14 @@ def publish_cmd(
 ) -> None:
     """Share a taken-down case's indicators (landing domains and URLs, ad texts, image PDQ
     hashes) with privacy groups of the exchange, as paidfor."""
-    from paidfor.exchange.model import NotFound as NoGroup
     from paidfor.exchange.publish import TYPE_NAMES, publish
-    from paidfor.integrity.cases import CaseConflict, NotFound
     from paidfor.interfaces.cli.tokens import cli_actor
 
     engine = open_engine(db)
-    # bad types are Invalid, exit 2 (``support.Commands``); no such case or group exits 1 and
-    # a case not taken down 2, the codes they had before the hierarchy gave them their own
+    # bad types are Invalid (exit 2), no such case or group NotFound (3), a case not taken
+    # down a Conflict (5): ``support.Commands`` says them
     try:
         result = publish(engine, case_id, group, cli_actor(), type_ or None, dry_run=dry_run)
-    except (NotFound, NoGroup) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(EXIT_FAILED) from exc
-    except CaseConflict as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
     finally:
         engine.dispose()
     if as_json:

@@ -1,6 +1,6 @@
-"""The ``paidfor`` command: a thin layer over the services. A refusal a command lets through
-is said and ends it with its exit code (``support.Commands``, the one error wrapper); a
-database that fails ends it with ``EXIT_DATABASE``."""
+"""The ``paidfor`` command: a thin layer over the services. A refusal a command lets through,
+and a database that fails under it, is said and ends it with its exit code
+(``support.Commands``, the one error wrapper; the codes: README, "Exit codes")."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def import_(
     ] = None,
 ) -> None:
     """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
-    from paidfor.ingest.pipeline import ImportAborted, run_import
+    from paidfor.ingest.pipeline import run_import
     from paidfor.ingest.registry import SOURCES
-    from paidfor.storage.db import operational_errors
+    from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
 
     if source not in SOURCES:
         raise Invalid(f"unknown source {source!r}; one of: {', '.join(SOURCES)}")
@@ -130,7 +130,7 @@ def import_(
         elapsed = max(time.perf_counter() - t0, 1e-9)
         progress.update(task, completed=consumed, rows=rows, rate=rows / elapsed)
 
-    try:
+    try:  # a bad row under --strict is ImportAborted, Invalid: exit 2
         with progress:
             report = run_import(
                 engine,
@@ -144,17 +144,12 @@ def import_(
                 defer_indexes=defer_indexes,
                 on_phase=lambda phase: err.print(f"{phase}…") if show else None,
             )
-    except ImportAborted as exc:
-        err.print(f"[red]stopped at a bad row (--strict):[/red] {exc.error}")
-        err.print("batches before it were committed; fix the row and import again.")
-        raise typer.Exit(EXIT_FAILED) from exc
-    except operational_errors() as exc:  # a full disk, a database that went away
-        err.print(f"[red]the import stopped: {database_trouble(exc)}[/red]", highlight=False)
-        err.print(
-            "the batches before it were committed and the failed one rolled back; "
-            "run the same import again when the database can take it (it is idempotent)."
-        )
-        raise typer.Exit(EXIT_DATABASE) from exc
+    except operational_errors() as exc:  # a full disk, a database that went away: exit 6
+        raise DatabaseUnavailable(
+            f"the import stopped: {database_trouble(exc)}; the batches before it were "
+            "committed and the failed one rolled back: run the same import again when the "
+            "database can take it (it is idempotent)"
+        ) from exc
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -360,28 +355,11 @@ def demo(
     serve(host=host, port=port)
 
 
-EXIT_DATABASE = 3  # the database refused a write (full disk) or went away
-
-
-def database_trouble(exc: BaseException) -> str:
-    from paidfor.storage.db import is_disk_full
-
-    orig = getattr(exc, "orig", None) or exc
-    if is_disk_full(exc):
-        return f"the database is out of space ({orig})"
-    return f"the database failed ({orig})"
-
-
 def main() -> None:
-    from paidfor.storage.db import operational_errors
-
     try:
         app()
     except BrokenPipeError:  # `paidfor stats --json | head`
         sys.exit(0)
-    except operational_errors() as exc:
-        err.print(f"[red]{database_trouble(exc)}[/red]", highlight=False)
-        sys.exit(EXIT_DATABASE)
 
 
 if __name__ == "__main__":

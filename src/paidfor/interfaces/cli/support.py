@@ -1,6 +1,7 @@
 """What every ``paidfor`` sub-command shares: the consoles, opening the database, and the one
 error wrapper, ``Commands``: a refusal a command lets through (``paidfor.errors``) is said on
-stderr in one line and ends the command with the refusal's exit code."""
+stderr in one line and ends the command with the refusal's exit code; so does a database
+that fails under it (``DatabaseUnavailable``, exit 6). The codes: README, "Exit codes"."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
-from paidfor.errors import EXIT_USAGE, PaidforError
+from paidfor.errors import PaidforError
 from paidfor.settings import get_settings
 
 # soft_wrap: a line longer than the terminal (or than 80 columns, into a pipe or a file) stays
@@ -29,26 +30,28 @@ def say_error(message: object) -> None:
 class Commands(TyperGroup):
     """The ``paidfor`` command's group: runs a sub-command, and turns a refusal it lets
     through into its message and exit code (``PaidforError.exit_code``: 2 for bad input,
-    3 for no such thing...), as ``main`` does around it, and ``CliRunner`` too."""
+    3 for no such thing...), however it is reached (``paidfor``, or ``CliRunner``). A
+    database that fails under a command (a full disk, a server gone) is the refusal
+    ``DatabaseUnavailable``: one line, exit 6, no traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click.Context
+        from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
+
+        refusal: PaidforError
         try:
             return super().invoke(ctx)
         except PaidforError as exc:
-            say_error(exc)
-            raise typer.Exit(exc.exit_code) from exc
+            refusal = exc
+        except operational_errors() as exc:
+            refusal = DatabaseUnavailable(database_trouble(exc))
+            refusal.__cause__ = exc
+        say_error(refusal)
+        raise typer.Exit(refusal.exit_code) from refusal
 
 
 def open_engine(url: str | None = None) -> Engine:
-    """The database of ``url`` (default PAIDFOR_DATABASE_URL), migrated; exit 2 with a clear
-    message when it cannot be opened."""
-    from sqlalchemy.exc import OperationalError
-
+    """The database of ``url`` (default PAIDFOR_DATABASE_URL), migrated
+    (``DatabaseUnavailable``, exit 6, when it cannot be opened)."""
     from paidfor.storage.db import open_database
 
-    target = url or get_settings().database_url
-    try:
-        return open_database(target)
-    except OperationalError as exc:
-        err.print(f"[red]cannot open the database {target}:[/red] {exc.orig}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+    return open_database(url or get_settings().database_url)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.errors import EXIT_FAILED
+from paidfor.errors import NotFound
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 
 token_app = typer.Typer(cls=Commands, help="API tokens and their roles.", no_args_is_help=True)
@@ -101,8 +101,7 @@ def revoke(
         before = tokens.find(token_id)
         done = tokens.revoke(token_id, cli_actor(), reason)
     if done is None:
-        err.print(f"[red]error:[/red] there is no token #{token_id}")
-        raise typer.Exit(EXIT_FAILED)
+        raise NotFound(f"there is no token #{token_id}")
     if before is not None and not before.active:
         typer.echo(f"token #{token_id} was already revoked at {_when(done.revoked_at)}")
         return
