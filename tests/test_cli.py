@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -60,12 +61,19 @@ def test_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     assert r.exit_code == 6 and "cannot open the database" in r.output
 
 
-def test_demo_imports_without_serving(tmp_path: Path, data_dir: Path) -> None:
+def test_demo_imports_without_serving(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "demo.db"
+    configured = os.environ["PAIDFOR_DATABASE_URL"]
     r = runner.invoke(app, ["demo", "--db", str(db), "--data", str(data_dir), "--no-serve"])
     assert r.exit_code == 0, r.output
     assert "3,517" in r.output and "5,303" in r.output
+    # The demo passed its settings on; it did not rewrite the environment to do it.
+    assert os.environ["PAIDFOR_DATABASE_URL"] == configured
     # The import built the search index beside the database, and it agrees with it.
+    monkeypatch.setenv("PAIDFOR_DATABASE_URL", f"sqlite:///{db}")
+    get_settings.cache_clear()
     r = runner.invoke(app, ["index", "status", "--json"])
     assert r.exit_code == 0, r.output
     status = json.loads(r.output)
@@ -129,7 +137,7 @@ def test_serve_listens_where_the_settings_say_unless_told(
 
     calls: list[tuple[str, int]] = []
     monkeypatch.setattr(
-        serving, "serve", lambda host, port, workers, keep: calls.append((host, port))
+        serving, "serve", lambda settings, host, port, workers: calls.append((host, port))
     )
     monkeypatch.setenv("PAIDFOR_HOST", "127.0.0.2")
     monkeypatch.setenv("PAIDFOR_PORT", "9123")
@@ -140,10 +148,15 @@ def test_serve_listens_where_the_settings_say_unless_told(
     get_settings.cache_clear()
 
 
-def test_the_index_shards_are_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from paidfor.storage.search_index import default_shards
+def test_the_index_shards_are_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from paidfor.settings import load_settings
+    from paidfor.storage.db import make_engine
+    from paidfor.storage.search_index import open_index
 
     monkeypatch.setenv("PAIDFOR_INDEX_SHARDS", "3")
-    get_settings.cache_clear()
-    assert default_shards() == 3
-    get_settings.cache_clear()
+    monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "index"))
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    index = open_index(engine, settings.database_url, settings)
+    assert index is not None and len(index.shards) == 3
+    engine.dispose()

@@ -1,15 +1,25 @@
 """One settings object, read from the environment (``PAIDFOR_*``). A value that does not
-parse is an error naming its variable (``SettingsError``), never a silent default."""
+parse is an error naming its variable (``SettingsError``), never a silent default. The
+commands read it once (``get_settings``) and pass it, or the values in it, to what they
+start; nothing else reads the environment. Every field is a row of the README's
+"Settings" table (``tests/house/test_docs.py``)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, PositiveInt, ValidationError
+from pydantic import AfterValidator, DirectoryPath, Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paidfor import errors
+
+
+def _exists(path: Path) -> Path:
+    if not path.exists():
+        raise ValueError("no such file or folder")
+    return path
 
 
 class Settings(BaseSettings):
@@ -62,6 +72,13 @@ class Settings(BaseSettings):
     # Where built disclosure packages go (default: ``disclosures`` beside a SQLite file, else
     # under ~/.local/share/paidfor).
     disclosure_dir: str | None = None
+    # The shared data folder ``paidfor demo`` imports from (default: ``shared/data`` beside
+    # the working directory or one of its parents, or beside the repository).
+    data_dir: DirectoryPath | None = None
+    # The classifier's training data for ``paidfor model train``: the shared data folder
+    # (its ``political_ads/train.csv``) or the CSV itself (default:
+    # ``../shared/data/political_ads/train.csv`` beside the repository).
+    shared_data: Annotated[Path, AfterValidator(_exists)] | None = None
 
 
 class SettingsError(errors.Invalid):

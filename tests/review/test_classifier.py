@@ -370,10 +370,15 @@ def test_cli_train_writes_the_artifact(tiny_model: Path, tmp_path: Path) -> None
 
 def test_cli_default_training_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from paidfor.interfaces.cli.model import default_train_csv
+    from paidfor.settings import Settings, SettingsError, load_settings
 
     monkeypatch.delenv("PAIDFOR_SHARED_DATA", raising=False)
-    assert default_train_csv().parts[-4:] == ("shared", "data", "political_ads", "train.csv")
+    expected = ("shared", "data", "political_ads", "train.csv")
+    assert default_train_csv(load_settings()).parts[-4:] == expected
     monkeypatch.setenv("PAIDFOR_SHARED_DATA", str(tmp_path))
-    assert default_train_csv() == tmp_path / "political_ads" / "train.csv"
-    monkeypatch.setenv("PAIDFOR_SHARED_DATA", str(tmp_path / "x.csv"))
-    assert default_train_csv() == tmp_path / "x.csv"
+    assert default_train_csv(load_settings()) == tmp_path / "political_ads" / "train.csv"
+    (tmp_path / "x.csv").write_text("label,text\n")
+    assert default_train_csv(Settings(shared_data=tmp_path / "x.csv")) == tmp_path / "x.csv"
+    monkeypatch.setenv("PAIDFOR_SHARED_DATA", str(tmp_path / "none.csv"))
+    with pytest.raises(SettingsError, match="PAIDFOR_SHARED_DATA="):
+        load_settings()  # a path that is not there is an error naming it

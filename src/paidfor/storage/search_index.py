@@ -106,27 +106,22 @@ def default_index_dir(database_url: str) -> Path | None:
 
 
 def default_shards() -> int:
-    """One shard a core, up to four (``PAIDFOR_INDEX_SHARDS`` overrides; a value that is not
-    1-64 is an error naming it: ``settings.SettingsError``)."""
-    from paidfor.settings import get_settings
-
-    configured = get_settings().index_shards
-    if configured is not None:
-        return configured
+    """One shard a core, up to four (``Settings.index_shards``, PAIDFOR_INDEX_SHARDS, sets
+    another number: ``open_index`` passes it)."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
 def open_index(engine: Engine, database_url: str, settings: Any) -> AdIndex | None:
-    """The index for this database as ``settings`` (``index_dir``, ``search_index``) place
-    it, or None when it is off, has no place (in-memory SQLite), or cannot be opened (then
-    the database answers every search, and the reason is logged)."""
+    """The index for this database as ``settings`` (``index_dir``, ``search_index``,
+    ``index_shards``) make it, or None when it is off, has no place (in-memory SQLite), or
+    cannot be opened (then the database answers every search, and the reason is logged)."""
     if not settings.search_index:
         return None
     path = Path(settings.index_dir) if settings.index_dir else default_index_dir(database_url)
     if path is None:
         return None
     try:
-        return AdIndex(path, engine)
+        return AdIndex(path, engine, shards=settings.index_shards)
     except (OSError, ValueError) as exc:
         log.error("search index at %s unavailable, the database answers searches: %s", path, exc)
         return None

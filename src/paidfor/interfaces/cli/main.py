@@ -5,7 +5,6 @@ and a database that fails under it, is said and ends it with its exit code
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy import Engine
 
 from paidfor.errors import EXIT_FAILED, Invalid
 from paidfor.interfaces.cli.audit import audit_app
@@ -31,7 +31,7 @@ from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app,
 from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
-from paidfor.settings import get_settings
+from paidfor.settings import Settings, get_settings
 
 app = typer.Typer(
     cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
@@ -59,8 +59,9 @@ app.add_typer(keys_app, name="keys")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database named by PAIDFOR_DATABASE_URL."""
-    open_engine()
-    out.print(f"database at head: {get_settings().database_url}")
+    url = get_settings().database_url
+    open_engine(url)
+    out.print(f"database at head: {url}")
 
 
 @app.command("import")
@@ -95,6 +96,25 @@ def import_(
     ] = None,
 ) -> None:
     """Import FILES of format SOURCE. Idempotent: importing again changes nothing."""
+    import_files(get_settings(), source, files, dry_run=dry_run, strict=strict,
+                 batch_size=batch_size, as_json=as_json, max_errors=max_errors,
+                 parallel=parallel, defer_indexes=defer_indexes)  # fmt: skip
+
+
+def import_files(
+    settings: Settings,
+    source: str,
+    files: list[Path],
+    *,
+    dry_run: bool = False,
+    strict: bool = False,
+    batch_size: int | None = None,
+    as_json: bool = False,
+    max_errors: int = 20,
+    parallel: bool | None = None,
+    defer_indexes: bool | None = None,
+) -> None:
+    """``paidfor import`` into the database of ``settings``."""
     from paidfor.ingest.pipeline import run_import
     from paidfor.ingest.registry import SOURCES
     from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
@@ -104,7 +124,7 @@ def import_(
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise Invalid(f"no such file: {', '.join(missing)}")
-    engine = open_engine()
+    engine = open_engine(settings.database_url)
     sizes = [f.stat().st_size for f in files]
     show = err.is_terminal and not as_json
     progress = Progress(
@@ -136,7 +156,7 @@ def import_(
                 engine,
                 SOURCES[source](),
                 files,
-                batch_size=batch_size or get_settings().batch_size,
+                batch_size=batch_size or settings.batch_size,
                 dry_run=dry_run,
                 strict=strict,
                 progress=hook,
@@ -170,17 +190,16 @@ def import_(
         if len(report.errors) > max_errors:
             err.print(f"... and {len(report.errors) - max_errors} more (see --json)")
     if not dry_run and report.counts.inserted + report.counts.updated:
-        _sync_index(engine, full=False, quiet=as_json)
+        _sync_index(engine, settings, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _sync_index(engine, *, full: bool, quiet: bool = False) -> bool:  # type: ignore[no-untyped-def]
+def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool = False) -> bool:
     """Bring the search index up to date with a progress bar; False when there is none or
     another process is writing it (it then catches up on its own)."""
     from paidfor.storage.search_index import IndexBusy, open_index
 
-    settings = get_settings()
     index = open_index(engine, settings.database_url, settings)
     if index is None:
         return False
@@ -216,7 +235,8 @@ def index_sync(
     full: Annotated[bool, typer.Option("--full", help="rebuild from every row")] = False,
 ) -> None:
     """Bring the search index up to date with the database (what every search does too)."""
-    if not _sync_index(open_engine(), full=full):
+    settings = get_settings()
+    if not _sync_index(open_engine(settings.database_url), settings, full=full):
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -227,7 +247,7 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     from paidfor.storage.search_index import open_index
 
     settings = get_settings()
-    engine = open_engine()
+    engine = open_engine(settings.database_url)
     index = open_index(engine, settings.database_url, settings)
     if index is None:
         err.print("no search index: searches are answered by the database")
@@ -254,9 +274,14 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Totals for the whole database: ads, spend per currency and in USD, impressions."""
+    show_stats(get_settings().database_url, as_json)
+
+
+def show_stats(database_url: str, as_json: bool = False) -> None:
+    """``paidfor stats`` of the database at ``database_url``."""
     from paidfor.storage.repo import AdRepository
 
-    s = AdRepository(open_engine()).stats()
+    s = AdRepository(open_engine(database_url)).stats()
     if as_json:
         print(json.dumps(s.as_json(), indent=2))
         return
@@ -286,20 +311,25 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the library and the API."""
+    settings = get_settings()
+    serve_app(settings, host or settings.host, port or settings.port, workers)
+
+
+def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """``paidfor serve``: the app of ``settings``, its database migrated first."""
     from paidfor.interfaces.http.api.serving import serve as run
 
-    open_engine()  # migrate once, before the workers start
-    settings = get_settings()
-    run(host or settings.host, port or settings.port, workers, settings.keep_alive_seconds)
+    open_engine(settings.database_url)  # migrate once, before the workers start
+    run(settings, host, port, workers)
 
 
-def find_data_dir(explicit: Path | None = None) -> Path:
-    """The shared data folder: --data, PAIDFOR_DATA_DIR, or shared/data beside a parent."""
+def find_data_dir(explicit: Path | None, settings: Settings) -> Path:
+    """The shared data folder: --data, ``settings.data_dir`` (PAIDFOR_DATA_DIR), or
+    shared/data beside the working directory, a parent of it or the repository."""
     if explicit:
         return explicit
-    env = os.environ.get("PAIDFOR_DATA_DIR")
-    if env:
-        return Path(env)
+    if settings.data_dir is not None:
+        return settings.data_dir
     for base in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
         candidate = base / "shared" / "data"
         if (candidate / "hpsci_ira_ads").is_dir():
@@ -318,13 +348,14 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
 ) -> None:
     """A fresh SQLite database with the IRA ads and the Meta report, served on 127.0.0.1:8000."""
-    folder = find_data_dir(data)
+    configured = get_settings()
+    folder = find_data_dir(data, configured)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(f"{db}.index", ignore_errors=True)
     url = f"sqlite:///{db.resolve()}"
-    os.environ["PAIDFOR_DATABASE_URL"] = url
-    get_settings.cache_clear()
+    # the settings, with the demo's database: passed to every step, the server too
+    settings = configured.model_copy(update={"database_url": url})
     imports = [
         ("hpsci-ira", folder / "hpsci_ira_ads" / "ira_ads_clean.csv"),
         (
@@ -335,24 +366,24 @@ def demo(
     ]
     for source, path in imports:
         out.print(f"[bold]paidfor import {source}[/bold] {path}")
-        import_(source, [path])
+        import_files(settings, source, [path])
     from paidfor.review.elections import load_default_elections
 
-    added = load_default_elections(open_engine(), actor="demo")
+    added = load_default_elections(open_engine(url), actor="demo")
     out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
     from paidfor.integrity.detection import IRA_SEEDS, open_seeded_case
 
     seeds = " ".join(f"--seed {s!r}" for s in IRA_SEEDS)
     out.print(f"[bold]paidfor networks expand {seeds} --min-weight 0.3 --open-case[/bold]")
     with err.status("growing a network from three IRA pages"):
-        case_id = open_seeded_case(open_engine(), IRA_SEEDS, min_weight=0.3, actor="demo")
+        case_id = open_seeded_case(open_engine(url), IRA_SEEDS, min_weight=0.3, actor="demo")
     if case_id is not None:
         out.print(f"opened case {case_id}: see /staff/cases/{case_id} (investigators sign in)")
-    stats()
+    show_stats(url)
     if no_serve:
         return
     out.print(f"[green]library on http://{host}:{port}/[/green] (Ctrl-C stops it)")
-    serve(host=host, port=port)
+    serve_app(settings, host, port)
 
 
 def main() -> None:

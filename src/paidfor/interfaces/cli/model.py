@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from paidfor.errors import Invalid
 from paidfor.interfaces.cli.support import Commands, err, out
+from paidfor.settings import Settings, get_settings
 
 model_app = typer.Typer(
     cls=Commands,
@@ -23,12 +23,12 @@ REPO_ROOT = Path(__file__).resolve().parents[4]  # the repository: src/paidfor/i
 TRAIN_CSV = Path("political_ads") / "train.csv"
 
 
-def default_train_csv() -> Path:
-    """The shared training file: ``$PAIDFOR_SHARED_DATA`` (the data folder or the file itself),
-    else ``../shared/data/political_ads/train.csv`` beside the repository."""
-    shared = os.environ.get("PAIDFOR_SHARED_DATA")
-    if shared:
-        base = Path(shared)
+def default_train_csv(settings: Settings) -> Path:
+    """The shared training file: ``settings.shared_data`` (PAIDFOR_SHARED_DATA: the data
+    folder or the file itself), else ``../shared/data/political_ads/train.csv`` beside the
+    repository."""
+    base = settings.shared_data
+    if base is not None:
         return base if base.suffix == ".csv" else base / TRAIN_CSV
     return REPO_ROOT.parent / "shared" / "data" / TRAIN_CSV
 
@@ -65,7 +65,7 @@ def train_cmd(
     """Cross-validate the candidates, fit the best on all rows, save the artifact."""
     from paidfor.review import classifier
 
-    path = data or default_train_csv()
+    path = data or default_train_csv(get_settings())
     if not path.is_file():
         raise Invalid(f"no such file: {path}")
     target_dir = out_dir or classifier.MODELS_DIR

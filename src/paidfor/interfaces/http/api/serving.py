@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import gc
 import socket
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.settings import Settings
 
-APP = "paidfor.interfaces.http.api.serving:worker_app"
 
-
-def worker_app() -> FastAPI:
-    """The app of one server process. What exists once it is made lives as long as the
-    process: kept out of the garbage collector's full passes, which otherwise walk it every
-    few hundred requests (the 60 ms outliers bench/search.py saw)."""
-    app = create_app()
+def worker_app(settings: Settings) -> FastAPI:
+    """The app of one server process, with the settings the command read (each worker gets
+    them with its configuration, not from the environment). What exists once it is made lives
+    as long as the process: kept out of the garbage collector's full passes, which otherwise
+    walk it every few hundred requests (the 60 ms outliers bench/search.py saw)."""
+    app = create_app(settings.database_url, settings)
     gc.collect()
     gc.freeze()
     return app
@@ -45,13 +46,15 @@ class TcpConfig(uvicorn.Config):
         return sock
 
 
-def serve(host: str, port: int, workers: int, keep_alive: int) -> None:
-    """The app on ``host:port`` in ``workers`` processes (one: this one), idle connections kept
-    ``keep_alive`` seconds (``Settings.keep_alive_seconds``)."""
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """The app of ``settings`` on ``host:port`` in ``workers`` processes (one: this one), idle
+    connections kept ``settings.keep_alive_seconds``."""
+    keep_alive = settings.keep_alive_seconds
     if workers == 1:
         # uvicorn binds from the host and port itself there: its socket says it is TCP
-        uvicorn.run(worker_app(), host=host, port=port, timeout_keep_alive=keep_alive)
+        uvicorn.run(worker_app(settings), host=host, port=port, timeout_keep_alive=keep_alive)
         return
-    config = TcpConfig(APP, factory=True, host=host, port=port, workers=workers,
-                       timeout_keep_alive=keep_alive)  # fmt: skip
+    # the factory and its settings go to each worker process with the configuration (pickled)
+    config = TcpConfig(partial(worker_app, settings), factory=True, host=host, port=port,
+                       workers=workers, timeout_keep_alive=keep_alive)  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()
