@@ -10,8 +10,19 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import igraph as ig
+import pytest
+
+from paidfor.integrity import networks
 from paidfor.integrity.model import AdminProfile, EntityKey, PaymentProfile, Profile, Relationship
-from paidfor.integrity.networks import actors, analyse, clusters, find
+from paidfor.integrity.networks import (
+    _lone_actors_joined,
+    actors,
+    analyse,
+    cluster_links,
+    clusters,
+    find,
+)
 from paidfor.integrity.signals import RemovedCreative
 from paidfor.integrity.store import AdText, World
 
@@ -316,3 +327,111 @@ def test_a_claim_needs_more_than_the_same_name_and_two_new_accounts_need_a_check
     claimed = {(c, p) for c, p, _ in a.declared.claimed}
     assert (a.actor[chapter], a.actor[parent]) in claimed
     assert not any(a.actor[twin] in pair for pair in claimed)
+
+
+def _operation(b: Builder, hot: tuple[str, ...]) -> list[EntityKey]:
+    """Four "local" voices run from one device abroad, one message, one audience."""
+    text = "they are lying to you about the border share before they delete this"
+    out = []
+    for i in range(4):
+        op = AdminProfile(9300 + i, f"Operator {i}", "ru", ["RU"], ["op-device"], [f"op-{i}"])
+        acc, _page = b.actor(f"Voice of County {i}", admin=op, card=f"rub-card-{i}",
+                             text=f"{text} {i}", domain="heartland-news.example", created=T0,
+                             currency="RUB", billing="RU", interests=hot,
+                             started=T0 + timedelta(days=5 + i))  # fmt: skip
+        out.append(acc)
+    return out
+
+
+def test_an_untrusted_actor_carrying_the_networks_fingerprint_is_attached() -> None:
+    b = Builder()
+    hot = ("immigration", "border security", "patriotism", "heritage")
+    operation = _operation(b, hot)
+    common = ("gun rights", "hunting")  # an audience many legitimate campaigns share too
+    for i in range(20):
+        admin = AdminProfile(9400 + i, f"Hunter {i}", "en_US", ["US"], [f"h-{i}"], ["rural-isp"])
+        b.actor(f"Sportsmen for District {i}", admin=admin, card=f"h-card-{i}",
+                text=f"protect our hunting heritage in district {i} {b.rng.random()}",
+                domain=f"sportsmen{i}.example", created=T0 - timedelta(days=900),
+                interests=common)  # fmt: skip
+    for acc in operation[:2]:  # two of the operation's voices aim at that audience too
+        page = next(iter(b.world.profiles[acc].owned))
+        b.ad(acc, page, "stand up for your rights", "heartland-news.example", T0, common)
+
+    def sleeper(name: str, admin_id: int, interests: tuple[str, ...], **pay: str) -> EntityKey:
+        admin = AdminProfile(admin_id, name, "en_US", ["US"], [f"d-{admin_id}"], [f"i-{admin_id}"])
+        acc, _ = b.actor(name, admin=admin, card=f"card-{admin_id}", text=f"{name} speaks up",
+                         domain=f"{admin_id}.example", created=T0 - timedelta(days=2000),
+                         interests=interests, started=T0 + timedelta(days=60),
+                         **pay)  # fmt: skip
+        return acc
+
+    # an old account paying from abroad, tied only by the network's exact interest set
+    hidden = sleeper("Proud Patriots of Ohio", 9500, hot, currency="RUB", billing="RU")
+    # the same interest set, paid at home: a legitimate group of the same cause
+    cause = sleeper("Ohio Heritage Society", 9501, hot)
+    # paying from abroad, but sharing only an audience most of whose carriers are strangers
+    stranger = sleeper("Expat Hunters Abroad", 9502, common, currency="EUR", billing="DE")
+
+    a = analyse(b.world)
+    together = [{a.table.entities[i] for i in comp} for comp in clusters(a)]
+    assert not any(hidden in c and c & set(operation) for c in together)  # no kept link to it
+    networks = find(a)
+    net = next(n for n in networks if set(operation) <= {m.key for m in n.members})
+    roles = {m.key: m.role for n in networks for m in n.members}
+    assert roles[hidden] == "attached"
+    assert cause not in roles and stranger not in roles
+    attached = next(m for m in net.members if m.key == hidden)
+    assert attached.rank >= 0.2 and "payment_country" in {f.signal for f in attached.findings}
+    evidence = {e.kind for link in net.links if hidden in (link.a, link.b) for e in link.evidence}
+    assert evidence == {"targeting"}
+    assert "1 more actors attached" in net.summary
+
+
+def test_leiden_never_leaves_one_actor_alone_in_a_split_component() -> None:
+    # parts 0 and 1 are two actors each; part 2 is one actor (an account and its page) tied
+    # to part 0 by one device (0.9) and to part 1 by an address (0.5)
+    g = ig.Graph(n=6, edges=[(0, 1), (2, 3), (4, 5), (4, 0), (5, 2)])
+    g.es["weight"] = [1.0, 1.0, 2.0, 0.9, 0.5]
+    joined = _lone_actors_joined(g, [0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 4, 4])
+    assert joined == [0, 0, 1, 1, 0, 0]
+    # a part of two actors stays where Leiden put it, and a lone part with no tie out stays
+    assert _lone_actors_joined(g, [0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 4, 5]) == [0, 0, 1, 1, 2, 2]
+    alone = ig.Graph(n=4, edges=[(0, 1), (2, 3)])
+    alone.es["weight"] = [1.0, 1.0]
+    assert _lone_actors_joined(alone, [0, 0, 1, 1], [0, 1, 2, 2]) == [0, 0, 1, 1]
+
+
+def test_an_actor_tied_by_the_operators_device_stays_with_the_operation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    b = Builder()
+    hot = ("immigration", "border security", "patriotism", "heritage")
+    operators = []
+    for i in range(3):
+        op = AdminProfile(9300 + i, f"Operator {i}", "en_US", ["US"], ["op-device"], [f"op-{i}"])
+        acc, _ = b.actor(f"Voice of County {i}", admin=op, card=f"card-op-{i}",
+                         text=f"they are lying to you about the border share this {i}",
+                         domain="heartland-news.example", created=T0, interests=hot,
+                         started=T0 + timedelta(days=5 + i))  # fmt: skip
+        operators.append(acc)
+    # an old account with three pages of its own, one admin on the operator's device
+    old = AdminProfile(9900, "Old Friend", "en_US", ["US"], ["op-device"], ["home-9900"])
+    sleeper, _ = b.actor("Proud Patriots of Ohio", admin=old, card="card-sl",
+                         text="ohio first always", domain="ohio-patriots.example",
+                         created=T0 - timedelta(days=2000), interests=("ohio news",),
+                         started=T0 + timedelta(days=60))  # fmt: skip
+    for j in range(3):
+        page = EntityKey("page", 5000 + j)
+        b.world.profiles[page] = Profile(page, f"Ohio Page {j}", "US", T0, admins=[old])
+        b.world.profiles[page].owned = {sleeper}
+        b.world.profiles[sleeper].owned.add(page)
+        b.world.external[page] = ("page", str(page.id))
+        b.ad(sleeper, page, "ohio first always", "ohio-patriots.example", T0, ("ohio news",))
+    monkeypatch.setattr(networks, "LEIDEN_ABOVE", 1)  # split every component, however small
+    a = analyse(b.world)
+    together = [{a.table.entities[i] for i in comp} for comp in clusters(a)]
+    assert any({sleeper, *operators} <= c for c in together)
+    # Leiden alone cuts the sleeper's own account and pages away as an actor alone
+    split = [{a.table.entities[i] for i in c} for c in cluster_links(a.projection, a.kept)]
+    assert not any({sleeper, operators[0]} <= c for c in split)

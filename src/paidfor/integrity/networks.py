@@ -23,7 +23,9 @@ from paidfor.integrity.graph import (
     MAX_SHARED,
     AttributeTable,
     Projection,
+    attribute_weights,
     control_links,
+    evidence_between,
     links_of,
     null_threshold,
     project,
@@ -40,6 +42,7 @@ from paidfor.integrity.model import (
 from paidfor.integrity.network_score import BURST_DAYS, network_model, network_score
 from paidfor.integrity.network_score import network_features as _features
 from paidfor.integrity.relations import (
+    UNTRUSTED_SIGNALS,
     Declared,
     actor_of,
     claimed_affiliations,
@@ -52,6 +55,11 @@ from paidfor.integrity.signals import Context, IndicatorMatcher, attributes
 from paidfor.integrity.store import World
 
 LEIDEN_ABOVE = 40  # components larger than this are split by Leiden
+# an actor outside a reported network joins it when it shows an untrusted trace of its own and
+# the network's members are at least this share of the carriers of what it shares with them
+# (``attach``); on both families of generated worlds the result is the same from 0.1 to 0.3
+ATTACH_SHARE = 0.2
+ATTACH_LINKS = 3  # links drawn from an attached entity to the members it shares most with
 
 
 @dataclass
@@ -244,12 +252,21 @@ def actors(a: Analysis, keys: Sequence[EntityKey]) -> int:
 def clusters(a: Analysis) -> list[list[int]]:
     """Clusters (entity indices) of two or more entities over the kept links that no declared
     relationship explains."""
-    return cluster_links(a.projection, a.kept)
+    owner = {k: i for i, k in enumerate(sorted(set(a.actor.values()) | set(a.table.entities)))}
+    actor_ids = [owner[a.actor.get(k, k)] for k in a.table.entities]
+    return cluster_links(a.projection, a.kept, actor_ids)
 
 
-def cluster_links(proj: Projection, kept: float | np.ndarray) -> list[list[int]]:
+def cluster_links(
+    proj: Projection, kept: float | np.ndarray, actor_ids: Sequence[int] | None = None
+) -> list[list[int]]:
     """Connected components of the kept links (weight ≥ ``kept``, or a mask); a component
-    larger than LEIDEN_ABOVE is split by Leiden (modularity, weighted)."""
+    larger than LEIDEN_ABOVE is split by Leiden (modularity, weighted).
+
+    With ``actor_ids`` (each entity's actor), a part Leiden leaves with a single actor joins
+    the part it has the most kept weight to: an account with its own pages is one actor, not
+    a network, and Leiden's modularity would otherwise cut away an actor tied to the rest by
+    one operator's device because its own account and pages tie it more tightly to itself."""
     keep = proj.weight >= kept if isinstance(kept, float | int) else kept
     src, dst, w = proj.src[keep], proj.dst[keep], proj.weight[keep]
     g = ig.Graph(n=proj.n, edges=np.column_stack([src, dst]))
@@ -266,9 +283,36 @@ def cluster_links(proj: Projection, kept: float | np.ndarray) -> list[list[int]]
             parts = sub.community_leiden(
                 objective_function="modularity", weights="weight", n_iterations=-1
             )
-        for part in parts:
-            if len(part) >= 2:
-                out.append([comp[i] for i in part])
+        membership = list(parts.membership)
+        if actor_ids is not None:
+            membership = _lone_actors_joined(sub, membership, [actor_ids[v] for v in comp])
+        pieces: dict[int, list[int]] = {}
+        for i, part in enumerate(membership):
+            pieces.setdefault(part, []).append(comp[i])
+        out += [piece for piece in pieces.values() if len(piece) >= 2]
+    return out
+
+
+def _lone_actors_joined(g: ig.Graph, membership: list[int], actor_ids: list[int]) -> list[int]:
+    """``membership`` with every part of one actor moved to the part it has the most edge
+    weight to (ties: the lowest part number; a part with no edge out stays)."""
+    actors_in: dict[int, set[int]] = {}
+    for v, part in enumerate(membership):
+        actors_in.setdefault(part, set()).add(actor_ids[v])
+    lone = {part for part, who in actors_in.items() if len(who) == 1}
+    if not lone:
+        return membership
+    towards: dict[int, dict[int, float]] = {part: {} for part in lone}
+    for (s, d), w in zip(g.get_edgelist(), g.es["weight"], strict=True):
+        ps, pd = membership[s], membership[d]
+        if ps == pd:
+            continue
+        if ps in lone and pd not in lone:
+            towards[ps][pd] = towards[ps].get(pd, 0.0) + w
+        if pd in lone and ps not in lone:
+            towards[pd][ps] = towards[pd].get(ps, 0.0) + w
+    target = {part: min(ws, key=lambda t: (-ws[t], t)) for part, ws in towards.items() if ws}
+    out = [target.get(m, m) for m in membership]
     return out
 
 
@@ -294,7 +338,81 @@ def find(a: Analysis, *, threshold: float | None = None) -> list[Network]:
         net.declared = [r.as_json() for r in a.declared.relationships_of(keys)]
         found.append(net)
     found.sort(key=lambda n: (-n.score, -len(n.members)))
+    attach(a, found)
     return found
+
+
+def attach(a: Analysis, networks: Sequence[Network]) -> None:
+    """Add to each reported network (highest score first) the actors that are its own by
+    their traces though no kept link reaches them: an account paying or signing in from
+    abroad, or matching a threat indicator (``relations.UNTRUSTED_SIGNALS``), that carries
+    what this network's actors carry (an exact interest set, a text, an address, a creation
+    day), when the network's actors are most of who carries it: the chance that none of its
+    shared attributes is the network's own, 1 − Π (1 − k/d) over them (k of the attribute's d
+    carrying actors in the network), is at least ATTACH_SHARE.
+
+    This is how operations keep members apart (a sleeper tied only by the interest set the
+    network targets, a page opened months later from the same proxy): one weak tie does not
+    pass the null model's τ, but an untrusted account carrying the network's own fingerprint
+    is not a stranger. A legitimate group aiming at the same interests shares them with many
+    carriers that are not the network's, and shows no untrusted trace of its own; neither
+    alone attaches. Attached members have the role "attached" and rank the share above; the
+    links drawn to the members they share most with carry the evidence."""
+    if not networks:
+        return
+    useful = attribute_weights(a.table) > 0
+    carriers: dict[tuple[str, str], set[EntityKey]] = {}
+    for e, at in zip(a.table.ent.tolist(), a.table.attr.tolist(), strict=True):
+        if useful[at]:
+            key = a.table.entities[e]
+            carriers.setdefault(a.table.attrs[at], set()).add(a.actor.get(key, key))
+    groups: dict[EntityKey, list[EntityKey]] = {}
+    for key in a.table.entities:
+        groups.setdefault(a.actor.get(key, key), []).append(key)
+    taken = {a.actor.get(m.key, m.key) for n in networks for m in n.members}
+    for net in networks:
+        inside = {a.actor.get(m.key, m.key) for m in net.members}
+        share: dict[EntityKey, float] = {}  # candidate actor -> Π (1 - k/d)
+        theirs = {attr for m in net.members for attr in a.carried.get(m.key, ())}
+        for attr in sorted(theirs & carriers.keys()):
+            who = carriers[attr]
+            k = len(who & inside)
+            if k < 2 or k == len(who):
+                continue
+            for actor in who - inside - taken:
+                share[actor] = share.get(actor, 1.0) * (1.0 - k / len(who))
+        chosen = sorted(
+            actor
+            for actor, none in share.items()
+            if 1.0 - none >= ATTACH_SHARE and _untrusted(a, groups[actor])
+        )
+        for actor in chosen:
+            taken.add(actor)
+            for key in groups[actor]:
+                net.members.append(_member(a, key, "attached", 1.0 - share[actor]))
+                net.links += _attached_links(a, key, [m.key for m in net.members
+                                                      if m.role != "attached"])  # fmt: skip
+        if chosen:
+            net.summary += (
+                f"; {len(chosen)} more actors attached: untrusted themselves (paying or signing in"
+                " from abroad, or a threat indicator), they carry what mostly its actors carry"
+            )
+
+
+def _untrusted(a: Analysis, keys: Sequence[EntityKey]) -> bool:
+    return any(f.signal in UNTRUSTED_SIGNALS for k in keys for f in a.risk[k][1])
+
+
+def _attached_links(a: Analysis, key: EntityKey, members: Sequence[EntityKey]) -> list[Link]:
+    """Links from an attached entity to the ATTACH_LINKS members it shares most with."""
+    n = len(a.table.entities)
+    links = []
+    for m in members:
+        evidence = evidence_between(a.carried, a.df, n, key, m)
+        if evidence:
+            links.append(Link(key, m, sum(e.weight for e in evidence), evidence))
+    links.sort(key=lambda link: (-link.weight, str(link.b)))
+    return links[:ATTACH_LINKS]
 
 
 def expand(
