@@ -34,7 +34,10 @@ def _code_hash(family: str) -> str:
     for folder in SOURCES.get(family, []):
         for f in sorted(folder.glob("*.py")):
             h.update(f.read_bytes())
-    h.update((ROOT / "src/paidfor/integrity/store.py").read_bytes())
+    # how a world is imported and read back: the rows' mapping (its landing site), the URL
+    # rules and the integrity store
+    for module in ("integrity/store.py", "storage/mapping.py", "domain/urls.py"):
+        h.update((ROOT / "src/paidfor" / module).read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -25,7 +25,7 @@ from exchange.test_images import encode, picture
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.model import Invalid, NotFound
-from paidfor.exchange.publish import candidates, counts, publish, registrable_domain
+from paidfor.exchange.publish import candidates, counts, publish
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
@@ -123,15 +123,6 @@ def take_down(engine: Engine, case: Case) -> None:
 def feed(engine: Engine, group: str) -> list[Any]:
     service = ExchangeService(engine)
     return service.updates(service.staff("test"), group, limit=1000).items
-
-
-def test_registrable_domain() -> None:
-    assert registrable_domain("https://WWW.News.Example.com/x?y") == "example.com"
-    assert registrable_domain("http://a.b.example.co.uk/") == "example.co.uk"
-    assert registrable_domain("https://example.org") == "example.org"
-    assert registrable_domain("https://10.0.0.1/login") is None
-    assert registrable_domain("https://localhost/") is None
-    assert registrable_domain(None) is None and registrable_domain("") is None
 
 
 def test_candidates_are_what_the_members_ads_hold(engine: Engine, case: Case) -> None:

@@ -81,3 +81,29 @@ def test_every_domain_type_is_used_outside_the_domain() -> None:
         used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
     assert sorted(names - used) == []
+
+
+def test_a_urls_host_and_site_are_read_in_one_place() -> None:
+    """``domain.urls`` reads a URL's host and site; nobody else takes ``urlsplit(...).hostname``
+    or defines a domain-of-a-URL function of its own (three used to mean three things: two
+    hosts of one site shared a published indicator but not a landing-domain tie)."""
+    home = ROOT / "domain" / "urls.py"
+    found = []
+    for p, tree in _sources():
+        if p == home:
+            continue
+        for node in ast.walk(tree):
+            chained = (
+                isinstance(node, ast.Attribute)
+                and node.attr == "hostname"
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", getattr(node.value.func, "attr", ""))
+                == "urlsplit"
+            )
+            named = isinstance(node, ast.FunctionDef) and any(
+                w in node.name
+                for w in ("domain_of", "registrable", "canonical_domain", "host_of", "site_of")
+            )
+            if chained or named:
+                found.append(f"{p.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}")
+    assert found == [], "use paidfor.domain.urls (host_of, site_of, canonical_domain)"

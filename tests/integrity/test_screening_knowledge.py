@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine
 
+from paidfor.domain.urls import site_of
 from paidfor.eval.world import write
 from paidfor.ingest.native import Native
 from paidfor.ingest.pipeline import run_import
@@ -25,7 +26,6 @@ from paidfor.integrity.screen import full_screening_context, screening_context
 from paidfor.integrity.signals import Context
 from paidfor.integrity.store import load_world
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.mapping import domain_of
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def _flag(
 def _same_knowledge(engine: Engine) -> Context:
     with engine.connect() as conn:  # both read the stored domain: it is the URL's
         stored = conn.execute(sa.text("SELECT landing_url, landing_domain FROM ads")).all()
-    assert stored and all(domain == domain_of(url) for url, domain in stored)
+    assert stored and all(domain == site_of(url) for url, domain in stored)
     lean, full = screening_context(engine), full_screening_context(engine)
     assert lean.n_entities == full.n_entities
     assert lean.flagged == full.flagged

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from paidfor.background import BackgroundWork
 from paidfor.domain.models import ACTIVE_STATUSES
+from paidfor.domain.urls import site_of
 from paidfor.exchange.consume_store import (
     ads_with_status,
     held_for,
@@ -33,7 +34,7 @@ from paidfor.exchange.consume_store import cards as card_rows
 from paidfor.integrity.indicators import Indicator, IndicatorSet
 from paidfor.integrity.model import EntityKey, PaymentProfile, Profile
 from paidfor.integrity.signals import IndicatorHit, text_probes
-from paidfor.storage.mapping import aware, domain_of
+from paidfor.storage.mapping import aware
 
 STATUS_WEIGHT = {"MALICIOUS": 1.0, "SUSPICIOUS": 0.7, "UNKNOWN": 0.4}
 HUNT_ACTOR = "paidfor:retro-hunt"
@@ -212,7 +213,7 @@ def _probe(
     probe = Profile(key, "")
     if ad.landing_url:
         probe.landing_urls.add(ad.landing_url)
-        domain = domain_of(ad.landing_url)
+        domain = site_of(ad.landing_url)
         if domain:
             probe.landing_domains.add(domain)
     for h in (ad.creative or {}).get("image_hashes") or []:

@@ -30,16 +30,15 @@ case that was taken down is published.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from paidfor.domain.urls import site_of
 from paidfor.exchange.model import (
     Conflict,
     IndicatorType,
@@ -73,34 +72,6 @@ PLATFORMS = frozenset({
     "linkedin.com", "reddit.com", "wikipedia.org", "bit.ly", "tinyurl.com", "goo.gl", "ow.ly",
     "linktr.ee",
 })  # fmt: skip
-# Second-level labels under a country code that are public suffixes (``co.uk``, ``com.au``):
-# the registrable domain takes one more label there.
-_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
-
-
-def registrable_domain(url: str | None) -> str | None:
-    """The registrable domain of a URL's host, lowercased (``www.news.example.com`` ->
-    ``example.com``, ``a.example.co.uk`` -> ``example.co.uk``); None for no host or an IP
-    address. A short heuristic, not the public suffix list."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url.strip() if "//" in url else f"//{url.strip()}").hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = host.lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host)
-        return None
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(labels) < 2:
-        return None
-    take = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
-    return ".".join(labels[-take:])
 
 
 @dataclass(frozen=True)
@@ -174,7 +145,7 @@ def candidates(engine: Engine, case_id: int) -> list[Candidate]:
         url = ad.landing_url.strip() if isinstance(ad.landing_url, str) else ""
         if url:
             hold("url", _canonical(IndicatorType.URL, url), ad_id)
-            domain = registrable_domain(url)
+            domain = site_of(url)
             if domain and domain not in PLATFORMS:
                 hold("domain", _canonical(IndicatorType.DOMAIN, domain), ad_id)
         creative = ad.creative or {}

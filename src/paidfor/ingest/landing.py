@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from paidfor.domain import Page
+from paidfor.domain.urls import host_of
 
 _TRAILER = re.compile(r"\s+(Ad Targeting|Ad Impressions|Ad Clicks).*$", re.S)
 _FB_HOST = re.compile(
@@ -97,16 +98,11 @@ def parse_landing(url: str | None) -> LandingPage | None:
     cleaned = re.sub(r"\s+", "", url)
     if not re.match(r"^[a-z][a-z0-9+.-]*:", cleaned, re.I):
         cleaned = "http://" + cleaned
-    try:
-        split = urlsplit(cleaned)
-        host = (split.hostname or "").lower().rstrip(".")
-    except ValueError:  # "[" without "]" and other unparseable authorities
-        return LandingPage("unknown", url.lower(), url, url)
-    host = host.removeprefix("www.")
-    if not host or "." not in host:
+    host = (host_of(cleaned) or "").removeprefix("www.")
+    if not host or "." not in host:  # none, unreadable ("[" without "]"), or one label
         return LandingPage("unknown", url.lower(), url, url)
     if host == "instagram.com":
-        handle = split.path.strip("/").split("/")[0].lower()
+        handle = urlsplit(cleaned).path.strip("/").split("/")[0].lower()
         if handle:
             return LandingPage("instagram", handle, f"@{handle}", url)
     return LandingPage("domain", host, host, url)

@@ -44,6 +44,7 @@ from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHO
 from threatexchange.signal_type.raw_text import RawTextSignal
 from weighted_levenshtein import lev
 
+from paidfor.domain.urls import canonical_domain, host_of
 from paidfor.integrity.model import Profile
 from paidfor.integrity.signals import IndicatorHit
 
@@ -101,10 +102,6 @@ def _reads_back(url: str) -> bool:
     except ValueError:
         return False
     return urlunsplit(parts) == url and not parts.fragment
-
-
-def canonical_domain(domain: str) -> str:
-    return domain.strip().lower().rstrip(".")
 
 
 def _identity(kind: str, value: str) -> str:
@@ -541,13 +538,7 @@ class IndicatorSet:
             found: dict[tuple[str, str], None] = {}
             by = self._by
             hosts = {canonical_domain(d) for d in profile.landing_domains}
-            for u in profile.landing_urls:
-                try:
-                    host = urlsplit(u.strip()).hostname
-                except ValueError:
-                    continue
-                if host:
-                    hosts.add(canonical_domain(host))
+            hosts.update(h for u in profile.landing_urls if (h := host_of(u)))
             if by["domain"]:
                 for host in hosts:
                     at = 0

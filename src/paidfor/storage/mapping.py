@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
@@ -22,6 +21,7 @@ from paidfor.domain import (
     Targeting,
 )
 from paidfor.domain.money import from_cents, to_cents
+from paidfor.domain.urls import site_of
 
 
 def stored_now() -> datetime:
@@ -66,20 +66,6 @@ def creative_dict(c: Creative) -> dict[str, Any]:
     }
 
 
-def domain_of(url: str | None) -> str | None:
-    """The registrable-looking host of a landing URL, without ``www.``; None for none, and for
-    a host longer than DNS allows (253 characters)."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url if "//" in url else f"//{url}").hostname
-    except ValueError:
-        return None
-    if not host or len(host) > 253:
-        return None
-    return host[4:] if host.startswith("www.") else host
-
-
 def ad_values(ad: Ad) -> dict[str, Any]:
     """The ``ads`` columns of an ad, without its ids (page and funder are resolved later)."""
     d = ad.delivery
@@ -88,7 +74,7 @@ def ad_values(ad: Ad) -> dict[str, Any]:
         "external_id": ad.external_id,
         "creative": creative_dict(ad.creative),
         "landing_url": ad.creative.landing_url,
-        "landing_domain": domain_of(ad.creative.landing_url),
+        "landing_domain": site_of(ad.creative.landing_url),
         "search_text": ad.creative.text(),
         "targeting": ad.targeting.to_dict(),
         "created_at": utc_naive(ad.created_at),

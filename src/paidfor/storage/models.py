@@ -186,7 +186,7 @@ class AdRow(Base):
     funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
     creative: Mapped[dict[str, Any]] = mapped_column(default=dict)
     landing_url: Mapped[str | None] = mapped_column(Text)
-    # The host of ``landing_url`` without ``www.`` (``mapping.domain_of``): who shares a domain.
+    # The site of ``landing_url`` (``domain.urls.site_of``, migration 0014): who shares a domain.
     landing_domain: Mapped[str | None] = mapped_column(String(253))
     search_text: Mapped[str] = mapped_column(Text, default="")
     targeting: Mapped[dict[str, Any]] = mapped_column(default=dict)

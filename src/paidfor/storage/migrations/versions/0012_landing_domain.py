@@ -14,11 +14,10 @@ Create Date: 2026-11-23 12:00:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from alembic import op
-
-from paidfor.storage.mapping import domain_of
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -26,6 +25,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
+
+
+def domain_of(url: str | None) -> str | None:
+    """The host of a landing URL without ``www.``, as this revision stored it (frozen here:
+    a migration keeps the rule of its day; 0014 moved to the site, ``domain.urls.site_of``)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
+    if not host or len(host) > 253:
+        return None
+    return host[4:] if host.startswith("www.") else host
 
 
 def upgrade() -> None:

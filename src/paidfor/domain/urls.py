@@ -1,0 +1,70 @@
+"""The URL rules, written once: a URL's host, and the site it belongs to.
+
+- ``host_of``: the host of a URL (the scheme may be missing: ``example.com/x``), lowercased,
+  without a trailing dot; None when there is none (``mailto:a@b.example``, ``javascript:...``:
+  a scheme without ``//`` has no host), when it cannot be read, or when it is longer than DNS
+  allows (253 characters).
+- ``site_of``: the registrable domain of that host by the Public Suffix List (bundled with
+  ``publicsuffixlist``; no network): ``a.evil.example`` and ``b.evil.example`` are one site,
+  ``evil.example``; ``example.co.uk`` under ``co.uk``; ``someone.blogspot.com`` is its own
+  site (``blogspot.com`` is a suffix others register under). An address or a single label
+  (``10.0.0.1``, ``localhost``) has no site.
+
+The site is what ties: ads landing on one site are the stored ``ads.landing_domain``, the
+integrity ``domain`` attribute and signal, and the ``domain`` indicator a case publishes;
+an indicator matches a host or any site above it (``integrity.indicators``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import cache
+from urllib.parse import urlsplit
+
+from publicsuffixlist import PublicSuffixList
+
+MAX_HOST = 253
+_NO_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)  # "mailto:", not "host:80"
+
+
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def canonical_domain(domain: str) -> str:
+    """A domain as given (an indicator's value, a host) in one form: trimmed, lowercased,
+    without a trailing dot."""
+    return domain.strip().lower().rstrip(".")
+
+
+def host_of(url: str | None) -> str | None:
+    """The module's ``host_of``."""
+    if not url or not url.strip():
+        return None
+    text = url.strip()
+    if "//" not in text and _NO_AUTHORITY.match(text):
+        return None
+    try:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname
+    except ValueError:  # "[" without "]", a bad port...
+        return None
+    if not host:
+        return None
+    host = canonical_domain(host)
+    return host if host and len(host) <= MAX_HOST else None
+
+
+def site_of(url: str | None) -> str | None:
+    """The module's ``site_of``, of a URL or a bare host."""
+    host = host_of(url)
+    if host is None:
+        return None
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return None
+    except ValueError:
+        pass
+    site = _suffixes().privatesuffix(host)
+    return str(site) if site else None
