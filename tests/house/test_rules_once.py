@@ -107,3 +107,28 @@ def test_a_urls_host_and_site_are_read_in_one_place() -> None:
             if chained or named:
                 found.append(f"{p.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}")
     assert found == [], "use paidfor.domain.urls (host_of, site_of, canonical_domain)"
+
+
+def test_when_an_ad_started_is_written_once() -> None:
+    """``Ad.started_at`` (``domain.models``) and ``storage.rules.started``: the delivery start,
+    else the creation. Any ``start_at or created_at`` (or the reverse) elsewhere, in Python or
+    as ``coalesce``, is the rule again: the hub and the disclosures once read it in opposite
+    orders."""
+    homes = {ROOT / "domain" / "models.py", ROOT / "storage" / "rules.py"}
+    pair = {"start_at", "created_at"}
+    found = []
+    for p, tree in _sources():
+        if p in homes:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+                names = {getattr(v, "attr", None) for v in node.values}
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "coalesce":
+                names = {getattr(a, "attr", None) for a in node.args}
+            else:
+                continue
+            if pair <= names:
+                found.append(f"{p.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}")
+    # integrity reads when an ad was *created* (created_at, else its start) for its minute
+    # and creation-burst ties: another question, answered once in integrity.store
+    assert found == ["integrity/store.py:359", "integrity/store.py:444"], found

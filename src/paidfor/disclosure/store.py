@@ -31,6 +31,7 @@ from paidfor.storage.models import (
     page_admins,
 )
 from paidfor.storage.review_models import ReviewDecisionRow
+from paidfor.storage.rules import started
 from paidfor.storage.tables import chunks
 
 CHUNK = 500
@@ -227,7 +228,7 @@ def ads_in_scope(engine: Engine, case_id: int | None, f: dict[str, Any]) -> list
             conds.append(or_(AdRow.advertiser_id.in_(advertisers), AdRow.page_id.in_(pages)))
         if "currency" in f:
             conds.append(AdRow.currency == f["currency"])
-        when = func.coalesce(AdRow.created_at, AdRow.start_at)
+        when = started()
         if "date_min" in f:
             conds.append(when >= datetime.combine(date.fromisoformat(f["date_min"]), time.min))
         if "date_max" in f:

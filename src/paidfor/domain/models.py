@@ -193,6 +193,12 @@ class Ad:
     snapshot_url: str | None = None
     id: int | None = None
 
+    @property
+    def started_at(self) -> datetime | None:
+        """When the ad started: its delivery start, else (a source that gives none) when it
+        was created. The one start rule (as SQL: ``storage.rules.started``)."""
+        return self.start_at or self.created_at
+
 
 @dataclass
 class Election:

@@ -44,7 +44,7 @@ class Native(Source):
                     continue
                 d = ad.delivery
                 if d.spend is not None and d.spend_usd is None and d.currency:
-                    day = ad.start_at or ad.created_at
+                    day = ad.started_at
                     d.spend_usd = rates.to_usd(d.spend, d.currency, day.date() if day else None)
                 yield Parsed(number, ad)
         if progress is not None:

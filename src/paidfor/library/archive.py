@@ -65,7 +65,7 @@ FIELDS: dict[str, Getter] = {
     "ad_creative_link_captions": lambda ad, _: ad.creative.link_captions,
     "ad_creative_link_descriptions": lambda ad, _: ad.creative.link_descriptions,
     "ad_creative_link_titles": lambda ad, _: ad.creative.link_titles,
-    "ad_delivery_start_time": lambda ad, _: _day(ad.start_at or ad.created_at),
+    "ad_delivery_start_time": lambda ad, _: _day(ad.started_at),
     "ad_delivery_stop_time": lambda ad, _: _day(ad.stop_at),
     "ad_snapshot_url": lambda ad, ctx: ad.snapshot_url or f"{ctx.base_url}/ads/{ad.id}",
     "bylines": lambda ad, _: ad.funder.name if ad.funder else None,

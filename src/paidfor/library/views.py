@@ -124,7 +124,7 @@ class PublicAd:
         spend_lower, spend_upper = _bounds(spend)
         imp_lower, imp_upper = _bounds(imp_range)
         aud_lower, aud_upper = _bounds(d.estimated_audience_size)
-        began = ad.start_at or ad.created_at
+        began = ad.started_at
         return cls(
             id=ad.id or 0,
             page_name=ad.page.name if ad.page else None,

@@ -37,7 +37,7 @@ from paidfor.domain import Ad
 from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.rules import active_condition, public_condition
+from paidfor.storage.rules import active_condition, public_condition, started
 
 # Statuses the public library shows at all: an ad that is still pending review or was
 # rejected never ran, and is not published.
@@ -113,7 +113,7 @@ class ArchiveRepository(AdRepository):
                 or_(AdRow.stop_at.is_(None), AdRow.stop_at > flt.now),
             )
             conds.append(active if flt.active else not_(active))
-        start = func.coalesce(AdRow.start_at, AdRow.created_at)
+        start = started()
         if flt.delivered_min is not None:
             day = datetime.combine(flt.delivered_min, time())
             conds.append(or_(AdRow.stop_at.is_(None), AdRow.stop_at >= day))

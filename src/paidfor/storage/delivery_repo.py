@@ -19,6 +19,7 @@ from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
 from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.models import AdRow
+from paidfor.storage.rules import started
 
 DELIVERS = (str(AdStatus.APPROVED), str(AdStatus.RUNNING), str(AdStatus.STOPPED))
 
@@ -41,14 +42,14 @@ def record_delivery(
 ) -> dict[str, Any]:
     with engine.begin() as conn:
         row = conn.execute(
-            select(AdRow.status, AdRow.start_at, AdRow.created_at, AdRow.impressions,
+            select(AdRow.status, started().label("started"), AdRow.impressions,
                    AdRow.spend_cents, AdRow.currency).where(AdRow.id == ad_id)
         ).one_or_none()  # fmt: skip
         if row is None:
             raise NotFound(f"no ad {ad_id}")
         if row.status not in DELIVERS:
             raise DeliveryError(f"ad {ad_id} is {row.status}: only approved ads deliver")
-        day = (row.start_at or row.created_at or datetime.now(UTC)).date()
+        day = (row.started or datetime.now(UTC)).date()
         usd = default_rates().to_usd(spend, currency, day)
         status = str(AdStatus.RUNNING) if row.status == str(AdStatus.APPROVED) else row.status
         values = {

@@ -39,10 +39,15 @@ from paidfor.storage.models import (
     page_admins,
 )
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.rules import active_condition, political_condition, public_condition
+from paidfor.storage.rules import (
+    active_condition,
+    political_condition,
+    public_condition,
+    started,
+)
 
 # An ad's delivery started at its start time, or when it was created if it has none.
-AD_START = func.coalesce(AdRow.start_at, AdRow.created_at)
+AD_START = started()
 
 
 def delivered() -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from sqlalchemy import func, literal_column
 from paidfor.domain import AdStatus
 from paidfor.domain.models import political
 from paidfor.storage.models import AdRow
+from paidfor.storage.rules import started
 
 SCHEMA_VERSION = 4
 ANALYZER = "paidfor_words"
@@ -126,7 +127,7 @@ def columns(dialect: str) -> list[Any]:
         AdRow.status,
         AdRow.search_text,
         AdRow.created_at,
-        func.coalesce(AdRow.start_at, AdRow.created_at).label("started"),
+        started().label("started"),
         AdRow.stop_at,
         AdRow.ad_type,
         AdRow.is_political,

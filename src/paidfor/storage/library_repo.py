@@ -23,7 +23,7 @@ from paidfor.domain.money import from_cents
 from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
 from paidfor.storage.index_query import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow
-from paidfor.storage.rules import political_condition, public_condition
+from paidfor.storage.rules import political_condition, public_condition, started
 
 Sort = Literal["newest", "spend", "impressions"]
 Removed = Literal["include", "exclude", "only"]
@@ -62,10 +62,6 @@ def _order(sort: Sort) -> list[Any]:
 
 def _dollars(cents: Any) -> Decimal:
     return from_cents(int(cents or 0)) or Decimal("0.00")
-
-
-def _started() -> ColumnElement[Any]:
-    return func.coalesce(AdRow.start_at, AdRow.created_at)
 
 
 class LibraryRepository(ArchiveRepository):
@@ -142,7 +138,7 @@ class LibraryRepository(ArchiveRepository):
 
     def newest_start(self) -> datetime | None:
         """When the most recent public ad started (or was created), naive UTC."""
-        stmt = select(func.max(_started())).where(public_condition())
+        stmt = select(func.max(started())).where(public_condition())
         with self.engine.connect() as conn:
             value = conn.execute(stmt).scalar_one()
         if isinstance(value, str):  # SQLite returns max() of a datetime expression as text
@@ -155,11 +151,11 @@ class LibraryRepository(ArchiveRepository):
         """The ``limit`` funders whose public ads that started in ``[start, end)`` spent the
         most (exact spend in US dollars; ties: more ads, then lower id), and the same figures
         for the ads in the window that carry no "Paid for by" disclaimer."""
-        started = _started()
+        began = started()
         window = [
             public_condition(),
-            started >= start,
-            started < end,
+            began >= start,
+            began < end,
         ]
         if political_only:
             window.append(political_condition())

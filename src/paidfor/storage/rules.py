@@ -3,7 +3,9 @@ once, for every query that needs them."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, AdType
 from paidfor.storage.models import AdRow
@@ -29,3 +31,9 @@ def public_condition() -> ColumnElement[bool]:
 def active_condition() -> ColumnElement[bool]:
     """The ads delivering now, or approved to (``domain.models.ACTIVE_STATUSES``)."""
     return AdRow.status.in_(ACTIVE)
+
+
+def started() -> ColumnElement[datetime]:
+    """When an ad started (``domain.models.Ad.started_at``): its delivery start, else when it
+    was created."""
+    return func.coalesce(AdRow.start_at, AdRow.created_at)
