@@ -1,13 +1,15 @@
 """Shared fixtures: a migrated database on each backend, the real data folder.
 
 PostgreSQL tests use the server named by PAIDFOR_TEST_POSTGRES_URL (default
-postgresql://postgres@127.0.0.1:5432/test), each test in a schema of its own. When the server
+postgresql://postgres@127.0.0.1:5432/test), each test in a schema of its own; SQLite tests
+each in a copy of a file migrated once per test process. When the server
 cannot be reached the PostgreSQL half is skipped, except with CI=true, where it fails.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,15 +69,27 @@ def data_dir() -> Path:
     return DATA
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test process; each test gets a copy (``db_url``)."""
+    path = tmp_path_factory.mktemp("template") / "paidfor.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection closed: the write-ahead log is folded in
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty, migrated database on each backend."""
+    """A URL of an empty, migrated database on each backend: a copy of the test process's
+    migrated SQLite file (migrating took 0.3 s a test, a copy takes 5 ms), or a schema of its
+    own on the PostgreSQL server, migrated. (Cloning a migrated template database is faster
+    to make, 50 ms against 0.7 s, but dropping it waits for a checkpoint: no faster in all.)"""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'paidfor.db'}"
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        yield url
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "paidfor.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
