@@ -30,9 +30,8 @@ from paidfor.review.classifier import (
     load,
     normalize_text,
     read_labelled_csv,
-    save,
-    train,
 )
+from paidfor.review.training import save, train
 
 from conftest import DATA
 

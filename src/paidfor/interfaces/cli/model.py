@@ -63,7 +63,7 @@ def train_cmd(
     folds: Annotated[int, typer.Option("--folds", min=2, help="cross-validation folds")] = 5,
 ) -> None:
     """Cross-validate the candidates, fit the best on all rows, save the artifact."""
-    from paidfor.review import classifier
+    from paidfor.review import classifier, training
 
     path = data or default_train_csv(get_settings())
     if not path.is_file():
@@ -71,11 +71,11 @@ def train_cmd(
     target_dir = out_dir or classifier.MODELS_DIR
     err.print(f"training on {path} ({folds}-fold cross-validation)…", highlight=False)
     try:  # a file that is no labelled CSV, too few rows, a candidate unknown: Invalid, exit 2
-        pipeline, report = classifier.train(path, candidates=candidate, folds=folds)
+        pipeline, report = training.train(path, candidates=candidate, folds=folds)
     except OSError as exc:
         raise Invalid(str(exc)) from exc
     model_path = target_dir / f"{classifier.MODEL_NAME}.skops"
-    json_path = classifier.save(pipeline, model_path, report.metadata())
+    json_path = training.save(pipeline, model_path, report.metadata())
 
     table = Table(
         title=f"{folds}-fold CV, {report.n_rows} rows ({report.n_political} political)",
