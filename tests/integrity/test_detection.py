@@ -219,6 +219,8 @@ def test_expand_from_three_ira_pages_links_more_ira_pages(data_dir: Path, cli_db
     assert kinds & {"ad_minute", "creative", "targeting"}
     unknown = runner.invoke(app, ["networks", "expand", "--seed", "No Such Page"])
     assert unknown.exit_code == 2 and "no account or page named" in unknown.output
+    gone = runner.invoke(app, ["networks", "expand", "--seed", "page:999999999"])
+    assert gone.exit_code == 3 and "no such entity: page:999999999" in gone.output
 
 
 def test_threat_indicators_match_domains_cards_and_texts_exactly() -> None:

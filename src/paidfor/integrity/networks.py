@@ -18,6 +18,7 @@ from datetime import datetime
 import igraph as ig
 import numpy as np
 
+from paidfor.errors import NotFound
 from paidfor.integrity import creatives
 from paidfor.integrity.graph import (
     MAX_SHARED,
@@ -434,7 +435,7 @@ def expand(
     index = a.index
     missing = [str(s) for s in seeds if s not in index]
     if missing:
-        raise KeyError(f"no such entity: {', '.join(missing)}")
+        raise NotFound(f"no such entity: {', '.join(missing)}")
     # the links detection keeps (τ or an operator's tie), or those of at least min_weight
     tied = a.tied if min_weight is None else a.projection.weight >= min_weight
     keep = tied & ~a.explained

@@ -179,10 +179,7 @@ def expand_cmd(
 
     engine, analysis = _analysis(db)
     seeds = [_seed(analysis, s) for s in seed]
-    try:
-        net = expand(analysis, seeds, limit=limit, min_weight=min_weight)
-    except KeyError as exc:  # a seed the analysis does not hold: integrity.networks says
-        raise Invalid(exc.args[0]) from exc  # KeyError, the CLI's one conversion (exit 2)
+    net = expand(analysis, seeds, limit=limit, min_weight=min_weight)  # NotFound: exit 3
     cases = _open_cases(engine, [net], actor) if open_case else []
     if as_json:
         print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
