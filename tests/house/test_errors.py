@@ -19,11 +19,11 @@ from paidfor.disclosure.service import Forbidden, WrongState
 from paidfor.disclosure.store import NoSuchRequest
 from paidfor.exchange import model as exchange
 from paidfor.integrity.case_store import CaseConflict
+from paidfor.integrity.relationship_store import Conflict as RelationshipConflict
 from paidfor.library.archive_params import ArchiveParamError
 from paidfor.settings import Settings, SettingsError
 from paidfor.storage.authorization_repo import NotFound as NoAuthorization
 from paidfor.storage.intake_repo import Conflict as DecidedFirst
-from paidfor.storage.relationship_repo import Conflict as RelationshipConflict
 
 
 @pytest.mark.parametrize(

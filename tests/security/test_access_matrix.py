@@ -39,14 +39,14 @@ from paidfor.disclosure import keys
 from paidfor.disclosure.service import DisclosureService, Who
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
+from paidfor.integrity.detection_store import DetectionRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
+from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
-from paidfor.storage.detection_repo import DetectionRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import FunderRow
-from paidfor.storage.relationship_repo import RelationshipRepository
 from security.test_leaks import FUNDER, SECRET, UNLIMITED, World, png, seed_world
 
 COLUMNS = (

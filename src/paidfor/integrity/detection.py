@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.background import BackgroundWork
+from paidfor.integrity.detection_store import DetectionRepository
+from paidfor.integrity.mark_store import MarkRepository
 from paidfor.integrity.marks import apply_marks
 from paidfor.integrity.model import EntityKey, Network
 from paidfor.integrity.networks import Analysis, analyse, find
 from paidfor.integrity.store import load_world
-from paidfor.storage.detection_repo import DetectionRepository
-from paidfor.storage.mark_repo import MarkRepository
 
 
 @dataclass
@@ -55,7 +55,7 @@ def detect(engine: Engine, analysis: Analysis | None = None) -> Detection:
 
 class DetectionRunner:
     """Network detection started from the staff pages: one run at a time, in the background,
-    its result stored (``storage.detection_repo``) so every worker shows the same latest run."""
+    its result stored (``integrity.detection_store``) so every worker shows the same latest run."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

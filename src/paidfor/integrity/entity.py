@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.integrity.case_store import CaseRepository
+from paidfor.integrity.mark_store import Mark, MarkRepository
 from paidfor.integrity.model import EntityKey, Profile, SignalResult
+from paidfor.integrity.relationship_store import RelationshipRecord, RelationshipRepository
 from paidfor.integrity.risk import assess
 from paidfor.integrity.screen import screening_context
 from paidfor.integrity.store import load_world
 from paidfor.storage.intake_repo import NotFound
-from paidfor.storage.mark_repo import Mark, MarkRepository
-from paidfor.storage.relationship_repo import RelationshipRecord, RelationshipRepository
 
 
 @dataclass

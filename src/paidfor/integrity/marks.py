@@ -18,7 +18,7 @@ from paidfor.integrity.model import EntityKey, Link, Network
 
 
 class MarkLike(Protocol):
-    """What detection reads of a mark (``storage.mark_repo.Mark``)."""
+    """What detection reads of a mark (``integrity.mark_store.Mark``)."""
 
     @property
     def verdict(self) -> str: ...

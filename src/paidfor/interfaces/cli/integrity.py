@@ -109,7 +109,7 @@ def mark_cmd(
 ) -> None:
     """Mark a member of a case confirmed, or legitimate coordination (not raised again
     without new evidence)."""
-    from paidfor.storage.mark_repo import MarkRepository
+    from paidfor.integrity.mark_store import MarkRepository
 
     # a bad entity or verdict is Invalid (exit 2), no such case or member NotFound (exit 3):
     # ``support.Commands`` says them
@@ -127,7 +127,7 @@ def mark_cmd(
 @networks_app.command("precision")
 def precision_cmd(db: Db = None, as_json: AsJson = False) -> None:
     """Precision on reviewed findings, week by week: confirmed over all marked."""
-    from paidfor.storage.mark_repo import MarkRepository
+    from paidfor.integrity.mark_store import MarkRepository
 
     weeks = MarkRepository(open_engine(db)).precision_by_week()
     if as_json:

@@ -24,6 +24,7 @@ import paidfor
 from paidfor.background import time_left
 from paidfor.exchange.consume import ExchangeIndicators
 from paidfor.integrity.images import MAX_BYTES as IMAGE_MAX_BYTES
+from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.integrity.screen import RiskScreen
 from paidfor.interfaces.http.api.ads_archive import make_router
 from paidfor.interfaces.http.api.cases import install_case_api
@@ -55,7 +56,6 @@ from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.library_repo import LibraryRepository
 from paidfor.storage.mapping import stored_now
-from paidfor.storage.relationship_repo import RelationshipRepository
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.search_index import open_index
 

@@ -29,11 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain.world import RELATIONSHIP_STATUSES
 from paidfor.errors import BadRequest
+from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
 from paidfor.interfaces.http.deps import require
 from paidfor.storage.intake_repo import NotFound
-from paidfor.storage.relationship_repo import RelationshipRepository
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]

@@ -38,6 +38,7 @@ from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.detection import DetectionRunner
 from paidfor.integrity.entity import entity_report
+from paidfor.integrity.mark_store import MarkRepository
 from paidfor.integrity.model import EntityKey, network_from_json
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
@@ -45,7 +46,6 @@ from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import staff_page
 from paidfor.storage.audit_query import check_chain, count_events, list_events
-from paidfor.storage.mark_repo import MarkRepository
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 AUDIT_SHOWN = 200
