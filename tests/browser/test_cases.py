@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from browser.conftest import cli_token
 from paidfor.domain import ActionKind
 from paidfor.integrity.cases import CaseService
+from paidfor.integrity.enforcement_store import EnforcementRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
 from paidfor.storage.db import make_engine
-from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.models import AdRow, AdvertiserRow, PageRow
 
 REASON = "coordinated inauthentic behaviour on behalf of a foreign actor"

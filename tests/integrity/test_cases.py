@@ -13,9 +13,9 @@ from sqlalchemy import Engine, select, update
 
 from paidfor.domain import ActionKind, Ad, AdStatus, Advertiser, Creative, Page
 from paidfor.integrity.cases import CaseConflict, CaseService, NotFound, case_title
+from paidfor.integrity.enforcement_store import EnforcementRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.models import ActionRow, AdRow, AdvertiserRow, AuditEventRow, PageRow
 from paidfor.storage.writer import BatchWriter
 

@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 
 from paidfor.auth.roles import Role
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.service import ReviewService
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeRepository
 from paidfor.storage.models import AdRow, AuditEventRow
 from paidfor.storage.repo import AdRepository

@@ -18,9 +18,9 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.domain import Election
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review.election_store import ElectionRepository
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
 
 CARD = "4242 4242 4242 4242"

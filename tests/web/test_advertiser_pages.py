@@ -21,9 +21,9 @@ from paidfor.auth.tokens import TokenService
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.library_routes import make_templates
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings
-from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
 from paidfor.storage.repo import AdRepository

@@ -29,9 +29,9 @@ from paidfor.integrity.case_store import (
     CaseSummary,
     CaseView,
 )
+from paidfor.integrity.enforcement_store import ActionResult, EnforcementRepository
 from paidfor.integrity.mark_store import Mark, MarkRepository
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Network
-from paidfor.storage.enforcement_repo import ActionResult, EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
 
 __all__ = ["STATUSES", "CaseConflict", "CaseService", "NotFound", "TakedownResult", "case_title"]

@@ -206,7 +206,7 @@ def load_default_elections(engine: Engine, actor: str = "system") -> int:
     so a second run stores nothing and an operator's own changes (``paidfor election add``)
     are kept. Each election stored writes an ``election.add`` audit event.
     """
-    from paidfor.storage.election_repo import ElectionRepository
+    from paidfor.review.election_store import ElectionRepository
 
     repo = ElectionRepository(engine)
     have = {(e.country, e.name) for e in repo.list()}

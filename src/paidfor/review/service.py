@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from paidfor import errors
 from paidfor.domain import Ad, AdStatus, Advertiser
 from paidfor.domain.models import AdType
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.rules import (
     AuthorizationView,
     Classifier,
@@ -30,7 +31,6 @@ from paidfor.review.rules import (
     review,
 )
 from paidfor.storage.db import is_disk_full
-from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.storage.repo import AdRepository
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from paidfor.domain import Election
 from paidfor.interfaces.cli.support import Commands, open_engine, out
-from paidfor.storage.election_repo import election_snapshot
+from paidfor.review.election_store import election_snapshot
 
 if TYPE_CHECKING:
     pass
@@ -54,8 +54,8 @@ def add_cmd(
     reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit log")] = None,
 ) -> None:
     """Add an election, or update the one of that country and name (audited either way)."""
+    from paidfor.review.election_store import ElectionRepository
     from paidfor.review.elections import make_election
-    from paidfor.storage.election_repo import ElectionRepository
 
     election = make_election(  # Invalid for a bad code, date or name: exit 2
         country,
@@ -85,8 +85,8 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
 ) -> None:
     """The stored elections, by vote date."""
+    from paidfor.review.election_store import ElectionRepository
     from paidfor.review.elections import normalize_country
-    from paidfor.storage.election_repo import ElectionRepository
 
     if country is not None:
         country = normalize_country(country)

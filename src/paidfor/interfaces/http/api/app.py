@@ -47,11 +47,11 @@ from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
 from paidfor.library.archive import ArchiveService
 from paidfor.library.hub import HubService
 from paidfor.library.search import LibraryService
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine, operational_errors
-from paidfor.storage.election_repo import ElectionRepository
 from paidfor.storage.hub_repo import HubRepository
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.library_repo import LibraryRepository

@@ -44,6 +44,7 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
 from paidfor.errors import BadRequest, Invalid
 from paidfor.integrity import image_store
+from paidfor.integrity.enforcement_store import EnforcementRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import (
     AdDecisionIn,
@@ -61,7 +62,6 @@ from paidfor.library.views import PublicAd
 from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService
 from paidfor.storage.delivery_repo import record_delivery
-from paidfor.storage.enforcement_repo import EnforcementRepository
 from paidfor.storage.intake_repo import NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]

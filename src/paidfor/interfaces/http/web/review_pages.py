@@ -16,13 +16,13 @@ from sqlalchemy import Engine
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import ActionKind, AuthorizationStatus
 from paidfor.errors import Invalid
+from paidfor.integrity.enforcement_store import EnforcementRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import back, staff_page
 from paidfor.review.service import ReviewService
-from paidfor.storage.enforcement_repo import EnforcementRepository
 
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]

@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import Engine
 
 from paidfor.domain import Election
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.elections import default_elections, load_default_elections
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.audit_query import count_events, list_events
-from paidfor.storage.election_repo import ElectionRepository
 
 
 def test_add_update_and_unchanged_are_audited(engine: Engine) -> None:
