@@ -5,6 +5,7 @@ every step audited; enforcement removes and restores; the library shows what rev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -269,6 +270,36 @@ def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
     assert last.actor.startswith("admin:") and last.reason == "on second look: issue advocacy"
     assert last.before["status"] == "approved" and last.after["status"] == "rejected"
     assert verify_chain(engine) is None
+    # The advertiser reads that a reviewer decided and why, never who (tokens "test-reviewer"
+    # and "test-admin"): not in the API, not on its pages.
+    mine = api.get(f"/api/me/ads/{held['ad_id']}", headers=auth)
+    assert mine.status_code == 200
+    said = [r["message"] for d in mine.json()["decisions"] for r in d["reasons"]]
+    assert "rejected by a reviewer: on second look: issue advocacy" in said, said
+    token = auth["Authorization"].removeprefix("Bearer ")
+    page = api.get("/advertiser/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf
+    r = api.post("/advertiser/login", data={"token": token, "csrf": csrf.group(1)})
+    assert r.status_code == 200, r.text
+    html = api.get(f"/advertiser/ads/{held['ad_id']}").text
+    assert "a local parks notice" in html and "by a reviewer" in html
+    for shown in (mine.text, html, api.get("/advertiser").text):
+        for staff_name in ("test-reviewer", "test-admin", "reviewer:test", "admin:test"):
+            assert staff_name not in shown, shown[max(0, shown.find(staff_name) - 300):][:500]
+    api.cookies.clear()
+
+
+def test_a_reviewer_named_in_an_older_decision_is_not_shown_to_the_advertiser() -> None:
+    from paidfor.review.rules import for_advertiser
+
+    stored = [
+        {"step": "classification", "code": "unsure", "message": "unsure", "effect": "hold"},
+        {"step": "person", "code": "decided", "message": "approved by reviewer:alice.smith#4: ok"},
+    ]
+    shown = for_advertiser(stored, "reviewer:alice.smith#4")
+    assert [r["message"] for r in shown] == ["unsure", "approved by a reviewer: ok"]
+    assert stored[1]["message"].endswith("alice.smith#4: ok")  # the stored record is unchanged
 
 
 def test_enforcement_removes_and_restores_with_the_library_showing_why(

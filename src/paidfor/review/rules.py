@@ -119,11 +119,20 @@ INTEGRITY_HOLD = {
 }
 
 
-def for_advertiser(reasons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def for_advertiser(
+    reasons: Sequence[Mapping[str, Any]], person: str | None = None
+) -> list[dict[str, Any]]:
     """The reasons an advertiser may read. Integrity findings stay with the integrity team
     (naming the signal that caught an operation teaches it to evade); a hold they caused
-    becomes one plain sentence."""
+    becomes one plain sentence. A person's decision says that a reviewer decided and why,
+    never who: ``person``, the staff member who decided (their audit name), is replaced by
+    "a reviewer" wherever a reason names it (decisions stored before reasons stopped
+    naming the reviewer did)."""
     out = [dict(r) for r in reasons if r.get("step") != "integrity"]
+    if person:
+        for r in out:
+            if isinstance(r.get("message"), str):
+                r["message"] = r["message"].replace(person, "a reviewer")
     if any(r.get("step") == "integrity" and r.get("effect") == "hold" for r in reasons):
         out.append(dict(INTEGRITY_HOLD))
     return out

@@ -229,7 +229,9 @@ class ReviewService:
         note = Reason(
             "person",
             "override" if last.decision in ("approved", "rejected") else "decided",
-            f"{decision} by {actor}: {reason}",
+            # who decided stays with staff (the decision's actor and the audit log); the
+            # advertiser reads that a person decided, and why
+            f"{decision} by a reviewer: {reason}",
         )
         return self.intake.record_decision(
             ad_id,
@@ -246,7 +248,10 @@ class ReviewService:
 
     def decisions_for_advertiser(self, ad_id: int) -> list[DecisionRecord]:
         """An ad's decisions as its advertiser sees them (``rules.for_advertiser``)."""
-        return [replace(d, reasons=for_advertiser(d.reasons)) for d in self.intake.decisions(ad_id)]
+        return [
+            replace(d, reasons=for_advertiser(d.reasons, d.actor if d.by_person else None))
+            for d in self.intake.decisions(ad_id)
+        ]
 
     def queue(self, limit: int = 200) -> list[QueueItem]:
         out = []
