@@ -22,7 +22,7 @@ from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
+from paidfor.storage.models import AuditEventRow, FunderRow, PaymentInstrumentRow
 
 CARD = "4242 4242 4242 4242"
 POLITICAL = (
@@ -165,6 +165,60 @@ def test_political_ads_need_authorization_and_a_verified_funder(
     assert prints and all("4242" not in p for p in prints)
 
 
+def test_a_funder_is_public_only_once_an_ad_it_paid_for_is(
+    api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    """Funders named by a pending or refused authorization, or only by a rejected ad's "Paid
+    for by", answer 404 like a funder that does not exist; ids are sequential, so anyone can
+    walk them."""
+    auth, page = advertiser(api)
+
+    def authorize(funder: str) -> int:
+        r = api.post(
+            "/api/me/authorizations",
+            json={"country": "US", "legal_name": "Jane Smith", "residence_country": "US",
+                  "id_document_ref": "passport-123", "funder": funder},
+            headers=auth,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    pending, refused = authorize("Comite Secret 2027"), authorize("Refused Friends")
+    approved = authorize("Citizens for Jane")
+    for auth_id, approve in ((refused, False), (approved, True)):
+        r = api.post(
+            f"/api/review/authorizations/{auth_id}/decision",
+            json={"approve": approve, "reason": "identity document checked"},
+            headers=staff["reviewer"],
+        )
+        assert r.status_code == 200, r.text
+    mismatch = api.post(
+        "/api/me/ads", json=ad(page, POLITICAL, paid_for_by="Hidden Payer Ltd"), headers=auth
+    ).json()
+    assert "funder_mismatch" in codes(mismatch)
+    shown = api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth).json()
+    assert shown["decision"] == "approved", shown
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(FunderRow.name, FunderRow.id)).tuples().all())
+    hidden = [ids[n] for n in ("Comite Secret 2027", "Refused Friends") if n in ids]
+    hidden += [ids[n] for n in ("Hidden Payer Ltd",) if n in ids]
+    assert hidden, ids  # the intake did store them: they must not be public
+    absent = max(ids.values()) + 1
+    for funder_id in [*hidden, absent]:
+        for path in (f"/funders/{funder_id}", f"/api/funders/{funder_id}"):
+            r = api.get(path)
+            assert r.status_code == 404, (path, r.text)
+            assert not any(n in r.text for n in ("Comite", "Refused Friends", "Hidden Payer"))
+    told = [api.get(f"/api/funders/{i}").json()["error"] for i in (hidden[0], absent)]
+    assert told[0]["message"].replace(str(hidden[0]), "N") == told[1]["message"].replace(
+        str(absent), "N"
+    )
+    public = api.get(f"/api/funders/{ids['Citizens for Jane']}")
+    assert public.status_code == 200 and "Citizens for Jane" in public.text
+    assert api.get(f"/funders/{ids['Citizens for Jane']}").status_code == 200
+    assert pending
+
+
 def test_commercial_ads_need_no_authorization(api: TestClient) -> None:
     auth, page = advertiser(api, "Bean Co")
     r = api.post(
@@ -286,7 +340,7 @@ def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
     assert "a local parks notice" in html and "by a reviewer" in html
     for shown in (mine.text, html, api.get("/advertiser").text):
         for staff_name in ("test-reviewer", "test-admin", "reviewer:test", "admin:test"):
-            assert staff_name not in shown, shown[max(0, shown.find(staff_name) - 300):][:500]
+            assert staff_name not in shown, shown[max(0, shown.find(staff_name) - 300) :][:500]
     api.cookies.clear()
 
 

@@ -208,6 +208,8 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         "country": "GB",
         "legal_name": m("authorizations.legal_name (pending)"),
         "id_document_ref": m("authorizations.id_document_ref (pending)"),
+        # a funder nobody verified: not public, though its id is the next one
+        "funder": m("funders.name (pending authorization)"),
     }
     w.ids["pending_authorization"] = ok(
         client.post("/api/me/authorizations", json=auth2, headers=adv)
@@ -269,9 +271,21 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         landing_url="https://held-beans.example/buy",
     )
     rejected = submit(
-        f"{POLITICAL} {m('ads.creative of a rejected ad')}", "rejected", political=True
+        f"{POLITICAL} {m('ads.creative of a rejected ad')}",
+        "rejected",
+        political=True,
+        paid_for_by=m("funders.name (a rejected ad's paid for by)"),  # funder_mismatch
     )
     reviewer = bearer("reviewer")
+    # a person confirms the rejection: the decision names its reviewer to staff only
+    decided = client.get(f"/api/me/ads/{rejected}", headers=adv).json()["decisions"][-1]
+    ok(
+        client.post(
+            f"/api/review/ads/{rejected}/decision",
+            headers=reviewer,
+            json={"approve": False, "reason": "confirmed", "answers": decided["id"]},
+        )
+    )
     status = client.get(f"/api/me/ads/{held}", headers=adv).json()["ad"]["status"]
     assert status == "pending", status
     for ad_id in (political, commercial, removed):
@@ -628,8 +642,8 @@ def start_urls(world: World, page_ext: str) -> list[str]:
         "/advertiser/signup",
         *(f"/ads/{a}" for a in ads),
         *(f"/api/ads/{a}" for a in ads),
-        *(f"/funders/{i}" for i in range(1, 4)),
-        *(f"/api/funders/{i}" for i in range(1, 4)),
+        *(f"/funders/{i}" for i in range(1, 9)),
+        *(f"/api/funders/{i}" for i in range(1, 9)),
     ]
 
 
@@ -701,6 +715,70 @@ def crawl(client: TestClient, world: World, limit: int = MAX_PAGES) -> Crawl:
     return out
 
 
+#: What an advertiser never sees, even of its own account: staff (token names, who decided),
+#: cases, risk explanations and findings, indicators, privacy groups, exchange sources,
+#: disclosure requests, the audit log, and the other account's data.
+HIDDEN_FROM_ADVERTISERS = (
+    "api_tokens.name",
+    "audit_events",
+    "case",
+    "cases.",
+    "disclosure_requests",
+    "exchange_sources",
+    "indicators",
+    "privacy_groups",
+    "review_decisions.findings",
+    "risk_explanations",
+    "ads.risk_explanations",
+    "advertisers.risk_explanations",
+    "pages.risk_explanations",
+    "actions.reason (disable advertiser)",
+    "admins.name (second page)",
+    "targeting.interests (second)",
+)
+
+
+def crawl_as_advertiser(client: TestClient, world: World, limit: int = 200) -> Crawl:
+    """The first advertiser, signed in, walks its own API answers and pages."""
+    token = world.tokens["advertiser"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    client.cookies.clear()
+    form = client.get("/advertiser/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf, "no CSRF field on the sign-in form"
+    r = client.post("/advertiser/login", data={"token": token, "csrf": csrf.group(1)})
+    assert r.status_code == 200, r.text
+    out = Crawl()
+    own = [world.ids[k] for k in ("political", "commercial", "removed", "held", "rejected")]
+    queue: deque[str] = deque(
+        ["/advertiser", "/advertiser/ads", "/api/me", "/api/me/ads", "/api/me/pages"]
+        + [f"/api/me/ads/{a}" for a in own]
+        + [f"/advertiser/ads/{a}" for a in own]
+    )
+    seen = set(queue)
+    while queue and len(out.visited) < limit:
+        url = queue.popleft()
+        r = client.get(url, headers=bearer if url.startswith("/api/") else {})
+        out.visited[url] = r.status_code
+        for marker in sorted(set(MARKER.findall(r.text.lower()))):
+            name = world.markers.fields.get(marker, "")
+            if name.startswith(HIDDEN_FROM_ADVERTISERS):
+                out.problems.append(f"{url}: marker {marker} of {name}")
+        links = list(json_links(r.json())) if "json" in r.headers.get("content-type", "") else []
+        if "html" in r.headers.get("content-type", ""):
+            parser = Links()
+            parser.feed(r.text)
+            links = parser.found
+        for link in links:
+            path = urlsplit(urljoin(f"http://testserver{url}", link)).path
+            mine = path.startswith(("/advertiser", "/api/me")) and "logout" not in path
+            if mine and path not in seen:
+                seen.add(path)
+                queue.append(path)
+    client.cookies.clear()
+    return out
+
+
 # -- the test -------------------------------------------------------------------------------
 
 
@@ -734,3 +812,13 @@ def test_no_private_field_reaches_a_public_answer(app_client: TestClient, world:
     assert len(world.markers.fields) > 40
     assert len(found.visited) > 60, sorted(found.visited)
     assert time.monotonic() - started < 90
+
+
+def test_an_advertiser_sees_no_staff_identity_and_nothing_of_integrity(
+    app_client: TestClient, world: World
+) -> None:
+    found = crawl_as_advertiser(app_client, world)
+    assert not found.problems, "\n".join(found.problems[:50])
+    assert found.visited.get(f"/advertiser/ads/{world.ids['rejected']}") == 200
+    assert found.visited.get(f"/api/me/ads/{world.ids['rejected']}") == 200
+    assert len(found.visited) >= 12, sorted(found.visited)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     and_,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -218,7 +219,17 @@ class HubRepository(AdRepository):
             }
 
     def funder(self, funder_id: int) -> Funder | None:
-        return self.funders([funder_id]).get(funder_id)
+        """A funder the public may look up: one that paid for an ad the library shows, or that
+        a published spend report names. A funder known only from an authorization (pending,
+        refused or not yet used) or from ads review has not let in is not public: ``None``,
+        as for a funder that does not exist."""
+        named = or_(
+            exists().where(AdRow.funder_id == funder_id, public_condition()),
+            exists().where(SpendReportRow.funder_id == funder_id),
+        )
+        with self.engine.connect() as conn:
+            public = conn.execute(select(named)).scalar()
+        return self.funders([funder_id]).get(funder_id) if public else None
 
     def pages(self, ids: Sequence[int]) -> dict[int, Page]:
         if not ids:
