@@ -10,6 +10,11 @@
   site (``blogspot.com`` is a suffix others register under). An address or a single label
   (``10.0.0.1``, ``localhost``) has no site.
 
+- ``link_of``: the URL itself when it may be a link, else None: only ``http`` and ``https``
+  with a host; ``javascript:``, ``data:``, ``vbscript:``, relative paths and anything with a
+  control character are text, never an ``href`` (every template renders URLs from data
+  through it, as the ``link`` filter; the importers report the others).
+
 The site is what ties: ads landing on one site are the stored ``ads.landing_domain``, the
 integrity ``domain`` attribute and signal, and the ``domain`` indicator a case publishes;
 an indicator matches a host or any site above it (``integrity.indicators``).
@@ -31,6 +36,25 @@ _NO_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)  # "mail
 @cache
 def _suffixes() -> PublicSuffixList:
     return PublicSuffixList()
+
+
+LINK_SCHEMES = frozenset({"http", "https"})
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def link_of(url: str | None) -> str | None:
+    """The module's ``link_of``."""
+    if not url:
+        return None
+    text = url.strip()
+    if not text or _CONTROL.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in LINK_SCHEMES and host else None
 
 
 def canonical_domain(domain: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
+from paidfor.domain.urls import link_of
 from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
 from paidfor.errors import Invalid
 from paidfor.ingest.base import RowError, Source
@@ -46,6 +47,9 @@ class ImportReport:
     rows: int = 0
     counts: WriteCounts = field(default_factory=WriteCounts)
     errors: list[RowError] = field(default_factory=list)
+    # rows imported with something to say: a URL that is not a link (domain.urls.link_of),
+    # kept as text and never rendered as one
+    warnings: list[RowError] = field(default_factory=list)
     batches: int = 0
     seconds: float = 0.0
     indexes_deferred: bool = False
@@ -68,6 +72,9 @@ class ImportReport:
             "skipped": len(self.errors),
             "truth_records": self.truth,
             "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in self.errors],
+            "warnings": [
+                {"file": e.file, "line": e.line, "reason": e.reason} for e in self.warnings
+            ],
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
             "indexes_deferred": self.indexes_deferred,
@@ -81,7 +88,8 @@ ProgressHook = Callable[[int, int, int], None]
 PhaseHook = Callable[[str], None]
 
 # What the parsing side hands the writing side, in file order:
-#   ("row", line, PreparedAd | SpendReport), ("error", RowError), ("progress", index, bytes)
+#   ("row", line, PreparedAd | SpendReport), ("error", RowError), ("warning", RowError),
+#   ("progress", index, bytes)
 Event = tuple[Any, ...]
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 _CHUNK = 500
@@ -115,6 +123,21 @@ def holds_nul(prepared: PreparedAd) -> bool:
     return any(_any_nul(e) for e in (prepared.page, prepared.funder, prepared.advertiser))
 
 
+def unlinked(ad: Ad) -> list[str]:
+    """What an imported ad holds as a URL that may not be a link (``domain.urls.link_of``):
+    it is imported, shown as text, and reported."""
+    found = [
+        ("the page's url", ad.page.url if ad.page else None),
+        ("the landing_url", ad.creative.landing_url),
+        ("the snapshot_url", ad.snapshot_url),
+    ]
+    return [
+        f"{what} {url[:80]!r} is not an http or https link: kept as text, never linked"
+        for what, url in found
+        if url and link_of(url) is None
+    ]
+
+
 def estimate_rows(paths: Sequence[Path]) -> int:
     """Rows in ``paths``, from the lines in the first MiB of each (a CSV cell that spans lines
     makes it an overestimate; it only decides whether to defer indexes)."""
@@ -145,6 +168,8 @@ def events(source: Source, paths: Sequence[Path], dialect: str) -> Iterator[Even
             else:
                 parsed = item.item
                 if isinstance(parsed, Ad):
+                    for note in unlinked(parsed):
+                        yield ("warning", RowError(str(path), item.line, note))
                     prepared = prepare_ad(parsed, dialect)
                     if holds_nul(prepared):
                         yield ("error", RowError(str(path), item.line, NUL_REASON))
@@ -281,6 +306,8 @@ def run_import(
             if kind == "progress":
                 if progress is not None:
                     progress(event[1], event[2], report.rows)
+            elif kind == "warning":
+                report.warnings.append(event[1])
             elif kind == "error":
                 report.errors.append(event[1])
                 if strict:

@@ -184,6 +184,10 @@ def import_files(
             err.print(f"[yellow]skipped[/yellow] {e}")
         if len(report.errors) > max_errors:
             err.print(f"... and {len(report.errors) - max_errors} more (see --json)")
+        for e in report.warnings[:max_errors]:
+            err.print(f"[yellow]imported, but[/yellow] {e}")
+        if len(report.warnings) > max_errors:
+            err.print(f"... and {len(report.warnings) - max_errors} more warnings (see --json)")
     if not dry_run and report.counts.inserted + report.counts.updated:
         _sync_index(engine, settings, full=False, quiet=as_json)
     if report.errors and report.rows == 0:

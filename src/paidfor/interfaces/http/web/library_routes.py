@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from paidfor.domain.urls import link_of
 from paidfor.errors import NotFound, PaidforError
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
@@ -69,7 +70,7 @@ def usd(amount: Decimal | float | int) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
-    env.filters.update(usd=usd, country_name=country_name, percent=percent)
+    env.filters.update(usd=usd, country_name=country_name, percent=percent, link=link_of)
     env.globals.update(
         platform_names=PLATFORM_NAMES,
         countries=COUNTRIES,
