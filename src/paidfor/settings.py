@@ -6,6 +6,9 @@ start; nothing else reads the environment. Every field is a row of the README's
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +29,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAIDFOR_", extra="ignore")
 
     database_url: str = "sqlite:///paidfor.db"
-    secret_key: str = "dev-only-change-me"
+    # Signs the session cookies and keys the card fingerprints. Unset: ``paidfor serve`` keeps
+    # a random one per database (``with_secret_key``) and refuses a non-loopback host.
+    secret_key: str | None = None
     # Where ``paidfor serve`` listens unless --host/--port say otherwise.
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
@@ -100,3 +105,69 @@ def load_settings() -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+#: The shortest ``PAIDFOR_SECRET_KEY`` a server on a non-loopback address accepts.
+MIN_SECRET = 16
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def secret_key_file(settings: Settings) -> Path:
+    """Where the generated key of ``settings``' database lives: beside a SQLite file
+    (``paidfor.db.secret-key``), else in ~/.local/share/paidfor."""
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        db = Path(url.removeprefix("sqlite:///").split("?")[0]).resolve()
+        return db.with_name(f"{db.name}.secret-key")
+    return Path.home() / ".local" / "share" / "paidfor" / "secret-key"
+
+
+def with_secret_key(settings: Settings, host: str) -> Settings:
+    """The settings a server on ``host`` runs with. A set ``PAIDFOR_SECRET_KEY`` is used as
+    it is (on a non-loopback host it must be at least ``MIN_SECRET`` characters). Unset, a
+    server on a non-loopback host is refused (anyone who knows a constant key could sign a
+    staff session); on loopback the key is a random one made once per database and kept
+    beside it, readable by its owner only (mode 0600), so sessions and card fingerprints
+    survive a restart and every worker shares it."""
+    key = settings.secret_key
+    if key is not None:
+        if not is_loopback(host) and len(key) < MIN_SECRET:
+            raise errors.Invalid(
+                f"PAIDFOR_SECRET_KEY is shorter than {MIN_SECRET} characters: set a long "
+                f"random one to serve on {host}"
+            )
+        return settings
+    if not is_loopback(host):
+        raise errors.Invalid(
+            f"PAIDFOR_SECRET_KEY is not set: set a long random one (e.g. `python -c "
+            f"'import secrets; print(secrets.token_urlsafe(32))'`) to serve on {host}; "
+            "on 127.0.0.1 paidfor makes one itself"
+        )
+    path = secret_key_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            raise errors.Invalid(
+                f"{path} (the generated secret key) can be read by others: chmod 600 {path}"
+            ) from None
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < MIN_SECRET:
+            raise errors.Invalid(
+                f"{path} holds no usable key: delete it to make a new one"
+            ) from None
+    else:
+        key = secrets.token_urlsafe(32)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key + "\n")
+    return settings.model_copy(update={"secret_key": key})

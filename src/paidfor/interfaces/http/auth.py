@@ -52,7 +52,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 SESSION_COOKIE = "paidfor_session"
-DEFAULT_SECRET = Settings.model_fields["secret_key"].default
 NO_STORE = "no-store"
 
 
@@ -124,8 +123,8 @@ def install_auth(
     401/403 error rendering and the ``/staff`` sign-in pages. Call once, before serving."""
     from paidfor.auth.tokens import TokenService
 
-    if settings.secret_key == DEFAULT_SECRET:
-        log.warning("PAIDFOR_SECRET_KEY is the development default: staff sessions can be forged")
+    if settings.secret_key is None:
+        raise ValueError("install_auth needs a secret key (create_app makes one)")
     app.state.tokens = TokenService(engine)
     app.state.staff_links = []
     templates = Jinja2Templates(directory=str(TEMPLATES))

@@ -9,6 +9,7 @@ thread reviews the submissions a killed server left without a decision."""
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -91,6 +92,10 @@ def finish_interrupted_loop(
 
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # no key given (an embedded app, a test): a random one for this process; `paidfor serve`
+    # passes the one kept beside the database (settings.with_secret_key)
+    secret = settings.secret_key or secrets.token_urlsafe(32)
+    settings = settings.model_copy(update={"secret_key": secret})
     url = database_url or settings.database_url
     engine = make_engine(url)
     index = open_index(engine, url, settings)
@@ -163,11 +168,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         classifier=classifier,
         screens=[screen],
     )
-    app.include_router(make_intake_router(review, engine, settings.secret_key))
+    app.include_router(make_intake_router(review, engine, secret))
     app.include_router(make_relationships_router(RelationshipRepository(engine)))
     app.add_exception_handler(RequestValidationError, invalid_body)
     install_review_pages(app, review, engine, make_templates())
-    install_advertiser_pages(app, review, make_templates(), settings.secret_key)
+    install_advertiser_pages(app, review, make_templates(), secret)
     install_case_api(app, engine)
     install_exchange_api(app, engine)
     install_image_api(app, engine)
