@@ -67,7 +67,7 @@ COLUMNS = (
 MATRIX: dict[str, str] = {
     "GET /openapi.json": "ok ok ok ok ok ok ok ok ok ok",
     "GET /docs": "ok ok ok ok ok ok ok ok ok ok",
-    "GET /docs/oauth2-redirect": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /docs/swagger-init.js": "ok ok ok ok ok ok ok ok ok ok",
     "GET /redoc": "ok ok ok ok ok ok ok ok ok ok",
     "GET /{version}/ads_archive": "ok ok ok ok ok ok ok ok ok ok",
     "GET /ads_archive": "ok ok ok ok ok ok ok ok ok ok",
@@ -693,6 +693,31 @@ def ctx(db_url: str, tmp_path: Path) -> Iterator[Ctx]:
     engine.dispose()
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:", re.I)
+
+
+def header_problems(r: Any) -> list[str]:
+    """What an answer lacks of the security headers (``interfaces.http.headers``): nosniff
+    and a referrer policy on every answer; on HTML a CSP with no inline script and no
+    framing, and no inline script in the page itself."""
+    found = []
+    if r.headers.get("x-content-type-options") != "nosniff":
+        found.append("no X-Content-Type-Options: nosniff")
+    if not r.headers.get("referrer-policy"):
+        found.append("no Referrer-Policy")
+    if r.headers.get("content-type", "").startswith("text/html"):
+        csp = r.headers.get("content-security-policy", "")
+        script = re.search(r"script-src ([^;]*)", csp)
+        if not script or "unsafe-inline" in script.group(1) or "frame-ancestors 'none'" not in csp:
+            found.append(f"HTML without a CSP that forbids inline script and framing: {csp!r}")
+        if r.headers.get("x-frame-options") != "DENY":
+            found.append("HTML without X-Frame-Options: DENY")
+        inline = INLINE_SCRIPT.search(r.text)
+        if inline:
+            found.append(f"inline script in the page: {inline.group(0)!r}")
+    return found
+
+
 def test_every_route_answers_every_caller_as_the_matrix_says(ctx: Ctx) -> None:
     started = time.monotonic()
     app = ctx.client.app
@@ -717,6 +742,7 @@ def test_every_route_answers_every_caller_as_the_matrix_says(ctx: Ctx) -> None:
             got = verdict(r)
             if got != want:
                 wrong.append(f"{key} as {col}: {got} (expected {want}) {r.text[:160]!r}")
+            wrong.extend(f"{key} as {col}: {p}" for p in header_problems(r))
             # a session without its CSRF token changes nothing
             if col.endswith("@web") and key.split()[0] != "GET" and cells[0] != "ok":
                 r = call(ctx, key, col, params, csrf=False)

@@ -38,6 +38,7 @@ from paidfor.interfaces.http.api.intake import invalid_body, make_intake_router
 from paidfor.interfaces.http.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
 from paidfor.interfaces.http.api.relationships import make_relationships_router
 from paidfor.interfaces.http.auth import install_auth
+from paidfor.interfaces.http.headers import SecurityHeadersMiddleware, install_docs
 from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.case_pages import install_case_pages
@@ -130,7 +131,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
             index.wait(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
 
-    app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan)
+    app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan, docs_url=None)
+    install_docs(app)  # Swagger UI without an inline script
     install_contract(app)  # before any route: NUL refused, errors documented
     limiter = SlidingWindowLimiter(
         settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
@@ -217,4 +219,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         default=settings.max_body_bytes,
         per_path={"/api/me/images": max(settings.max_body_bytes, IMAGE_MAX_BYTES + MIB)},
     )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer, refusals too
     return app
