@@ -22,6 +22,7 @@ operation, the role and a curl command to reproduce it.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,6 +274,144 @@ def test_every_operation_with_every_role(fuzz: Fuzz) -> None:
                 )
         run_operation(fuzz, operation, "admin", schemathesis.GenerationMode.NEGATIVE)
     assert not fuzz.failures, f"{len(fuzz.failures)} failures:\n\n" + "\n\n".join(fuzz.failures)
+
+
+TOO_BIG = 2**64  # past every signed 64-bit column
+
+
+def integer_fields(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, list[str]]:
+    """The integer inputs of an operation: its path and query parameters, and its JSON body's
+    properties that are integers or lists of integers (``$ref`` and ``anyOf`` followed)."""
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = spec["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    def is_int(node: dict[str, Any]) -> bool:
+        node = resolve(node)
+        return node.get("type") == "integer" or any(is_int(n) for n in node.get("anyOf", []))
+
+    out: dict[str, list[str]] = {"path": [], "query": [], "body": [], "body_list": []}
+    for p in op.get("parameters", []):
+        if p["in"] in ("path", "query") and is_int(p.get("schema", {})):
+            out[p["in"]].append(p["name"])
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    props = resolve(body.get("schema", {})).get("properties", {})
+    for name, node in props.items():
+        node = resolve(node)
+        if is_int(node):
+            out["body"].append(name)
+        elif any(is_int(n.get("items", {})) for n in [node, *node.get("anyOf", [])]):
+            out["body_list"].append(name)
+    return out
+
+
+def integer_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every integer in the schema's inputs (parameters and request bodies, nested), with
+    where it is."""
+
+    def walk(node: Any, where: str, seen: frozenset[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[-1]
+                if name not in seen:
+                    yield from walk(spec["components"]["schemas"][name], name, seen | {name})
+                return
+            if node.get("type") == "integer":
+                yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}.{key}", seen)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value, where, seen)
+
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            label = f"{method.upper()} {path}"
+            for p in op.get("parameters", []):
+                yield from walk(p.get("schema", {}), f"{label} {p['name']}", frozenset())
+            yield from walk(op.get("requestBody", {}), f"{label} body", frozenset())
+
+
+def test_every_integer_input_is_bounded_where_it_is_parsed(fuzz: Fuzz) -> None:
+    """Every integer a request may carry has a maximum no larger than a signed 64-bit
+    column's, so a larger one is a 422 (or a Graph 400), never an overflow in a driver."""
+    unbounded = sorted(
+        where
+        for where, node in integer_schemas(fuzz.app.openapi())
+        # a bound of 2**63 - 1 is written as the float 2**63 in the schema
+        if node.get("maximum", node.get("exclusiveMaximum", 2**64)) > float(2**63 - 1)
+    )
+    assert not unbounded, unbounded
+
+
+def valid_bodies(known: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A body each operation with an integer body field takes (at the seeded rows)."""
+    return {
+        "POST /api/me/ads": {
+            "page_id": known["page_id"],
+            "bodies": ["Vote for Jane Smith for Senate on November 6."],
+            "targeting": {"locations": [{"country": "US"}], "age_min": 18},
+            "start": "2026-12-01T00:00:00Z",
+            "budget": "500.00",
+            "currency": "USD",
+        },
+        "POST /api/me/ads/{ad_id}/delivery": {
+            "impressions": 10, "spend": "1.00", "currency": "USD", "reached_countries": ["US"],
+        },
+        "POST /api/review/ads/{ad_id}/decision": {"approve": True, "reason": "fine", "answers": 1},
+        "POST /api/enforcement": {"action": "remove_ad", "targets": [1], "reason": "a policy"},
+        "POST /api/me/relationships": {"related_advertiser_id": 1, "relation": "managed_by"},
+        "POST /api/cases/{case_id}/marks": {
+            "entity": f"page:{known['page_id']}", "verdict": "legitimate",
+            "reason": "checked by hand", "relationship_id": 1,
+        },
+        "POST /api/exchange/indicators": {
+            "type": "domain", "value": "bad.example", "group": "shared", "confidence": 50,
+        },
+        "PATCH /api/exchange/indicators/{indicator_id}": {"confidence": 50},
+        "POST /api/disclosures": {
+            "case_id": known["case_id"], "recipient": "A committee", "legal_basis": "subpoena",
+            "purpose": "the inquiry",
+        },
+    }  # fmt: skip
+
+
+def test_an_integer_past_64_bits_is_refused_everywhere(fuzz: Fuzz) -> None:
+    """Every integer path id, query parameter and JSON body field, set to 2**64 in an
+    otherwise valid request at the seeded rows, by the advertiser and by the admin (who
+    passes every staff role check): refused with a 4xx, never a 5xx or an exception."""
+    spec = fuzz.app.openapi()
+    bodies = valid_bodies(fuzz.known)
+    client = TestClient(fuzz.app, raise_server_exceptions=True)
+    sent = 0
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            label = f"{method.upper()} {path}"
+            fields = integer_fields(spec, op)
+            at = {n: fuzz.known.get(n, 1) for n in re.findall(r"\{(\w+)\}", path)}
+            if (fields["body"] or fields["body_list"]) and label not in bodies:
+                fuzz.failures.append(f"{label}: give it a valid body in valid_bodies()")
+                continue
+            tries: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
+            for name in fields["path"]:
+                tries.append(({**at, name: TOO_BIG}, {}, bodies.get(label)))
+            for name in fields["query"]:
+                tries.append((at, {name: TOO_BIG}, bodies.get(label)))
+            for name in fields["body"] + fields["body_list"]:
+                bad = [TOO_BIG] if name in fields["body_list"] else TOO_BIG
+                tries.append((at, {}, {**bodies[label], name: bad}))
+            for values, query, body in tries:
+                url = re.sub(r"\{(\w+)\}", lambda m, v=values: str(v[m[1]]), path)
+                for who in ("advertiser", "admin"):
+                    sent += 1
+                    r = client.request(method.upper(), url, params=query, json=body,
+                                       headers=fuzz.headers[who])  # fmt: skip
+                    if not 400 <= r.status_code < 500:
+                        fuzz.failures.append(f"{label} {query or body} as {who}: {r.status_code}")
+    assert sent >= 60
+    assert not fuzz.failures, "\n".join(fuzz.failures)
 
 
 def test_an_unexpected_exception_fails_the_fuzzing(tmp_path: Path) -> None:

@@ -14,6 +14,11 @@ from typing import Any
 
 from paidfor.domain.targeting import Targeting
 
+#: The largest row id, and the largest integer any input may carry into the database: ids and
+#: counts are signed 64-bit integers on both databases, so a value past it names no row and is
+#: refused where it is parsed (a 422 or a Graph 400), never an overflow in a driver.
+MAX_ID = 2**63 - 1
+
 
 class AdStatus(enum.StrEnum):
     PENDING = "pending"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from paidfor import errors
-from paidfor.domain.models import AdType
+from paidfor.domain.models import MAX_ID, AdType
 
 ACTIVE_STATUS_VALUES = ("ACTIVE", "ALL", "INACTIVE")  # ad_active_status
 AD_TYPES = (
@@ -151,7 +151,10 @@ def decode_cursor(cursor: str) -> int:
         raise ArchiveParamError("Invalid cursor: after") from exc
     if not raw.startswith(_CURSOR_PREFIX) or not raw[len(_CURSOR_PREFIX) :].isdigit():
         raise ArchiveParamError("Invalid cursor: after")
-    return int(raw[len(_CURSOR_PREFIX) :])
+    ad_id = int(raw[len(_CURSOR_PREFIX) :])
+    if ad_id > MAX_ID:  # names no ad: as bad as any other forged cursor
+        raise ArchiveParamError("Invalid cursor: after")
+    return ad_id
 
 
 def _last(params: Mapping[str, Sequence[str]], name: str) -> str | None:

@@ -117,8 +117,18 @@ PARAMETERS: list[tuple[str, dict[str, Any], str, bool]] = [
         "`NONE` (text only); nothing is recorded as `MEME` or `VIDEO` yet.",
         False,
     ),
-    ("estimated_audience_size_min", {"type": "integer"}, "Smallest estimated audience.", False),
-    ("estimated_audience_size_max", {"type": "integer"}, "Largest estimated audience.", False),
+    (
+        "estimated_audience_size_min",
+        {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
+        "Smallest estimated audience.",
+        False,
+    ),
+    (
+        "estimated_audience_size_max",
+        {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
+        "Largest estimated audience.",
+        False,
+    ),
     (
         "unmask_removed_content",
         {"type": "boolean", "default": False},

@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who
-from paidfor.interfaces.http.api.answers import NO_STORE, RowId, answer
+from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
 
@@ -41,8 +41,8 @@ Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    case_id: int | None = Field(default=None, ge=1)
-    filters: dict[str, str | int | list[int]] = Field(default_factory=dict, max_length=10)
+    case_id: BodyId | None = None
+    filters: dict[str, str | BodyId | list[BodyId]] = Field(default_factory=dict, max_length=10)
     recipient: str = Field(min_length=2, max_length=300)
     legal_basis: str = Field(max_length=40)
     purpose: str = Field(min_length=3, max_length=2000)

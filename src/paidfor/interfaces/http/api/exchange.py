@@ -47,7 +47,7 @@ class IndicatorIn(BaseModel):
     value: str
     status: str = "UNKNOWN"
     tags: list[str] = Field(default_factory=list)
-    confidence: int = 50
+    confidence: Annotated[int, Field(ge=0, le=100)] = 50
     description: str | None = None
     group: str
     expires_at: datetime | None = None
@@ -57,7 +57,7 @@ class IndicatorPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: str | None = None
     tags: list[str] | None = None
-    confidence: int | None = None
+    confidence: Annotated[int, Field(ge=0, le=100)] | None = None
     description: str | None = None
     expires_at: datetime | None = None
 

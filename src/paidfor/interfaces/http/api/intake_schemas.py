@@ -25,6 +25,7 @@ from paidfor.domain import (
 )
 from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location
+from paidfor.interfaces.http.api.answers import BodyId
 from paidfor.library.archive_params import PLATFORMS
 from paidfor.review.service import Submission
 
@@ -148,7 +149,7 @@ class AdDecisionIn(DecisionIn):
     # The id of the decision this one answers: the held decision the reviewer looked at (may
     # be left out while the ad is held) or the decision to override (required then). It must
     # still be the ad's latest, else 409 (docs/review.md, "Two people, one ad").
-    answers: Annotated[int, Field(ge=1)] | None = None
+    answers: BodyId | None = None
 
 
 class LocationIn(Body):
@@ -191,7 +192,7 @@ class TargetingIn(Body):
 
 
 class AdIn(Body):
-    page_id: Annotated[int, Field(ge=1)]
+    page_id: BodyId
     bodies: list[Text] = Field(min_length=1, max_length=10)
     link_title: Annotated[str, Field(max_length=500)] | None = None
     link_caption: Annotated[str, Field(max_length=500)] | None = None
@@ -286,5 +287,5 @@ class DeliveryIn(Body):
 
 class EnforcementIn(Body):
     action: ActionKind
-    targets: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=500)
+    targets: list[BodyId] = Field(min_length=1, max_length=500)
     reason: Why

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 from paidfor.domain.urls import link_of
 from paidfor.errors import NotFound, PaidforError
+from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
 from paidfor.interfaces.http.web.refusal_pages import public_page
@@ -239,7 +240,7 @@ def make_library_router(
     @router.get(
         "/ads/{ad_id}", response_class=HTMLResponse, summary="One ad", dependencies=[on_page]
     )
-    def ad_page(request: Request, ad_id: int) -> HTMLResponse:
+    def ad_page(request: Request, ad_id: RowId) -> HTMLResponse:
         ad = service.ad(ad_id)
         if ad is None:
             return error_page(request, 404, "No such ad", f"The library has no ad {ad_id}.")
@@ -251,7 +252,7 @@ def make_library_router(
         return page(request, "ad.html", ctx)
 
     @router.get("/api/ads/{ad_id}", summary="One ad (JSON)")
-    def api_ad(ad_id: int) -> Any:
+    def api_ad(ad_id: RowId) -> Any:
         ad = service.ad(ad_id)
         if ad is None:
             raise NotFound(f"no ad {ad_id}")
