@@ -219,6 +219,37 @@ def test_a_funder_is_public_only_once_an_ad_it_paid_for_is(
     assert pending
 
 
+def test_spoofed_names_are_refused_and_paid_for_by_is_shown_as_verified(
+    api: TestClient, staff: dict[str, dict[str, str]]
+) -> None:
+    auth, page = advertiser(api)
+    for name in ("\u200b\u200b\u200b", "\u2060 \ufeff", "Official \u202eVOG\u202c Page"):
+        r = api.post("/api/me/pages", json={"name": name, "country": "US"}, headers=auth)
+        assert r.status_code == 422, (name, r.text)
+        assert "name" in r.text
+        r = api.post("/api/advertisers", json={"name": name, "country": "US"})
+        assert r.status_code == 422, (name, r.text)
+    r = api.post(
+        "/api/me/authorizations",
+        json={"country": "US", "legal_name": "Jane Smith", "residence_country": "US",
+              "id_document_ref": "passport-123", "funder": "Citizens\u200b for Jane"},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    decided = api.post(
+        f"/api/review/authorizations/{r.json()['id']}/decision",
+        json={"approve": True, "reason": "identity document checked"},
+        headers=staff["reviewer"],
+    )
+    assert decided.status_code == 200, decided.text
+    typed = ad(page, POLITICAL, paid_for_by="CITIZENS FOR JANE")
+    made = api.post("/api/me/ads", json=typed, headers=auth).json()
+    assert made["decision"] == "approved", made
+    shown = api.get(f"/api/ads/{made['ad_id']}").json()
+    assert shown["paid_for_by"] == "Citizens for Jane", shown  # as verified, not as typed
+    assert "CITIZENS FOR JANE" not in api.get(f"/ads/{made['ad_id']}").text
+
+
 def test_commercial_ads_need_no_authorization(api: TestClient) -> None:
     auth, page = advertiser(api, "Bean Co")
     r = api.post(

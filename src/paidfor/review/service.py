@@ -107,6 +107,7 @@ class ReviewService:
             raise SubmissionError(f"page {sub.page_id} is not one of this advertiser's pages")
         if not advertiser.payment_instruments:
             raise SubmissionError("add a payment method before submitting ads")
+        sub = replace(sub, funder_name=self._as_verified(advertiser_id, sub.funder_name))
         ad_id = self.intake.insert_ad(
             sub.ad,
             advertiser_id=advertiser_id,
@@ -127,6 +128,16 @@ class ReviewService:
                     raise  # a 503; finish_interrupted reviews the ad later
                 time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
+
+    def _as_verified(self, advertiser_id: int, name: str | None) -> str | None:
+        """A "Paid for by" as its verified funder is written, when it names one (matching is
+        case-folded): the library shows the funder as verified, not as typed."""
+        if name:
+            for a in self.intake.authorizations(advertiser_id=advertiser_id):
+                verified = a.funder_name if a.funder_verified else None
+                if verified and verified.casefold() == name.casefold():
+                    return verified
+        return name
 
     def _review(
         self,

@@ -25,6 +25,7 @@ from paidfor.domain import (
 )
 from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location
+from paidfor.domain.text import clean_name
 from paidfor.interfaces.http.api.answers import BodyId
 from paidfor.library.archive_params import PLATFORMS
 from paidfor.review.service import Submission
@@ -61,7 +62,9 @@ Country = Annotated[str, AfterValidator(_country)]
 Currency = Annotated[str, AfterValidator(_currency)]
 Language = Annotated[str, AfterValidator(_language)]
 Platform = Annotated[str, AfterValidator(_platform)]
-Name = Annotated[str, Field(min_length=1, max_length=300)]
+#: A name a person types: the one name rule (``domain.text.clean_name``: NFKC, no bidi
+#: controls or invisible characters, something visible).
+Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(clean_name)]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 Why = Annotated[str, Field(min_length=3, max_length=2000)]
 
