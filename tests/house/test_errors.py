@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from fastapi import Request
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -314,7 +315,12 @@ def test_a_refusal_is_json_unless_its_route_names_a_page(app_url: str) -> None:
     from paidfor.interfaces.http.api.app import create_app
     from paidfor.interfaces.http.refusals import shown_on
     from paidfor.interfaces.http.web.library_routes import make_templates
-    from paidfor.interfaces.http.web.refusal_pages import back, public_page, staff_page
+    from paidfor.interfaces.http.web.refusal_pages import (
+        back,
+        public_page,
+        staff_page,
+        take_flash,
+    )
 
     app = create_app(app_url, Settings(database_url=app_url, search_index=False))
     templates = make_templates()
@@ -335,12 +341,19 @@ def test_a_refusal_is_json_unless_its_route_names_a_page(app_url: str) -> None:
     )  # fmt: skip
     app.include_router(pages)
 
+    @app.get("/t/back/{kind}")
+    def shown(request: Request) -> dict[str, str | None]:
+        return take_flash(request)
+
     with TestClient(app) as client:
         as_json = client.get("/t/json/gone")
         staff = client.get("/t/staff/late")
         public = client.get("/t/public/gone")
         busy = client.get("/t/public/busy")
         form = client.post("/t/form/late", follow_redirects=False)
+        flashed = client.get("/t/back/late").json()
+        again = client.get("/t/back/late").json()
+        crafted = client.get("/t/back/late?problem=Call+0800+now").json()
     assert (as_json.status_code, as_json.json()) == (
         404,
         {"error": {"message": "refused: gone", "status": 404}},
@@ -351,7 +364,10 @@ def test_a_refusal_is_json_unless_its_route_names_a_page(app_url: str) -> None:
     assert "refused: gone" in public.text and "Search the library" in public.text
     assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
     assert form.status_code == 303
-    assert form.headers["location"] == "/t/back/late?problem=Nothing+was+done%3A+refused%3A+late"
+    # the refusal goes back in the signed session, shown once; the address carries no words
+    assert form.headers["location"] == "/t/back/late#problem"
+    assert flashed == {"done": None, "problem": "Nothing was done: refused: late"}
+    assert again == crafted == {"done": None, "problem": None}
     for answer in (as_json, staff, public, busy, form):
         assert answer.headers["cache-control"] == "no-store"
 
@@ -392,7 +408,7 @@ def test_the_routes_refusals_answer_in_their_own_format(app_url: str) -> None:
     assert (case_api.status_code, case_api.json()["error"]["message"]) == (404, "no case 999")
     assert entity_page.status_code == 404 and "There is no page 999." in entity_page.text
     assert status_form.status_code == 303
-    assert status_form.headers["location"] == "/staff/cases/999?problem=no+case+999"
+    assert status_form.headers["location"] == "/staff/cases/999#problem"
 
 
 def test_a_bare_valueerror_in_a_route_is_a_500_not_a_refusal(app_url: str) -> None:
@@ -408,3 +424,23 @@ def test_a_bare_valueerror_in_a_route_is_a_500_not_a_refusal(app_url: str) -> No
 
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/t/bug").status_code == 500
+
+
+def test_the_staff_alert_boxes_never_print_the_address(app_url: str) -> None:
+    """``?problem=`` and ``?done=`` were printed in the staff pages' alert boxes, so a crafted
+    link could put any sentence there; the boxes now show only what the session carries."""
+    from paidfor.auth.roles import Role
+    from paidfor.auth.tokens import TokenService
+    from paidfor.interfaces.http.api.app import create_app
+    from paidfor.storage.db import make_engine
+
+    engine = make_engine(app_url)
+    token, _ = TokenService(engine).create(Role.ADMIN, "ada")
+    engine.dispose()
+    staff = {"Authorization": f"Bearer {token}"}
+    crafted = "Your+session+expired%3A+call+0800+000+000"
+    with TestClient(create_app(app_url, Settings(database_url=app_url, search_index=False))) as c:
+        for path in ("/staff/review", "/staff/cases"):
+            page = c.get(f"{path}?problem={crafted}&done={crafted}", headers=staff)
+            assert page.status_code == 200, (path, page.text[:200])
+            assert "0800" not in page.text and "session expired" not in page.text

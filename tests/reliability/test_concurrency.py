@@ -189,7 +189,9 @@ def test_deciding_again_must_name_the_decision_it_overrides(
         headers=reviewer,
         follow_redirects=False,
     )
-    assert r.status_code == 303 and "problem=" in r.headers["location"]
+    assert r.status_code == 303 and r.headers["location"] == "/staff/review#problem"
+    shown = api.get("/staff/review", headers=reviewer).text
+    assert 'role="alert"' in shown and "latest" in shown
     assert overrides(engine, ad_id) == 3
 
 

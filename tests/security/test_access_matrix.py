@@ -12,10 +12,10 @@ The columns, in order (``COLUMNS``): nobody; an API token (``Authorization: Bear
 advertiser, reviewer, investigator, partner and admin; then a web session (signed in at
 ``/advertiser/login`` or ``/staff/login``) of the advertiser, reviewer, investigator and admin,
 sending the session's CSRF token as a staff form does. Each cell is ``ok`` (a 2xx answer, or a
-303 that is not a sign-in redirect nor a ``problem=`` report), ``login`` (a 303 to a sign-in
-page), or the status expected. A session without its CSRF token never changes anything: every
-POST, PATCH and DELETE that is not open to everyone is also tried that way, and must be
-refused.
+303 that is not a sign-in redirect nor a refusal sent back to the form's ``#problem``),
+``login`` (a 303 to a sign-in page), or the status expected. A session without its CSRF
+token never changes anything: every POST, PATCH and DELETE that is not open to everyone is
+also tried that way, and must be refused.
 """
 
 from __future__ import annotations
@@ -651,7 +651,7 @@ def verdict(r: Any) -> str:
         target = r.headers.get("location", "")
         if "/login" in target:
             return "login"
-        return "303" if "problem=" in target else "ok"
+        return "303" if target.endswith("#problem") else "ok"
     if 200 <= r.status_code < 300:
         return "ok"
     return str(r.status_code)

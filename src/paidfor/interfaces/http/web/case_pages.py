@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import igraph
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
@@ -33,7 +32,7 @@ from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
-from paidfor.interfaces.http.web.refusal_pages import back, staff_page
+from paidfor.interfaces.http.web.refusal_pages import back, flash_back, staff_page, take_flash
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]
@@ -195,8 +194,8 @@ def timeline_strip(view: CaseView) -> tuple[list[Tick], list[tuple[float, str]]]
     return ticks, years
 
 
-def _back(case_id: int, done: str) -> Response:
-    return RedirectResponse(f"/staff/cases/{case_id}?{urlencode({'done': done})}", 303)
+def _back(request: Request, case_id: int, done: str) -> Response:
+    return flash_back(request, f"/staff/cases/{case_id}", done=done)
 
 
 def _refused(prefix: str = "") -> list[Any]:
@@ -255,17 +254,17 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             "sharing": sharing,
             "marks": (marks := service.marks_of(case_id)),
             "verdicts": {m.entity: m for m in marks},
-            "done": request.query_params.get("done"),
-            "problem": request.query_params.get("problem"),
+            **take_flash(request),
             "nav": "staff",
         }
         return templates.TemplateResponse(request, "staff_case.html", context)
 
     @router.post("/staff/cases/{case_id}/takedown", dependencies=_refused("Nothing more was done"))
-    def take_down(case_id: RowId, who: Investigator, reason: Reason) -> Response:
+    def take_down(request: Request, case_id: RowId, who: Investigator, reason: Reason) -> Response:
         done = service.take_down(case_id, actor=who.actor, reason=reason)
         c = done.counts()
         return _back(
+            request,
             case_id,
             done=f"Network taken down: {c['advertisers_disabled']} advertisers and "
             f"{c['pages_disabled']} pages disabled, {c['ads_stopped']} ads stopped.",
@@ -273,13 +272,18 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
 
     @router.post("/staff/cases/{case_id}/publish", dependencies=_refused("Nothing was shared"))
     def publish_case(
-        case_id: RowId, who: Investigator, groups: Picked = None, types: Picked = None
+        request: Request,
+        case_id: RowId,
+        who: Investigator,
+        groups: Picked = None,
+        types: Picked = None,
     ) -> Response:
         done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
-        return _back(case_id, done=done.message())
+        return _back(request, case_id, done=done.message())
 
     @router.post("/staff/cases/{case_id}/marks", dependencies=_refused("Nothing was marked"))
     def mark(
+        request: Request,
         case_id: RowId,
         who: Investigator,
         entity: Annotated[str, Form(pattern=r"^(advertiser|page):[0-9]{1,18}$")],
@@ -296,14 +300,16 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
             relationship_id=int(relationship_id) if relationship_id else None,
         )
         what = "confirmed" if made.verdict == "confirmed" else "legitimate coordination"
-        return _back(case_id, done=f"{made.entity} marked {what}.")
+        return _back(request, case_id, done=f"{made.entity} marked {what}.")
 
     @router.post("/staff/cases/{case_id}/status", dependencies=_refused())
     def set_status(
-        case_id: RowId, who: Investigator, status: NewStatus, reason: Reason
+        request: Request, case_id: RowId, who: Investigator, status: NewStatus, reason: Reason
     ) -> Response:
         service.set_status(case_id, status, actor=who.actor, reason=reason)
-        return _back(case_id, done="Case reopened." if status == "open" else "Case closed.")
+        return _back(
+            request, case_id, done="Case reopened." if status == "open" else "Case closed."
+        )
 
     app.include_router(router)
     add_staff_link(app, "/staff/cases", "Cases: networks under investigation", Role.INVESTIGATOR)

@@ -4,14 +4,16 @@ refusal's status and its message:
 * ``public_page``: the public library's ``error.html``;
 * ``staff_page``: ``staff_error.html``, with the staff navigation;
 * ``back``: for a staff form, a redirect (303) to the page the form is on, which shows the
-  refusal from ``?problem=`` (``Nothing was shared: ...``).
+  refusal once (``Nothing was shared: ...``), from the signed session (``flash_back``).
+
+``flash_back`` and ``take_flash``: what a staff form did or why it was refused, kept in the
+signed session for the next page, never in the address (a crafted link cannot put words in
+the staff pages' alert boxes).
 
 The advertiser pages show theirs with ``advertiser_session.Pages.refuse``.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -48,16 +50,36 @@ def staff_page(templates: Jinja2Templates) -> Render:
     return render
 
 
+STAFF_FLASH = "staff_flash"
+
+
+def flash_back(
+    request: Request, target: str, *, done: str | None = None, problem: str | None = None
+) -> RedirectResponse:
+    """A redirect (303) to ``target``, which shows ``done`` or ``problem`` once (a problem at
+    the page's ``#problem`` alert, which the browser scrolls to)."""
+    request.session[STAFF_FLASH] = {"done": done, "problem": problem}
+    return RedirectResponse(f"{target}#problem" if problem else target, 303)
+
+
+def take_flash(request: Request) -> dict[str, str | None]:
+    """What the last staff form did or why it was refused (then forgotten): ``done`` and
+    ``problem``, each a sentence or None."""
+    found = request.session.pop(STAFF_FLASH, None)
+    if not isinstance(found, dict):
+        return {"done": None, "problem": None}
+    return {k: found[k] if isinstance(found.get(k), str) else None for k in ("done", "problem")}
+
+
 def back(path: str, prefix: str = "") -> Render:
     """A redirect to ``path`` (its ``{name}`` parts filled from the route's path
-    parameters) with ``problem=`` saying what was refused, after ``prefix`` and a colon."""
+    parameters) that shows what was refused, after ``prefix`` and a colon."""
 
     def render(request: Request, refusal: PaidforError) -> Response:
         problem = f"{prefix}: {refusal}" if prefix else str(refusal)
-        target = path.format(**request.path_params)
-        return RedirectResponse(f"{target}?{urlencode({'problem': problem})}", 303)
+        return flash_back(request, path.format(**request.path_params), problem=problem)
 
     return render
 
 
-__all__ = ["back", "public_page", "staff_page"]
+__all__ = ["back", "flash_back", "public_page", "staff_page", "take_flash"]

@@ -6,7 +6,6 @@ API in ``api.intake``). A refused decision goes back to the page, which says why
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,7 +20,7 @@ from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
-from paidfor.interfaces.http.web.refusal_pages import back, staff_page
+from paidfor.interfaces.http.web.refusal_pages import back, flash_back, staff_page, take_flash
 from paidfor.review.service import ReviewService
 
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -34,8 +33,8 @@ ACTIONS = tuple(str(a) for a in ActionKind)
 MAX_TARGETS = 500
 
 
-def _back(done: str) -> RedirectResponse:
-    return RedirectResponse(f"/staff/review?{urlencode({'done': done})}", 303)
+def _back(request: Request, done: str) -> RedirectResponse:
+    return flash_back(request, "/staff/review", done=done)
 
 
 def _enforcement(action: str, targets: str) -> tuple[ActionKind, list[int]]:
@@ -69,15 +68,19 @@ def install_review_pages(
             "authorizations": service.intake.authorizations(status=AuthorizationStatus.PENDING),
             "actions": [str(a) for a in ActionKind],
             "csrf": csrf_token(request),
-            "done": request.query_params.get("done"),
-            "problem": request.query_params.get("problem"),
+            **take_flash(request),
             "nav": "staff",
         }
         return templates.TemplateResponse(request, "staff_review.html", context)
 
     @router.post("/staff/review/ads/{ad_id}", dependencies=refused_back)
     def decide_ad(
-        ad_id: RowId, who: Reviewer, decision: Decision, reason: Reason, answers: Answers = None
+        request: Request,
+        ad_id: RowId,
+        who: Reviewer,
+        decision: Decision,
+        reason: Reason,
+        answers: Answers = None,
     ) -> Response:
         service.decide(
             ad_id,
@@ -87,25 +90,27 @@ def install_review_pages(
             answers=answers,  # the held decision the page showed
         )
         verb = "approved" if decision == "approve" else "rejected"
-        return _back(done=f"Ad #{ad_id} {verb}.")
+        return _back(request, done=f"Ad #{ad_id} {verb}.")
 
     @router.post("/staff/review/authorizations/{auth_id}", dependencies=refused_back)
     def decide_authorization(
-        auth_id: RowId, who: Reviewer, decision: Decision, reason: Reason
+        request: Request, auth_id: RowId, who: Reviewer, decision: Decision, reason: Reason
     ) -> Response:
         service.intake.decide_authorization(
             auth_id, approve=decision == "approve", reason=reason, actor=who.actor
         )
         verb = "approved" if decision == "approve" else "refused"
-        return _back(done=f"Authorization #{auth_id} {verb}.")
+        return _back(request, done=f"Authorization #{auth_id} {verb}.")
 
     @router.post(
         "/staff/enforcement", dependencies=[shown_on(back("/staff/review", "Nothing was changed"))]
     )
-    def enforce(who: Reviewer, action: Choice, targets: Ids, reason: Reason) -> Response:
+    def enforce(
+        request: Request, who: Reviewer, action: Choice, targets: Ids, reason: Reason
+    ) -> Response:
         kind, ids = _enforcement(action, targets)
         done = enforcement.apply(kind, ids, reason=reason, actor=who.actor)
-        return _back(done=f"{kind.replace('_', ' ')}: {len(done)} done.")
+        return _back(request, done=f"{kind.replace('_', ' ')}: {len(done)} done.")
 
     app.include_router(router)
     label = "Review: the queue, authorizations and enforcement"

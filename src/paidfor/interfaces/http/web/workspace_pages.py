@@ -44,7 +44,7 @@ from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
-from paidfor.interfaces.http.web.refusal_pages import staff_page
+from paidfor.interfaces.http.web.refusal_pages import flash_back, staff_page
 from paidfor.storage.audit_query import check_chain, count_events, list_events
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -102,13 +102,13 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
         )
 
     @router.post("/staff/networks/{run_id}/{index}/case")
-    def open_case(run_id: RowId, index: int, who: Investigator) -> Response:
+    def open_case(request: Request, run_id: RowId, index: int, who: Investigator) -> Response:
         found = runner.runs.get(run_id)
         nets = found.networks if found is not None else []
         if not 0 <= index < len(nets):
             return RedirectResponse(f"/staff/networks/{run_id}/{index}", 303)
         case_id = cases.open_case(network_from_json(nets[index]), who.actor)
-        return RedirectResponse(f"/staff/cases/{case_id}?done=Case+opened.", 303)
+        return flash_back(request, f"/staff/cases/{case_id}", done="Case opened.")
 
     def no_such_entity(request: Request, refusal: PaidforError) -> Response:
         """The entity page of an account or page there is not."""
