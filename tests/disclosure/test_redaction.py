@@ -183,3 +183,23 @@ def test_nothing_about_viewers_is_stored(engine: Engine) -> None:
     assert suspicious == []
     with engine.connect() as conn:
         assert conn.execute(select(AdminRow.id)).first() is None
+
+
+def test_the_packages_csv_writes_formulas_as_text() -> None:
+    """ads.csv is read in spreadsheets by the people a package goes to: a page or a funder
+    named as a formula is text there (docs/exports.md)."""
+    import csv
+    import io
+
+    from paidfor.disclosure.build import _csv
+
+    ad = {
+        "id": 1, "source": "s", "external_id": "e", "status": "removed", "created_at": None,
+        "start_at": None, "stop_at": None, "page": {"name": "=cmd|' /C calc'!A0"},
+        "advertiser": {"name": "+Acme"}, "funder": {"name": "@Payer"},
+        "creative": {"bodies": ["-1 reasons"]}, "delivery": {"spend": 5},
+    }  # fmt: skip
+    [row] = list(csv.DictReader(io.StringIO(_csv([ad]).decode())))
+    values = [v for v in row.values() if v]
+    assert not [v for v in values if v.startswith(("=", "+", "@", "-"))], values
+    assert "'=cmd|' /C calc'!A0" in values and "5" in values

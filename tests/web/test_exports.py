@@ -24,6 +24,7 @@ from paidfor.interfaces.http.api.app import create_app
 from paidfor.library import exports
 from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
 from paidfor.library.search import LibraryQuery
+from paidfor.settings import Settings
 from paidfor.storage.library_repo import LibraryRepository
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
@@ -185,3 +186,51 @@ def test_ira_release_downloads(db_url: str, engine: Engine, data_dir: Path) -> N
         assert [r["ad_id"] for r in table] == every
         police = search_ids(client, {"q": "police"})
         assert [int(r["ad_id"]) for r in read_csv(client, {"q": "police"})] == police
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",
+            "\tcmd", "\rcmd"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_a_cell_that_starts_a_formula_is_neutralised(text: str) -> None:
+    from paidfor.domain.serialize import csv_text
+
+    assert csv_text(text) == "'" + text
+    assert csv_text("Friends of " + text) == "Friends of " + text  # only at the start
+
+
+def test_the_csv_download_holds_no_live_formula(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """A page, a funder and a body named as formulas come out of /search.csv as text (a ``'``
+    before them), while the Parquet file, which no spreadsheet evaluates, keeps them as
+    they are."""
+    from datetime import UTC, datetime
+
+    import orjson
+
+    from paidfor.domain import Ad, AdStatus, Creative, Funder, Page
+    from paidfor.domain.serialize import ad_to_json
+
+    ad = Ad(
+        source="formula-test",
+        external_id="f1",
+        creative=Creative(bodies=["-5 reasons to vote"]),
+        page=Page(name=FORMULAS[0], external_id="f-page"),
+        funder=Funder(name="@Payer"),
+        created_at=datetime(2020, 1, 2, tzinfo=UTC),
+        status=AdStatus.RUNNING,
+    )
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(orjson.dumps(ad_to_json(ad)) + b"\n")
+    assert run_import(engine, SOURCES["native"](), [path]).rows == 1
+    settings = Settings(index_dir=str(tmp_path / "index"))
+    with TestClient(create_app(db_url, settings)) as client:
+        rows = read_csv(client, {"type": "all"})
+        table = read_parquet(client, {"type": "all"})
+    [row] = [r for r in rows if r["page_name"].endswith('click")')]
+    assert row["page_name"] == "'" + FORMULAS[0]
+    assert row["paid_for_by"] == "'@Payer"
+    assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for r in rows for v in r.values())
+    assert any(r["page_name"] == FORMULAS[0] for r in table)

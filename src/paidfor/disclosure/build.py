@@ -25,6 +25,7 @@ from paidfor import errors
 from paidfor.disclosure.export import collect
 from paidfor.disclosure.policy import CATEGORIES, POLICY_VERSION, LeftOut, allowed
 from paidfor.disclosure.store import DisclosureRequest
+from paidfor.domain.serialize import csv_text
 
 CSV_COLUMNS = (
     "id", "source", "external_id", "status", "created_at", "start_at", "stop_at", "page",
@@ -77,7 +78,7 @@ def _csv(ads: Sequence[dict[str, Any]]) -> bytes:
     for ad in ads:
         c, d = ad.get("creative") or {}, ad.get("delivery") or {}
         pay = (ad.get("advertiser") or {}).get("payment_instruments") or []
-        writer.writerow([
+        row = [
             ad["id"], ad["source"], ad["external_id"], ad["status"], ad["created_at"],
             ad["start_at"], ad["stop_at"], (ad.get("page") or {}).get("name"),
             (ad.get("advertiser") or {}).get("name"), (ad.get("funder") or {}).get("name"),
@@ -90,7 +91,8 @@ def _csv(ads: Sequence[dict[str, Any]]) -> bytes:
             " ".join(sorted({p["billing_country"] or "" for p in pay})),
             ad.get("is_political"), ad.get("risk_score"), ad.get("removal_reason"),
             " ".join(ad.get("images") or []),
-        ])  # fmt: skip
+        ]  # fmt: skip
+        writer.writerow([csv_text(v) if isinstance(v, str) else v for v in row])
     return buf.getvalue().encode()
 
 

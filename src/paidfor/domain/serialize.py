@@ -32,6 +32,18 @@ from paidfor.domain.world import (
     TruthRecord,
 )
 
+#: What a spreadsheet reads as the start of a formula (OWASP's list): a CSV cell of text that
+#: begins with one of these is written with a ``'`` before it (docs/exports.md).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell for a CSV file the project writes, with a formula neutralised: ``'`` put
+    before text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, so
+    Excel, LibreOffice and Google Sheets show ``=HYPERLINK(...)`` as text instead of running
+    it. Numbers are written as numbers and never pass through here."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
 
 def _range_out(r: Range | None) -> dict[str, int | None] | None:
     return None if r is None else {"lower": r.lower, "upper": r.upper}

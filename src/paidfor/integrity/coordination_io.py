@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from paidfor.domain.serialize import csv_text
 from paidfor.errors import Invalid
 from paidfor.ingest.base import RowError
 from paidfor.integrity.coordination import CNT_KIND, Edge, Post, no_gc
@@ -185,7 +186,8 @@ def write_posts_csv(posts: Iterable[Post], path: Path) -> int:
         writer.writerow(CNT_COLUMNS)
         for p in posts:
             ids = [p.message_id, p.user_id, p.username, p.repost_id or "", p.reply_id or ""]
-            writer.writerow([*ids, p.message, repr(p.timestamp), " ".join(p.urls)])
+            cells = [*ids, p.message, repr(p.timestamp), " ".join(p.urls)]
+            writer.writerow([csv_text(c) for c in cells])
             n += 1
     return n
 
@@ -198,6 +200,6 @@ def write_edges_csv(edges: Iterable[Edge], path: Path, kind: str) -> int:
         writer = csv.writer(f, quoting=csv.QUOTE_ALL)
         writer.writerow(["source", "target", "weight", "edge_type"])
         for user_1, user_2, weight in edges:
-            writer.writerow([user_1, user_2, weight, CNT_KIND[kind]])
+            writer.writerow([csv_text(str(user_1)), csv_text(str(user_2)), weight, CNT_KIND[kind]])
             n += 1
     return n

@@ -19,6 +19,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from paidfor.domain.serialize import csv_text
 from paidfor.library.search import LibraryQuery
 from paidfor.library.views import PublicAd
 from paidfor.storage.library_repo import LibraryRepository
@@ -124,6 +125,8 @@ def csv_cell(value: Any) -> str:
         return orjson.dumps(value).decode()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 
