@@ -7,9 +7,9 @@ import random
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from library.test_index_store import random_ad
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine, delete
-from storage.test_search_index import random_ad
 
 from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.mapping import stored_now

@@ -218,7 +218,7 @@ class AdRow(Base):
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_explanations: Mapped[list[Any]] = mapped_column(default=list)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The value of ``search_state.seq`` when the row last changed (``storage.search_index``).
+    # The value of ``search_state.seq`` when the row last changed (``library.index_store``).
     search_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
