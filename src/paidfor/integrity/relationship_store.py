@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 
 from paidfor import errors
 from paidfor.domain.world import RELATIONS
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AdvertiserRow
 from paidfor.storage.review_models import RelationshipRow

@@ -52,10 +52,10 @@ from paidfor.library.index_store import open_index
 from paidfor.library.search import LibraryService
 from paidfor.library.store import LibraryRepository
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.db import make_engine, operational_errors
-from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.repo import AdRepository
 

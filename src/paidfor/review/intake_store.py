@@ -20,14 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from paidfor import errors
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
 from paidfor.domain.models import AdType
-from paidfor.storage.audit import append_event_conn
-from paidfor.storage.authorization_repo import (
+from paidfor.review.authorization_store import (
     AuthorizationRecord,
     AuthorizationRepository,
     NotFound,
     funder_id,
     require_row,
 )
+from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import next_search_seq, touch_ads
 from paidfor.storage.mapping import ad_values, aware, row_to_page, stored_now
 from paidfor.storage.models import (
