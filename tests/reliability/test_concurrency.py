@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from paidfor.auth.roles import Role
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository
 from paidfor.review.service import ReviewService
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdRow, AuditEventRow
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.review_models import ReviewDecisionRow
 from reliability.support import Unsure, ad_body, advertiser, staff_tokens
 
 ROUNDS = 5  # held ads raced on, each by every reviewer

@@ -11,9 +11,9 @@ from library.test_index_store import random_ad
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine, delete
 
+from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.storage.mapping import stored_now
-from paidfor.storage.review_models import ReviewDecisionRow
 from paidfor.storage.writer import BatchWriter
 from review.test_review_flow import ad, advertiser, api  # noqa: F401
 

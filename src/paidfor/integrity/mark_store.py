@@ -18,8 +18,7 @@ from paidfor.errors import Invalid
 from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
-from paidfor.storage.models import CaseMemberRow, CaseRow, FindingMarkRow
-from paidfor.storage.review_models import RelationshipRow
+from paidfor.storage.models import CaseMemberRow, CaseRow, FindingMarkRow, RelationshipRow
 
 VERDICTS = ("confirmed", "legitimate")
 
