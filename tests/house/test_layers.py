@@ -1,7 +1,7 @@
 """The import order of ../shared/DESIGN.md, held by walking every import in ``src/paidfor``:
 
-    domain <- storage <- auth, ingest, library <- review <- integrity <- exchange <- disclosure
-    <- eval <- services <- interfaces
+    domain <- storage <- auth, ingest, library <- review <- integrity, coordination <- exchange
+    <- disclosure <- eval <- services <- interfaces
 
 A module may import its own package and the packages to its left, never one to its right;
 no two packages import each other, however indirectly (a package cycle); and the ORM
@@ -34,6 +34,7 @@ LAYER = {
     "library": 2,
     "review": 3,
     "integrity": 4,
+    "coordination": 4,  # content coordination: files in, edges out; no database
     "exchange": 5,
     "disclosure": 6,
     "eval": 7,
