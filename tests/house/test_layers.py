@@ -137,6 +137,27 @@ def test_the_walk_sees_the_imports_it_judges() -> None:
     assert LAYER["interfaces"] > LAYER["integrity"] > LAYER["storage"] > LAYER["domain"]
 
 
+# storage/ is shared plumbing (DESIGN.md "Layers"): the engine and migrations, the core tables
+# and their mapping to domain types, the rules written once in SQL, the change counter, bulk
+# writing, the audit chain and the plain read of stored ads. Nothing else goes there.
+PLUMBING = {
+    "db", "models", "tables", "mapping", "rules", "repo", "changes",  # engine, tables, reads
+    "bulk", "prepare", "writer", "entity_writer",  # bulk writing
+    "audit", "audit_query",  # the audit chain
+}  # fmt: skip
+
+
+def test_storage_holds_shared_plumbing_only() -> None:
+    storage = ROOT / "storage"
+    modules = {p.stem for p in storage.glob("*.py")} - {"__init__"}
+    packages = {p.name for p in storage.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert modules - PLUMBING == set(), (
+        "a context's store goes beside its service (review/intake_store.py), its own tables "
+        "beside the store (review/intake_models.py); storage/ is shared plumbing"
+    )
+    assert packages == {"migrations"}
+
+
 def test_paths_next_to_moved_modules_still_point_at_their_files() -> None:
     """Modules that moved find what sits beside them: the repository, the population data,
     the templates."""
