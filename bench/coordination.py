@@ -54,8 +54,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import ROOT, code_version  # bench/ is not a package: beside this file
 
-from paidfor.integrity.coordination import CNT_KIND, KINDS, PostTable, coordination_edges
-from paidfor.integrity.coordination_io import CNT_COLUMNS, read_posts
+from paidfor.coordination.edges import CNT_KIND, KINDS, PostTable, coordination_edges
+from paidfor.coordination.files import CNT_COLUMNS, read_posts
 
 RESULTS = ROOT / "bench" / "results" / "coordination.json"
 SPAN = 30 * 24 * 3600

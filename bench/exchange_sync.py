@@ -44,10 +44,10 @@ from sqlalchemy import select
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
+from paidfor.exchange.feed_models import INDICATORS, ExchangeStateRow
 from paidfor.exchange.service import ExchangeService
 from paidfor.exchange.store import value_hash
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.exchange_models import INDICATORS, ExchangeStateRow
 
 RESULTS = ROOT / "bench" / "results" / "exchange_sync.json"
 BIN = Path(sys.executable).parent
@@ -217,7 +217,7 @@ def main() -> None:
             truth = live(server_url)
             engine = make_engine(client_url)
             with engine.connect() as conn:
-                from paidfor.storage.exchange_models import FetchedIndicatorRow as F
+                from paidfor.exchange.feed_models import FetchedIndicatorRow as F
 
                 mirrored = {(r.type, r.value) for r in conn.execute(select(F.type, F.value))}
             engine.dispose()

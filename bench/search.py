@@ -9,7 +9,7 @@ The ads file comes from ``bench/generate.py`` (cached in ``bench/work/``, shared
 
 * ``paidfor``: ``paidfor serve`` (one uvicorn worker) on a SQLite database made by
   ``paidfor import native``, with the tantivy search index that import builds beside it
-  (``storage.search_index``); queries go to ``GET /api/search`` (the JSON twin of ``/search``:
+  (``library.index_store``); queries go to ``GET /api/search`` (the JSON twin of ``/search``:
   one page of 25 ads and the total count);
 * ``datasette``: ``datasette serve -i`` on the same ads loaded with ``sqlite-utils insert
   --flatten`` (every nested field its own column), an FTS5 table over the creative text

@@ -149,9 +149,9 @@ def test_serve_listens_where_the_settings_say_unless_told(
 
 
 def test_the_index_shards_are_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from paidfor.library.index_store import open_index
     from paidfor.settings import load_settings
     from paidfor.storage.db import make_engine
-    from paidfor.storage.search_index import open_index
 
     monkeypatch.setenv("PAIDFOR_INDEX_SHARDS", "3")
     monkeypatch.setenv("PAIDFOR_INDEX_DIR", str(tmp_path / "index"))

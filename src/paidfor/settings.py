@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     https_only: bool = False
     # Rows a ``paidfor import`` transaction holds unless --batch-size says otherwise.
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
-    # The tantivy search index beside the database (storage.search_index): where it lives
+    # The tantivy search index beside the database (library.index_store): where it lives
     # (default: beside a SQLite file, else under ~/.cache/paidfor), and whether to use it.
     index_dir: str | None = None
     search_index: bool = True

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.consume import ExchangeIndicators, load_indicators, marker
+from paidfor.exchange.feed_models import FetchedIndicatorRow
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository, Source
 from paidfor.exchange.model import Conflict, Invalid
@@ -26,7 +27,6 @@ from paidfor.integrity.model import EntityKey, Profile
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.exchange_models import FetchedIndicatorRow
 from paidfor.storage.models import AuditEventRow
 
 ACTOR = "cli:test"

@@ -36,8 +36,7 @@ from paidfor.integrity.images import (
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.exchange_models import AdImageRow
-from paidfor.storage.models import AdRow, AuditEventRow
+from paidfor.storage.models import AdImageRow, AdRow, AuditEventRow
 
 
 def drawing(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from exchange.test_images import encode, picture
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
+from paidfor.exchange.feed_models import INDICATORS
 from paidfor.exchange.model import Invalid, NotFound
 from paidfor.exchange.publish import candidates, counts, publish
 from paidfor.exchange.service import ExchangeService
@@ -34,7 +35,6 @@ from paidfor.interfaces.cli.integrity import cases_app
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.exchange_models import INDICATORS
 from paidfor.storage.models import AdRow, AuditEventRow
 
 SECRET = "test-secret-key-123"

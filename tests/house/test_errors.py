@@ -22,9 +22,9 @@ from paidfor.exchange import model as exchange
 from paidfor.integrity.case_store import CaseConflict
 from paidfor.integrity.relationship_store import Conflict as RelationshipConflict
 from paidfor.library.archive_params import ArchiveParamError
+from paidfor.review.authorization_store import NotFound as NoAuthorization
+from paidfor.review.intake_store import Conflict as DecidedFirst
 from paidfor.settings import Settings, SettingsError
-from paidfor.storage.authorization_repo import NotFound as NoAuthorization
-from paidfor.storage.intake_repo import Conflict as DecidedFirst
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
 """The import order of ../shared/DESIGN.md, held by walking every import in ``src/paidfor``:
 
-    domain <- storage <- auth, ingest, library <- review <- integrity <- exchange <- disclosure
-    <- eval <- services <- interfaces
+    domain <- storage <- auth, ingest, library <- review <- integrity, coordination <- exchange
+    <- disclosure <- eval <- services <- interfaces
 
 A module may import its own package and the packages to its left, never one to its right;
-no two packages import each other, however indirectly (a package cycle); and the ORM (the
-``*models`` modules of ``storage``) is imported only by ``storage`` and a context's store
-modules (``store.py``, ``*_store.py``): everything above them sees domain types. Imports
-under ``if TYPE_CHECKING:`` count too: a type is a dependency.
+no two packages import each other, however indirectly (a package cycle); and the ORM
+(``storage.models``, the shared tables, and a context's own tables in ``*_models`` modules
+beside its stores) is imported only by ``storage``, a context's store modules (``store.py``,
+``*_store.py``) and the ORM itself: everything above them sees domain types. Imports under
+``if TYPE_CHECKING:`` count too: a type is a dependency.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LAYER = {
     "library": 2,
     "review": 3,
     "integrity": 4,
+    "coordination": 4,  # content coordination: files in, edges out; no database
     "exchange": 5,
     "disclosure": 6,
     "eval": 7,
@@ -101,13 +103,20 @@ def test_no_package_cycle() -> None:
 
 
 def _orm(target: str) -> bool:
+    """``storage.models`` or any ``*_models`` module (``domain.models`` is the vocabulary, and
+    ``review/models/`` holds the shipped classifier's files, not Python)."""
     leaf = target.rsplit(".", 1)[-1]
-    return target.startswith("paidfor.storage.") and (leaf == "models" or leaf.endswith("_models"))
+    return target == "paidfor.storage.models" or leaf.endswith("_models")
 
 
 def _trusted(module: str) -> bool:
     leaf = module.rsplit(".", 1)[-1]
-    return module.startswith("paidfor.storage") or leaf == "store" or leaf.endswith("_store")
+    return (
+        module.startswith("paidfor.storage")
+        or leaf == "store"
+        or leaf.endswith("_store")
+        or _orm(module)
+    )
 
 
 def test_the_orm_stays_in_storage_and_the_store_modules() -> None:
@@ -122,8 +131,31 @@ def test_the_walk_sees_the_imports_it_judges() -> None:
     found = {(m, t) for m, t, _ in imports()}
     assert ("paidfor.interfaces.cli.main", "paidfor.settings") in found
     assert ("paidfor.integrity.store", "paidfor.storage.models") in found  # a trusted store
+    assert ("paidfor.review.intake_store", "paidfor.review.intake_models") in found
+    assert _orm("paidfor.review.intake_models") and not _orm("paidfor.domain.models")
     assert any(m == "paidfor.integrity.case_store" for m, _ in found)  # TYPE_CHECKING ones too
     assert LAYER["interfaces"] > LAYER["integrity"] > LAYER["storage"] > LAYER["domain"]
+
+
+# storage/ is shared plumbing (DESIGN.md "Layers"): the engine and migrations, the core tables
+# and their mapping to domain types, the rules written once in SQL, the change counter, bulk
+# writing, the audit chain and the plain read of stored ads. Nothing else goes there.
+PLUMBING = {
+    "db", "models", "tables", "mapping", "rules", "repo", "changes",  # engine, tables, reads
+    "bulk", "prepare", "writer", "entity_writer",  # bulk writing
+    "audit", "audit_query",  # the audit chain
+}  # fmt: skip
+
+
+def test_storage_holds_shared_plumbing_only() -> None:
+    storage = ROOT / "storage"
+    modules = {p.stem for p in storage.glob("*.py")} - {"__init__"}
+    packages = {p.name for p in storage.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert modules - PLUMBING == set(), (
+        "a context's store goes beside its service (review/intake_store.py), its own tables "
+        "beside the store (review/intake_models.py); storage/ is shared plumbing"
+    )
+    assert packages == {"migrations"}
 
 
 def test_paths_next_to_moved_modules_still_point_at_their_files() -> None:

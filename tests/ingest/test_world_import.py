@@ -16,12 +16,12 @@ from paidfor.storage.models import (
     AdminRow,
     AdRow,
     AdvertiserRow,
+    PageOwnerRow,
     PageRow,
     PaymentInstrumentRow,
     advertiser_admins,
     page_admins,
 )
-from paidfor.storage.review_models import PageOwnerRow
 
 RECORDS: list[dict[str, Any]] = [
     # the ad and the page come before the account and admin they name

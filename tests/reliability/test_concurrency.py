@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from paidfor.auth.roles import Role
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_models import ReviewDecisionRow
+from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository
 from paidfor.review.service import ReviewService
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
-from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeRepository
 from paidfor.storage.models import AdRow, AuditEventRow
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.review_models import ReviewDecisionRow
 from reliability.support import Unsure, ad_body, advertiser, staff_tokens
 
 ROUNDS = 5  # held ads raced on, each by every reviewer
@@ -259,7 +259,7 @@ def test_submissions_naming_the_same_new_funder_at_once_share_its_row(db_url: st
     Each transaction here stays open a moment after it, so all of them look first."""
     import time
 
-    from paidfor.storage.authorization_repo import funder_id
+    from paidfor.review.authorization_store import funder_id
     from paidfor.storage.db import make_engine
     from paidfor.storage.models import FunderRow
 

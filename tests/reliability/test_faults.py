@@ -30,12 +30,12 @@ from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review.intake_models import AdSubmissionRow, ReviewDecisionRow
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.db import make_engine, migrate
-from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import AdRow
-from paidfor.storage.review_models import AdSubmissionRow, ReviewDecisionRow
 from reliability.support import (
     PAIDFOR,
     ROOT,

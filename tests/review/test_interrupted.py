@@ -7,13 +7,13 @@ import random
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from library.test_index_store import random_ad
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine, delete
-from storage.test_search_index import random_ad
 
-from paidfor.storage.intake_repo import IntakeRepository
+from paidfor.review.intake_models import ReviewDecisionRow
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.storage.mapping import stored_now
-from paidfor.storage.review_models import ReviewDecisionRow
 from paidfor.storage.writer import BatchWriter
 from review.test_review_flow import ad, advertiser, api  # noqa: F401
 

@@ -43,9 +43,9 @@ from paidfor.integrity.detection_store import DetectionRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
 from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
-from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import FunderRow
 from security.test_leaks import FUNDER, SECRET, UNLIMITED, World, png, seed_world
 

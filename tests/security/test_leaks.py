@@ -35,17 +35,19 @@ from sqlalchemy import Engine, select, update
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.exchange.feed_models import ExchangeSourceRow
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.archive import KNOWN_FIELDS
+from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.settings import Settings
 from paidfor.storage.audit import append_event
 from paidfor.storage.db import make_engine
-from paidfor.storage.exchange_models import AdImageRow, ExchangeSourceRow
 from paidfor.storage.models import (
     ActionRow,
+    AdImageRow,
     AdminRow,
     AdRow,
     AdvertiserRow,
@@ -53,7 +55,6 @@ from paidfor.storage.models import (
     PageRow,
     PaymentInstrumentRow,
 )
-from paidfor.storage.review_models import ReviewDecisionRow
 
 SECRET = "leak-hunt-secret-key-0123456789"
 CARD = "4242 4242 4242 4242"

@@ -22,9 +22,9 @@ from paidfor.interfaces.http.api.app import create_app
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.library_routes import make_templates
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings
-from paidfor.storage.intake_repo import IntakeRepository
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
 from paidfor.storage.repo import AdRepository
 

@@ -24,8 +24,8 @@ from paidfor.interfaces.http.api.app import create_app
 from paidfor.library import exports
 from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
 from paidfor.library.search import LibraryQuery
+from paidfor.library.store import LibraryRepository
 from paidfor.settings import Settings
-from paidfor.storage.library_repo import LibraryRepository
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 

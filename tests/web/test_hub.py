@@ -31,7 +31,7 @@ from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_templates
 from paidfor.library.hub import HubService
-from paidfor.storage.hub_repo import HubRepository
+from paidfor.library.hub_store import HubRepository
 from paidfor.storage.models import AdminRow, AdRow, ElectionRow, PageRow, page_admins
 from paidfor.storage.repo import AdRepository
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.auth.store import ApiToken, TokenRepository
 from paidfor.errors import Invalid
 from paidfor.storage.audit import append_event
-from paidfor.storage.token_repo import ApiToken, TokenRepository
 
 TOKEN_PREFIX = "pf_"
 PREFIX_CHARS = 10

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 
 from paidfor import errors
+from paidfor.disclosure.request_models import DisclosureRequestRow as R
+from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.disclosure_models import DisclosureRequestRow as R
-from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import utc_naive
 from paidfor.storage.models import (
     ActionRow,
+    AdImageRow,
     AdminRow,
     AdRow,
     AdvertiserRow,
@@ -30,7 +31,6 @@ from paidfor.storage.models import (
     advertiser_admins,
     page_admins,
 )
-from paidfor.storage.review_models import ReviewDecisionRow
 from paidfor.storage.rules import started
 from paidfor.storage.tables import chunks
 

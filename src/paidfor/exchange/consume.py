@@ -235,8 +235,8 @@ def retro_hunt(
     """Check every delivering ad against ``indicators``; hold each one that matches for a
     person (it stops delivering until someone decides), unless an earlier retro-hunt already
     held it for the same indicators."""
+    from paidfor.review.intake_store import IntakeRepository
     from paidfor.review.rules import Reason
-    from paidfor.storage.intake_repo import IntakeRepository
 
     report = HuntReport()
     if len(indicators) == 0:

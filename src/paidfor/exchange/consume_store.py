@@ -11,17 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine, false, or_, select
 
-from paidfor.storage.exchange_models import (
+from paidfor.exchange.feed_models import (
     INDICATORS,
-    AdImageRow,
     ExchangeSourceRow,
     ExchangeStateRow,
     FetchedIndicatorRow,
-    PrivacyGroupRow,
 )
+from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.storage.mapping import utc_naive
-from paidfor.storage.models import AdRow, PaymentInstrumentRow
-from paidfor.storage.review_models import ReviewDecisionRow
+from paidfor.storage.models import AdImageRow, AdRow, PaymentInstrumentRow, PrivacyGroupRow
 from paidfor.storage.tables import chunks
 
 I = INDICATORS.c  # noqa: E741

@@ -18,14 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from paidfor.exchange.feed_models import ExchangeSourceRow, ExchangeStateRow, FetchedIndicatorRow
 from paidfor.exchange.model import Conflict, NotFound
 from paidfor.exchange.store import value_hash
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.exchange_models import (
-    ExchangeSourceRow,
-    ExchangeStateRow,
-    FetchedIndicatorRow,
-)
 from paidfor.storage.mapping import aware, utc_naive
 
 F = FetchedIndicatorRow

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine, false, or_, select
 
-from paidfor.storage.exchange_models import INDICATORS, PrivacyGroupRow
+from paidfor.exchange.feed_models import INDICATORS
 from paidfor.storage.mapping import utc_naive
-from paidfor.storage.models import AdRow, AuditEventRow
+from paidfor.storage.models import AdRow, AuditEventRow, PrivacyGroupRow
 from paidfor.storage.tables import chunks
 
 CHUNK = 500

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, false, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from paidfor.exchange.feed_models import INDICATORS, ExchangeStateRow, IndicatorReactionRow
 from paidfor.exchange.model import (
     Conflict,
     Group,
@@ -27,14 +28,8 @@ from paidfor.exchange.model import (
     NotOwner,
 )
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.exchange_models import (
-    INDICATORS,
-    ExchangeStateRow,
-    IndicatorReactionRow,
-    PrivacyGroupRow,
-    TokenGroupRow,
-)
 from paidfor.storage.mapping import aware, utc_naive
+from paidfor.storage.models import PrivacyGroupRow, TokenGroupRow
 
 EXPIRY_ACTOR = "paidfor:expiry"
 I = INDICATORS.c  # noqa: E741

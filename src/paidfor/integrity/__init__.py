@@ -1,1 +1,1 @@
-"""Integrity: foreign-interference signals, coordinated networks, content coordination."""
+"""Integrity: foreign-interference signals, coordinated networks, cases."""

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
 from paidfor import errors
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import (
     ActionRow,

@@ -32,7 +32,7 @@ from paidfor.integrity.case_store import (
 from paidfor.integrity.enforcement_store import ActionResult, EnforcementRepository
 from paidfor.integrity.mark_store import Mark, MarkRepository
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Network
-from paidfor.storage.intake_repo import NotFound
+from paidfor.review.intake_store import NotFound
 
 __all__ = ["STATUSES", "CaseConflict", "CaseService", "NotFound", "TakedownResult", "case_title"]
 

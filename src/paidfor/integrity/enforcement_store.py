@@ -16,9 +16,9 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from paidfor.domain import ActionKind, AdStatus
 from paidfor.errors import Conflict
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import ActionRow, AdRow, AdvertiserRow, AuditEventRow, PageRow
 

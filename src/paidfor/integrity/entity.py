@@ -17,7 +17,7 @@ from paidfor.integrity.relationship_store import RelationshipRecord, Relationshi
 from paidfor.integrity.risk import assess
 from paidfor.integrity.screen import screening_context
 from paidfor.integrity.store import load_world
-from paidfor.storage.intake_repo import NotFound
+from paidfor.review.intake_store import NotFound
 
 
 @dataclass

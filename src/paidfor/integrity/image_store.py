@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import aware, stored_now
+from paidfor.storage.models import AdImageRow
 from paidfor.storage.tables import chunks
 
 if TYPE_CHECKING:  # the integrity layer's checked image; storage only reads its fields

@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from paidfor.errors import Invalid
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
-from paidfor.storage.models import CaseMemberRow, CaseRow, FindingMarkRow
-from paidfor.storage.review_models import RelationshipRow
+from paidfor.storage.models import CaseMemberRow, CaseRow, FindingMarkRow, RelationshipRow
 
 VERDICTS = ("confirmed", "legitimate")
 

@@ -1,4 +1,4 @@
-"""Declared relationships between advertiser accounts (``review_models.RelationshipRow``):
+"""Declared relationships between advertiser accounts (``storage.models.RelationshipRow``):
 an advertiser declares the agency that manages it or the organisation it is a chapter or
 committee of; the related account confirms or refuses it; a reviewer verifies or refuses it.
 Every change is an audit event in the same transaction. Private: only staff and the two
@@ -16,11 +16,10 @@ from sqlalchemy.orm import aliased
 
 from paidfor import errors
 from paidfor.domain.world import RELATIONS
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.mapping import aware, stored_now
-from paidfor.storage.models import AdvertiserRow
-from paidfor.storage.review_models import RelationshipRow
+from paidfor.storage.models import AdvertiserRow, RelationshipRow
 from paidfor.storage.tables import RELATIONSHIPS
 
 

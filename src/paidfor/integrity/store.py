@@ -35,22 +35,23 @@ from paidfor.integrity.model import (
     Profile,
     Relationship,
 )
-from paidfor.storage.exchange_models import AdImageRow
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import (
     ActionRow,
+    AdImageRow,
     AdminRow,
     AdRow,
     AdvertiserRow,
     CaseMemberRow,
     CaseRow,
     FunderRow,
+    PageOwnerRow,
     PageRow,
     PaymentInstrumentRow,
+    RelationshipRow,
     advertiser_admins,
     page_admins,
 )
-from paidfor.storage.review_models import PageOwnerRow, RelationshipRow
 from paidfor.storage.tables import chunks
 
 

@@ -23,8 +23,8 @@ from typing import Any
 from paidfor.domain import Ad, AdStatus, Range
 from paidfor.domain.models import AdType
 from paidfor.library.archive_params import ArchiveQuery, encode_cursor, parse_query
+from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.ranges import impressions_range, spend_range
-from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
 from paidfor.storage.repo import search_words
 
 

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 
 from paidfor.domain.serialize import csv_text
 from paidfor.library.search import LibraryQuery
+from paidfor.library.store import LibraryRepository
 from paidfor.library.views import PublicAd
-from paidfor.storage.library_repo import LibraryRepository
 
 EXPORT_CAP = 1_000_000  # rows in one download; docs/exports.md
 BATCH = 5_000  # rows read, and one Parquet row group, at a time

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from paidfor.library.search import LibraryQuery, LibraryService
+from paidfor.library.store import FunderSpend
 from paidfor.library.views import PublicAd
-from paidfor.storage.library_repo import FunderSpend
 
 
 @dataclass(frozen=True)

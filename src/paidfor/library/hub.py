@@ -17,6 +17,7 @@ from typing import Any
 
 from paidfor.domain import Election, Funder
 from paidfor.domain.money import from_cents
+from paidfor.library.hub_store import AdFilter, AdSpend, HubRepository, ReportSum
 from paidfor.library.hub_views import (
     ELECTION_DAYS,
     PAGE_SIZE,
@@ -42,7 +43,6 @@ from paidfor.library.hub_views import (
     week_of,
 )
 from paidfor.library.views import PublicAd
-from paidfor.storage.hub_repo import AdFilter, AdSpend, HubRepository, ReportSum
 
 # -- services --------------------------------------------------------------------------------
 

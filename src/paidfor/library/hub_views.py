@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from paidfor.domain import Page
+from paidfor.library.hub_store import ReportSum
 from paidfor.library.views import PublicAd
-from paidfor.storage.hub_repo import ReportSum
 
 PAGE_SIZE = 20
 TOP_FUNDERS = 25

@@ -40,14 +40,14 @@ from urllib.parse import urlencode
 from paidfor import errors
 from paidfor.domain.models import PUBLIC_STATUSES
 from paidfor.library.archive_params import PLATFORMS as GRAPH_PLATFORMS
-from paidfor.library.views import PublicAd
-from paidfor.storage.archive_repo import ArchiveFilter
-from paidfor.storage.library_repo import (
+from paidfor.library.archive_store import ArchiveFilter
+from paidfor.library.store import (
     LibraryFilter,
     LibraryRepository,
     Removed,
     Sort,
 )
+from paidfor.library.views import PublicAd
 from paidfor.storage.repo import search_words
 
 PLATFORMS = tuple(p.lower() for p in GRAPH_PLATFORMS)

@@ -20,6 +20,7 @@ from paidfor import errors
 from paidfor.domain import Ad, AdStatus, Advertiser
 from paidfor.domain.models import AdType
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.review.rules import (
     AuthorizationView,
     Classifier,
@@ -31,7 +32,6 @@ from paidfor.review.rules import (
     review,
 )
 from paidfor.storage.db import is_disk_full
-from paidfor.storage.intake_repo import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.storage.repo import AdRepository
 
 

@@ -1,4 +1,4 @@
-"""The change counter behind the search index (``storage.search_index``).
+"""The change counter behind the search index (``library.index_store``).
 
 Whatever writes ``ads`` stamps the rows it inserts or changes with :func:`next_search_seq`,
 inside its own transaction: the bulk writer once a batch, and :func:`touch_ads` for any later

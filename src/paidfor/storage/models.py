@@ -1,5 +1,9 @@
-"""SQLAlchemy 2 models. These never leave ``paidfor.storage``: repositories map them to
-``paidfor.domain`` dataclasses.
+"""SQLAlchemy 2 models: the core tables, and the tables more than one context reads. These
+never leave ``paidfor.storage`` and the contexts' store modules, which map them to
+``paidfor.domain`` dataclasses. A context's own tables are beside its stores
+(``review.intake_models``, ``exchange.feed_models``, ``disclosure.request_models``) on the
+same ``Base``: they join ``Base.metadata`` when their module is imported, which every store
+using them does (nothing here refers to them).
 
 Money is stored exactly as integer hundredths of its currency (``*_cents``), so sums agree to
 the kopeck on SQLite and PostgreSQL alike. Times are stored in UTC.
@@ -25,6 +29,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -218,7 +223,7 @@ class AdRow(Base):
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_explanations: Mapped[list[Any]] = mapped_column(default=list)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The value of ``search_state.seq`` when the row last changed (``storage.search_index``).
+    # The value of ``search_state.seq`` when the row last changed (``library.index_store``).
     search_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
@@ -421,5 +426,84 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-# The tables defined beside these (by meaning) join Base.metadata whenever models is imported.
-from paidfor.storage import disclosure_models, exchange_models, review_models  # noqa: E402, F401
+# Tables more than one context uses, or that a core table refers to: which advertiser created
+# a page and the declared relationships (the import writer fills them; review and integrity
+# read them), privacy groups (``indicators.group_id``) and the partner tokens in them (auth's
+# token store), advertisers' uploaded images (integrity's image store; exchange and disclosure
+# read them).
+
+
+class PageOwnerRow(Base):
+    __tablename__ = "page_owners"
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    advertiser_id: Mapped[int] = mapped_column(
+        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
+    )
+
+
+class RelationshipRow(Base):
+    """A declared tie between two advertiser accounts (migration 0013; DESIGN.md
+    "Relationship"): ``advertiser_id`` says it is ``managed_by`` the agency ``related_id``, or
+    a ``member_of`` the organisation ``related_id``; the related side confirms or refuses it,
+    or staff verify it (``domain.world.RELATIONSHIP_STATUSES``)."""
+
+    __tablename__ = "relationships"
+    __table_args__ = (Index("uq_relationships_external", "source", "external_id", unique=True),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(
+        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
+    )
+    related_id: Mapped[int] = mapped_column(
+        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="declared")
+    source: Mapped[str | None] = mapped_column(String(40))  # an import's, or None (intake)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    declared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(String(500))  # why it was verified or refused
+
+
+class PrivacyGroupRow(Base):
+    __tablename__ = "privacy_groups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TokenGroupRow(Base):
+    """A partner token's membership of a privacy group."""
+
+    __tablename__ = "token_groups"
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey(ApiTokenRow.id, ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey(PrivacyGroupRow.id, ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AdImageRow(Base):
+    """An image an advertiser uploaded for its ads. ``hash`` (the MD5 of the bytes, as Meta's
+    ad images have) is what a creative's ``image_hashes`` name; ``pdq`` is its PDQ hash from
+    the ``threatexchange`` library's PDQ signal type (None when the image's quality is too
+    low for PDQ to mean anything)."""
+
+    __tablename__ = "ad_images"
+    __table_args__ = (UniqueConstraint("advertiser_id", "hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"))
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

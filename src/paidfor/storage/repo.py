@@ -6,18 +6,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, text
+from sqlalchemy import Engine, func, select, text
 
-from paidfor.domain import Ad, Funder, Page
+from paidfor.domain import Ad, Funder
 from paidfor.domain.money import from_cents
-from paidfor.storage.mapping import aware, row_to_ad, row_to_page
+from paidfor.storage.mapping import row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
-
-if TYPE_CHECKING:
-    from paidfor.storage.search_index import AdIndex
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -46,83 +42,16 @@ class Stats:
         }
 
 
-# Never read for the public library: targeting and risk explanations stay in the database
-# (and what no public view shows is not read either).
-_UNREAD = ("targeting", "risk_explanations", "search_text", "content_hash", "imported_at",
-           "search_seq", "advertiser_id")  # fmt: skip
-_PUBLIC_COLUMNS = [c for c in AdRow.__table__.c if c.name not in _UNREAD]
-_PAGE_COLUMNS = [
-    c.label(f"pg_{c.name}")
-    for c in PageRow.__table__.c
-    if c.name in ("id", "kind", "external_id", "name", "url", "created_at", "language",
-                  "country", "category", "disabled")
-]  # fmt: skip
-_FUNDER_COLUMNS = [FunderRow.name.label("funder_name"), FunderRow.verified.label("funder_verified")]
-
-
-# Built once (the statement is the same for every page of results; only the ids change).
-_PUBLIC_ADS = (
-    select(*_PUBLIC_COLUMNS, *_PAGE_COLUMNS, *_FUNDER_COLUMNS)
-    .outerjoin(PageRow, PageRow.id == AdRow.page_id)
-    .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
-    .where(AdRow.id.in_(bindparam("ids", expanding=True)))
-)
-
-
-def _public_ad(row: Any) -> Ad:
-    page = None
-    if row.page_id is not None and row.pg_name is not None:
-        page = Page(
-            id=row.page_id,
-            name=row.pg_name,
-            kind=row.pg_kind,
-            external_id=row.pg_external_id,
-            url=row.pg_url,
-            created_at=aware(row.pg_created_at),
-            language=row.pg_language,
-            country=row.pg_country,
-            category=row.pg_category,
-            disabled=bool(row.pg_disabled),
-        )
-    funder = None
-    if row.funder_id is not None and row.funder_name is not None:
-        funder = Funder(id=row.funder_id, name=row.funder_name, verified=bool(row.funder_verified))
-    return row_to_ad(row, page, funder, public=True)
-
-
 def search_words(query: str) -> list[str]:
     """The words of a free-text query, as both backends' tokenizers see them."""
     return _WORD.findall(query.lower())
 
 
 class AdRepository:
-    """Reads of stored ads. With a search ``index`` (``storage.search_index``), the archive
-    and library searches are answered by it whenever it agrees with the database."""
+    """Reads of stored ads."""
 
-    def __init__(self, engine: Engine, index: AdIndex | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.index = index
-        # Which answered the last search: "index" or "database" (for logs and tests).
-        self.answered_by = "database"
-
-    def _index_ready(self) -> bool:
-        self.answered_by = "database"
-        return self.index is not None and self.index.ready(stale_ok=True)
-
-    def _ads_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Ad] | None:
-        """The public view of the ads ``ids`` in that order, with their pages and funders, in
-        one query that never reads the private columns; None when one is missing (the index
-        is ahead of this connection's view, or a row was deleted behind its back)."""
-        if not ids:
-            self.answered_by = "index"
-            return []
-        # Plain attributes: reading ~40 fields off each SQLAlchemy row cost more than the query.
-        rows = conn.execute(_PUBLIC_ADS, {"ids": list(ids)})
-        found = {r.id: SimpleNamespace(**r._asdict()) for r in rows}
-        if len(found) != len(set(ids)):
-            return None
-        self.answered_by = "index"
-        return [_public_ad(found[i]) for i in ids]
 
     def stats(self) -> Stats:
         with self.engine.connect() as conn:

@@ -15,11 +15,12 @@ from paidfor.storage.models import (
     AdRow,
     AdvertiserRow,
     FunderRow,
+    PageOwnerRow,
     PageRow,
     PaymentInstrumentRow,
+    RelationshipRow,
     SpendReportRow,
 )
-from paidfor.storage.review_models import PageOwnerRow, RelationshipRow
 
 ADS: Table = AdRow.__table__  # type: ignore[assignment]
 PAGES: Table = PageRow.__table__  # type: ignore[assignment]

@@ -13,9 +13,9 @@ from rich import box
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from paidfor.coordination.edges import CNT_KIND, KINDS, coordination_edges
+from paidfor.coordination.files import LAYOUTS, read_posts, write_edges_csv
 from paidfor.errors import Invalid
-from paidfor.integrity.coordination import CNT_KIND, KINDS, coordination_edges
-from paidfor.integrity.coordination_io import LAYOUTS, read_posts, write_edges_csv
 from paidfor.interfaces.cli.support import Commands, err, out
 
 coordination_app = typer.Typer(

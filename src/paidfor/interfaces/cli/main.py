@@ -197,7 +197,7 @@ def import_files(
 def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool = False) -> bool:
     """Bring the search index up to date with a progress bar; False when there is none or
     another process is writing it (it then catches up on its own)."""
-    from paidfor.storage.search_index import IndexBusy, open_index
+    from paidfor.library.index_store import IndexBusy, open_index
 
     index = open_index(engine, settings.database_url, settings)
     if index is None:
@@ -243,7 +243,7 @@ def index_sync(
 def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Where the search index is, how far it has read and whether it agrees with the
     database."""
-    from paidfor.storage.search_index import open_index
+    from paidfor.library.index_store import open_index
 
     settings = get_settings()
     engine = open_engine(settings.database_url)

@@ -1,5 +1,10 @@
 """Alembic environment: runs on the connection ``paidfor.storage.db.migrate`` hands over,
-or on ``sqlalchemy.url`` when called from the ``alembic`` command line."""
+or on ``sqlalchemy.url`` when called from the ``alembic`` command line.
+
+The migrations are written by hand; ``target_metadata`` only matters to a comparison
+(autogenerate). It holds the core tables of ``storage.models`` and a context's own tables
+(``*_models`` beside its stores) once they are imported: compare with every one imported, as
+``tests/storage/test_storage.py::test_the_models_match_the_migrations`` does."""
 
 from __future__ import annotations
 

@@ -47,19 +47,19 @@ from paidfor.interfaces.http.web.library_routes import make_library_router, make
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
 from paidfor.library.archive import ArchiveService
+from paidfor.library.archive_store import ArchiveRepository
 from paidfor.library.hub import HubService
+from paidfor.library.hub_store import HubRepository
+from paidfor.library.index_store import open_index
 from paidfor.library.search import LibraryService
+from paidfor.library.store import LibraryRepository
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings, get_settings
-from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine, operational_errors
-from paidfor.storage.hub_repo import HubRepository
-from paidfor.storage.intake_repo import IntakeRepository
-from paidfor.storage.library_repo import LibraryRepository
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.search_index import open_index
 
 log = logging.getLogger("paidfor.interfaces.http.api")
 

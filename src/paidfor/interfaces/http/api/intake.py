@@ -59,10 +59,10 @@ from paidfor.interfaces.http.api.intake_schemas import (
 )
 from paidfor.interfaces.http.deps import require, token_service
 from paidfor.library.views import PublicAd
+from paidfor.review.delivery_store import record_delivery
+from paidfor.review.intake_store import NotFound
 from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService
-from paidfor.storage.delivery_repo import record_delivery
-from paidfor.storage.intake_repo import NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]

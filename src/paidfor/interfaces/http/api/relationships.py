@@ -33,7 +33,7 @@ from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
 from paidfor.interfaces.http.deps import require
-from paidfor.storage.intake_repo import NotFound
+from paidfor.review.intake_store import NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]

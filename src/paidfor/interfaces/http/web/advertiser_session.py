@@ -44,7 +44,7 @@ from paidfor.interfaces.http.web.advertiser_forms import (
     values_to_show,
 )
 from paidfor.interfaces.http.web.library_routes import COUNTRIES, country_name
-from paidfor.storage.intake_repo import IntakeRepository
+from paidfor.review.intake_store import IntakeRepository
 
 ADVERTISER_KEY = "advertiser_token_id"
 FLASH_KEY = "advertiser_flash"

@@ -1,4 +1,4 @@
-"""The archive's and the library's filters as a tantivy query over ``storage.search_index``.
+"""The archive's and the library's filters as a tantivy query over ``library.index_store``.
 
 Every filter means exactly what ``ArchiveRepository.conditions`` and
 ``LibraryRepository.library_conditions`` mean in SQL (the tests hold the two to the same
@@ -17,13 +17,13 @@ import tantivy
 from sqlalchemy import Connection, func, select
 
 from paidfor.domain import AdStatus
-from paidfor.storage.index_schema import micros, month_of
+from paidfor.library.index_schema_store import micros, month_of
+from paidfor.library.index_store import AdIndex
 from paidfor.storage.models import FunderRow, PageRow
-from paidfor.storage.search_index import AdIndex
 
 if TYPE_CHECKING:
-    from paidfor.storage.archive_repo import ArchiveFilter
-    from paidfor.storage.library_repo import LibraryFilter
+    from paidfor.library.archive_store import ArchiveFilter
+    from paidfor.library.store import LibraryFilter
 
 Q = tantivy.Query
 MUST = tantivy.Occur.Must

@@ -1,6 +1,6 @@
-"""Tables of self-service intake and review (migration 0005), beside ``storage.models``.
+"""Review's own tables (migration 0005), beside its stores; the tables several contexts share
+are in ``storage.models`` (``page_owners`` among them, which the import writer fills too).
 
-``page_owners``: which advertiser account created (and may run ads from) a page.
 ``ad_submissions``: what an advertiser submitted beyond the ad itself (budget, who, when).
 ``review_decisions``: every decision on an ad, automatic or by a person, with its reasons; the
 newest is the ad's current one. A person's decision names the decision it answers
@@ -16,16 +16,6 @@ from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paidfor.storage.models import Base, BigId, JSONType
-
-
-class PageOwnerRow(Base):
-    __tablename__ = "page_owners"
-    page_id: Mapped[int] = mapped_column(
-        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
-    )
-    advertiser_id: Mapped[int] = mapped_column(
-        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
-    )
 
 
 class AdSubmissionRow(Base):
@@ -54,27 +44,3 @@ class ReviewDecisionRow(Base):
     # The id of the decision a person's decision answers (the held one, or the one it
     # overrides); none for automatic decisions.
     answers: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class RelationshipRow(Base):
-    """A declared tie between two advertiser accounts (migration 0013; DESIGN.md
-    "Relationship"): ``advertiser_id`` says it is ``managed_by`` the agency ``related_id``, or
-    a ``member_of`` the organisation ``related_id``; the related side confirms or refuses it,
-    or staff verify it (``domain.world.RELATIONSHIP_STATUSES``)."""
-
-    __tablename__ = "relationships"
-    __table_args__ = (Index("uq_relationships_external", "source", "external_id", unique=True),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    advertiser_id: Mapped[int] = mapped_column(
-        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
-    )
-    related_id: Mapped[int] = mapped_column(
-        ForeignKey("advertisers.id", ondelete="CASCADE"), index=True
-    )
-    relation: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="declared")
-    source: Mapped[str | None] = mapped_column(String(40))  # an import's, or None (intake)
-    external_id: Mapped[str | None] = mapped_column(String(200))
-    declared_at: Mapped[datetime | None] = mapped_column(DateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
-    note: Mapped[str | None] = mapped_column(String(500))  # why it was verified or refused

@@ -20,25 +20,26 @@ from sqlalchemy.exc import IntegrityError
 from paidfor import errors
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
 from paidfor.domain.models import AdType
-from paidfor.storage.audit import append_event_conn
-from paidfor.storage.authorization_repo import (
+from paidfor.review.authorization_store import (
     AuthorizationRecord,
     AuthorizationRepository,
     NotFound,
     funder_id,
     require_row,
 )
+from paidfor.review.intake_models import AdSubmissionRow, ReviewDecisionRow
+from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import next_search_seq, touch_ads
 from paidfor.storage.mapping import ad_values, aware, row_to_page, stored_now
 from paidfor.storage.models import (
     AdminRow,
     AdRow,
     AdvertiserRow,
+    PageOwnerRow,
     PageRow,
     PaymentInstrumentRow,
     page_admins,
 )
-from paidfor.storage.review_models import AdSubmissionRow, PageOwnerRow, ReviewDecisionRow
 
 __all__ = ["AuthorizationRecord", "Conflict", "DecisionRecord", "IntakeRepository", "NotFound"]
 

@@ -20,8 +20,8 @@ from sqlalchemy import ColumnElement, func, select
 
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
-from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
-from paidfor.storage.index_query import IndexQuery
+from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
+from paidfor.library.index_query_store import IndexQuery
 from paidfor.storage.models import AdRow, FunderRow
 from paidfor.storage.rules import political_condition, public_condition, started
 

@@ -31,10 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from paidfor.coordination.edges import CNT_KIND, Edge, Post, no_gc
 from paidfor.domain.serialize import csv_text
 from paidfor.errors import Invalid
 from paidfor.ingest.base import RowError
-from paidfor.integrity.coordination import CNT_KIND, Edge, Post, no_gc
 
 LAYOUTS = ("cnt", "ira538")
 CNT_COLUMNS = ("message_id", "user_id", "username", "repost_id", "reply_id", "message",

@@ -141,7 +141,7 @@ def _patterns() -> tuple[Any, Any]:
 # CNT's tokens of ASCII text (Unicode word-break rules for ASCII): runs of [a-z0-9_], where
 # ":.'" join letters and ",;.'" join digits; every other character is a token of its own,
 # apostrophes after a break are dropped by CNT's split, whitespace by its ``.split()``.
-# Checked against CNT's tokenizer in tests/integrity/test_coordination.py.
+# Checked against CNT's tokenizer in tests/coordination/test_edges.py.
 _ASCII_WORD = re.compile(
     r"([a-z0-9_]+(?:(?:(?<=[a-z])[:.'](?=[a-z])|(?<=[0-9])[,;.'](?=[0-9]))[a-z0-9_]+)*)"
 )

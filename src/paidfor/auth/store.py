@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, or_, select, update
 
 from paidfor.storage.audit import append_event_conn
-from paidfor.storage.exchange_models import PrivacyGroupRow, TokenGroupRow
 from paidfor.storage.mapping import aware, utc_naive
-from paidfor.storage.models import AdvertiserRow, ApiTokenRow
+from paidfor.storage.models import AdvertiserRow, ApiTokenRow, PrivacyGroupRow, TokenGroupRow
 
 
 @dataclass(frozen=True)

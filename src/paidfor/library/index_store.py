@@ -18,7 +18,7 @@ request, the search is answered by the database while a background thread closes
 server's worker processes take turns writing (a file lock): one catches up, the others wait
 for it and reload.
 
-What a document holds, and the exact sort keys, are in ``storage.index_schema``. The index is
+What a document holds, and the exact sort keys, are in ``library.index_schema_store``. The index is
 split by id into shards searched at once, their pages merged exactly (docs/search-index.md).
 """
 
@@ -45,8 +45,7 @@ import tantivy
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from paidfor import errors
-from paidfor.storage.changes import current_state
-from paidfor.storage.index_schema import (
+from paidfor.library.index_schema_store import (
     ANALYZER,
     ID_LIMIT,
     PUBLIC,
@@ -58,6 +57,7 @@ from paidfor.storage.index_schema import (
     document,
     sort_key,
 )
+from paidfor.storage.changes import current_state
 from paidfor.storage.models import AdRow
 
 __all__ = ["AdIndex", "IndexBusy", "build_schema", "document", "open_index", "sort_key"]

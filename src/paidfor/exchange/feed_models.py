@@ -1,8 +1,8 @@
-"""The threat exchange's tables (migrations 0008, 0009): privacy groups, which partner tokens
-belong to which groups, members' reactions and the feed's counter; the sources indicators are
-fetched from and the indicators fetched from them; uploaded ad images with their PDQ hashes.
-``IndicatorRow`` itself, with the exchange's columns, is in ``storage.models``, which imports
-this module so that these tables are always in ``Base.metadata``."""
+"""The exchange's own tables (migrations 0008, 0009), beside its stores: members' reactions and
+the feed's counter; the sources indicators are fetched from and the indicators fetched from
+them. ``IndicatorRow`` itself (screening reads it), the privacy groups with the partner tokens
+in them (auth's token store reads them) and advertisers' uploaded images (integrity's image
+store) are in ``storage.models``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -23,28 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from paidfor.storage.models import ApiTokenRow, Base, BigId, IndicatorRow
-
-
-class PrivacyGroupRow(Base):
-    __tablename__ = "privacy_groups"
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class TokenGroupRow(Base):
-    """A partner token's membership of a privacy group."""
-
-    __tablename__ = "token_groups"
-    token_id: Mapped[int] = mapped_column(
-        ForeignKey(ApiTokenRow.id, ondelete="CASCADE"), primary_key=True
-    )
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey(PrivacyGroupRow.id, ondelete="CASCADE"), primary_key=True
-    )
+from paidfor.storage.models import Base, BigId, IndicatorRow
 
 
 class IndicatorReactionRow(Base):
@@ -112,36 +90,12 @@ class FetchedIndicatorRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class AdImageRow(Base):
-    """An image an advertiser uploaded for its ads. ``hash`` (the MD5 of the bytes, as Meta's
-    ad images have) is what a creative's ``image_hashes`` name; ``pdq`` is its PDQ hash from
-    the ``threatexchange`` library's PDQ signal type (None when the image's quality is too
-    low for PDQ to mean anything)."""
-
-    __tablename__ = "ad_images"
-    __table_args__ = (UniqueConstraint("advertiser_id", "hash"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"))
-    hash: Mapped[str] = mapped_column(String(64), index=True)
-    content_type: Mapped[str] = mapped_column(String(40))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    pdq: Mapped[str | None] = mapped_column(String(64))
-    pdq_quality: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
 INDICATORS: Table = IndicatorRow.__table__  # type: ignore[assignment]
 
 __all__ = [
     "INDICATORS",
-    "AdImageRow",
     "ExchangeSourceRow",
     "ExchangeStateRow",
     "FetchedIndicatorRow",
     "IndicatorReactionRow",
-    "PrivacyGroupRow",
-    "TokenGroupRow",
 ]

@@ -1,6 +1,7 @@
 """Disclosure requests (migration 0010): an investigator asks for a package of ads, for a case
 or for a query, naming the recipient and the legal basis; an administrator approves or rejects
-it; the package built from an approved request is recorded with its manifest's digest."""
+it; the package built from an approved request is recorded with its manifest's digest. The
+disclosure context's own table, beside its store."""
 
 from __future__ import annotations
 

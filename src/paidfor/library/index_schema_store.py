@@ -1,4 +1,4 @@
-"""What the search index holds of an ad (``storage.search_index``): its schema, the analyzer
+"""What the search index holds of an ad (``library.index_store``): its schema, the analyzer
 of its words, the exact sort keys and the delivery months, and the document of one ``ads``
 row. Changing any of it means a new ``SCHEMA_VERSION``: an index built by another version is
 rebuilt from scratch.

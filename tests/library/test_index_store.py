@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, select, text
 
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
-from paidfor.storage import search_index
-from paidfor.storage.archive_repo import ArchiveFilter, ArchiveRepository
+from paidfor.library import index_store
+from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
+from paidfor.library.index_store import AdIndex, IndexBusy, sort_key
+from paidfor.library.store import LibraryFilter, LibraryRepository
 from paidfor.storage.changes import current_state, touch_ads
 from paidfor.storage.db import make_engine, migrate, normalize_url
-from paidfor.storage.library_repo import LibraryFilter, LibraryRepository
 from paidfor.storage.models import AdRow, SearchStateRow
-from paidfor.storage.search_index import AdIndex, IndexBusy, sort_key
 from paidfor.storage.writer import BatchWriter
 
 from conftest import PG_URL, pg_schema_url, require_postgres
@@ -294,7 +294,7 @@ def test_a_failed_sync_leaves_the_index_as_it_was(
     index.sync()
     docs, state = index.num_docs(), index.state
     BatchWriter(engine).write([random_ad(random.Random(2), n, "bad") for n in range(20)])
-    import paidfor.storage.search_index as module
+    import paidfor.library.index_store as module
 
     real = module.document
     calls = {"n": 0}
@@ -345,7 +345,7 @@ def test_while_another_process_writes_the_index_the_database_answers(
             sys.executable,
             "-c",
             "import sys, tantivy\n"
-            "from paidfor.storage.search_index import build_schema\n"
+            "from paidfor.library.index_store import build_schema\n"
             f"idx = tantivy.Index(build_schema(), path={str(tmp_path / 'index' / 'shard-0')!r})\n"
             "w = idx.writer(heap_size=20_000_000)\n"
             "print('locked', flush=True)\n"
@@ -396,7 +396,7 @@ def test_processes_take_turns_writing_the_index(
     assert second.state == first.state
     # a writer that keeps the turn too long: the search does not wait forever
     BatchWriter(engine).write([random_ad(random.Random(5), n, "slow") for n in range(3)])
-    monkeypatch.setattr(search_index, "SYNC_WAIT", 0.2)
+    monkeypatch.setattr(index_store, "SYNC_WAIT", 0.2)
     with first._writing(wait=None):
         started = time.monotonic()
         assert not second.ready()
@@ -519,7 +519,7 @@ def test_processes_writing_the_state_at_once_do_not_break_each_other(tmp_path: P
     found its temporary file gone, and its search index unusable)."""
     import threading
 
-    from paidfor.storage.search_index import IndexState
+    from paidfor.library.index_store import IndexState
 
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     migrate(engine)

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select, update
 from paidfor.domain import AdStatus
 from paidfor.domain.money import default_rates, to_cents
 from paidfor.errors import Conflict
+from paidfor.review.intake_store import NotFound
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
-from paidfor.storage.intake_repo import NotFound
 from paidfor.storage.models import AdRow
 from paidfor.storage.rules import started
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
+    Engine,
     Integer,
     Text,
     and_,
@@ -33,15 +36,63 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
 
-from paidfor.domain import Ad
-from paidfor.storage.index_query import IndexQuery
+from paidfor.domain import Ad, Funder, Page
+from paidfor.library.index_query_store import IndexQuery
+from paidfor.storage.mapping import aware, row_to_ad
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.rules import active_condition, public_condition, started
 
+if TYPE_CHECKING:
+    from paidfor.library.index_store import AdIndex
+
 # Statuses the public library shows at all: an ad that is still pending review or was
 # rejected never ran, and is not published.
 # "Active": eligible for delivery now.
+
+
+# Never read for the public library: targeting and risk explanations stay in the database
+# (and what no public view shows is not read either).
+_UNREAD = ("targeting", "risk_explanations", "search_text", "content_hash", "imported_at",
+           "search_seq", "advertiser_id")  # fmt: skip
+_PUBLIC_COLUMNS = [c for c in AdRow.__table__.c if c.name not in _UNREAD]
+_PAGE_COLUMNS = [
+    c.label(f"pg_{c.name}")
+    for c in PageRow.__table__.c
+    if c.name in ("id", "kind", "external_id", "name", "url", "created_at", "language",
+                  "country", "category", "disabled")
+]  # fmt: skip
+_FUNDER_COLUMNS = [FunderRow.name.label("funder_name"), FunderRow.verified.label("funder_verified")]
+
+
+# Built once (the statement is the same for every page of results; only the ids change).
+_PUBLIC_ADS = (
+    select(*_PUBLIC_COLUMNS, *_PAGE_COLUMNS, *_FUNDER_COLUMNS)
+    .outerjoin(PageRow, PageRow.id == AdRow.page_id)
+    .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
+    .where(AdRow.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _public_ad(row: Any) -> Ad:
+    page = None
+    if row.page_id is not None and row.pg_name is not None:
+        page = Page(
+            id=row.page_id,
+            name=row.pg_name,
+            kind=row.pg_kind,
+            external_id=row.pg_external_id,
+            url=row.pg_url,
+            created_at=aware(row.pg_created_at),
+            language=row.pg_language,
+            country=row.pg_country,
+            category=row.pg_category,
+            disabled=bool(row.pg_disabled),
+        )
+    funder = None
+    if row.funder_id is not None and row.funder_name is not None:
+        funder = Funder(id=row.funder_id, name=row.funder_name, verified=bool(row.funder_verified))
+    return row_to_ad(row, page, funder, public=True)
 
 
 @dataclass(frozen=True)
@@ -67,7 +118,34 @@ class ArchiveFilter:
 
 
 class ArchiveRepository(AdRepository):
-    """``AdRepository`` plus the archive query."""
+    """``AdRepository`` plus the archive query. With a search ``index``
+    (``library.index_store``), the archive and library searches are answered by it whenever
+    it agrees with the database."""
+
+    def __init__(self, engine: Engine, index: AdIndex | None = None) -> None:
+        super().__init__(engine)
+        self.index = index
+        # Which answered the last search: "index" or "database" (for logs and tests).
+        self.answered_by = "database"
+
+    def _index_ready(self) -> bool:
+        self.answered_by = "database"
+        return self.index is not None and self.index.ready(stale_ok=True)
+
+    def _ads_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[Ad] | None:
+        """The public view of the ads ``ids`` in that order, with their pages and funders, in
+        one query that never reads the private columns; None when one is missing (the index
+        is ahead of this connection's view, or a row was deleted behind its back)."""
+        if not ids:
+            self.answered_by = "index"
+            return []
+        # Plain attributes: reading ~40 fields off each SQLAlchemy row cost more than the query.
+        rows = conn.execute(_PUBLIC_ADS, {"ids": list(ids)})
+        found = {r.id: SimpleNamespace(**r._asdict()) for r in rows}
+        if len(found) != len(set(ids)):
+            return None
+        self.answered_by = "index"
+        return [_public_ad(found[i]) for i in ids]
 
     def archive(self, flt: ArchiveFilter, *, before_id: int | None, limit: int) -> list[Ad]:
         """Up to ``limit`` matching ads with ``id < before_id`` (all when None), newest id

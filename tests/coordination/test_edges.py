@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from paidfor.integrity.coordination import (
+from paidfor.coordination.edges import (
     CNT_KIND,
     KINDS,
     Post,
@@ -30,7 +30,7 @@ from paidfor.integrity.coordination import (
     normalise_text,
     token_set,
 )
-from paidfor.integrity.coordination_io import (
+from paidfor.coordination.files import (
     CNT_COLUMNS,
     LayoutError,
     read_posts,
