@@ -492,3 +492,33 @@ def check(r: Any, role: str, allowed: set[str], path: str) -> None:
         assert r.status_code == 403, (path, role, r.text)
     else:
         assert r.status_code not in (401, 403), (path, role, r.text)
+
+
+def test_delivery_shares_add_up_to_at_most_one(api: TestClient) -> None:
+    auth, page = advertiser(api, "Bean Shares")
+    made = api.post(
+        "/api/me/ads", json=ad(page, COMMERCIAL, political=False, paid_for_by=None), headers=auth
+    ).json()
+    url = f"/api/me/ads/{made['ad_id']}/delivery"
+    base = {"impressions": 100, "spend": "10.00", "currency": "USD", "reached_countries": ["US"]}
+
+    def demo(*parts: str) -> list[dict[str, str]]:
+        groups = [("25-34", "female"), ("25-34", "male"), ("35-44", "female")]
+        pairs = zip(groups[: len(parts)], parts, strict=True)
+        return [{"age": a, "gender": g, "percentage": p} for (a, g), p in pairs]
+
+    refused = [
+        {"demographic_distribution": demo("1", "1", "1")},  # 300%
+        {"delivery_by_region": [{"region": "Ohio", "percentage": "0.8"},
+                                {"region": "Texas", "percentage": "0.5"}]},
+        {"delivery_by_region": [{"region": "Ohio", "percentage": "0.5"},
+                                {"region": "ohio", "percentage": "0.5"}]},
+        {"demographic_distribution": demo("1.5")},
+        {"demographic_distribution": demo("-0.1")},
+    ]  # fmt: skip
+    for extra in refused:
+        r = api.post(url, json=base | extra, headers=auth)
+        assert r.status_code == 422, (extra, r.text)
+    r = api.post(url, json=base | {"demographic_distribution": demo("0.335", "0.335", "0.335")},
+                 headers=auth)  # fmt: skip
+    assert r.status_code == 200, r.text  # three rounded thirds: 1.005 is rounding

@@ -249,3 +249,12 @@ def test_an_archive_cursor_past_64_bits_is_graphs_400(api: TestClient, digits: s
         assert "Invalid cursor" in r.json()["error"]["message"]
     else:
         assert r.status_code == 200, r.text
+
+
+def test_disclosure_filter_values_have_a_length_limit(
+    api: TestClient, admin: dict[str, str]
+) -> None:
+    body = {"recipient": "A committee", "legal_basis": "subpoena", "purpose": "the inquiry"}
+    for filters in ({"q": "x" * 10_000}, {"x" * 500: "a"}, {"page_id": list(range(1, 2002))}):
+        r = api.post("/api/disclosures", json=body | {"filters": filters}, headers=admin)
+        assert r.status_code == 422, (list(filters), r.text[:200])

@@ -42,7 +42,12 @@ Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     case_id: BodyId | None = None
-    filters: dict[str, str | BodyId | list[BodyId]] = Field(default_factory=dict, max_length=10)
+    filters: dict[
+        Annotated[str, Field(max_length=40)],
+        Annotated[str, Field(max_length=200)]
+        | BodyId
+        | Annotated[list[BodyId], Field(max_length=1000)],
+    ] = Field(default_factory=dict, max_length=10)
     recipient: str = Field(min_length=2, max_length=300)
     legal_basis: str = Field(max_length=40)
     purpose: str = Field(min_length=3, max_length=2000)

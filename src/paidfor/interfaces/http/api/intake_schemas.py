@@ -256,6 +256,10 @@ class AdIn(Body):
         )
 
 
+#: How far the shares of one delivery may add up past 1 (each part rounded to a percent).
+SHARE_ROUNDING = Decimal("0.01")
+
+
 class ShareIn(Body):
     percentage: Annotated[Decimal, Field(ge=0, le=1)]
 
@@ -276,6 +280,27 @@ class DeliveryIn(Body):
     reached_countries: list[Country] = Field(default_factory=list, max_length=250)
     demographic_distribution: list[DemographicIn] = Field(default_factory=list, max_length=100)
     delivery_by_region: list[RegionIn] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> DeliveryIn:
+        """Each list shares out one delivery: its parts are each in 0..1 (the field's bound),
+        name each group once, and add up to at most 1 (with ``SHARE_ROUNDING`` for parts
+        rounded as they were published)."""
+        for name, parts, key in (
+            ("demographic_distribution", self.demographic_distribution,
+             lambda d: (d.age, d.gender)),
+            ("delivery_by_region", self.delivery_by_region, lambda r: r.region.casefold()),
+        ):  # fmt: skip
+            keys = [key(p) for p in parts]
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"{name} names the same group twice")
+            total = sum((p.percentage for p in parts), Decimal(0))
+            if total > 1 + SHARE_ROUNDING:
+                raise ValueError(
+                    f"{name}'s percentages add up to {total}: shares of one delivery add up "
+                    "to at most 1"
+                )
+        return self
 
     def shares(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         demo = [
