@@ -114,7 +114,7 @@ def test_a_partner_sees_and_changes_only_what_is_its_own(api: TestClient, auth: 
         ({"type": "raw_text", "value": "x" * 10_001}, "at most 10,000"),
         ({"status": "EVIL"}, "unknown status"),
         ({"type": "md5"}, "unknown indicator type"),
-        ({"confidence": 101}, "confidence must be"),
+        ({"confidence": 101}, "confidence: Input should be less than or equal to 100"),
         ({"tags": ["not a slug"]}, "is not a slug"),
         ({"expires_at": "2001-01-01T00:00:00Z"}, "must be in the future"),
     ],

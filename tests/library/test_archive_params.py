@@ -78,10 +78,16 @@ def test_examples() -> None:
         parse_array(["['US' 'GB']"])
 
 
-@given(st.integers(min_value=0, max_value=2**63))
+@given(st.integers(min_value=0, max_value=2**63 - 1))
 def test_cursors_round_trip(n: int) -> None:
     cursor = encode_cursor(n)
     assert "=" not in cursor and decode_cursor(cursor) == n
+
+
+@given(st.integers(min_value=2**63, max_value=2**200))
+def test_a_cursor_past_the_largest_id_is_refused(n: int) -> None:
+    with pytest.raises(ArchiveParamError, match="Invalid cursor"):
+        decode_cursor(encode_cursor(n))
 
 
 @pytest.mark.parametrize("bad", ["", "!!!", "MTIz", encode_cursor(5)[:-2] + "$$"])
