@@ -3,6 +3,7 @@ rate limit, on SQLite and PostgreSQL, against ads imported through the real pipe
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -112,8 +113,9 @@ def test_paging_returns_every_match_exactly_once(client: TestClient, ids: dict[s
         assert resp.status_code == 200
         body = resp.json()
         pages.append(body)
-        if "next" not in body["paging"]:
+        if "paging" not in body:
             break
+        assert len(pages) < 20
         nxt = urlsplit(body["paging"]["next"])
         assert (nxt.scheme, nxt.netloc, nxt.path) == ("http", "testserver", URL)
         query = dict(parse_qsl(nxt.query))
@@ -125,19 +127,72 @@ def test_paging_returns_every_match_exactly_once(client: TestClient, ids: dict[s
             "after": body["paging"]["cursors"]["after"],
         }
         resp = client.get(body["paging"]["next"])
-    assert [len(p["data"]) for p in pages] == [5, 5, 5, 5, 3]
+    # every page with records carries next; past the last record, an empty page, no paging
+    assert [len(p["data"]) for p in pages] == [5, 5, 5, 5, 3, 0]
+    assert pages[-1] == {"data": []}
     got = [r["id"] for p in pages for r in p["data"]]
     assert sorted(got) == sorted(str(ids[k]) for k in canada)
     assert got == sorted(got, key=int, reverse=True)
-    assert pages[-1]["paging"]["cursors"]["after"]  # cursors stay; only next goes
+    assert "previous" not in pages[0]["paging"]
+    # previous leads back: from each page, the page before it, exactly
+    for before, page in itertools.pairwise(pages[:-1]):
+        back = client.get(page["paging"]["previous"]).json()
+        assert back["data"] == before["data"]
+        assert (
+            dict(parse_qsl(urlsplit(page["paging"]["previous"]).query))["before"]
+            == (page["paging"]["cursors"]["before"])
+        )
+    first_back = client.get(pages[1]["paging"]["previous"]).json()
+    assert "previous" not in first_back["paging"]  # nothing before the first page
 
 
 def test_exact_page_end_and_empty_result(client: TestClient) -> None:
     params = {"ad_reached_countries": "CA", "limit": 23}
     body = client.get(URL, params=params).json()
-    assert len(body["data"]) == 23 and "next" not in body["paging"]
+    assert len(body["data"]) == 23
+    assert client.get(body["paging"]["next"]).json() == {"data": []}
     empty = client.get(URL, params={"ad_reached_countries": "JP"}).json()
     assert empty == {"data": []}
+
+
+def test_before_and_after_together_are_refused(client: TestClient) -> None:
+    first = client.get(URL, params={"ad_reached_countries": "CA", "limit": 5}).json()
+    cursors = first["paging"]["cursors"]
+    r = client.get(URL, params={"ad_reached_countries": "CA", **cursors})
+    assert r.status_code == 400 and "cannot both" in r.json()["error"]["message"]
+    r = client.get(URL, params={"ad_reached_countries": "CA", "before": "bm90LWEtY3Vyc29y"})
+    assert r.status_code == 400 and "Invalid cursor: before" in r.json()["error"]["message"]
+
+
+def test_limit_is_honoured_up_to_5000_and_refused_past_it(client: TestClient) -> None:
+    r = client.get(URL, params={"ad_reached_countries": "ALL", "ad_active_status": "ALL",
+                                "limit": 5000})  # fmt: skip
+    assert r.status_code == 200 and len(r.json()["data"]) > 23
+    r = client.get(URL, params={"ad_reached_countries": "ALL", "limit": 5001})
+    assert r.status_code == 400 and "limit must be at most 5000" in r.json()["error"]["message"]
+
+
+def test_nested_fields_return_the_sub_fields_asked_for(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    params = {
+        "ad_reached_countries": "CA",
+        "limit": 3,
+        "fields": "id,spend{lower_bound},demographic_distribution{age,percentage},page_name",
+    }
+    r = client.get(URL, params=params)  # fmt: skip
+    assert r.status_code == 200, r.text
+    for row in r.json()["data"]:
+        assert set(row) <= {"id", "spend", "demographic_distribution", "page_name"}
+        if "spend" in row:
+            assert set(row["spend"]) == {"lower_bound"}
+        for part in row.get("demographic_distribution", []):
+            assert set(part) <= {"age", "percentage"}
+    whole = client.get(URL, params=params | {"fields": "id,spend"}).json()["data"]
+    assert any("upper_bound" in row.get("spend", {}) for row in whole)
+    for bad in ("id,spend{", "id,spend{}", "spend{lower_bound{x}}"):
+        r = client.get(URL, params=params | {"fields": bad})
+        assert r.status_code == 400 and "Syntax error in fields" in r.text, bad
 
 
 @pytest.mark.parametrize(

@@ -107,8 +107,24 @@ REMOVED_CONTENT = frozenset(
 )
 
 
-def render(ad: Ad, fields: Sequence[str], ctx: RenderContext) -> dict[str, Any]:
-    """One ``ArchivedAd`` record with ``fields`` (those with a value)."""
+def _only(value: Any, subs: Sequence[str]) -> Any:
+    """``value`` with only the sub-fields ``subs`` (Graph's ``field{a,b}``): of an object, or
+    of each object in a list; a value without sub-fields is returned whole."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k in subs}
+    if isinstance(value, list):
+        return [_only(v, subs) for v in value]
+    return value
+
+
+def render(
+    ad: Ad,
+    fields: Sequence[str],
+    ctx: RenderContext,
+    subfields: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """One ``ArchivedAd`` record with ``fields`` (those with a value), each cut to the
+    sub-fields asked for in ``subfields``."""
     masked = ad.status == AdStatus.REMOVED and not ctx.unmask
     out: dict[str, Any] = {}
     for name in fields:
@@ -118,15 +134,22 @@ def render(ad: Ad, fields: Sequence[str], ctx: RenderContext) -> dict[str, Any]:
         value = getter(ad, ctx)
         if value is None or value == []:
             continue
+        if subfields and name in subfields:
+            value = _only(value, subfields[name])
         out[name] = value
     return out
 
 
 @dataclass(frozen=True)
 class ArchivePage:
+    """One page of an ``ads_archive`` answer. Every page with records names the cursors of
+    its first and last record; ``has_previous`` when records come before it."""
+
     data: list[dict[str, Any]]
-    after: str | None  # cursor after the last record (None when the page is empty)
+    after: str | None  # cursor of the last record (None when the page is empty)
     has_next: bool
+    before: str | None = None  # cursor of the first record
+    has_previous: bool = False
 
 
 def to_filter(query: ArchiveQuery, now: datetime) -> ArchiveFilter:
@@ -172,12 +195,24 @@ class ArchiveService:
         self, query: ArchiveQuery, *, base_url: str, now: datetime | None = None
     ) -> ArchivePage:
         flt = to_filter(query, now or datetime.now(UTC))
-        ads = self.repo.archive(flt, before_id=query.after_id, limit=query.limit + 1)
-        has_next = len(ads) > query.limit
-        ads = ads[: query.limit]
+        if query.before_id is not None:  # backwards: the page that ends before the cursor
+            ads = self.repo.archive(
+                flt, before_id=None, after_id=query.before_id, limit=query.limit + 1
+            )
+            has_previous = len(ads) > query.limit
+            ads = list(reversed(ads[: query.limit]))
+            has_next = True  # the page the cursor came from
+        else:
+            ads = self.repo.archive(flt, before_id=query.after_id, limit=query.limit + 1)
+            has_next = len(ads) > query.limit
+            ads = ads[: query.limit]
+            has_previous = query.after_id is not None
         ctx = RenderContext(base_url=base_url.rstrip("/"), unmask=query.unmask_removed_content)
+        subs = dict(query.subfields)
         return ArchivePage(
-            data=[render(ad, query.fields, ctx) for ad in ads],
+            data=[render(ad, query.fields, ctx, subs) for ad in ads],
             after=encode_cursor(ads[-1].id or 0) if ads else None,
             has_next=has_next,
+            before=encode_cursor(ads[0].id or 0) if ads else None,
+            has_previous=has_previous,
         )

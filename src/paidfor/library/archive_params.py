@@ -44,7 +44,9 @@ SEARCH_TYPES = ("KEYWORD_UNORDERED", "KEYWORD_EXACT_PHRASE")
 SEARCH_TERMS_MAX = 100
 PAGE_IDS_MAX = 10
 LIMIT_DEFAULT = 25
-LIMIT_MAX = 1000
+# The largest page: what Meta's own example client asks for (``--batch-size 5000``); more is
+# Graph's #100 error, never a page silently cut short.
+LIMIT_MAX = 5000
 _COUNTRY = re.compile(r"^(?:[A-Z]{2}|ALL)$")
 _CURSOR_PREFIX = b"paidfor-archive:"
 
@@ -79,6 +81,9 @@ class ArchiveQuery:
     fields: tuple[str, ...] = ("id",)
     limit: int = LIMIT_DEFAULT
     after_id: int | None = None
+    before_id: int | None = None  # ``before``: the page that ends just before this cursor
+    # the sub-fields asked for with Graph's nested syntax (``spend{lower_bound}``)
+    subfields: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def parse_array(values: Sequence[str]) -> list[str]:
@@ -106,6 +111,36 @@ def parse_array(values: Sequence[str]) -> list[str]:
         else:
             out.extend(_split_items(value))
     return [item for item in out if item]
+
+
+def parse_fields(values: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Graph's ``fields`` list, with its nested syntax: ``id,spend{lower_bound,upper_bound}``
+    is ``[("id", ()), ("spend", ("lower_bound", "upper_bound"))]`` (no sub-fields: the whole
+    value). Commas inside braces separate sub-fields, not fields; braces must balance and
+    nest one level."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for raw in values:
+        text = raw.strip()
+        if text.startswith("[") and text.endswith("]"):
+            if "{" not in text:
+                out.extend((f, ()) for f in parse_array([text]))
+                continue
+            text = re.sub(r"[\"']", "", text[1:-1])  # field names hold no quotes
+        for m in re.finditer(r"\s*([^,{}]*?)\s*(?:\{([^{}]*)\})?\s*(?:,|$)", text):
+            if m.end() == m.start():
+                break
+            name, inner = m.group(1), m.group(2)
+            if not name:
+                if inner is not None:
+                    raise ArchiveParamError(f"Syntax error in fields: {raw!r}")
+                continue
+            subs = tuple(s.strip("'\" ") for s in (inner or "").split(",") if s.strip("'\" "))
+            if inner is not None and not subs:
+                raise ArchiveParamError(f"Syntax error in fields: {raw!r}")
+            out.append((name.strip("'\" "), subs))
+        if text.count("{") != text.count("}") or re.search(r"\{[^}]*\{", text):
+            raise ArchiveParamError(f"Syntax error in fields: {raw!r}")
+    return out
 
 
 def _split_items(body: str) -> list[str]:
@@ -144,16 +179,16 @@ def encode_cursor(ad_id: int) -> str:
     return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(ad_id).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, name: str = "after") -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise ArchiveParamError("Invalid cursor: after") from exc
+        raise ArchiveParamError(f"Invalid cursor: {name}") from exc
     if not raw.startswith(_CURSOR_PREFIX) or not raw[len(_CURSOR_PREFIX) :].isdigit():
-        raise ArchiveParamError("Invalid cursor: after")
+        raise ArchiveParamError(f"Invalid cursor: {name}")
     ad_id = int(raw[len(_CURSOR_PREFIX) :])
     if ad_id > MAX_ID:  # names no ad: as bad as any other forged cursor
-        raise ArchiveParamError("Invalid cursor: after")
+        raise ArchiveParamError(f"Invalid cursor: {name}")
     return ad_id
 
 
@@ -245,14 +280,20 @@ def parse_query(params: Mapping[str, Sequence[str]], known_fields: Sequence[str]
             raise ArchiveParamError(
                 f"Param publisher_platforms must be one of {{{', '.join(PLATFORMS)}}}"
             )
-    fields = parse_array(params.get("fields") or []) or ["id"]
-    for f in fields:
+    asked = parse_fields(params.get("fields") or []) or [("id", ())]
+    for f, _subs in asked:
         if f not in known_fields:
             raise ArchiveParamError(
                 f"Tried accessing nonexisting field ({f}) on node type (ArchivedAd)"
             )
+    fields = [f for f, _subs in asked]
+    subfields = {f: subs for f, subs in asked if subs}
     limit = _int(params, "limit", minimum=1)
-    after = _last(params, "after")
+    if limit is not None and limit > LIMIT_MAX:
+        raise ArchiveParamError(f"Param limit must be at most {LIMIT_MAX}")
+    after, before = _last(params, "after"), _last(params, "before")
+    if after and before:
+        raise ArchiveParamError("Param after and before cannot both be given")
     return ArchiveQuery(
         reached_countries=tuple(countries),
         ad_type=_enum(params, "ad_type", AD_TYPES, AdType.ALL.value),
@@ -271,6 +312,8 @@ def parse_query(params: Mapping[str, Sequence[str]], known_fields: Sequence[str]
         audience_max=_int(params, "estimated_audience_size_max"),
         unmask_removed_content=_bool(params, "unmask_removed_content"),
         fields=tuple(dict.fromkeys(fields)),
-        limit=min(limit, LIMIT_MAX) if limit is not None else LIMIT_DEFAULT,
+        limit=limit if limit is not None else LIMIT_DEFAULT,
         after_id=decode_cursor(after) if after else None,
+        before_id=decode_cursor(before, "before") if before else None,
+        subfields=tuple(subfields.items()),
     )

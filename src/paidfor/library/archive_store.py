@@ -147,10 +147,29 @@ class ArchiveRepository(AdRepository):
         self.answered_by = "index"
         return [_public_ad(found[i]) for i in ids]
 
-    def archive(self, flt: ArchiveFilter, *, before_id: int | None, limit: int) -> list[Ad]:
+    def archive(
+        self,
+        flt: ArchiveFilter,
+        *,
+        before_id: int | None,
+        limit: int,
+        after_id: int | None = None,
+    ) -> list[Ad]:
         """Up to ``limit`` matching ads with ``id < before_id`` (all when None), newest id
         first. Callers ask for one more than a page to learn whether another page follows.
-        The search index answers when it agrees with the database; else the database."""
+        The search index answers when it agrees with the database; else the database.
+
+        ``after_id`` instead (a page backwards, Graph's ``before`` cursor): the ``limit``
+        matching ads just above it, oldest first (from the database)."""
+        if after_id is not None:
+            stmt = (
+                select(AdRow)
+                .where(*self.conditions(flt, self.engine.dialect.name), AdRow.id > after_id)
+                .order_by(AdRow.id.asc())
+                .limit(limit)
+            )
+            with self.engine.connect() as conn:
+                return self._hydrate(conn.execute(stmt).all())
         if self._index_ready():
             assert self.index is not None
             with self.engine.connect() as conn:

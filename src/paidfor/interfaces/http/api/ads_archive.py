@@ -26,7 +26,7 @@ from paidfor.domain.models import AdType
 from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.ratelimit import SlidingWindowLimiter, Usage
 from paidfor.interfaces.http.refusals import shown_on
-from paidfor.library.archive import KNOWN_FIELDS, ArchiveService
+from paidfor.library.archive import KNOWN_FIELDS, ArchivePage, ArchiveService
 from paidfor.library.archive_params import (
     ACTIVE_STATUS_VALUES,
     AD_TYPES,
@@ -152,6 +152,12 @@ PARAMETERS: list[tuple[str, dict[str, Any], str, bool]] = [
         False,
     ),
     ("after", {"type": "string"}, "The cursor `paging.cursors.after` of the previous page.", False),
+    (
+        "before",
+        {"type": "string"},
+        "The cursor `paging.cursors.before` of a page: the page before it (`paging.previous`).",
+        False,
+    ),
     ("access_token", {"type": "string"}, "Accepted and ignored: the archive is public.", False),
 ]
 OPENAPI_PARAMETERS = [
@@ -160,10 +166,13 @@ OPENAPI_PARAMETERS = [
 ]
 DESCRIPTION = """Search the ad library the way the Graph API's `ads_archive` edge does.
 
-Returns `{"data": [...], "paging": {"cursors": {"after": ...}, "next": ...}}`; `next` is this
-URL with a new `after` and is left out on the last page. Bad parameters give HTTP 400 with a
-Graph error object (`{"error": {"message", "type", "code", "fbtrace_id"}}`, code 100); past the
-rate limit, code 4. Every answer carries an `X-App-Usage` header."""
+Returns `{"data": [...], "paging": {"cursors": {"before": ..., "after": ...}, "next": ...,
+"previous": ...}}`. Every page with records carries `next` (this URL with a new `after`); past
+the last record it answers `{"data": []}` without `paging`, so clients stop however they
+check. `previous` (a `before` cursor) when records come before the page. `fields` takes
+Graph's nested syntax (`spend{lower_bound}`). `limit` is at most 5000. Bad parameters give
+HTTP 400 with a Graph error object (`{"error": {"message", "type", "code", "fbtrace_id"}}`,
+code 100); past the rate limit, code 4. Every answer carries an `X-App-Usage` header."""
 
 
 def fbtrace_id() -> str:
@@ -197,6 +206,28 @@ def graph_refusal(request: Request, refusal: PaidforError) -> Response:
     return _respond(body, refusal.http_status, request.state.usage)
 
 
+def paging_of(page: ArchivePage, request: Request) -> dict[str, Any]:
+    """Graph's ``paging`` for a page, so that every client pattern ends cleanly: a page with
+    records names both cursors and always carries ``next`` (Meta's example script reads
+    ``paging.next`` whenever ``paging`` is there); past the last record ``next`` answers an
+    empty page without ``paging``, where clients that stop on an empty page, on a missing
+    ``paging`` or on a missing ``next`` all stop. ``previous`` when records come before."""
+    if page.after is None or page.before is None:
+        return {}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "before")]
+
+    def url(cursor: str, value: str) -> str:
+        return str(request.url.replace(query=urlencode([*kept, (cursor, value)])))
+
+    paging: dict[str, Any] = {
+        "cursors": {"before": page.before, "after": page.after},
+        "next": url("after", page.after),
+    }
+    if page.has_previous:
+        paging["previous"] = url("before", page.before)
+    return {"paging": paging}
+
+
 def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRouter:
     router = APIRouter(
         tags=["Ad Library API (Graph-compatible)"], dependencies=[shown_on(graph_refusal)]
@@ -211,15 +242,7 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
             params.setdefault(key, []).append(value)
         query = service.parse(params)  # ArchiveParamError: a 400, ``graph_refusal``
         page = service.search(query, base_url=str(request.base_url))
-        body: dict[str, Any] = {"data": page.data}
-        if page.after is not None:
-            paging: dict[str, Any] = {"cursors": {"after": page.after}}
-            if page.has_next:
-                pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
-                pairs.append(("after", page.after))
-                paging["next"] = str(request.url.replace(query=urlencode(pairs)))
-            body["paging"] = paging
-        return body, 200
+        return {"data": page.data, **paging_of(page, request)}, 200
 
     def handle(request: Request, version: str | None) -> JSONResponse:
         client = request.client.host if request.client else "unknown"
