@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -409,13 +409,16 @@ def test_enforcement_removes_and_restores_with_the_library_showing_why(
     assert shown["status"] == "removed" and shown["removal_reason"] == (
         "coordinated inauthentic network"
     )
+    # a removal is when the ad stopped delivering (Ad.delivered_until); a restore undoes it
+    assert shown["stopped"] == datetime.now(UTC).date().isoformat(), shown
     r = api.post(
         "/api/enforcement",
         json={"action": "restore_ad", "targets": [ids[0]], "reason": "appeal upheld"},
         headers=staff["reviewer"],
     )
     assert r.status_code == 200
-    assert api.get(f"/api/ads/{ids[0]}").json()["status"] == "approved"
+    restored = api.get(f"/api/ads/{ids[0]}").json()
+    assert restored["status"] == "approved" and restored["stopped"] is None, restored
     # A list with an unknown target changes nothing.
     r = api.post(
         "/api/enforcement",

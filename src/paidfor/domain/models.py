@@ -204,6 +204,20 @@ class Ad:
         was created. The one start rule (as SQL: ``storage.rules.started``)."""
         return self.start_at or self.created_at
 
+    @property
+    def delivered_until(self) -> datetime | None:
+        """When the ad stopped delivering, None while it may still deliver: its stop time;
+        else, for an ad delivering or approved to (``ACTIVE_STATUSES``), open-ended; else (a
+        removed, stopped or rejected ad without a stop time) the last date known of it, its
+        start. A removal or a stop by enforcement sets the stop time to when it happened.
+        The one delivery-window rule: the archive's date filters, the library's search, the
+        hub's weeks and the exports all ask it (as SQL: ``storage.rules.delivered_until``)."""
+        if self.stop_at is not None:
+            return self.stop_at
+        if self.status in ACTIVE_STATUSES:
+            return None
+        return self.started_at
+
 
 @dataclass
 class Election:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, and_, case, insert, select, update
 
 from paidfor.domain import ActionKind, AdStatus
 from paidfor.errors import Conflict
@@ -101,22 +102,28 @@ class EnforcementRepository:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if kind in (ActionKind.REMOVE_AD, ActionKind.RESTORE_AD):
             row = conn.execute(
-                select(AdRow.status, AdRow.removal_reason).where(AdRow.id == target)
+                select(AdRow.status, AdRow.removal_reason, AdRow.stop_at).where(AdRow.id == target)
             ).one_or_none()
             if row is None:
                 raise NotFound(f"no ad {target}")
-            before = {"status": row.status, "removal_reason": row.removal_reason}
+            before = {"status": row.status, "removal_reason": row.removal_reason,
+                      "stop_at": row.stop_at.isoformat() if row.stop_at else None}  # fmt: skip
             values: dict[str, Any]
             if kind == ActionKind.REMOVE_AD:
                 values = {"status": str(AdStatus.REMOVED), "removal_reason": reason}
+                now = stored_now()
+                if row.status in ACTIVE and (row.stop_at is None or row.stop_at > now):
+                    # it stops delivering now: its removal is its end (domain Ad.delivered_until)
+                    values["stop_at"] = now
             else:
                 if row.status != str(AdStatus.REMOVED):
                     raise Conflict(f"ad {target} is not removed (it is {row.status})")
-                values = {"status": self._status_before_removal(conn, target),
-                          "removal_reason": None}  # fmt: skip
+                status, stop_at = self._before_removal(conn, target, row.stop_at)
+                values = {"status": status, "removal_reason": None, "stop_at": stop_at}
             conn.execute(update(AdRow).where(AdRow.id == target).values(values))
             touch_ads(conn, [target])
-            return before, values
+            shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+            return before, shown
         table: Any = AdvertiserRow if "advertiser" in str(kind) else PageRow
         column = AdRow.advertiser_id if table is AdvertiserRow else AdRow.page_id
         disabled = conn.execute(
@@ -134,14 +141,30 @@ class EnforcementRepository:
                 ).scalars()
             )
             if stopped:
+                now = stored_now()
                 conn.execute(
-                    update(AdRow).where(AdRow.id.in_(stopped)).values(status=str(AdStatus.STOPPED))
-                )
+                    update(AdRow)
+                    .where(AdRow.id.in_(stopped))
+                    .values(
+                        status=str(AdStatus.STOPPED),
+                        # stopped now, unless it was to stop earlier anyway
+                        stop_at=case(
+                            (and_(AdRow.stop_at.is_not(None), AdRow.stop_at <= now),
+                             AdRow.stop_at),
+                            else_=now,
+                        ),
+                    )
+                )  # fmt: skip
                 touch_ads(conn, stopped)
         return {"disabled": bool(disabled)}, {"disabled": disable, "stopped_ads": stopped}
 
     @staticmethod
-    def _status_before_removal(conn: Connection, ad_id: int) -> str:
+    def _before_removal(
+        conn: Connection, ad_id: int, stop_at: datetime | None
+    ) -> tuple[str, datetime | None]:
+        """The status and stop time an ad had before its last removal (the removal's audit
+        event keeps them): a restored ad delivers as it did. An ad removed before this
+        system recorded why (an import) comes back as stopped, its stop time unchanged."""
         before = conn.execute(
             select(AuditEventRow.before)
             .where(
@@ -153,7 +176,9 @@ class EnforcementRepository:
             .limit(1)
         ).scalar_one_or_none()
         status = (before or {}).get("status")
-        # An ad removed before this system recorded why (an import) comes back as stopped.
         if status in (None, str(AdStatus.REMOVED)):
-            return str(AdStatus.STOPPED)
-        return str(status)
+            return str(AdStatus.STOPPED), stop_at
+        if "stop_at" not in (before or {}):  # removed before stop times were kept
+            return str(status), stop_at
+        kept = (before or {}).get("stop_at")
+        return str(status), datetime.fromisoformat(kept) if kept else None

@@ -41,7 +41,7 @@ from paidfor.library.index_query_store import IndexQuery
 from paidfor.storage.mapping import aware, row_to_ad
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
-from paidfor.storage.rules import active_condition, public_condition, started
+from paidfor.storage.rules import active_condition, delivered_since, public_condition, started
 
 if TYPE_CHECKING:
     from paidfor.library.index_store import AdIndex
@@ -213,7 +213,7 @@ class ArchiveRepository(AdRepository):
         start = started()
         if flt.delivered_min is not None:
             day = datetime.combine(flt.delivered_min, time())
-            conds.append(or_(AdRow.stop_at.is_(None), AdRow.stop_at >= day))
+            conds.append(delivered_since(day))
         if flt.delivered_max is not None:
             after = datetime.combine(flt.delivered_max + timedelta(days=1), time())
             conds.append(and_(start.is_not(None), start < after))

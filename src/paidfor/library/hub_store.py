@@ -42,6 +42,7 @@ from paidfor.storage.models import (
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.rules import (
     active_condition,
+    delivered_since,
     political_condition,
     public_condition,
     started,
@@ -85,15 +86,7 @@ class AdFilter:
             conds.append(self.end > AD_START)
         if self.start is not None:
             conds.append(AD_START.is_not(None))
-            conds.append(
-                or_(
-                    AdRow.stop_at >= self.start,
-                    and_(
-                        AdRow.stop_at.is_(None),
-                        or_(active_condition(), self.start <= AD_START),
-                    ),
-                )
-            )
+            conds.append(delivered_since(self.start))
         return conds
 
 

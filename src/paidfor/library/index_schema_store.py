@@ -18,11 +18,11 @@ import tantivy
 from sqlalchemy import func, literal_column
 
 from paidfor.domain import AdStatus
-from paidfor.domain.models import political
+from paidfor.domain.models import ACTIVE_STATUSES, political
 from paidfor.storage.models import AdRow
-from paidfor.storage.rules import started
+from paidfor.storage.rules import delivered_until, started
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: "stop" is when the ad stopped delivering (Ad.delivered_until)
 ANALYZER = "paidfor_words"
 ID_LIMIT = 2**32
 VALUE_CAP = 2**32 - 2
@@ -128,7 +128,7 @@ def columns(dialect: str) -> list[Any]:
         AdRow.search_text,
         AdRow.created_at,
         started().label("started"),
-        AdRow.stop_at,
+        delivered_until().label("until"),
         AdRow.ad_type,
         AdRow.is_political,
         AdRow.spend_usd_cents,
@@ -175,7 +175,9 @@ def document(row: Any) -> tantivy.Document:
     doc.add_text("media", "IMAGE" if int(row.images or 0) > 0 else "NONE")
     doc.add_boolean("political", political(row.is_political, row.ad_type))
     started = _micros(row.started)
-    stopped = _micros(row.stop_at)
+    stopped = _micros(row.until)  # storage.rules.delivered_until: None while open-ended
+    if stopped is None and row.status not in ACTIVE_STATUSES:
+        stopped = -1  # an inactive ad with no date at all: it matches no delivery window
     doc.add_integer("start", I64_MAX if started is None else started)
     doc.add_integer("stop", I64_MAX if stopped is None else stopped)
     for month in delivery_months(started, stopped):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, null, or_
 
 from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, AdType
 from paidfor.storage.models import AdRow
@@ -31,6 +31,23 @@ def public_condition() -> ColumnElement[bool]:
 def active_condition() -> ColumnElement[bool]:
     """The ads delivering now, or approved to (``domain.models.ACTIVE_STATUSES``)."""
     return AdRow.status.in_(ACTIVE)
+
+
+def delivered_until() -> ColumnElement[datetime | None]:
+    """When an ad stopped delivering, NULL while it may still (``domain.models.Ad.
+    delivered_until``): its stop time; else open-ended for an active ad; else its start."""
+    return case(
+        (AdRow.stop_at.is_not(None), AdRow.stop_at),
+        (active_condition(), null()),
+        else_=started(),
+    )
+
+
+def delivered_since(day: datetime) -> ColumnElement[bool]:
+    """Delivered at ``day`` or later: an active ad without a stop time (open-ended), or one
+    that stopped at ``day`` or after (an inactive ad with no date at all matches no day)."""
+    end = delivered_until()
+    return or_(and_(end.is_(None), active_condition()), end >= day)
 
 
 def started() -> ColumnElement[datetime]:
