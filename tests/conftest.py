@@ -118,12 +118,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def client(db_url: str, ids: dict[str, int], tmp_path: Path) -> Iterator[TestClient]:
     """The app on ``db_url`` after the test module's own ``ids`` fixture loaded its data,
-    its search index in ``tmp_path``."""
+    its search index and rate-limit counts in ``tmp_path``."""
     from fastapi.testclient import TestClient
 
     from paidfor.interfaces.http.api.app import create_app
     from paidfor.settings import Settings
 
-    settings = Settings(index_dir=str(tmp_path / "search-index"))
+    settings = Settings(
+        index_dir=str(tmp_path / "search-index"), rate_limit_store=str(tmp_path / "ratelimit.db")
+    )
     with TestClient(create_app(db_url, settings)) as c:
         yield c

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     download_rate_limit: int = 20
     download_rate_window: float = 60.0
     download_time_budget: float = 300.0
+    # The SQLite file the rate limits count calls in, shared by the server's workers
+    # (default: beside a SQLite database, ``paidfor.db.ratelimit``, else under
+    # ~/.cache/paidfor); ``memory``: each process counts its own.
+    rate_limit_store: str | None = None
     # Seconds between the server's looks for submissions left without a decision (a request
     # that lost its database between storing the ad and its review); such an ad must be at
     # least this old (api.app.finish_interrupted_loop).

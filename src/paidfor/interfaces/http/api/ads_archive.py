@@ -223,16 +223,19 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
 
     def handle(request: Request, version: str | None) -> JSONResponse:
         client = request.client.host if request.client else "unknown"
-        usage = limiter.check(client)
-        if usage.exceeded:
+        admission = limiter.admit(client)  # counted as it starts: concurrent calls too
+        if not admission.admitted:
             body = graph_error("(#4) Application request limit reached", 4, is_transient=True)
-            return _respond(body, 400, usage)
-        started, wall, cpu = limiter.clock(), time.perf_counter(), time.thread_time()
+            return _respond(body, 400, admission.usage)
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
             body, status = answer(request, version)
         finally:  # a refused request counts too, and its refusal carries the usage
-            request.state.usage = limiter.record(
-                client, started, time.perf_counter() - wall, time.thread_time() - cpu
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            limiter.finish(admission.entry, wall, cpu)
+            counts = admission.counts
+            request.state.usage = limiter.usage_of(
+                counts._replace(wall=counts.wall + wall, cpu=counts.cpu + cpu)
             )
         return _respond(body, status, request.state.usage)
 

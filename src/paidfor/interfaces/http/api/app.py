@@ -35,7 +35,12 @@ from paidfor.interfaces.http.api.exchange import install_exchange_api
 from paidfor.interfaces.http.api.guards import MIB, BodySizeLimit, database_unavailable
 from paidfor.interfaces.http.api.images import install_image_api
 from paidfor.interfaces.http.api.intake import invalid_body, make_intake_router
-from paidfor.interfaces.http.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
+from paidfor.interfaces.http.api.ratelimit import (
+    LimitedRoutes,
+    RouteRateLimit,
+    SlidingWindowLimiter,
+)
+from paidfor.interfaces.http.api.ratelimit_store import open_windows
 from paidfor.interfaces.http.api.relationships import make_relationships_router
 from paidfor.interfaces.http.auth import install_auth
 from paidfor.interfaces.http.headers import SecurityHeadersMiddleware, install_docs
@@ -44,6 +49,7 @@ from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_page
 from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
+from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
 from paidfor.library.archive import ArchiveService
@@ -67,8 +73,11 @@ log = logging.getLogger("paidfor.interfaces.http.api")
 # screening and indicator builds, a search-index catch-up) before it closes the database.
 SHUTDOWN_WAIT = 30.0
 
-# Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's.
+# Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's: the
+# library search in each of its formats shares one budget (the page, its JSON and the JSON's
+# old address); the downloads, whose time is their whole stream, have their own.
 SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
+SEARCH_PAGES = frozenset({"/search"})
 DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet"})
 
 
@@ -130,13 +139,17 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         if index is not None:
             index.wait(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
+        windows.close()
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan, docs_url=None)
     install_docs(app)  # Swagger UI without an inline script
     install_contract(app)  # before any route: NUL refused, errors documented
+    # the calls the rate limits count, shared by the server's workers (api.ratelimit_store)
+    windows = open_windows(url, settings.rate_limit_store)
     limiter = SlidingWindowLimiter(
-        settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
-    )
+        settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget,
+        name="archive", store=windows,
+    )  # fmt: skip
     app.include_router(make_router(ArchiveService(repo), limiter))
     for kind in operational_errors():
         app.add_exception_handler(kind, database_unavailable)
@@ -201,16 +214,20 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         loaded = screen.ready and indicators.ready and classifier_loaded.is_set()
         return {"status": "ok", "screening": "ready" if loaded else "loading", "worker": worker}
 
-    rules = [
-        (paths, SlidingWindowLimiter(limit, window, budget))
-        for paths, limit, window, budget in (
-            (SEARCH_PATHS, settings.search_rate_limit, settings.search_rate_window,
-             settings.search_time_budget),
-            (DOWNLOAD_PATHS, settings.download_rate_limit, settings.download_rate_window,
-             settings.download_time_budget),
-        )
-        if limit > 0
-    ]  # fmt: skip
+    rules: list[LimitedRoutes] = []
+    if settings.search_rate_limit > 0:
+        search = SlidingWindowLimiter(
+            settings.search_rate_limit, settings.search_rate_window,
+            settings.search_time_budget, name="search", store=windows,
+        )  # fmt: skip
+        rules.append(LimitedRoutes(SEARCH_PATHS, search))
+        rules.append(LimitedRoutes(SEARCH_PAGES, search, limit_page(make_templates())))
+    if settings.download_rate_limit > 0:
+        downloads = SlidingWindowLimiter(
+            settings.download_rate_limit, settings.download_rate_window,
+            settings.download_time_budget, name="download", store=windows,
+        )  # fmt: skip
+        rules.append(LimitedRoutes(DOWNLOAD_PATHS, downloads))
     if rules:
         app.add_middleware(RouteRateLimit, rules=rules)
     # Added last, so it runs first: nothing reads a body it refuses.
