@@ -25,6 +25,20 @@ def _exists(path: Path) -> Path:
     return path
 
 
+def _proxies(value: str) -> str:
+    for item in proxy_list(value):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an address or a network") from None
+    return value
+
+
+def proxy_list(value: str) -> list[str]:
+    """``PAIDFOR_TRUSTED_PROXIES`` as a list: ``10.0.0.1, 10.1.0.0/16`` -> two items."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAIDFOR_", extra="ignore")
 
@@ -37,6 +51,10 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     # Staff session cookies only over HTTPS (set it behind a TLS-terminating proxy).
     https_only: bool = False
+    # The proxies whose X-Forwarded-For (and -Proto) ``paidfor serve`` believes: addresses or
+    # networks, comma-separated. Empty: none, every client is the address it connects from
+    # (a local process could otherwise name any address and dodge the per-address limits).
+    trusted_proxies: Annotated[str, AfterValidator(_proxies)] = ""
     # Rows a ``paidfor import`` transaction holds unless --batch-size says otherwise.
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
     # The tantivy search index beside the database (storage.search_index): where it lives
