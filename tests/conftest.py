@@ -30,6 +30,11 @@ PG_URL = os.environ.get("PAIDFOR_TEST_POSTGRES_URL", "postgresql://postgres@127.
 IRA_CLEAN = DATA / "hpsci_ira_ads" / "ira_ads_clean.csv"
 IRA_RAW = DATA / "hpsci_ira_ads" / "ira_ads_raw_labels.csv"
 
+# FastAPI's TestClient sends ``Host: testserver``: the apps of this test run answer that name
+# too, besides their public URL's host and the loopback names (the server's default, which
+# tests/api/test_hosts.py checks without this).
+os.environ.setdefault("PAIDFOR_ALLOWED_HOSTS", "testserver")
+
 _pg_state: dict[str, str | None] = {}
 
 

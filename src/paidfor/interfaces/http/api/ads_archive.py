@@ -3,9 +3,9 @@
 Clients written for ``https://graph.facebook.com/v19.0/ads_archive`` (the ``facebook_business``
 SDK, Radlibrary, the Ad Library API scripts, plain ``requests``) work unchanged against this
 server: same parameters, same field names and shapes, cursor paging with a full
-``paging.next`` URL on this host, Graph error objects, and an ``X-App-Usage`` header. The
-access token is accepted and ignored: the archive is public. docs/ads_archive.md has the
-details and the few places where we differ.
+``paging.next`` URL on this server's public address (``PAIDFOR_PUBLIC_URL``), Graph error
+objects, and an ``X-App-Usage`` header. The access token is accepted and ignored: the
+archive is public. docs/ads_archive.md has the details and the few places where we differ.
 """
 
 from __future__ import annotations
@@ -197,7 +197,11 @@ def graph_refusal(request: Request, refusal: PaidforError) -> Response:
     return _respond(body, refusal.http_status, request.state.usage)
 
 
-def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRouter:
+def make_router(
+    service: ArchiveService, limiter: SlidingWindowLimiter, public_url: str
+) -> APIRouter:
+    """The routes; ``paging.next`` and ``ad_snapshot_url`` start with ``public_url`` (the
+    server's address, ``settings.public_url_of``), never with the request's Host."""
     router = APIRouter(
         tags=["Ad Library API (Graph-compatible)"], dependencies=[shown_on(graph_refusal)]
     )
@@ -210,14 +214,14 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
         query = service.parse(params)  # ArchiveParamError: a 400, ``graph_refusal``
-        page = service.search(query, base_url=str(request.base_url))
+        page = service.search(query, base_url=public_url)
         body: dict[str, Any] = {"data": page.data}
         if page.after is not None:
             paging: dict[str, Any] = {"cursors": {"after": page.after}}
             if page.has_next:
                 pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
                 pairs.append(("after", page.after))
-                paging["next"] = str(request.url.replace(query=urlencode(pairs)))
+                paging["next"] = f"{public_url}{request.url.path}?{urlencode(pairs)}"
             body["paging"] = paging
         return body, 200
 

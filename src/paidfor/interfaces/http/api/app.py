@@ -2,8 +2,9 @@
 (``paidfor.interfaces.http.web.library_routes``), and the Graph-compatible
 ``GET /v{N}/ads_archive``.
 
-Around every route (docs/reliability.md): a request-body size limit (413), rate limits on the
-public search and downloads (429), and a 503 when the database cannot answer. A background
+Around every route (docs/reliability.md): a Host the server does not answer to is refused
+(400, ``interfaces.http.hosts``), a request-body size limit (413), rate limits on the public
+search and downloads (429), and a 503 when the database cannot answer. A background
 thread reviews the submissions a killed server left without a decision."""
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from paidfor.interfaces.http.api.ratelimit_store import open_windows
 from paidfor.interfaces.http.api.relationships import make_relationships_router
 from paidfor.interfaces.http.auth import install_auth
 from paidfor.interfaces.http.headers import SecurityHeadersMiddleware, install_docs
+from paidfor.interfaces.http.hosts import TrustedHosts
 from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.case_pages import install_case_pages
@@ -57,7 +59,7 @@ from paidfor.library.hub import HubService
 from paidfor.library.search import LibraryService
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.service import ReviewService, political_classifier
-from paidfor.settings import Settings, get_settings
+from paidfor.settings import Settings, allowed_hosts_of, get_settings, public_url_of
 from paidfor.storage.archive_repo import ArchiveRepository
 from paidfor.storage.db import make_engine, operational_errors
 from paidfor.storage.hub_repo import HubRepository
@@ -150,7 +152,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget,
         name="archive", store=windows,
     )  # fmt: skip
-    app.include_router(make_router(ArchiveService(repo), limiter))
+    public_url = public_url_of(settings)  # every absolute URL the app writes starts with it
+    app.include_router(make_router(ArchiveService(repo), limiter, public_url))
     for kind in operational_errors():
         app.add_exception_handler(kind, database_unavailable)
     install_refusals(app)  # the one handler of the routes' refusals
@@ -236,5 +239,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         default=settings.max_body_bytes,
         per_path={"/api/me/images": max(settings.max_body_bytes, IMAGE_MAX_BYTES + MIB)},
     )
+    # Before anything reads the request: a Host the server does not answer to is a 400.
+    app.add_middleware(TrustedHosts, allowed=allowed_hosts_of(settings), public_url=public_url)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer, refusals too
     return app
