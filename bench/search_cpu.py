@@ -63,12 +63,14 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from paidfor.interfaces.http.api.app import create_app
-    from paidfor.settings import Settings
+    from paidfor.settings import Settings, public_url_of
 
     words = vocabulary(url)
     kinds = queries(words, opts.requests, opts.seed)
     settings = Settings(database_url=url, search_rate_limit=0)  # one client: no limit
-    with TestClient(create_app(url, settings)) as client:
+    # on the server's own address: the app answers no other host (TestClient's is testserver)
+    app = create_app(url, settings)
+    with TestClient(app, base_url=public_url_of(settings)) as client:
         # the server loads what the review needs in the background at start-up: measure after
         deadline = time.monotonic() + 600
         while client.get("/healthz").json().get("screening") != "ready":

@@ -30,6 +30,11 @@ PG_URL = os.environ.get("PAIDFOR_TEST_POSTGRES_URL", "postgresql://postgres@127.
 IRA_CLEAN = DATA / "hpsci_ira_ads" / "ira_ads_clean.csv"
 IRA_RAW = DATA / "hpsci_ira_ads" / "ira_ads_raw_labels.csv"
 
+# FastAPI's TestClient sends ``Host: testserver``: the apps of this test run answer that name
+# too, besides their public URL's host and the loopback names (the server's default, which
+# tests/api/test_hosts.py checks without this).
+os.environ.setdefault("PAIDFOR_ALLOWED_HOSTS", "testserver")
+
 _pg_state: dict[str, str | None] = {}
 
 
@@ -118,12 +123,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def client(db_url: str, ids: dict[str, int], tmp_path: Path) -> Iterator[TestClient]:
     """The app on ``db_url`` after the test module's own ``ids`` fixture loaded its data,
-    its search index in ``tmp_path``."""
+    its search index and rate-limit counts in ``tmp_path``."""
     from fastapi.testclient import TestClient
 
     from paidfor.interfaces.http.api.app import create_app
     from paidfor.settings import Settings
 
-    settings = Settings(index_dir=str(tmp_path / "search-index"))
+    settings = Settings(
+        index_dir=str(tmp_path / "search-index"), rate_limit_store=str(tmp_path / "ratelimit.db")
+    )
     with TestClient(create_app(db_url, settings)) as c:
         yield c

@@ -24,11 +24,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def app_on_loopback(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a port the OS picked; its base URL."""
+def loopback_socket() -> tuple[socket.socket, str]:
+    """A socket bound to a port the OS picked on 127.0.0.1, and its base URL (an app whose
+    links must name it is made with it as its public URL before it is served)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def app_on_loopback(app: FastAPI, bound: socket.socket | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on ``bound`` (default: a port the OS picked);
+    its base URL."""
+    sock = bound or loopback_socket()[0]
     port = sock.getsockname()[1]
     srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -17,12 +17,38 @@ from pydantic import AfterValidator, DirectoryPath, Field, PositiveInt, Validati
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paidfor import errors
+from paidfor.domain.urls import host_of, link_of
 
 
 def _exists(path: Path) -> Path:
     if not path.exists():
         raise ValueError("no such file or folder")
     return path
+
+
+def _origin(value: str | None) -> str | None:
+    """A public URL: http or https, a host, nothing after it but a ``/``."""
+    if value is None:
+        return None
+    url = value.strip().rstrip("/")
+    rest = url.split("://", 1)[-1]
+    if link_of(url) is None or any(c in rest for c in "/?#@"):
+        raise ValueError("give the server's address only, as http(s)://host[:port]")
+    return url
+
+
+def _proxies(value: str) -> str:
+    for item in proxy_list(value):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an address or a network") from None
+    return value
+
+
+def proxy_list(value: str) -> list[str]:
+    """``PAIDFOR_TRUSTED_PROXIES`` as a list: ``10.0.0.1, 10.1.0.0/16`` -> two items."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(BaseSettings):
@@ -35,8 +61,20 @@ class Settings(BaseSettings):
     # Where ``paidfor serve`` listens unless --host/--port say otherwise.
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # The address clients reach the server at (``https://ads.example.org`` behind a proxy):
+    # every absolute URL the server writes (``paging.next``, ``ad_snapshot_url``, redirects)
+    # starts with it, never with a request's Host. Unset: ``http://HOST:PORT`` of where the
+    # server listens (``public_url_of``).
+    public_url: Annotated[str | None, AfterValidator(_origin)] = None
+    # Host names the server answers to besides the public URL's and the loopback names,
+    # comma-separated; a request naming any other Host is refused (``allowed_hosts_of``).
+    allowed_hosts: str = ""
     # Staff session cookies only over HTTPS (set it behind a TLS-terminating proxy).
     https_only: bool = False
+    # The proxies whose X-Forwarded-For (and -Proto) ``paidfor serve`` believes: addresses or
+    # networks, comma-separated. Empty: none, every client is the address it connects from
+    # (a local process could otherwise name any address and dodge the per-address limits).
+    trusted_proxies: Annotated[str, AfterValidator(_proxies)] = ""
     # Rows a ``paidfor import`` transaction holds unless --batch-size says otherwise.
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
     # The tantivy search index beside the database (library.index_store): where it lives
@@ -60,6 +98,10 @@ class Settings(BaseSettings):
     download_rate_limit: int = 20
     download_rate_window: float = 60.0
     download_time_budget: float = 300.0
+    # The SQLite file the rate limits count calls in, shared by the server's workers
+    # (default: beside a SQLite database, ``paidfor.db.ratelimit``, else under
+    # ~/.cache/paidfor); ``memory``: each process counts its own.
+    rate_limit_store: str | None = None
     # Seconds between the server's looks for submissions left without a decision (a request
     # that lost its database between storing the ad and its review); such an ad must be at
     # least this old (api.app.finish_interrupted_loop).
@@ -119,6 +161,47 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+#: The names of this machine a server always answers to, whatever its public URL.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def public_url_of(settings: Settings) -> str:
+    """``settings.public_url``, else the address the server listens on (``paidfor serve``
+    puts the host and port it binds in the settings it serves with)."""
+    if settings.public_url:
+        return settings.public_url
+    host = settings.host.strip("[]")
+    return f"http://[{host}]:{settings.port}" if ":" in host else f"http://{host}:{settings.port}"
+
+
+def allowed_hosts_of(settings: Settings) -> frozenset[str]:
+    """The Host names the server answers to: its public URL's, the loopback names, and
+    ``settings.allowed_hosts``, lowercased, without a port or a trailing dot."""
+    named = [public_url_of(settings), *settings.allowed_hosts.split(",")]
+    return LOOPBACK_NAMES | {host for host in map(host_of, named) if host}
+
+
+def _unspecified(host: str) -> bool:
+    """``0.0.0.0``, ``::`` (or nothing): every address of the machine."""
+    bare = host.strip().strip("[]")
+    try:
+        return not bare or ipaddress.ip_address(bare).is_unspecified
+    except ValueError:
+        return False
+
+
+def with_address(settings: Settings, host: str, port: int) -> Settings:
+    """The settings a server listening on ``host:port`` runs with: that host and port, so
+    that an unset public URL is where it listens. Listening on every address (``0.0.0.0``,
+    ``::``) names no address a client could use: there the public URL must be set."""
+    if not settings.public_url and _unspecified(host):
+        raise errors.Invalid(
+            f"PAIDFOR_PUBLIC_URL is not set: set it to the address clients reach the server "
+            f"at (e.g. https://ads.example.org) to serve on {host or 'every address'}"
+        )
+    return settings.model_copy(update={"host": host, "port": port})
 
 
 def secret_key_file(settings: Settings) -> Path:

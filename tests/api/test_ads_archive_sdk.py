@@ -22,13 +22,14 @@ from facebook_business.adobjects.abstractobject import AbstractObject
 from facebook_business.api import Cursor, FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
-from loopback import app_on_loopback
+from loopback import app_on_loopback, loopback_socket
 from sqlalchemy import Engine
 
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.ranges import IMPRESSION_EDGES, SPEND_EDGES, bucket
+from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository
 
 from conftest import IRA_CLEAN
@@ -36,9 +37,11 @@ from conftest import IRA_CLEAN
 
 @pytest.fixture
 def server(db_url: str) -> Iterator[str]:
-    """``create_app(db_url)`` served by uvicorn on 127.0.0.1, on a port the OS picked."""
-    with app_on_loopback(create_app(db_url)) as url:
-        yield url
+    """``create_app(db_url)`` served by uvicorn on 127.0.0.1, on a port the OS picked, which
+    is its public URL (the SDK follows ``paging.next``)."""
+    sock, url = loopback_socket()
+    with app_on_loopback(create_app(db_url, Settings(public_url=url)), sock) as served:
+        yield served
 
 
 @pytest.fixture

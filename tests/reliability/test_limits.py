@@ -142,9 +142,35 @@ def test_the_json_search_and_the_downloads_are_rate_limited(tmp_path: Path) -> N
         for _ in range(2):
             assert api.get("/search.csv", params={"q": "vote"}).status_code == 200
         assert_error(api.get("/search.parquet", params={"q": "vote"}), 429, "2 calls in 60")
-        assert api.get("/search", params={"q": "vote"}).status_code == 200
         assert api.get("/api/stats").status_code == 200
         assert api.get("/api/ads/1").status_code == 404
+
+
+def test_the_search_page_shares_the_json_searchs_budget(tmp_path: Path) -> None:
+    """The page runs the same search as /api/search: one budget for both, in either order;
+    the page's refusal is a page, with the same sentence and headers."""
+    with make_client(tmp_path, search_rate_limit=3) as api:
+        for _ in range(2):
+            assert api.get("/api/search", params={"q": "vote"}).status_code == 200
+        page = api.get("/search", params={"q": "vote"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert json.loads(page.headers["X-App-Usage"])["call_count"] == 100
+        refused = api.get("/search", params={"q": "vote"})
+        assert refused.status_code == 429
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "Too many requests" in refused.text and "3 calls in 60 seconds" in refused.text
+        assert "<html" in refused.text.lower() and 'href="/search"' in refused.text
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert json.loads(refused.headers["X-App-Usage"])["call_count"] == 100
+        assert refused.headers["Cache-Control"] == "no-store"
+        assert "default-src" in refused.headers["Content-Security-Policy"]
+        assert_error(api.get("/api/search", params={"q": "vote"}), 429, "3 calls in 60")
+    (tmp_path / "other").mkdir()
+    with make_client(tmp_path / "other", search_rate_limit=2) as api:
+        assert api.get("/api/search").status_code == 200
+        assert api.get("/search").status_code == 200
+        assert api.get("/search").status_code == 429  # the page after the JSON
+        assert_error(api.get("/api/ads"), 429, "2 calls in 60")
 
 
 def test_a_limit_of_zero_turns_the_search_limit_off(tmp_path: Path) -> None:

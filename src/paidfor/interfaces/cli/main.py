@@ -31,7 +31,7 @@ from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app,
 from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
-from paidfor.settings import Settings, get_settings, with_secret_key
+from paidfor.settings import Settings, get_settings, with_address, with_secret_key
 
 app = typer.Typer(
     cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
@@ -319,6 +319,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     from paidfor.interfaces.http.api.serving import serve as run
 
     settings = with_secret_key(settings, host)  # refused on a public host without a key
+    settings = with_address(settings, host, port)  # its links name where it listens
     open_engine(settings.database_url)  # migrate once, before the workers start
     run(settings, host, port, workers)
 

@@ -3,9 +3,9 @@
 Clients written for ``https://graph.facebook.com/v19.0/ads_archive`` (the ``facebook_business``
 SDK, Radlibrary, the Ad Library API scripts, plain ``requests``) work unchanged against this
 server: same parameters, same field names and shapes, cursor paging with a full
-``paging.next`` URL on this host, Graph error objects, and an ``X-App-Usage`` header. The
-access token is accepted and ignored: the archive is public. docs/ads_archive.md has the
-details and the few places where we differ.
+``paging.next`` URL on this server's public address (``PAIDFOR_PUBLIC_URL``), Graph error
+objects, and an ``X-App-Usage`` header. The access token is accepted and ignored: the
+archive is public. docs/ads_archive.md has the details and the few places where we differ.
 """
 
 from __future__ import annotations
@@ -206,18 +206,19 @@ def graph_refusal(request: Request, refusal: PaidforError) -> Response:
     return _respond(body, refusal.http_status, request.state.usage)
 
 
-def paging_of(page: ArchivePage, request: Request) -> dict[str, Any]:
+def paging_of(page: ArchivePage, request: Request, public_url: str) -> dict[str, Any]:
     """Graph's ``paging`` for a page, so that every client pattern ends cleanly: a page with
     records names both cursors and always carries ``next`` (Meta's example script reads
     ``paging.next`` whenever ``paging`` is there); past the last record ``next`` answers an
     empty page without ``paging``, where clients that stop on an empty page, on a missing
-    ``paging`` or on a missing ``next`` all stop. ``previous`` when records come before."""
+    ``paging`` or on a missing ``next`` all stop. ``previous`` when records come before.
+    Both on ``public_url``, never on the request's Host."""
     if page.after is None or page.before is None:
         return {}
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "before")]
 
     def url(cursor: str, value: str) -> str:
-        return str(request.url.replace(query=urlencode([*kept, (cursor, value)])))
+        return f"{public_url}{request.url.path}?{urlencode([*kept, (cursor, value)])}"
 
     paging: dict[str, Any] = {
         "cursors": {"before": page.before, "after": page.after},
@@ -228,7 +229,11 @@ def paging_of(page: ArchivePage, request: Request) -> dict[str, Any]:
     return {"paging": paging}
 
 
-def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRouter:
+def make_router(
+    service: ArchiveService, limiter: SlidingWindowLimiter, public_url: str
+) -> APIRouter:
+    """The routes; ``paging.next`` and ``ad_snapshot_url`` start with ``public_url`` (the
+    server's address, ``settings.public_url_of``), never with the request's Host."""
     router = APIRouter(
         tags=["Ad Library API (Graph-compatible)"], dependencies=[shown_on(graph_refusal)]
     )
@@ -241,21 +246,24 @@ def make_router(service: ArchiveService, limiter: SlidingWindowLimiter) -> APIRo
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
         query = service.parse(params)  # ArchiveParamError: a 400, ``graph_refusal``
-        page = service.search(query, base_url=str(request.base_url))
-        return {"data": page.data, **paging_of(page, request)}, 200
+        page = service.search(query, base_url=public_url)
+        return {"data": page.data, **paging_of(page, request, public_url)}, 200
 
     def handle(request: Request, version: str | None) -> JSONResponse:
         client = request.client.host if request.client else "unknown"
-        usage = limiter.check(client)
-        if usage.exceeded:
+        admission = limiter.admit(client)  # counted as it starts: concurrent calls too
+        if not admission.admitted:
             body = graph_error("(#4) Application request limit reached", 4, is_transient=True)
-            return _respond(body, 400, usage)
-        started, wall, cpu = limiter.clock(), time.perf_counter(), time.thread_time()
+            return _respond(body, 400, admission.usage)
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
             body, status = answer(request, version)
         finally:  # a refused request counts too, and its refusal carries the usage
-            request.state.usage = limiter.record(
-                client, started, time.perf_counter() - wall, time.thread_time() - cpu
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            limiter.finish(admission.entry, wall, cpu)
+            counts = admission.counts
+            request.state.usage = limiter.usage_of(
+                counts._replace(wall=counts.wall + wall, cpu=counts.cpu + cpu)
             )
         return _respond(body, status, request.state.usage)
 

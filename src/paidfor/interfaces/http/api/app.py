@@ -2,8 +2,9 @@
 (``paidfor.interfaces.http.web.library_routes``), and the Graph-compatible
 ``GET /v{N}/ads_archive``.
 
-Around every route (docs/reliability.md): a request-body size limit (413), rate limits on the
-public search and downloads (429), and a 503 when the database cannot answer. A background
+Around every route (docs/reliability.md): a Host the server does not answer to is refused
+(400, ``interfaces.http.hosts``), a request-body size limit (413), rate limits on the public
+search and downloads (429), and a 503 when the database cannot answer. A background
 thread reviews the submissions a killed server left without a decision."""
 
 from __future__ import annotations
@@ -35,15 +36,22 @@ from paidfor.interfaces.http.api.exchange import install_exchange_api
 from paidfor.interfaces.http.api.guards import MIB, BodySizeLimit, database_unavailable
 from paidfor.interfaces.http.api.images import install_image_api
 from paidfor.interfaces.http.api.intake import invalid_body, make_intake_router
-from paidfor.interfaces.http.api.ratelimit import RouteRateLimit, SlidingWindowLimiter
+from paidfor.interfaces.http.api.ratelimit import (
+    LimitedRoutes,
+    RouteRateLimit,
+    SlidingWindowLimiter,
+)
+from paidfor.interfaces.http.api.ratelimit_store import open_windows
 from paidfor.interfaces.http.api.relationships import make_relationships_router
 from paidfor.interfaces.http.auth import install_auth
 from paidfor.interfaces.http.headers import SecurityHeadersMiddleware, install_docs
+from paidfor.interfaces.http.hosts import TrustedHosts
 from paidfor.interfaces.http.refusals import install_refusals
 from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
 from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
+from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
 from paidfor.library.archive import ArchiveService
@@ -56,7 +64,7 @@ from paidfor.library.store import LibraryRepository
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.service import ReviewService, political_classifier
-from paidfor.settings import Settings, get_settings
+from paidfor.settings import Settings, allowed_hosts_of, get_settings, public_url_of
 from paidfor.storage.db import make_engine, operational_errors
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.repo import AdRepository
@@ -67,8 +75,11 @@ log = logging.getLogger("paidfor.interfaces.http.api")
 # screening and indicator builds, a search-index catch-up) before it closes the database.
 SHUTDOWN_WAIT = 30.0
 
-# Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's.
+# Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's: the
+# library search in each of its formats shares one budget (the page, its JSON and the JSON's
+# old address); the downloads, whose time is their whole stream, have their own.
 SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
+SEARCH_PAGES = frozenset({"/search"})
 DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet"})
 
 
@@ -130,14 +141,19 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         if index is not None:
             index.wait(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
+        windows.close()
 
     app = FastAPI(title="paidfor", version=paidfor.__version__, lifespan=lifespan, docs_url=None)
     install_docs(app)  # Swagger UI without an inline script
     install_contract(app)  # before any route: NUL refused, errors documented
+    # the calls the rate limits count, shared by the server's workers (api.ratelimit_store)
+    windows = open_windows(url, settings.rate_limit_store)
     limiter = SlidingWindowLimiter(
-        settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget
-    )
-    app.include_router(make_router(ArchiveService(repo), limiter))
+        settings.archive_rate_limit, settings.archive_rate_window, settings.archive_time_budget,
+        name="archive", store=windows,
+    )  # fmt: skip
+    public_url = public_url_of(settings)  # every absolute URL the app writes starts with it
+    app.include_router(make_router(ArchiveService(repo), limiter, public_url))
     for kind in operational_errors():
         app.add_exception_handler(kind, database_unavailable)
     install_refusals(app)  # the one handler of the routes' refusals
@@ -201,16 +217,20 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         loaded = screen.ready and indicators.ready and classifier_loaded.is_set()
         return {"status": "ok", "screening": "ready" if loaded else "loading", "worker": worker}
 
-    rules = [
-        (paths, SlidingWindowLimiter(limit, window, budget))
-        for paths, limit, window, budget in (
-            (SEARCH_PATHS, settings.search_rate_limit, settings.search_rate_window,
-             settings.search_time_budget),
-            (DOWNLOAD_PATHS, settings.download_rate_limit, settings.download_rate_window,
-             settings.download_time_budget),
-        )
-        if limit > 0
-    ]  # fmt: skip
+    rules: list[LimitedRoutes] = []
+    if settings.search_rate_limit > 0:
+        search = SlidingWindowLimiter(
+            settings.search_rate_limit, settings.search_rate_window,
+            settings.search_time_budget, name="search", store=windows,
+        )  # fmt: skip
+        rules.append(LimitedRoutes(SEARCH_PATHS, search))
+        rules.append(LimitedRoutes(SEARCH_PAGES, search, limit_page(make_templates())))
+    if settings.download_rate_limit > 0:
+        downloads = SlidingWindowLimiter(
+            settings.download_rate_limit, settings.download_rate_window,
+            settings.download_time_budget, name="download", store=windows,
+        )  # fmt: skip
+        rules.append(LimitedRoutes(DOWNLOAD_PATHS, downloads))
     if rules:
         app.add_middleware(RouteRateLimit, rules=rules)
     # Added last, so it runs first: nothing reads a body it refuses.
@@ -219,5 +239,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         default=settings.max_body_bytes,
         per_path={"/api/me/images": max(settings.max_body_bytes, IMAGE_MAX_BYTES + MIB)},
     )
+    # Before anything reads the request: a Host the server does not answer to is a 400.
+    app.add_middleware(TrustedHosts, allowed=allowed_hosts_of(settings), public_url=public_url)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer, refusals too
     return app

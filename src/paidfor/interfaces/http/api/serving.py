@@ -14,13 +14,14 @@ from __future__ import annotations
 import gc
 import socket
 from functools import partial
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
+from paidfor.settings import Settings, proxy_list
 
 
 def worker_app(settings: Settings) -> FastAPI:
@@ -46,15 +47,29 @@ class TcpConfig(uvicorn.Config):
         return sock
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options from ``settings``: idle connections kept
+    ``settings.keep_alive_seconds``; ``X-Forwarded-For`` believed from the trusted proxies
+    only. uvicorn's own default believes it from 127.0.0.1, so any local process could name
+    any client address; with no trusted proxy the header is not read at all."""
+    proxies = proxy_list(settings.trusted_proxies)
+    options: dict[str, Any] = {"timeout_keep_alive": settings.keep_alive_seconds}
+    if proxies:
+        options.update(proxy_headers=True, forwarded_allow_ips=proxies)
+    else:
+        options.update(proxy_headers=False)
+    return options
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """The app of ``settings`` on ``host:port`` in ``workers`` processes (one: this one), idle
-    connections kept ``settings.keep_alive_seconds``."""
-    keep_alive = settings.keep_alive_seconds
+    """The app of ``settings`` on ``host:port`` in ``workers`` processes (one: this one),
+    with ``server_options``."""
+    options = server_options(settings)
     if workers == 1:
         # uvicorn binds from the host and port itself there: its socket says it is TCP
-        uvicorn.run(worker_app(settings), host=host, port=port, timeout_keep_alive=keep_alive)
+        uvicorn.run(worker_app(settings), host=host, port=port, **options)
         return
     # the factory and its settings go to each worker process with the configuration (pickled)
     config = TcpConfig(partial(worker_app, settings), factory=True, host=host, port=port,
-                       workers=workers, timeout_keep_alive=keep_alive)  # fmt: skip
+                       workers=workers, **options)  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()

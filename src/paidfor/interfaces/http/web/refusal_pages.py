@@ -1,7 +1,8 @@
 """The pages the web routes show a refusal on (``interfaces.http.refusals``), each with the
 refusal's status and its message:
 
-* ``public_page``: the public library's ``error.html``;
+* ``public_page``: the public library's ``error.html`` (``limit_page``: the same, for a page
+  refused for its rate limit before any route ran);
 * ``staff_page``: ``staff_error.html``, with the staff navigation;
 * ``back``: for a staff form, a redirect (303) to the page the form is on, which shows the
   refusal once (``Nothing was shared: ...``), from the signed session (``flash_back``).
@@ -15,6 +16,8 @@ The advertiser pages show theirs with ``advertiser_session.Pages.refuse``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -23,7 +26,7 @@ from paidfor.errors import PaidforError
 from paidfor.interfaces.http.refusals import Render
 
 TITLES = {400: "That cannot be done", 404: "Not found", 409: "Not now", 422: "That cannot be done",
-          503: "Busy: try again in a moment"}  # fmt: skip
+          429: "Too many requests", 503: "Busy: try again in a moment"}  # fmt: skip
 
 
 def public_page(templates: Jinja2Templates) -> Render:
@@ -31,6 +34,19 @@ def public_page(templates: Jinja2Templates) -> Render:
         status = refusal.http_status
         ctx = {"title": TITLES.get(status, "That cannot be done"), "message": str(refusal)}
         return templates.TemplateResponse(request, "error.html", ctx, status_code=status)
+
+    return render
+
+
+def limit_page(templates: Jinja2Templates) -> Callable[[str], tuple[bytes, bytes]]:
+    """A public page refused for its rate limit (``api.ratelimit.LimitedRoutes``): the
+    library's ``error.html`` with the refusal's sentence, as ``(content type, body)``; the
+    middleware that refuses has no request to render with."""
+    template = templates.get_template("error.html")
+
+    def render(message: str) -> tuple[bytes, bytes]:
+        html = template.render(title=TITLES[429], message=message)
+        return b"text/html; charset=utf-8", html.encode()
 
     return render
 
@@ -82,4 +98,4 @@ def back(path: str, prefix: str = "") -> Render:
     return render
 
 
-__all__ = ["back", "flash_back", "public_page", "staff_page", "take_flash"]
+__all__ = ["back", "flash_back", "limit_page", "public_page", "staff_page", "take_flash"]
