@@ -378,3 +378,24 @@ def test_rate_limit_answers_like_graph(db_url: str, ids: dict[str, int]) -> None
         assert json.loads(limited.headers["X-App-Usage"])["call_count"] == 100
         # The rest of the site is not limited.
         assert client.get("/api/stats").status_code == 200
+
+
+def test_a_meta_library_record_keeps_its_identity_and_is_found_by_country(
+    db_url: str, engine: Engine, data_dir: Path, tmp_path: Path
+) -> None:
+    """The example record of Meta's Ad Library (no ad_reached_countries; its regions are US
+    states) is found with ad_reached_countries=['US'], under its Library ID and page id."""
+    from paidfor.ingest.pipeline import run_import
+    from paidfor.ingest.registry import SOURCES
+
+    path = data_dir / "meta_ad_library" / "ads_archive_record_example.json"
+    assert run_import(engine, SOURCES["meta-archive"](), [path]).rows == 1
+    with TestClient(create_app(db_url, Settings(index_dir=str(tmp_path / "i")))) as client:
+        body = client.get(URL, params={"ad_reached_countries": "['US']", "ad_active_status": "ALL",
+                                       "fields": "id,page_id,page_name"}).json()  # fmt: skip
+        assert body["data"] == [
+            {"id": "679808276335343", "page_id": "6756153498", "page_name": "Mike Bloomberg"}
+        ]
+        other = client.get(URL, params={"ad_reached_countries": "['GB']",
+                                        "ad_active_status": "ALL"}).json()  # fmt: skip
+        assert other == {"data": []}

@@ -20,6 +20,12 @@ from paidfor.domain.targeting import Targeting
 MAX_ID = 2**63 - 1
 
 
+#: Sources that are themselves an ad library with public ids of their own (Meta's Ad Library,
+#: ``paidfor import meta-archive``): their records keep that id as the one ``ads_archive``
+#: publishes (``Ad.library_id``), so a researcher's citation of a Library ID still finds it.
+LIBRARY_ID_SOURCES = frozenset({"meta"})
+
+
 class AdStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -203,6 +209,14 @@ class Ad:
         """When the ad started: its delivery start, else (a source that gives none) when it
         was created. The one start rule (as SQL: ``storage.rules.started``)."""
         return self.start_at or self.created_at
+
+    @property
+    def library_id(self) -> str:
+        """The id the library publishes for the ad: the source library's own id for a record
+        imported from one (``LIBRARY_ID_SOURCES``), else ours."""
+        if self.source in LIBRARY_ID_SOURCES and self.external_id:
+            return self.external_id
+        return str(self.id)
 
     @property
     def delivered_until(self) -> datetime | None:

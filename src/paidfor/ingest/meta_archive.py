@@ -12,8 +12,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
+
+import pycountry
 
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
 from paidfor.domain.models import AdType
@@ -82,6 +85,51 @@ def _distribution(value: Any, what: str) -> list[dict[str, Any]]:
     return out
 
 
+@cache
+def _subdivision_countries() -> dict[str, frozenset[str]]:
+    """Every ISO 3166-2 subdivision name (case-folded) and the countries that have one so
+    named (pycountry's data)."""
+    found: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        found.setdefault(str(sub.name).casefold(), set()).add(str(sub.country_code))
+    return {name: frozenset(codes) for name, codes in found.items()}
+
+
+def _country_code(name: str) -> str | None:
+    text = name.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
+def reached_countries(rec: dict[str, Any], regions: list[dict[str, Any]]) -> list[str]:
+    """The countries the record says the ad reached, so that ``ad_reached_countries`` finds
+    it: the record's own ``ad_reached_countries`` (a file saved from a query keeps them);
+    else its ``target_locations`` of type ``countries`` (not excluded); else the one country
+    all the subdivisions its ``delivery_by_region`` names can be in (Meta's regions are
+    states and provinces: "Ohio", "Bayern"), when there is exactly one."""
+    explicit = _list(rec.get("ad_reached_countries") or rec.get("reached_countries"))
+    if explicit:
+        return [c.upper() for c in explicit]
+    targeted = []
+    for loc in rec.get("target_locations") or []:
+        if isinstance(loc, dict) and loc.get("type") == "countries" and not loc.get("excluded"):
+            code = _country_code(str(loc.get("name") or ""))
+            if code and code not in targeted:
+                targeted.append(code)
+    if targeted:
+        return targeted
+    table = _subdivision_countries()
+    named = [c for r in regions if (c := table.get(str(r.get("region", "")).casefold()))]
+    # the country every named region can be in ("Montana" is in the US and Bulgaria, "Ohio"
+    # only in the US: together, the US); names no subdivision has ("Unknown") are left out
+    common = frozenset.intersection(*named) if named else frozenset()
+    return sorted(common) if len(common) == 1 else []
+
+
 def parse_record(rec: dict[str, Any]) -> Ad:
     ad_id = str(rec.get("id") or rec.get("_id") or "").strip()
     if not ad_id:
@@ -101,8 +149,10 @@ def parse_record(rec: dict[str, Any]) -> Ad:
         when = start or created
         day = when.date() if when else None
         spend_usd = default_rates().to_usd(Decimal(spend.lower), currency, day)
-    regions = rec.get("delivery_by_region", rec.get("region_distribution"))
-    countries = _list(rec.get("ad_reached_countries") or rec.get("reached_countries"))
+    regions = _distribution(
+        rec.get("delivery_by_region", rec.get("region_distribution")), "delivery_by_region"
+    )
+    countries = reached_countries(rec, regions)
     removed = bool(rec.get("is_removed") or rec.get("removed"))
     return Ad(
         source=SOURCE_KEY,
@@ -129,7 +179,7 @@ def parse_record(rec: dict[str, Any]) -> Ad:
             demographic_distribution=_distribution(
                 rec.get("demographic_distribution"), "demographic_distribution"
             ),
-            delivery_by_region=_distribution(regions, "delivery_by_region"),
+            delivery_by_region=regions,
             reached_countries=countries,
             estimated_audience_size=_range(
                 rec.get("estimated_audience_size"), "estimated_audience_size"

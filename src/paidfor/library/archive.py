@@ -59,7 +59,7 @@ class RenderContext:
 Getter = Callable[[Ad, RenderContext], Any]
 
 FIELDS: dict[str, Getter] = {
-    "id": lambda ad, _: str(ad.id),
+    "id": lambda ad, _: ad.library_id,
     "ad_creation_time": lambda ad, _: _day(ad.created_at),
     "ad_creative_bodies": lambda ad, _: ad.creative.bodies,
     "ad_creative_link_captions": lambda ad, _: ad.creative.link_captions,
