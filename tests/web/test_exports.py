@@ -186,6 +186,15 @@ def test_ira_release_downloads(db_url: str, engine: Engine, data_dir: Path) -> N
         assert [r["ad_id"] for r in table] == every
         police = search_ids(client, {"q": "police"})
         assert [int(r["ad_id"]) for r in read_csv(client, {"q": "police"})] == police
+        # sorted by spend, the published ranges never go up (they did 12 times in 451 rows
+        # when the order was the hidden exact spend in dollars)
+        by_spend = read_csv(client, {"sort": "spend"})
+        lowers = [int(r["spend_lower"]) for r in by_spend if r["spend_lower"]]
+        assert len(lowers) > 3000 and lowers == sorted(lowers, reverse=True)
+        ranged = read_parquet(client, {"sort": "spend", "q": "police"})
+        assert [r["spend_lower"] for r in ranged if r["spend_lower"] is not None] == sorted(
+            (r["spend_lower"] for r in ranged if r["spend_lower"] is not None), reverse=True
+        )
 
 
 FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",

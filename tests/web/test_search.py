@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -116,8 +115,16 @@ def test_page_and_funder_ids(client: TestClient, ids: dict[str, int]) -> None:
     assert found(client, ids, {"page_id": 987654321}) == []
 
 
-def _spend(a: Any) -> Decimal | None:
-    return a.delivery.spend_usd
+def _spend(a: Any) -> int | None:
+    """The library's spend order (``library.ranges.spend_order``): the published range, then
+    the exact dollars inside it."""
+    from paidfor.library.ranges import spend_order, spend_range
+
+    published = spend_range(a.delivery)
+    usd = a.delivery.spend_usd
+    return spend_order(
+        published.lower if published else None, None if usd is None else int(usd * 100)
+    )
 
 
 def _impressions(a: Any) -> int | None:
@@ -149,7 +156,8 @@ def test_sort_orders_and_paging(client: TestClient, ids: dict[str, int], sort: s
         assert got == expected
         assert len(set(got)) == len(got) == 38
     if sort == "spend":
-        assert expected[:4] == ["t1", "w2", "n29", "h1"] and expected[-1] == "t2"
+        # t2 has only a published range (100-499), no exact spend: it sorts in that range
+        assert expected[:4] == ["t1", "w2", "n29", "h1"] and expected[-1] == "n00"
     if sort == "impressions":
         assert expected[:3] == ["t1", "w2", "w1"] and expected[-1] == "n29"
 
@@ -259,7 +267,7 @@ def test_ira_release(db_url: str, engine: Engine, data_dir: Path) -> None:
             a.id for a in sorted(everything, key=_newest_key, reverse=True) if a.id in police
         ]
         by_spend = fetch_all(client, {"sort": "spend", "q": "police"}, per_page=100)
-        spends = {a.id: a.delivery.spend_usd for a in everything}
+        spends = {a.id: _spend(a) for a in everything}
         assert [a["id"] for a in by_spend] == sorted(
             police, key=lambda i: (spends[i] is None, -(spends[i] or 0), -i)
         )

@@ -19,10 +19,13 @@ from sqlalchemy import func, literal_column
 
 from paidfor.domain import AdStatus
 from paidfor.domain.models import ACTIVE_STATUSES, political
+from paidfor.library.ranges import published_spend_lower, spend_order
 from paidfor.storage.models import AdRow
 from paidfor.storage.rules import delivered_until, started
 
-SCHEMA_VERSION = 5  # 5: "stop" is when the ad stopped delivering (Ad.delivered_until)
+# 5: "stop" is when the ad stopped delivering (Ad.delivered_until); 6: "k_spend" orders by
+# the published range first (library.ranges.spend_order)
+SCHEMA_VERSION = 6
 ANALYZER = "paidfor_words"
 ID_LIMIT = 2**32
 VALUE_CAP = 2**32 - 2
@@ -132,6 +135,8 @@ def columns(dialect: str) -> list[Any]:
         AdRow.ad_type,
         AdRow.is_political,
         AdRow.spend_usd_cents,
+        AdRow.spend_cents,
+        AdRow.spend_lower,
         func.coalesce(AdRow.impressions, AdRow.impressions_lower).label("impressions"),
         AdRow.page_id,
         AdRow.funder_id,
@@ -155,7 +160,8 @@ def document(row: Any) -> tantivy.Document:
     doc.add_text("text", row.search_text or "")
     created = _micros(row.created_at)
     doc.add_unsigned("k_newest", sort_key(None if created is None else created // 1_000_000, ad_id))
-    doc.add_unsigned("k_spend", sort_key(row.spend_usd_cents, ad_id))
+    lower = published_spend_lower(row.spend_lower, row.spend_cents)
+    doc.add_unsigned("k_spend", sort_key(spend_order(lower, row.spend_usd_cents), ad_id))
     doc.add_unsigned("k_impressions", sort_key(row.impressions, ad_id))
     if row.page_id is not None:
         doc.add_unsigned("page", int(row.page_id))

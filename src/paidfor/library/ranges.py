@@ -45,6 +45,44 @@ SPEND_EDGES: tuple[int, ...] = (
 )
 
 
+#: Dollars of exact spend told apart inside one published range by the spend order (about a
+#: million: beyond it, ads in the same range tie, and the newest id comes first).
+ORDER_DOLLARS = 2**20 - 1
+
+
+def lower_code(lower: int) -> int:
+    """A published range's lower bound as a small number in the same order, exact for bounds
+    of up to two significant digits (every bucket edge, Meta's ``100``, ``1500``, ``20000``...):
+    ``1 + lower`` below 10, else ``100 + 90 * e + (m - 10)`` for ``lower = m * 10**e``
+    with ``10 <= m < 100`` (further digits are dropped, never reordered)."""
+    if lower < 10:
+        return 1 + max(lower, 0)
+    e = len(str(lower)) - 2
+    return 100 + 90 * e + (lower // 10**e - 10)
+
+
+def spend_order(lower: int | None, usd_cents: int | None) -> int | None:
+    """Where an ad goes when the library sorts by spend: by its published range first (the
+    range's lower bound, ``lower_code``), then by its exact spend in dollars inside the range
+    (up to ``ORDER_DOLLARS``); None without any spend (last). The SQL twin is
+    ``library.store.spend_order_sql``; the tantivy index's ``k_spend`` holds this value."""
+    if lower is None:
+        return None
+    dollars = min(max(usd_cents or 0, 0) // 100, ORDER_DOLLARS)
+    return lower_code(lower) << 20 | dollars
+
+
+def published_spend_lower(source_lower: int | None, spend_cents: int | None) -> int | None:
+    """The lower bound of the published spend range: the source's own, else the bucket of
+    the exact spend (``spend_range``, from stored values)."""
+    if source_lower is not None:
+        return source_lower
+    if spend_cents is None:
+        return None
+    found = bucket(Decimal(spend_cents) / 100, SPEND_EDGES)
+    return found.lower if found else None
+
+
 def bucket(value: int | float | Decimal | None, edges: Sequence[int]) -> Range | None:
     """The bucket of ``edges`` that ``value`` falls in (a negative value falls in the first)."""
     if value is None:

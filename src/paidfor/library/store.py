@@ -16,12 +16,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, null, select
 
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.index_query_store import IndexQuery
+from paidfor.library.ranges import ORDER_DOLLARS, SPEND_EDGES
 from paidfor.storage.models import AdRow, FunderRow
 from paidfor.storage.rules import political_condition, public_condition, started
 
@@ -49,10 +50,41 @@ class FunderSpend:
     spend_usd: Decimal
 
 
+def spend_order_sql() -> ColumnElement[int]:
+    """``library.ranges.spend_order`` of each row, as SQL (integer arithmetic, the same on
+    SQLite and PostgreSQL): the published range's lower bound (the source's, else the bucket
+    of the exact spend) coded by ``lower_code``, then the exact dollars inside it."""
+    lower = func.coalesce(
+        AdRow.spend_lower,
+        case(
+            *[(AdRow.spend_cents >= edge * 100, edge) for edge in reversed(SPEND_EDGES[1:])],
+            (AdRow.spend_cents.is_not(None), SPEND_EDGES[0]),
+            else_=null(),
+        ),
+    )
+    code = case(
+        *[
+            (lower >= 10 ** (e + 1), 100 + 90 * e + lower / 10**e - 10)
+            for e in reversed(range(1, 18))
+        ],
+        (lower >= 10, 100 + lower - 10),
+        (lower >= 0, 1 + lower),
+        (lower.is_not(None), 1),
+        else_=null(),
+    )
+    cents = func.coalesce(AdRow.spend_usd_cents, 0)
+    dollars = case(
+        (cents >= (ORDER_DOLLARS + 1) * 100, ORDER_DOLLARS),
+        (cents < 0, 0),
+        else_=cents / 100,
+    )
+    return code * 1048576 + dollars
+
+
 def _order(sort: Sort) -> list[Any]:
     first: Any
     if sort == "spend":
-        first = AdRow.spend_usd_cents.desc().nulls_last()
+        first = spend_order_sql().desc().nulls_last()
     elif sort == "impressions":
         first = func.coalesce(AdRow.impressions, AdRow.impressions_lower).desc().nulls_last()
     else:
