@@ -352,3 +352,17 @@ def test_parser_takes_anything_and_fails_only_with_a_readable_error(
     assert 1 <= query.per_page <= 100 and query.offset < MAX_RESULTS_PAGED
     assert all(re.fullmatch(r"[A-Z]{2}", c) for c in query.country)
     assert LibraryQuery.parse(query.params()) == query
+
+
+def test_every_card_links_to_its_advertiser_and_its_funder(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    html = client.get("/search", params={"type": "all", "per_page": 100}).text
+    cards = re.findall(r'<article class="card".*?</article>', html, re.S)
+    assert len(cards) == 38
+    for card in cards:
+        page = re.search(r'href="/pages/(\d+)" class="advertiser"', card)
+        assert page, card[:300]
+        if "byline none" not in card:  # a card with a "Paid for by" links its funder
+            assert re.search(r'href="/funders/\d+"', card), card[:300]
+        assert client.get(f"/pages/{page.group(1)}").status_code == 200
