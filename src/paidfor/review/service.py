@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from paidfor import errors
-from paidfor.domain import Ad, AdStatus, Advertiser
+from paidfor.domain import Ad, AdStatus, Advertiser, Election
 from paidfor.domain.models import AdType
-from paidfor.domain.ttpa import SponsorDeclaration
+from paidfor.domain.ttpa import EU_MEMBER_STATES, SponsorDeclaration
 from paidfor.review.declaration_store import DeclarationRepository
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.elections import upcoming
 from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.review.rules import (
     AuthorizationView,
@@ -282,6 +283,12 @@ class ReviewService:
             reason=reason,
             answers=answers,
         )
+
+    def union_elections(self, when: datetime | None = None) -> list[Election]:
+        """The elections and referendums in Member States of the Union voting from ``when``
+        (now) on, soonest first: what an EU sponsor's declaration may name."""
+        return [e for e in upcoming(self.elections.list(), None, when or datetime.now(UTC))
+                if e.country in EU_MEMBER_STATES]  # fmt: skip
 
     def decisions_for_advertiser(self, ad_id: int) -> list[DecisionRecord]:
         """An ad's decisions as its advertiser sees them (``rules.for_advertiser``)."""
