@@ -255,3 +255,118 @@ def test_a_declaration_is_checked_where_it_is_parsed(
     assert r.status_code == 422
     fields = {f["field"] for f in r.json()["error"]["fields"]}
     assert {"declaration.status", "declaration.sponsor_email"} <= fields
+
+
+# --- labels and transparency notices (arts. 11-12, Implementing Regulation (EU) 2025/1410) ----
+
+TYPES = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool,
+         "null": type(None)}  # fmt: skip
+
+
+def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
+    """What of ``value`` breaks ``schema``, for the JSON Schema keywords the notice's schema
+    uses (type, const, enum, required, properties, additionalProperties, prefixItems, items,
+    minItems). No validator library is installed; this one is small enough to read."""
+    if schema is False:
+        return [f"{where}: not allowed"]
+    out: list[str] = []
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(isinstance(value, TYPES[k]) and not (k == "integer" and isinstance(value, bool))
+                   for k in kinds):  # fmt: skip
+            return [f"{where}: {type(value).__name__} is not {kinds}"]
+    if "const" in schema and value != schema["const"]:
+        out.append(f"{where}: {value!r} is not {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        out.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, dict):
+        out += [f"{where}: lacks {k}" for k in schema.get("required", []) if k not in value]
+        props = schema.get("properties", {})
+        for k, v in value.items():
+            if k in props:
+                out += problems(v, props[k], f"{where}.{k}")
+            elif schema.get("additionalProperties") is False:
+                out.append(f"{where}: {k} is not allowed")
+    if isinstance(value, list):
+        prefix = schema.get("prefixItems", [])
+        if len(value) < schema.get("minItems", 0):
+            out.append(f"{where}: fewer than {schema['minItems']} items")
+        for i, v in enumerate(value):
+            sub = prefix[i] if i < len(prefix) else schema.get("items", True)
+            if sub is not True:
+                out += problems(v, sub, f"{where}[{i}]")
+    return out
+
+
+def test_the_schema_checker_finds_what_breaks_it() -> None:
+    schema = {"type": "object", "required": ["a"], "additionalProperties": False,
+              "properties": {"a": {"const": 1}}}  # fmt: skip
+    assert problems({"a": 1}, schema) == []
+    assert problems({"a": 2, "b": 0}, schema) == ["$.a: 2 is not 1", "$: b is not allowed"]
+
+
+def test_an_eu_political_ad_carries_its_label_and_notice(
+    api: TestClient, reviewer: dict[str, str], engine: Engine, vote: int
+) -> None:
+    auth, page = sponsor(api, reviewer)
+    decl = declaration(
+        linked_election_id=vote,
+        controller_name="Muster Stiftung",
+        controller_email="stiftung@example.org",
+        payer_name="Freunde von Anna",
+        payer_email="kasse@example.org",
+        payer_address="Kassenweg 2, Köln",
+    )
+    targeting = {"locations": [{"country": "DE"}], "age_min": 18, "genders": ["female"]}
+    answer = api.post("/api/me/ads", json=ad(page, decl, targeting=targeting), headers=auth)
+    ad_id = answer.json()["ad_id"]
+    assert answer.json()["decision"] == "approved", answer.text
+    delivery = {"impressions": 1000, "spend": "123.45", "currency": "EUR"}
+    assert api.post(f"/api/me/ads/{ad_id}/delivery", json=delivery, headers=auth).status_code == 200
+
+    html = api.get(f"/ads/{ad_id}").text
+    assert "Political advertisement" in html and f'href="/ads/{ad_id}/notice"' in html
+    assert "Sponsor: Anna Muster" in html and "Testwahl 2027" in html and "Targeted" in html
+
+    schema = api.get("/api/ttpa/notice.schema.json")
+    assert schema.status_code == 200 and schema.headers["content-type"].startswith(
+        "application/schema+json"
+    )
+    r = api.get(f"/api/ads/{ad_id}/notice")
+    assert r.status_code == 200, r.text
+    notice = r.json()
+    assert problems(notice, schema.json()) == []
+    assert [s["number"] for s in notice["sections"]] == list(range(1, 14))
+    by_key = {s["key"]: s["value"] for s in notice["sections"]}
+    assert by_key["sponsor"] == {"name": "Anna Muster", "email": "anna@example.org",
+                                 "country": "DE"}  # fmt: skip
+    assert by_key["amounts"] == {"total": "123.45", "currency": "EUR"}
+    assert by_key["linked_to"]["election"]["name"] == "Testwahl 2027"
+    assert by_key["targeting"]["used"] is True and by_key["suspended"] == {
+        "suspended_or_discontinued": False, "reason": None}  # fmt: skip
+    # a person's postal address, the other parties' contacts and the status stay private
+    page_html = api.get(f"/ads/{ad_id}/notice").text
+    for private in ("Musterstraße", "stiftung@example.org", "kasse@example.org", "Kassenweg",
+                    "eu_citizen"):  # fmt: skip
+        assert private not in r.text and private not in page_html, private
+    titles = [s["title"] for s in notice["sections"]]
+    positions = [page_html.index(t) for t in titles]
+    assert positions == sorted(positions)  # the HTML keeps the template's order
+
+    # removed for breaking the rules: the notice says so
+    r = api.post("/api/enforcement", headers=reviewer, json={
+        "action": "remove_ad", "targets": [ad_id], "reason": "breaks the rules"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    gone = {s["key"]: s["value"] for s in api.get(f"/api/ads/{ad_id}/notice").json()["sections"]}
+    assert gone["suspended"]["suspended_or_discontinued"] is True
+
+
+def test_no_notice_for_an_ad_outside_the_union_or_not_in_the_library(
+    api: TestClient, reviewer: dict[str, str], vote: int
+) -> None:
+    auth, page = sponsor(api, reviewer)
+    refused = api.post("/api/me/ads", json=ad(page, None), headers=auth).json()
+    assert refused["decision"] == "rejected"
+    assert api.get(f"/api/ads/{refused['ad_id']}/notice").status_code == 404
+    assert api.get(f"/ads/{refused['ad_id']}/notice").status_code == 404
+    assert api.get("/api/ads/999999/notice").status_code == 404

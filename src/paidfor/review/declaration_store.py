@@ -6,6 +6,7 @@ more widely than the declarations, and the table keeps them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -113,6 +114,16 @@ class DeclarationRepository:
                 select(SponsorDeclarationRow).where(SponsorDeclarationRow.ad_id == ad_id)
             ).one_or_none()
         return None if row is None else _declaration(row)
+
+    def get_many(self, ad_ids: Sequence[int]) -> dict[int, SponsorDeclaration]:
+        """The declarations of those of ``ad_ids`` that have one."""
+        if not ad_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(SponsorDeclarationRow).where(SponsorDeclarationRow.ad_id.in_(ad_ids))
+            ).all()
+        return {int(r.ad_id): _declaration(r) for r in rows}
 
     # -- the interest mapping (art. 18(1)(c)) --------------------------------------------------
 
