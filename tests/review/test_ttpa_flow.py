@@ -327,6 +327,8 @@ def test_an_eu_political_ad_carries_its_label_and_notice(
     html = api.get(f"/ads/{ad_id}").text
     assert "Political advertisement" in html and f'href="/ads/{ad_id}/notice"' in html
     assert "Sponsor: Anna Muster" in html and "Testwahl 2027" in html and "Targeted" in html
+    # the home page's card of the ad carries the label too
+    assert f'href="/ads/{ad_id}/notice"' in api.get("/").text
 
     schema = api.get("/api/ttpa/notice.schema.json")
     assert schema.status_code == 200 and schema.headers["content-type"].startswith(

