@@ -121,15 +121,14 @@ def list_cmd(
     )
     table.add_column("id", justify="right")
     table.add_column("country")
-    table.add_column("level")
-    table.add_column("name")
+    table.add_column("name (level, when not national)")
     table.add_column("vote date", no_wrap=True)
     table.add_column("authorization")
     table.add_column("blackout", justify="right")
     for e in elections:
         auth = "yes" if e.authorization_required else "no"
-        table.add_row(str(e.id), e.country, e.level, e.name, e.date.isoformat(), auth,
-                      str(e.blackout_days))  # fmt: skip
+        name = e.name if e.level == "national" else f"{e.name} ({e.level})"
+        table.add_row(str(e.id), e.country, name, e.date.isoformat(), auth, str(e.blackout_days))
     out.print(table)
 
 

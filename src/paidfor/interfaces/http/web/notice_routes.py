@@ -27,6 +27,12 @@ from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.review.transparency import TransparencyService
 
 
+class SchemaResponse(JSONResponse):
+    """A JSON Schema document, as the media type JSON Schema registers for it."""
+
+    media_type = "application/schema+json"
+
+
 def make_notice_router(service: TransparencyService, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["transparency notices (EU)"])
     on_page = shown_on(public_page(templates))
@@ -48,8 +54,12 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
     def notice_json(ad_id: RowId) -> Any:
         return service.notice(ad_id, f"/api/ads/{ad_id}/notice")
 
-    @router.get("/api/ttpa/notice.schema.json", summary="The transparency notice's JSON Schema")
+    @router.get(
+        "/api/ttpa/notice.schema.json",
+        response_class=SchemaResponse,
+        summary="The transparency notice's JSON Schema",
+    )
     def schema() -> Any:
-        return JSONResponse(service.schema(), media_type="application/schema+json")
+        return SchemaResponse(service.schema())
 
     return router
