@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from paidfor.interfaces.cli.audit import audit_app
 from paidfor.interfaces.cli.elections import election_app
+from paidfor.review.elections import default_elections
 from paidfor.settings import get_settings
 from paidfor.storage.audit import append_event
 from paidfor.storage.db import make_engine
@@ -135,10 +136,11 @@ def test_election_commands_are_audited_and_verified(db: Engine) -> None:
     r = runner.invoke(election_app, [*args, "--blackout-days", "7"])
     assert r.exit_code == 0 and r.output.startswith("unchanged election "), r.output
 
+    shipped = len(default_elections())
     r = runner.invoke(election_app, ["load-defaults"])
-    assert r.exit_code == 0 and "added 3, already stored 0" in r.output
+    assert r.exit_code == 0 and f"added {shipped}, already stored 0" in r.output
     r = runner.invoke(election_app, ["load-defaults"])
-    assert r.exit_code == 0 and "added 0, already stored 3" in r.output
+    assert r.exit_code == 0 and f"added 0, already stored {shipped}" in r.output
 
     r = runner.invoke(election_app, ["list", "--json", "--country", "US"])
     assert r.exit_code == 0
@@ -154,11 +156,11 @@ def test_election_commands_are_audited_and_verified(db: Engine) -> None:
 
     r = runner.invoke(audit_app, ["list", "--json", "--action", "election."])
     actions = [e["action"] for e in json.loads(r.output)]
-    assert actions == ["election.add"] * 3 + ["election.update", "election.add"]
+    assert actions == ["election.add"] * shipped + ["election.update", "election.add"]
     assert _verify()[0] == 0
 
     # Rewriting history (the update's before/after) breaks the chain at that event.
-    update_id = json.loads(r.output)[3]["id"]
+    update_id = json.loads(r.output)[shipped]["id"]
     with db.begin() as conn:
         conn.execute(
             text("UPDATE audit_events SET actor = 'someone' WHERE id = :i"), {"i": update_id}

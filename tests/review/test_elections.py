@@ -205,12 +205,19 @@ def test_csv_errors_name_the_line() -> None:
 
 
 def test_shipped_elections() -> None:
-    shipped = {(e.country, e.date): e for e in default_elections()}
-    assert set(shipped) == {
+    shipped = {(e.country, e.date, e.name): e for e in default_elections()}
+    assert {(c, d) for c, d, _ in shipped} >= {
         ("US", date(2016, 11, 8)),
         ("DE", date(2017, 9, 24)),
         ("US", date(2018, 11, 6)),
+        ("SE", date(2026, 9, 13)),  # the second Sunday of September, by law
+        ("LV", date(2026, 10, 3)),  # the first Saturday of October (Satversme art. 11)
+        ("EE", date(2027, 3, 7)),  # the first Sunday of March (Constitution § 60)
+        ("FI", date(2027, 4, 18)),  # the third Sunday of April
     }
+    # every row says where its date comes from, on a public page
+    assert all(e.source_url and e.source_url.startswith("https://") for e in shipped.values())
+    assert {e.level for e in shipped.values()} <= {"eu", "national", "regional", "local"}
     assert all(e.authorization_required for e in shipped.values())
     assert all(e.blackout_days == 0 for e in shipped.values())  # no legal ad blackout
     elections = list(shipped.values())

@@ -9,8 +9,10 @@ design, "where its admins are (countries only)"), risk explanations of accounts,
 review decisions' reasons and findings, enforcement reasons (except an ad's removal reason,
 which the library shows on purpose), cases, disclosure requests, privacy groups and their
 indicators, exchange sources and their tokens, ad images' PDQ hashes, API tokens and their
-names, authorization documents, ads that review has not let into the library, and the audit
-log. ``seed_world`` is shared with the access matrix (``test_access_matrix``).
+names, authorization documents, ads that review has not let into the library, the audit log, and
+of a sponsor's declaration (Regulation (EU) 2024/900) what the transparency notice does not
+show: a person's postal address, the controlling entity's and the payer's contact details,
+the declared status. ``seed_world`` is shared with the access matrix (``test_access_matrix``).
 """
 
 from __future__ import annotations
@@ -204,6 +206,18 @@ def seed_world(engine: Engine, client: TestClient) -> World:
             headers=bearer("reviewer"),
         )
     )
+    # authorized in Germany too: the political ad also runs in the Union, so it carries the
+    # EU label and transparency notice (Regulation (EU) 2024/900)
+    auth_de = auth | {"country": "DE", "legal_name": m("authorizations.legal_name (DE)"),
+                      "id_document_ref": m("authorizations.id_document_ref (DE)")}  # fmt: skip
+    de_id = ok(client.post("/api/me/authorizations", json=auth_de, headers=adv))["id"]
+    ok(
+        client.post(
+            f"/api/review/authorizations/{de_id}/decision",
+            json=decision,
+            headers=bearer("reviewer"),
+        )
+    )
     # a second authorization left pending (for the reviewers' queue)
     auth2 = auth | {
         "country": "GB",
@@ -248,6 +262,26 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         }
         return int(ok(client.post("/api/me/ads", json=body, headers=adv))["ad_id"])
 
+    # the sponsor's declaration (Regulation (EU) 2024/900, art. 7): a person's postal address
+    # and the controlling entity's and payer's contact details are private
+    declaration = {
+        "status": "eu_citizen",
+        "sponsor_kind": "natural_person",
+        "sponsor_name": FUNDER,
+        "sponsor_email": "sponsor@openlibraryvoices.example",
+        "sponsor_address": m("sponsor_declarations.sponsor_address (a person's)"),
+        "sponsor_country": "DE",
+        "funding_source": "private",
+        "funding_origin": "inside_union",
+        "controller_name": "Open Libraries Foundation",
+        "controller_email": f"{m('sponsor_declarations.controller_email')}@example.org",
+        "controller_address": m("sponsor_declarations.controller_address"),
+        "payer_name": "Library Friends Fund",
+        "payer_email": f"{m('sponsor_declarations.payer_email')}@example.org",
+        "payer_address": m("sponsor_declarations.payer_address"),
+    }
+    in_germany_too = targeting("political")
+    in_germany_too["locations"].append({"country": "DE"})
     political = submit(
         POLITICAL,
         "political",
@@ -255,6 +289,8 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         paid_for_by=FUNDER,
         image_hashes=[w.ids["image_hash"]],
         landing_url="https://openlibraryvoices.example/vote",
+        declaration=declaration,
+        targeting=in_germany_too,
     )
     commercial = submit(COMMERCIAL, "commercial", landing_url="https://beans.example/")
     removed = submit(COMMERCIAL + " Second roast.", "removed")
@@ -810,6 +846,11 @@ def test_no_private_field_reaches_a_public_answer(app_client: TestClient, world:
     for ad in world.private_ads:
         assert found.visited.get(f"/ads/{ad}") == 404, ad
     assert found.visited.get(f"/pages/{world.ids['page']}") == 200
+    # the political ad also runs in the Union: its label links its transparency notice,
+    # which links its JSON (the declaration's private parts are markers: none was found)
+    political = world.ids["political"]
+    assert found.visited.get(f"/ads/{political}/notice") == 200
+    assert found.visited.get(f"/api/ads/{political}/notice") == 200
     assert len(world.markers.fields) > 40
     assert len(found.visited) > 60, sorted(found.visited)
     assert time.monotonic() - started < 90

@@ -134,7 +134,8 @@ def test_the_models_match_the_migrations(engine: Engine) -> None:
     # forgotten here shows as a table the migrations make and the models lack)
     import paidfor.disclosure.request_models
     import paidfor.exchange.feed_models
-    import paidfor.review.intake_models  # noqa: F401
+    import paidfor.review.intake_models
+    import paidfor.review.ttpa_models  # noqa: F401
     from paidfor.storage.models import Base
 
     with warnings.catch_warnings():

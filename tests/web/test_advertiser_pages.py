@@ -347,3 +347,32 @@ def test_bad_input_is_shown_per_field_never_a_500(web: TestClient) -> None:
     r = post(web, "/advertiser/ads", ad_form(999))
     assert r.status_code == 400 and "is not one of this advertiser" in r.text
     assert web.get("/advertiser/ads/999999").status_code == 404
+
+
+def test_the_sponsors_declaration_in_the_ad_form(web: TestClient, engine: Engine) -> None:
+    """The ad form takes the sponsor's declaration of Regulation (EU) 2024/900 (art. 7): it is
+    stored with the ad; an ad aimed at the EU without it is refused with the article; a bad
+    field of it is shown on that field."""
+    from paidfor.review.declaration_store import DeclarationRepository
+
+    sign_up(web)
+    add_card(web)
+    page_id = create_page(web, "Anna Muster")
+    form = web.get("/advertiser/ads").text
+    assert 'name="declaration_status"' in form and "art. 5(2)" in form
+    declaration = {
+        "declaration_status": "eu_citizen", "declaration_sponsor_kind": "natural_person",
+        "declaration_sponsor_name": "Anna Muster", "declaration_sponsor_email": "anna@example.org",
+        "declaration_sponsor_address": "Musterstraße 1", "declaration_sponsor_country": "DE",
+        "declaration_funding_source": "private", "declaration_funding_origin": "inside_union",
+    }  # fmt: skip
+    ad_id, page = submit(web, page_id, countries="DE", **declaration)
+    stored = DeclarationRepository(engine).get(ad_id)
+    assert stored is not None and stored.sponsor_email == "anna@example.org"
+    assert "art. 7(1)" not in page
+    ad_id, page = submit(web, page_id, countries="DE")
+    assert DeclarationRepository(engine).get(ad_id) is None and "art. 7(1)" in page
+    bad = {**declaration, "declaration_sponsor_email": "not an email"}
+    r = post(web, "/advertiser/ads", ad_form(page_id, countries="DE", **bad))
+    assert r.status_code == 422
+    assert 'id="declaration_sponsor_email-problem"' in r.text

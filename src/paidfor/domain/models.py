@@ -241,6 +241,8 @@ class Election:
     authorization_required: bool = True
     blackout_days: int = 0
     id: int | None = None
+    level: str = "national"  # eu, national, regional or local (the TTPA's scope, art. 3)
+    source_url: str | None = None  # the public page the date comes from
 
 
 @dataclass

@@ -18,7 +18,15 @@ from paidfor.storage.audit import append_event_conn
 from paidfor.storage.models import ElectionRow
 
 Outcome = Literal["added", "updated", "unchanged"]
-_FIELDS = ("country", "name", "date", "authorization_required", "blackout_days")
+_FIELDS = (
+    "country",
+    "name",
+    "date",
+    "authorization_required",
+    "blackout_days",
+    "level",
+    "source_url",
+)
 _COLUMNS = (
     ElectionRow.id,
     ElectionRow.country,
@@ -26,6 +34,8 @@ _COLUMNS = (
     ElectionRow.date,
     ElectionRow.authorization_required,
     ElectionRow.blackout_days,
+    ElectionRow.level,
+    ElectionRow.source_url,
 )
 
 
@@ -38,6 +48,8 @@ def election_snapshot(election: Election) -> dict[str, Any]:
         "date": election.date.isoformat(),
         "authorization_required": election.authorization_required,
         "blackout_days": election.blackout_days,
+        "level": election.level,
+        "source_url": election.source_url,
     }
 
 
@@ -49,6 +61,8 @@ def _to_domain(row: Any) -> Election:
         date=row.date,
         authorization_required=bool(row.authorization_required),
         blackout_days=int(row.blackout_days),
+        level=row.level,
+        source_url=row.source_url,
     )
 
 

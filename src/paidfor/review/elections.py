@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pycountry
 
 from paidfor.domain import Election
+from paidfor.domain.urls import link_of
 from paidfor.errors import Invalid
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 MAX_BLACKOUT_DAYS = 60
 MAX_NAME_LENGTH = 300
 CSV_COLUMNS = ("country", "name", "date", "authorization_required", "blackout_days", "source")
+#: Optional columns: ``level`` (national when absent) and ``source_url``.
+CSV_OPTIONAL = ("level", "source_url")
+#: The levels of the elections and referendums Regulation (EU) 2024/900 covers (art. 1, art.
+#: 3(2)(b): "at Union, national, regional or local level").
+LEVELS = ("eu", "national", "regional", "local")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
@@ -146,9 +152,12 @@ def make_election(
     *,
     authorization_required: bool = True,
     blackout_days: int = 0,
+    level: str = "national",
+    source_url: str | None = None,
 ) -> Election:
     """A checked :class:`Election`: a real country code, a non-empty name of at most 300
-    characters, a real date and ``0 <= blackout_days <= 60``. Raises ValueError."""
+    characters, a real date, ``0 <= blackout_days <= 60``, a level of ``LEVELS`` and a
+    source that is an http(s) address when given. Raises Invalid."""
     clean_name = " ".join(name.split())
     if not clean_name:
         raise Invalid("the election needs a name")
@@ -160,18 +169,27 @@ def make_election(
         raise Invalid(
             f"blackout days must be between 0 and {MAX_BLACKOUT_DAYS}, not {blackout_days}"
         )
+    clean_level = level.strip().lower()
+    if clean_level not in LEVELS:
+        raise Invalid(f"the level must be one of {', '.join(LEVELS)}, not {level!r}")
+    url = (source_url or "").strip() or None
+    if url is not None and (len(url) > 500 or link_of(url) != url):
+        raise Invalid(f"the source must be an http(s) address of at most 500 characters: {url!r}")
     return Election(
         country=normalize_country(country),
         name=clean_name,
         date=vote_date,
         authorization_required=authorization_required,
         blackout_days=blackout_days,
+        level=clean_level,
+        source_url=url,
     )
 
 
 def parse_elections_csv(text: str) -> list[Election]:
-    """Elections from CSV text with the columns of ``CSV_COLUMNS`` (``source`` is prose for
-    people and is not stored). Raises ValueError naming the line of the first bad row."""
+    """Elections from CSV text with the columns of ``CSV_COLUMNS`` and, optionally,
+    ``CSV_OPTIONAL`` (``source`` is prose for people and is not stored; ``source_url`` is).
+    Raises ValueError naming the line of the first bad row."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -186,6 +204,8 @@ def parse_elections_csv(text: str) -> list[Election]:
                     row["date"],
                     authorization_required=parse_bool(row["authorization_required"]),
                     blackout_days=int(row["blackout_days"]),
+                    level=row.get("level") or "national",
+                    source_url=row.get("source_url") or None,
                 )
             )
         except (ValueError, TypeError, AttributeError) as exc:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from paidfor import errors
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
 from paidfor.domain.models import AdType
+from paidfor.domain.ttpa import SponsorDeclaration
 from paidfor.review.authorization_store import (
     AuthorizationRecord,
     AuthorizationRepository,
@@ -27,6 +28,7 @@ from paidfor.review.authorization_store import (
     funder_id,
     require_row,
 )
+from paidfor.review.declaration_store import insert_declaration_conn
 from paidfor.review.intake_models import AdSubmissionRow, ReviewDecisionRow
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import next_search_seq, touch_ads
@@ -238,6 +240,18 @@ class IntakeRepository(AuthorizationRepository):
             id=int(page_id),
         )
 
+    def admin_login_countries(self, page_id: int) -> list[tuple[str, ...]]:
+        """The sign-in countries of each of the page's admins (the contradiction check of
+        ``review.ttpa``)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AdminRow.login_countries)
+                .join(page_admins, page_admins.c.admin_id == AdminRow.id)
+                .where(page_admins.c.page_id == page_id)
+                .order_by(AdminRow.id)
+            ).all()
+        return [tuple(str(c) for c in (r[0] or [])) for r in rows]
+
     def page_owner(self, page_id: int) -> tuple[int, bool] | None:
         """The advertiser that owns page ``page_id`` and whether the page is disabled."""
         with self.engine.connect() as conn:
@@ -260,8 +274,10 @@ class IntakeRepository(AuthorizationRepository):
         budget_cents: int | None,
         budget_currency: str | None,
         actor: str,
+        declaration: SponsorDeclaration | None = None,
     ) -> int:
-        """Store a submitted ad (pending review); its id."""
+        """Store a submitted ad (pending review) with its sponsor's declaration, if any; its
+        id."""
         values = ad_values(ad)
         now = stored_now()
         with self.engine.begin() as conn:
@@ -296,6 +312,8 @@ class IntakeRepository(AuthorizationRepository):
                 target_id=str(ad_id),
                 after={"page_id": page_id, "funder": funder_name, "ad_type": ad.ad_type},
             )
+            if declaration is not None:
+                insert_declaration_conn(conn, ad_id, advertiser_id, declaration, actor=actor)
         return ad_id
 
     def record_decision(

@@ -8,7 +8,11 @@ Steps, each giving reasons a person can read (``Reason``):
    is held for a person.
 2. **political rules**, for a political ad: the advertiser is authorized in every targeted
    country, the "Paid for by" funder is the one verified in that authorization, the disclaimer
-   is present, and no election blackout covers the ad's start in a targeted country.
+   is present, and no election blackout covers the ad's start in a targeted country. Aimed
+   at a Member State of the Union, the EU's rules too (``review.ttpa``, Regulation (EU)
+   2024/900): the sponsor's declaration (art. 7), the three months before a vote (art. 5(2)),
+   the targeting limits (art. 18), and a declared EU status the account's payment and admins
+   contradict held for a person.
 3. **integrity screening**: the screens installed (``IntegrityScreen``); each finding that asks
    for it holds the ad for a person. With none installed this step says so.
 4. **decision**: rejected when any reason rejects, else held when any holds, else approved.
@@ -24,6 +28,8 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from paidfor.domain import AuthorizationStatus, Election
+from paidfor.domain.ttpa import SponsorDeclaration
+from paidfor.review import ttpa
 from paidfor.review.elections import blackout
 
 Decision = Literal["approved", "rejected", "held"]
@@ -76,6 +82,14 @@ class ReviewInput:
     page_disabled: bool = False
     advertiser_id: int | None = None  # for the integrity screens, which look them up
     page_id: int | None = None
+    # the EU's rules (review.ttpa)
+    stops: datetime | None = None  # when the ad is to stop (UTC); None: open-ended
+    declaration: SponsorDeclaration | None = None
+    age_min: int | None = None
+    interests: tuple[str, ...] = ()
+    facts: ttpa.Facts = field(default_factory=ttpa.Facts)
+    special_interests: Mapping[str, str] = field(default_factory=dict)  # interest -> category
+    voting_ages: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,6 +283,19 @@ def political_rules(inp: ReviewInput) -> list[Reason]:
     return out
 
 
+def ttpa_rules(inp: ReviewInput) -> list[ttpa.Check]:
+    """The EU's rules for a political ad (``review.ttpa``); none for one aimed outside it."""
+    return [
+        *ttpa.declaration_checks(
+            inp.countries, inp.declaration, inp.elections, inp.starts, inp.stops
+        ),
+        *ttpa.targeting_checks(
+            inp.countries, inp.age_min, inp.interests, inp.special_interests, inp.voting_ages
+        ),
+        *ttpa.contradiction_checks(inp.countries, inp.declaration, inp.facts),
+    ]
+
+
 def review(
     inp: ReviewInput, model: Classifier, screens: Sequence[IntegrityScreen] = ()
 ) -> ReviewOutcome:
@@ -284,6 +311,7 @@ def review(
     reasons.extend(found)
     if political:
         reasons.extend(political_rules(inp))
+        reasons.extend(Reason(c.step, c.code, c.message, c.effect) for c in ttpa_rules(inp))
     findings: list[Finding] = []
     if not screens:
         reasons.append(

@@ -17,9 +17,12 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from paidfor import errors
-from paidfor.domain import Ad, AdStatus, Advertiser
+from paidfor.domain import Ad, AdStatus, Advertiser, Election
 from paidfor.domain.models import AdType
+from paidfor.domain.ttpa import EU_MEMBER_STATES, SponsorDeclaration
+from paidfor.review.declaration_store import DeclarationRepository
 from paidfor.review.election_store import ElectionRepository
+from paidfor.review.elections import upcoming
 from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository, NotFound
 from paidfor.review.rules import (
     AuthorizationView,
@@ -31,6 +34,7 @@ from paidfor.review.rules import (
     for_advertiser,
     review,
 )
+from paidfor.review.ttpa import Facts, voting_ages
 from paidfor.storage.db import is_disk_full
 from paidfor.storage.repo import AdRepository
 
@@ -46,6 +50,7 @@ class Submission:
     funder_name: str | None
     budget_cents: int | None = None
     budget_currency: str | None = None
+    declaration: SponsorDeclaration | None = None  # art. 7 of Regulation (EU) 2024/900
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,10 @@ class ReviewService:
         ads: AdRepository,
         classifier: Callable[[], Classifier],
         screens: Sequence[IntegrityScreen] = (),
+        declarations: DeclarationRepository | None = None,
     ) -> None:
         self.intake = intake
+        self.declarations = declarations or DeclarationRepository(intake.engine)
         self.elections = elections
         self.ads = ads
         self._classifier = classifier
@@ -116,11 +123,12 @@ class ReviewService:
             budget_cents=sub.budget_cents,
             budget_currency=sub.budget_currency,
             actor=actor,
+            declaration=sub.declaration,
         )
         for attempt in range(4):
             try:
                 outcome = self._review(advertiser_id, advertiser, owner[1], sub.ad,
-                                       sub.page_id, sub.funder_name)  # fmt: skip
+                                       sub.page_id, sub.funder_name, sub.declaration)  # fmt: skip
                 self._record_first(ad_id, outcome)  # safe to repeat: only a first decision
                 return ad_id, outcome
             except OperationalError as exc:  # the database went away (a restart): retry
@@ -147,6 +155,7 @@ class ReviewService:
         ad: Ad,
         page_id: int,
         funder_name: str | None,
+        declaration: SponsorDeclaration | None,
     ) -> ReviewOutcome:
         auths = {
             a.country: AuthorizationView(a.status, a.funder_name if a.funder_verified else None)
@@ -164,6 +173,18 @@ class ReviewService:
             page_disabled=page_disabled,
             advertiser_id=advertiser_id,
             page_id=page_id,
+            stops=ad.stop_at,
+            declaration=declaration,
+            age_min=ad.targeting.age_min,
+            interests=tuple(ad.targeting.interests),
+            facts=Facts(
+                payments=tuple(
+                    (p.currency, p.billing_country) for p in advertiser.payment_instruments
+                ),
+                admin_countries=tuple(self.intake.admin_login_countries(page_id)),
+            ),
+            special_interests=self.declarations.interest_categories(),
+            voting_ages=voting_ages(),
         )
         return review(inp, self._classifier(), self.screens)
 
@@ -200,7 +221,13 @@ class ReviewService:
             owner = self.intake.page_owner(page_id)
             funder = ad.funder.name if ad.funder else None
             outcome = self._review(
-                advertiser_id, advertiser, bool(owner and owner[1]), ad, page_id, funder
+                advertiser_id,
+                advertiser,
+                bool(owner and owner[1]),
+                ad,
+                page_id,
+                funder,
+                self.declarations.get(ad_id),
             )
             note = Reason(
                 "review",
@@ -256,6 +283,12 @@ class ReviewService:
             reason=reason,
             answers=answers,
         )
+
+    def union_elections(self, when: datetime | None = None) -> list[Election]:
+        """The elections and referendums in Member States of the Union voting from ``when``
+        (now) on, soonest first: what an EU sponsor's declaration may name."""
+        return [e for e in upcoming(self.elections.list(), None, when or datetime.now(UTC))
+                if e.country in EU_MEMBER_STATES]  # fmt: skip
 
     def decisions_for_advertiser(self, ad_id: int) -> list[DecisionRecord]:
         """An ad's decisions as its advertiser sees them (``rules.for_advertiser``)."""

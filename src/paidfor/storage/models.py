@@ -264,6 +264,9 @@ class ElectionRow(Base):
     date: Mapped[date] = mapped_column(Date)
     authorization_required: Mapped[bool] = mapped_column(Boolean, default=True)
     blackout_days: Mapped[int] = mapped_column(Integer, default=0)
+    # eu, national, regional or local (migration 0015); the public page its date comes from
+    level: Mapped[str] = mapped_column(String(10), default="national", server_default="national")
+    source_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class IndicatorRow(Base):

@@ -50,6 +50,17 @@ def add_cmd(
             "at most 60)",
         ),
     ] = 0,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="eu, national, regional or local (Regulation (EU) 2024/900 covers all four)",
+        ),
+    ] = "national",
+    source_url: Annotated[
+        str | None,
+        typer.Option("--source-url", help="the public page the date comes from (http or https)"),
+    ] = None,
     actor: Annotated[str, typer.Option("--actor", help="who is making the change")] = "cli",
     reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit log")] = None,
 ) -> None:
@@ -63,6 +74,8 @@ def add_cmd(
         vote_date,
         authorization_required=authorization_required,
         blackout_days=blackout_days,
+        level=level,
+        source_url=source_url,
     )
     engine = open_engine()
     try:
@@ -70,7 +83,7 @@ def add_cmd(
     finally:
         engine.dispose()
     out.print(
-        f"{outcome} election {stored.id}: {stored.country} {stored.name} on "
+        f"{outcome} election {stored.id}: {stored.country} {stored.name} ({stored.level}) on "
         f"{stored.date.isoformat()} ({_rules(stored)})",
         highlight=False,
         soft_wrap=True,
@@ -108,13 +121,14 @@ def list_cmd(
     )
     table.add_column("id", justify="right")
     table.add_column("country")
-    table.add_column("name")
+    table.add_column("name (level, when not national)")
     table.add_column("vote date", no_wrap=True)
     table.add_column("authorization")
     table.add_column("blackout", justify="right")
     for e in elections:
         auth = "yes" if e.authorization_required else "no"
-        table.add_row(str(e.id), e.country, e.name, e.date.isoformat(), auth, str(e.blackout_days))
+        name = e.name if e.level == "national" else f"{e.name} ({e.level})"
+        table.add_row(str(e.id), e.country, name, e.date.isoformat(), auth, str(e.blackout_days))
     out.print(table)
 
 

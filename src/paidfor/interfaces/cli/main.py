@@ -31,6 +31,7 @@ from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app,
 from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
+from paidfor.interfaces.cli.ttpa import ttpa_app
 from paidfor.settings import Settings, get_settings, with_address, with_secret_key
 
 app = typer.Typer(
@@ -45,7 +46,7 @@ GROUPS = {
     "db": db_app, "index": index_app, "election": election_app, "audit": audit_app,
     "token": token_app, "model": model_app, "networks": networks_app, "cases": cases_app,
     "integrity": integrity_app, "eval": eval_app, "coordination": coordination_app,
-    "exchange": exchange_app, "disclosure": disclosure_app, "keys": keys_app,
+    "exchange": exchange_app, "disclosure": disclosure_app, "keys": keys_app, "ttpa": ttpa_app,
 }  # fmt: skip
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)

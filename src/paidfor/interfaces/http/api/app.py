@@ -51,6 +51,7 @@ from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_page
 from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
+from paidfor.interfaces.http.web.notice_routes import make_notice_router
 from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
@@ -64,6 +65,7 @@ from paidfor.library.store import LibraryRepository
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.service import ReviewService, political_classifier
+from paidfor.review.transparency import TransparencyService
 from paidfor.settings import Settings, allowed_hosts_of, get_settings, public_url_of
 from paidfor.storage.db import make_engine, operational_errors
 from paidfor.storage.mapping import stored_now
@@ -199,7 +201,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     install_workspace_pages(app, engine, make_templates())
 
     library = LibraryRepository(engine, index)
-    app.include_router(make_library_router(LibraryService(library)))
+    transparency = TransparencyService(
+        AdRepository(engine), review.declarations, ElectionRepository(engine)
+    )
+    app.include_router(make_notice_router(transparency, make_templates()))
+    app.include_router(make_library_router(LibraryService(library), labels=transparency.labels))
     app.include_router(make_hub_router(HubService(HubRepository(engine)), make_templates()))
 
     @app.get("/api/stats", summary="Totals for the whole library")

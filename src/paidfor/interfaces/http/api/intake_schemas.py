@@ -26,6 +26,13 @@ from paidfor.domain import (
 from paidfor.domain.models import AdType
 from paidfor.domain.targeting import Location
 from paidfor.domain.text import clean_name
+from paidfor.domain.ttpa import (
+    FundingOrigin,
+    FundingSource,
+    SponsorDeclaration,
+    SponsorKind,
+    SponsorStatus,
+)
 from paidfor.interfaces.http.api.answers import BodyId
 from paidfor.library.archive_params import PLATFORMS
 from paidfor.review.service import Submission
@@ -194,6 +201,53 @@ class TargetingIn(Body):
         )
 
 
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}", value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Address = Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class DeclarationIn(Body):
+    """The sponsor's declaration of art. 7(1) of Regulation (EU) 2024/900 (docs/ttpa.md):
+    required for a political ad aimed at a Member State of the Union (review refuses one
+    without it, ``ttpa_no_declaration``)."""
+
+    political_advertising: bool = True  # that the ad is political advertising
+    status: SponsorStatus  # art. 5(2): who the sponsor is
+    sponsor_kind: SponsorKind
+    sponsor_name: Name
+    sponsor_email: Email
+    sponsor_address: Address
+    sponsor_country: Country  # where it lives or is established
+    sponsor_registration: Annotated[str, Field(max_length=100)] | None = None
+    funding_source: FundingSource  # public or private money
+    funding_origin: FundingOrigin  # from inside or outside the Union
+    linked_election_id: BodyId | None = None  # an election or referendum the platform knows
+    linked_process: Annotated[str, Field(min_length=3, max_length=500)] | None = None
+    controller_name: Name | None = None  # the entity ultimately controlling the sponsor
+    controller_email: Email | None = None
+    controller_address: Address | None = None
+    payer_name: Name | None = None  # who pays, where it is not the sponsor
+    payer_email: Email | None = None
+    payer_address: Address | None = None
+
+    @model_validator(mode="after")
+    def _parties(self) -> DeclarationIn:
+        for who in ("controller", "payer"):
+            if getattr(self, f"{who}_name") is None and (
+                getattr(self, f"{who}_email") or getattr(self, f"{who}_address")
+            ):
+                raise ValueError(f"{who}_name: name the {who} whose contact details are given")
+        return self
+
+    def to_domain(self) -> SponsorDeclaration:
+        return SponsorDeclaration(**self.model_dump())
+
+
 class AdIn(Body):
     page_id: BodyId
     bodies: list[Text] = Field(min_length=1, max_length=10)
@@ -213,6 +267,7 @@ class AdIn(Body):
     political: bool = False  # declared: a political or issue ad
     platforms: list[Platform] = Field(default_factory=lambda: ["facebook"], max_length=7)
     languages: list[Language] = Field(default_factory=list, max_length=20)
+    declaration: DeclarationIn | None = None  # the sponsor's (Regulation (EU) 2024/900)
 
     @model_validator(mode="after")
     def _schedule(self) -> AdIn:
@@ -232,6 +287,7 @@ class AdIn(Body):
             funder_name=self.paid_for_by,
             budget_cents=int(self.budget * 100),
             budget_currency=self.currency,
+            declaration=self.declaration.to_domain() if self.declaration else None,
         )
 
     def to_domain(self) -> Ad:

@@ -103,9 +103,26 @@ def authorization_data(form: Form) -> dict[str, Any]:
     return _drop_none({n: text(form, n) for n in names})
 
 
+#: The declaration's fields (``DeclarationIn``), named ``declaration_<field>`` in the ad form.
+DECLARATION_FIELDS = (
+    "status", "sponsor_kind", "sponsor_name", "sponsor_email", "sponsor_address",
+    "sponsor_country", "sponsor_registration", "funding_source", "funding_origin",
+    "linked_election_id", "linked_process", "controller_name", "controller_email",
+    "controller_address", "payer_name", "payer_email", "payer_address",
+)  # fmt: skip
+
+
+def declaration_data(form: Form) -> dict[str, Any] | None:
+    """The sponsor's declaration of the ad form (Regulation (EU) 2024/900, art. 7), when the
+    advertiser filled any of it in; None otherwise."""
+    data = _drop_none({f: text(form, f"declaration_{f}") for f in DECLARATION_FIELDS})
+    return data or None
+
+
 def ad_data(form: Form) -> dict[str, Any]:
     """The ad form: one body, the link's texts, countries as ``US, GB``, ages, a schedule in
-    UTC (``datetime-local`` fields), budget and currency, "Paid for by", a political box."""
+    UTC (``datetime-local`` fields), budget and currency, "Paid for by", a political box, and
+    the sponsor's declaration for an ad aimed at the EU."""
     countries = split_codes(text(form, "countries"))
     platforms = chosen(form, "platforms")
     targeting = _drop_none(
@@ -122,6 +139,7 @@ def ad_data(form: Form) -> dict[str, Any]:
         "targeting": targeting,
         "political": form.get("political") == "yes",
         "platforms": platforms or None,
+        "declaration": declaration_data(form),
     }
     names: tuple[str, ...] = ("link_title", "link_caption", "link_description", "landing_url")
     names += ("start", "stop", "budget", "currency", "paid_for_by")
@@ -133,8 +151,8 @@ def ad_field(loc: tuple[Any, ...]) -> str:
     """The ad form's field for an error at ``loc`` in ``AdIn``."""
     if loc[:2] == ("targeting", "locations"):
         return "countries"
-    if loc[0] == "targeting" and len(loc) > 1:
-        return str(loc[1])
+    if loc[0] in ("targeting", "declaration") and len(loc) > 1:
+        return f"declaration_{loc[1]}" if loc[0] == "declaration" else str(loc[1])
     return {"bodies": "body"}.get(str(loc[0]), str(loc[0]))
 
 

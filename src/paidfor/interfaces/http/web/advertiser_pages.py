@@ -99,6 +99,7 @@ def install_advertiser_pages(
         if name == "advertiser_ad_form.html":
             ctx["pages"] = intake.pages_of(visit.account)
             ctx["platform_names"] = PLATFORM_NAMES
+            ctx["eu_elections"] = service.union_elections()
         return pages.render(request, name, ctx, status)
 
     @router.get("/advertiser", response_class=HTMLResponse)

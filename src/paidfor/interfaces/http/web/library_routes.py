@@ -10,6 +10,7 @@ bad parameter (``LibraryQueryError``) is a 400 with a sentence saying what is wr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -134,6 +135,7 @@ def make_library_router(
     service: LibraryService,
     exports: ExportService | None = None,
     templates: Jinja2Templates | None = None,
+    labels: Callable[[Sequence[int]], Mapping[int, Any]] | None = None,
 ) -> APIRouter:
     templates = templates or make_templates()
     exports = exports or ExportService(service.repo)
@@ -165,7 +167,9 @@ def make_library_router(
     def home(request: Request) -> Response:
         if request.url.query:  # the interim list's ``/?q=&page=`` links: now the search page
             return RedirectResponse(f"/search?{request.url.query}", status_code=307)
-        return page(request, "index.html", {"home": front.home()})
+        view = front.home()
+        shown = labels([ad.id for ad in view.recent]) if labels else {}
+        return page(request, "index.html", {"home": view, "labels": shown})
 
     @router.get("/api/home", summary="The home page's figures as JSON")
     def api_home() -> dict[str, Any]:
@@ -193,6 +197,8 @@ def make_library_router(
             "chips": filter_chips(query, names),
             "csv_url": query.export_url("/search.csv"),
             "parquet_url": query.export_url("/search.parquet"),
+            # the label of each political ad in the Union (Regulation (EU) 2024/900, art. 11)
+            "labels": labels([ad.id for ad in result.ads]) if labels else {},
         }
         return page(request, "search.html", ctx)
 
@@ -248,6 +254,7 @@ def make_library_router(
             "ad": ad,
             "demographic": demographic_chart(ad.demographic_distribution),
             "regions": regions_chart(ad.delivery_by_region),
+            "label": labels([ad_id]).get(ad_id) if labels else None,
         }
         return page(request, "ad.html", ctx)
 

@@ -1,0 +1,65 @@
+"""The transparency notices of political ads in the Union (arts. 11-12 of Regulation (EU)
+2024/900; Implementing Regulation (EU) 2025/1410), for everyone:
+
+==================================  ======  ==================================================
+route                               role    what
+==================================  ======  ==================================================
+``GET /ads/{id}/notice``            anyone  the notice (HTML), its sections in the template's
+                                            order
+``GET /api/ads/{id}/notice``        anyone  the same as JSON, valid against the schema below
+``GET /api/ttpa/notice.schema.json``  anyone  the notice's JSON Schema
+==================================  ======  ==================================================
+
+An ad without a notice (not in the library, not political, not aimed at the Union) is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+
+from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.refusals import shown_on
+from paidfor.interfaces.http.web.refusal_pages import public_page
+from paidfor.review.transparency import TransparencyService
+
+
+class SchemaResponse(JSONResponse):
+    """A JSON Schema document, as the media type JSON Schema registers for it."""
+
+    media_type = "application/schema+json"
+
+
+def make_notice_router(service: TransparencyService, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(tags=["transparency notices (EU)"])
+    on_page = shown_on(public_page(templates))
+
+    @router.get(
+        "/ads/{ad_id}/notice",
+        response_class=HTMLResponse,
+        summary="An ad's transparency notice",
+        dependencies=[on_page],
+    )
+    def notice_page(request: Request, ad_id: RowId) -> HTMLResponse:
+        notice = service.notice(ad_id, f"/api/ads/{ad_id}/notice")
+        label = service.label(ad_id)
+        return templates.TemplateResponse(
+            request, "notice.html", {"notice": notice, "label": label}
+        )
+
+    @router.get("/api/ads/{ad_id}/notice", summary="An ad's transparency notice (JSON)")
+    def notice_json(ad_id: RowId) -> Any:
+        return service.notice(ad_id, f"/api/ads/{ad_id}/notice")
+
+    @router.get(
+        "/api/ttpa/notice.schema.json",
+        response_class=SchemaResponse,
+        summary="The transparency notice's JSON Schema",
+    )
+    def schema() -> Any:
+        return SchemaResponse(service.schema())
+
+    return router

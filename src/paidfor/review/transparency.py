@@ -1,0 +1,71 @@
+"""The labels and transparency notices of political ads in the Union (arts. 11-12 of
+Regulation (EU) 2024/900, Implementing Regulation (EU) 2025/1410): which ads carry them, read
+from the ads, their sponsors' declarations and the elections; built by ``review.notice``.
+
+An ad carries them when the public library shows it (``PUBLIC_STATUSES``), it is political
+(declared or classified) and aimed at a Member State, and its sponsor declared it (review lets
+no such ad run without a declaration). The notice is there as long as the ad is in the
+library: removed ads included, with the reason (art. 12(1); art. 9 keeps the records seven
+years, and paidfor deletes none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from paidfor.domain import PUBLIC_STATUSES, Ad, political
+from paidfor.domain.ttpa import SponsorDeclaration
+from paidfor.errors import NotFound
+from paidfor.review.declaration_store import DeclarationRepository
+from paidfor.review.election_store import ElectionRepository
+from paidfor.review.notice import NOTICE_SCHEMA, Label, label_of, notice_of
+from paidfor.review.service import targeted_countries
+from paidfor.review.ttpa import union_countries
+from paidfor.storage.repo import AdRepository
+
+
+class TransparencyService:
+    def __init__(
+        self, ads: AdRepository, declarations: DeclarationRepository, elections: ElectionRepository
+    ) -> None:
+        self.ads = ads
+        self.declarations = declarations
+        self.elections = elections
+
+    def _eu_political(self, ad: Ad | None, decl: SponsorDeclaration | None) -> bool:
+        return (
+            ad is not None
+            and decl is not None
+            and ad.status in PUBLIC_STATUSES
+            and political(ad.is_political, ad.ad_type)
+            and bool(union_countries(targeted_countries(ad)))
+        )
+
+    def _election(self, decl: SponsorDeclaration) -> Any:
+        return self.elections.get(decl.linked_election_id) if decl.linked_election_id else None
+
+    def labels(self, ad_ids: Sequence[int]) -> dict[int, Label]:
+        """The labels of those of ``ad_ids`` that carry one (a search page's cards)."""
+        out = {}
+        for ad_id, decl in self.declarations.get_many(list(ad_ids)).items():
+            ad = self.ads.get(ad_id)
+            if ad is not None and self._eu_political(ad, decl):
+                out[ad_id] = label_of(ad, decl, self._election(decl))
+        return out
+
+    def label(self, ad_id: int) -> Label | None:
+        return self.labels([ad_id]).get(ad_id)
+
+    def notice(self, ad_id: int, url: str) -> dict[str, Any]:
+        """The ad's transparency notice (``review.notice.notice_of``); NotFound for an ad that
+        has none."""
+        ad = self.ads.get(ad_id)
+        decl = self.declarations.get(ad_id)
+        if ad is None or decl is None or not self._eu_political(ad, decl):
+            raise NotFound(f"ad {ad_id} has no transparency notice")
+        return notice_of(ad, decl, self._election(decl), url)
+
+    @staticmethod
+    def schema() -> dict[str, Any]:
+        return NOTICE_SCHEMA
