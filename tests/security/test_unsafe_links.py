@@ -110,6 +110,21 @@ def _native_json(tmp_path: Path) -> Path:
     return out
 
 
+def test_a_meta_library_record_with_an_unsafe_snapshot_url_is_reported(
+    engine: Engine, data_dir: Path, tmp_path: Path
+) -> None:
+    record = json.loads(
+        (data_dir / "meta_ad_library" / "ads_archive_record_example.json").read_text()
+    )
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps(record | {"ad_snapshot_url": EVIL}))
+    report = run_import(engine, SOURCES["meta-archive"](), [path], parallel=False)
+    assert report.rows == 1 and not report.errors
+    assert [w.reason for w in report.warnings] == [
+        f"the snapshot_url {EVIL!r} is not an http or https link: kept as text, never linked"
+    ]
+
+
 @pytest.mark.parametrize("source", ["hpsci-ira", "native"])
 def test_an_imported_unsafe_url_is_reported_and_shown_as_text(
     source: str, engine: Engine, db_url: str, tmp_path: Path
