@@ -61,18 +61,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import PAIDFOR, ROOT, WORK, code_version, data_file, machine, psql, run_timed
-from search import free_port, paidfor_db, server
+from search import LIMITS, free_port, paidfor_db, server
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
 PG_DB = "bench_load"
 PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
 CARD = "4242 4242 4242 4242"
-LIMITS = {
-    "PAIDFOR_ARCHIVE_RATE_LIMIT": "100000000",
-    "PAIDFOR_ARCHIVE_TIME_BUDGET": "100000000",
-    "PAIDFOR_SEARCH_RATE_LIMIT": "100000000",
-    "PAIDFOR_SEARCH_TIME_BUDGET": "100000000",
-}
 
 
 def pg_db(path: Path, size: int, timeout: float) -> str:
