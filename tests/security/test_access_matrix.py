@@ -166,6 +166,8 @@ MATRIX: dict[str, str] = {
     "GET /pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /funders": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /funders.csv": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /funders.parquet": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/funders": "ok ok ok ok ok ok ok ok ok ok",
     "GET /funders/{funder_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/funders/{funder_id}": "ok ok ok ok ok ok ok ok ok ok",

@@ -513,3 +513,34 @@ def test_real_ira_ads_and_meta_report(engine: Engine, data_dir: Path) -> None:
         funder = c.get(f"/api/funders/{hub['funders'][0]['id']}").json()
         assert funder["funder"]["name"] == top_name
         assert sum(Decimal(p["reported"].get("USD", "0")) for p in funder["pages"]) == top_amount
+
+
+@pytest.mark.parametrize("table", ["funders", "weeks", "regions", "countries", "elections"])
+def test_the_hub_downloads_as_csv_and_parquet(world: World, table: str) -> None:
+    """Each of the hub's tables, as CSV and as Parquet, holds what /api/funders says, in the
+    same order, with exact amounts."""
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+
+    data = world.client.get("/api/funders", params={"window": "all"}).json()
+    key = {"funders": "funders", "weeks": "weekly", "regions": "regions",
+           "countries": "countries", "elections": "elections"}[table]  # fmt: skip
+    want = data[key] + ([data["no_disclaimer"]] if table == "funders" else [])
+    r = world.client.get("/funders.csv", params={"table": table})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert f'filename="paidfor-funders-{table}.csv"' in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == len(want) == int(r.headers["x-result-count"]) > 0
+    p = world.client.get("/funders.parquet", params={"table": table})
+    assert p.status_code == 200
+    parquet = pq.read_table(io.BytesIO(p.content)).to_pylist()
+    assert len(parquet) == len(want)
+    for row, got, line in zip(rows, parquet, want, strict=True):
+        assert Decimal(row["spend_usd"]) == Decimal(line["spend_usd"]) == got["spend_usd"]
+        if table == "funders":
+            assert row["funder"] == got["funder"] == line["name"]
+            assert row["ads"] == str(line["ads"]) and got["ads"] == line["ads"]
+    r = world.client.get("/funders.csv", params={"table": "secrets"})
+    assert r.status_code == 422

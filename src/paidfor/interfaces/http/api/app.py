@@ -82,7 +82,7 @@ SHUTDOWN_WAIT = 30.0
 # old address); the downloads, whose time is their whole stream, have their own.
 SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
 SEARCH_PAGES = frozenset({"/search"})
-DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet"})
+DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet", "/funders.csv", "/funders.parquet"})
 
 
 def finish_interrupted_loop(

@@ -20,9 +20,12 @@ from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.hub_charts import region_chart, weekly_chart, weekly_series
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.hub import HubService
+from paidfor.library.hub_exports import columns as hub_columns
+from paidfor.library.hub_exports import hub_rows, to_csv, to_parquet
 from paidfor.library.hub_views import TOP_FUNDERS, FundersHub
 
 # Query parameters, at module level: the annotations are strings FastAPI resolves here.
+HubTable = Literal["funders", "weeks", "regions", "countries", "elections"]
 Window = Literal["7", "30", "90", "all"]
 Country = Annotated[
     str, Query(pattern=r"^([A-Za-z]{2})?$", description="ISO country code the ads reached")
@@ -221,6 +224,51 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         limit: Limit = TOP_FUNDERS,
     ) -> Any:
         return hub(window, country, election, limit).as_json()
+
+    def funders_file(
+        fmt: str, table: HubTable, window: Window, country: str, election: str, limit: int
+    ) -> Response:
+        rows = hub_rows(hub(window, country, election, limit), table)
+        names = hub_columns(table)
+        name = f"paidfor-funders-{table}.{fmt}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"',
+                   "X-Result-Count": str(len(rows))}  # fmt: skip
+        if fmt == "csv":
+            return Response(to_csv(rows, names), media_type="text/csv; charset=utf-8",
+                            headers=headers)  # fmt: skip
+        return Response(to_parquet(rows, names), media_type="application/vnd.apache.parquet",
+                        headers=headers)  # fmt: skip
+
+    @router.get(
+        "/funders.csv",
+        summary="One of the funder hub's tables as CSV (table=funders, weeks, regions, "
+        "countries or elections)",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    def funders_csv(
+        table: HubTable = "funders",
+        window: Window = "all",
+        country: Country = "",
+        election: ElectionId = "",
+        limit: Limit = TOP_FUNDERS,
+    ) -> Response:
+        return funders_file("csv", table, window, country, election, limit)
+
+    @router.get(
+        "/funders.parquet",
+        summary="One of the funder hub's tables as Parquet (the same rows as its CSV)",
+        response_class=Response,
+        responses={200: {"content": {"application/vnd.apache.parquet": {}}}},
+    )
+    def funders_parquet(
+        table: HubTable = "funders",
+        window: Window = "all",
+        country: Country = "",
+        election: ElectionId = "",
+        limit: Limit = TOP_FUNDERS,
+    ) -> Response:
+        return funders_file("parquet", table, window, country, election, limit)
 
     @router.get(
         "/funders/{funder_id}",
