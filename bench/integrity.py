@@ -94,8 +94,7 @@ def bench_screening(
     inds.build()  # as the server's loader does, before the first screened submission
     ctx.indicators = inds
     screen = RiskScreen(engine, inds)
-    screen._ctx, screen._built = ctx, time.monotonic()
-    screen._marker = enforcement_marker(engine)
+    screen.knowledge.put(ctx, enforcement_marker(engine))
     with engine.connect() as conn:
         pairs = conn.exec_driver_sql(
             "SELECT advertiser_id, MIN(page_id) FROM ads GROUP BY advertiser_id"

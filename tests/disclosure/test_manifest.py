@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paidfor.disclosure.index_html import render_html
+from paidfor.disclosure.index_pdf import render_pdf
 from paidfor.disclosure.manifest import (
     FORMAT,
     MANIFEST,
@@ -26,7 +28,6 @@ from paidfor.disclosure.manifest import (
     write_manifest,
     zip_folder,
 )
-from paidfor.disclosure.render import render_html, render_pdf
 
 from .conftest import META, make_package
 

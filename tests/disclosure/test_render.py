@@ -11,13 +11,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from paidfor.disclosure.render import (
-    CONTINUES,
-    render_html,
-    render_pdf,
-    spend_text,
-    targeting_lines,
-)
+from paidfor.disclosure.index_html import render_html
+from paidfor.disclosure.index_pdf import CONTINUES, render_pdf
+from paidfor.disclosure.rows import spend_text, targeting_lines
 
 from .conftest import META, read_ira_ads
 

@@ -183,7 +183,7 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     screen = RiskScreen(engine, ExchangeIndicators(engine))
     assert screen.close(timeout=1)
     screen.warm()  # closed: nothing starts, and the screen is not left "refreshing"
-    assert not screen.ready and not screen._refreshing
+    assert not screen.ready and not screen.knowledge.building
     assert screen.context(wait=0.1) is None
 
 

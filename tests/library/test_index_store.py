@@ -411,6 +411,42 @@ def test_processes_take_turns_writing_the_index(
     assert second.ready() and second.num_docs() == second.public_ads_in_database()
 
 
+def test_one_catch_up_at_a_time_and_none_started_once_closed(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The background catch-up is one at a time with the inline ones (``OneAtATime``): a
+    second is not started while one goes, a search does not wait past ``SYNC_WAIT`` for it,
+    and the server's shutdown waits for it and starts no more."""
+    load(engine, 40)
+    index = AdIndex(tmp_path / "index", engine)
+    release = threading.Event()
+    real = index._sync
+    calls: list[bool] = []
+
+    def held(full: bool, progress: Any) -> Any:
+        calls.append(full)
+        assert release.wait(30), "the test never released the catch-up"
+        return real(full, progress)
+
+    monkeypatch.setattr(index, "_sync", held)
+    monkeypatch.setattr(index_store, "SYNC_WAIT", 0.1)
+    index.catch_up_in_background()
+    deadline = time.monotonic() + 10
+    while not calls:
+        assert time.monotonic() < deadline, "the catch-up never started"
+        time.sleep(0.01)
+    index.catch_up_in_background()  # one goes already: no second
+    assert not index.ready()  # waited SYNC_WAIT for the turn, then the database answers
+    release.set()
+    assert index.close(timeout=10)
+    assert len(calls) == 1 and index.num_docs() == index.public_ads_in_database()
+    BatchWriter(engine).write([random_ad(random.Random(6), n, "closed") for n in range(3)])
+    index.catch_up_in_background()  # closed: nothing starts
+    assert "paidfor-index-sync" not in {t.name for t in threading.enumerate()}
+    assert len(calls) == 1
+    assert index.ready() and len(calls) == 2  # a search still catches up inline
+
+
 def test_words_fold_accents_and_case_like_sqlite(engine: Engine, tmp_path: Path) -> None:
     ad = Ad(
         source="accents",

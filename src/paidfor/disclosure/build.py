@@ -126,9 +126,10 @@ def build_package(
 ) -> BuildResult:
     """Write the package of ``ad_ids`` for ``req`` under ``out_dir``; ``progress(stage, done,
     total)`` hears of each ad read ("reading") and each PDF page drawn ("pdf")."""
+    from paidfor.disclosure.index_html import render_html
+    from paidfor.disclosure.index_pdf import render_pdf
     from paidfor.disclosure.keys import load_private
     from paidfor.disclosure.manifest import write_manifest, zip_folder
-    from paidfor.disclosure.render import render_html, render_pdf
 
     if key_path is None or not Path(key_path).expanduser().is_file():
         raise KeyMissing(

@@ -11,8 +11,6 @@ where it came from, for the integrity team (advertisers never see it).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from paidfor.background import BackgroundWork
+from paidfor.background import Snapshot
 from paidfor.domain.models import ACTIVE_STATUSES
 from paidfor.domain.urls import site_of
 from paidfor.exchange.consume_store import (
@@ -94,89 +92,43 @@ class ExchangeIndicators:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
         self.engine = engine
         self.clock = clock
-        self._lock = threading.Lock()
-        self._loaded: Loaded | None = None
-        self._marker: tuple[int, int] = (-1, -1)
-        self._loading = False
-        self._cost = 0.0
-        self._first = threading.Event()
-        self._loads = BackgroundWork()
+        # ``load_indicators`` and ``marker`` are looked up when called (tests hold the load
+        # back by replacing the module's name)
+        self.loaded: Snapshot[Loaded] = Snapshot(
+            lambda: load_indicators(self.engine, self.clock()),
+            lambda: marker(self.engine),
+            name="paidfor-indicators",
+            expired=self._expired,
+        )
+
+    def _expired(self, loaded: Loaded) -> bool:
+        return loaded.next_expiry is not None and loaded.next_expiry <= self.clock()
 
     def close(self, timeout: float = 30.0) -> bool:
         """Start no more background loads and wait for the running one (the server's
         shutdown, before it closes the database)."""
-        return self._loads.close(timeout)
-
-    def _load_in_background(self, mark: tuple[int, int]) -> None:
-        """With ``_loading`` set by the caller: a load in a thread, unless closed."""
-        if not self._loads.start(self._load, mark, name="paidfor-indicators"):
-            with self._lock:
-                self._loading = False
+        return self.loaded.close(timeout)
 
     def warm(self) -> None:
         """Start the first load in the background (the server does at start-up: a million
         indicators take half a minute to index)."""
-        mark = marker(self.engine)
-        with self._lock:
-            if self._loaded is not None or self._loading:
-                return
-            self._loading = True
-        self._load_in_background(mark)
+        self.loaded.warm()
 
     @property
     def ready(self) -> bool:
-        return self._first.is_set()
+        return self.loaded.ready
 
     def wait_ready(self, timeout: float) -> bool:
-        return self._first.wait(timeout)
+        return self.loaded.wait_ready(timeout)
 
     def current(self, wait: float = 2.0) -> Loaded:
         """The indicators to match with. The first load runs in the background; a caller
         waits for it at most ``wait`` seconds, then gets an empty set (``ready`` says so)."""
-        now = self.clock()
-        mark = marker(self.engine)
-        if not self._first.is_set():
-            self.warm()
-            self._first.wait(wait)
-            with self._lock:
-                return self._loaded or Loaded(IndicatorSet(), 0, None)
-        with self._lock:
-            loaded = self._loaded
-            stale = mark != self._marker or (
-                loaded is not None and loaded.next_expiry is not None and loaded.next_expiry <= now
-            )
-            if not stale and loaded is not None:
-                return loaded
-            if loaded is not None and self._cost >= 1.0 and self._loading:
-                return loaded  # a slow reload is under way: the old set answers meanwhile
-            background = loaded is not None and self._cost >= 1.0
-            self._loading = True
-        if loaded is None or not background:
-            return self._load(mark)
-        self._load_in_background(mark)
-        return loaded
-
-    def _load(self, mark: tuple[int, int]) -> Loaded:
-        try:
-            started = time.monotonic()
-            loaded = load_indicators(self.engine, self.clock())
-            with self._lock:
-                self._loaded, self._marker = loaded, mark
-                self._cost = time.monotonic() - started
-            self._first.set()
-            return loaded
-        finally:
-            with self._lock:
-                self._loading = False
+        return self.loaded.get(wait) or Loaded(IndicatorSet(), 0, None)
 
     def wait_current(self) -> Loaded:
         """Load now if anything changed (for commands and tests that need the newest set)."""
-        mark = marker(self.engine)
-        with self._lock:
-            loaded = self._loaded
-        if loaded is not None and mark == self._marker:
-            return loaded
-        return self._load(mark)
+        return self.loaded.refresh_if_stale()
 
     def match(self, profile: Profile, texts: Sequence[str]) -> list[IndicatorHit]:
         return self.current().indicators.match(profile, texts)

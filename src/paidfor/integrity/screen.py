@@ -11,15 +11,13 @@ background) and every ``refresh_seconds``.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC
 
 from sqlalchemy import Engine
 
-from paidfor.background import BackgroundWork
+from paidfor.background import Snapshot
 from paidfor.integrity.model import Profile
 from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
@@ -122,47 +120,37 @@ class RiskScreen:
         first_wait: float = 2.0,
     ) -> None:
         self.engine = engine
-        self.first_wait = first_wait
         self.indicators = indicators
-        self.refresh_seconds = refresh_seconds
-        self._ctx: Context | None = None
-        self._built = 0.0
-        self._lock = threading.Lock()
-        self._refreshing = False
-        self._marker: tuple[int, int] = (-1, -1)
-        self._cost = 0.0
-        self._ready = threading.Event()
-        self._builds = BackgroundWork()
+        # ``screening_context`` and ``enforcement_marker`` are looked up when called (tests
+        # hold the build back by replacing the module's name)
+        self.knowledge: Snapshot[Context] = Snapshot(
+            lambda: screening_context(self.engine, self.indicators),
+            lambda: enforcement_marker(self.engine),
+            name="paidfor-screen",
+            max_age=refresh_seconds,
+            first_wait=first_wait,
+        )
 
     def close(self, timeout: float = 30.0) -> bool:
         """Start no more builds and wait for the running one (the server's shutdown, before it
         closes the database)."""
-        return self._builds.close(timeout)
+        return self.knowledge.close(timeout)
 
     @property
     def closed(self) -> bool:
-        return self._builds.closed
-
-    def _build_in_background(self) -> None:
-        """With ``_refreshing`` set by the caller: a build in a thread, unless closed."""
-        if not self._builds.start(self._refresh, name="paidfor-screen"):
-            self._refreshing = False
+        return self.knowledge.closed
 
     def warm(self) -> None:
         """Start building the knowledge in the background (the server does at start-up, so
         that no request pays for it; its cost follows the number of flagged entities)."""
-        with self._lock:
-            if self._ctx is not None or self._refreshing:
-                return
-            self._refreshing = True
-        self._build_in_background()
+        self.knowledge.warm()
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self.knowledge.ready
 
     def wait_ready(self, timeout: float) -> bool:
-        return self._ready.wait(timeout)
+        return self.knowledge.wait_ready(timeout)
 
     def context(self, wait: float | None = None) -> Context | None:
         """The knowledge to screen with. The first build runs in the background; a request
@@ -170,37 +158,7 @@ class RiskScreen:
         (``screen`` then checks what it can without it). Rebuilt at once after an enforcement
         action or a new case when a build is quick (under a second), else in the background;
         in any case every ``refresh_seconds``."""
-        marker = enforcement_marker(self.engine)
-        with self._lock:
-            ctx = self._ctx
-        if ctx is None:
-            self.warm()
-            self._ready.wait(self.first_wait if wait is None else wait)
-            with self._lock:
-                return self._ctx
-        with self._lock:
-            acted = marker != self._marker
-            stale = acted or time.monotonic() - self._built > self.refresh_seconds
-            now = acted and self._cost < 1.0
-            if stale and not now and not self._refreshing:
-                self._refreshing = True
-                self._build_in_background()
-        if now:
-            ctx = self._refresh()
-        return ctx
-
-    def _refresh(self) -> Context:
-        try:
-            started = time.monotonic()
-            marker = enforcement_marker(self.engine)
-            ctx = screening_context(self.engine, self.indicators)
-            with self._lock:
-                self._ctx, self._built, self._marker = ctx, time.monotonic(), marker
-                self._cost = self._built - started
-            self._ready.set()
-            return ctx
-        finally:  # a failure reaches the caller, or BackgroundWork's log; the next one retries
-            self._refreshing = False
+        return self.knowledge.get(wait)
 
     def screen(self, inp: ReviewInput) -> list[Finding]:
         if inp.advertiser_id is None and inp.page_id is None:

@@ -31,7 +31,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +44,7 @@ import tantivy
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from paidfor import errors
+from paidfor.background import OneAtATime
 from paidfor.library.index_schema_store import (
     ANALYZER,
     ID_LIMIT,
@@ -141,8 +141,9 @@ class AdIndex:
             self._wipe()  # built by another version of this module: rebuilt from scratch
         self.shards = [self._open_shard(n) for n in range(shards)]
         self.words = analyzer()
-        self._lock = threading.Lock()
-        self._background: threading.Thread | None = None
+        # one catch-up at a time in this process, inline or in the background; the file lock
+        # (``_writing``) takes turns with the other processes
+        self._catching_up = OneAtATime("paidfor-index-sync")
         self._pool = ThreadPoolExecutor(
             max(1, len(self.shards) - 1), thread_name_prefix="paidfor-search"
         )
@@ -220,7 +221,7 @@ class AdIndex:
         """Index every row changed since the last sync (all of them when the index is new,
         belongs to another database, or ``full``). Raises ``IndexBusy`` when another process
         holds the index's writer lock."""
-        with self._lock, self._writing(wait=None):
+        with self._catching_up.turn(wait=None), self._writing(wait=None):
             return self._sync(full, progress)
 
     @contextlib.contextmanager
@@ -364,15 +365,13 @@ class AdIndex:
             if gap <= INLINE_ROWS:
                 # Whoever gets there first writes; the others wait for it (a small catch-up
                 # takes milliseconds), then find the state file ahead and only reload.
-                if not self._lock.acquire(timeout=SYNC_WAIT):
-                    return behind_ok
-                try:
+                with self._catching_up.turn(wait=SYNC_WAIT) as turn:
+                    if not turn:
+                        return behind_ok
                     with self._writing(wait=SYNC_WAIT) as mine:
                         if not mine:
                             return behind_ok
                         self._sync(False, None)
-                finally:
-                    self._lock.release()
                 return True
             self.catch_up_in_background()
         except IndexBusy:
@@ -382,25 +381,22 @@ class AdIndex:
         return False
 
     def catch_up_in_background(self) -> None:
-        if self._background is not None and self._background.is_alive():
-            return
+        """Catch up in a thread, unless a catch-up goes already (or the index is closed)."""
+        self._catching_up.start(self._catch_up)
 
-        def run() -> None:
-            try:
-                report = self.sync()
-                log.info("search index caught up: %s", report)
-            except IndexBusy as exc:
-                log.info("%s", exc)
-            except Exception:
-                log.exception("the search index at %s could not catch up", self.path)
+    def _catch_up(self) -> None:
+        """With the turn held (``OneAtATime.start``); any other failure is logged by it."""
+        try:
+            with self._writing(wait=None):
+                report = self._sync(False, None)
+            log.info("search index caught up: %s", report)
+        except IndexBusy as exc:  # a writer that is not paidfor's: the next search tries again
+            log.info("%s", exc)
 
-        self._background = threading.Thread(target=run, name="paidfor-index-sync", daemon=True)
-        self._background.start()
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background catch-up to end (tests, shutdown)."""
-        if self._background is not None:
-            self._background.join(timeout)
+    def close(self, timeout: float) -> bool:
+        """Start no more background catch-ups and wait up to ``timeout`` seconds for the
+        running one (the server's shutdown, before it closes the database)."""
+        return self._catching_up.close(timeout)
 
     # -- reading ----------------------------------------------------------------------------
 

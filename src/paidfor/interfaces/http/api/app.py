@@ -141,7 +141,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         indicators.close(timeout=time_left(deadline))
         app.state.detection.close(timeout=time_left(deadline))
         if index is not None:
-            index.wait(timeout=time_left(deadline))
+            index.close(timeout=time_left(deadline))
         engine.dispose()  # close the pool's connections when the server (or a test) stops
         windows.close()
 
