@@ -122,10 +122,22 @@ class Settings(BaseSettings):
     # The shared data folder ``paidfor demo`` imports from (default: ``shared/data`` beside
     # the working directory or one of its parents, or beside the repository).
     data_dir: DirectoryPath | None = None
-    # The classifier's training data for ``paidfor model train``: the shared data folder
-    # (its ``political_ads/train.csv``) or the CSV itself (default:
-    # ``../shared/data/political_ads/train.csv`` beside the repository).
-    shared_data: Annotated[Path, AfterValidator(_exists)] | None = None
+
+
+def find_data_dir(explicit: Path | None, settings: Settings) -> Path:
+    """The shared data folder (``paidfor demo``'s imports, ``paidfor model train``'s
+    ``political_ads/train.csv``): the command's ``--data``, ``settings.data_dir``
+    (PAIDFOR_DATA_DIR), or shared/data beside the working directory, a parent of it or the
+    repository."""
+    if explicit:
+        return explicit
+    if settings.data_dir is not None:
+        return settings.data_dir
+    for base in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
+        candidate = base / "shared" / "data"
+        if (candidate / "hpsci_ira_ads").is_dir():
+            return candidate
+    raise errors.Invalid("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
 
 
 class SettingsError(errors.Invalid):

@@ -162,9 +162,9 @@ def test_paths_next_to_moved_modules_still_point_at_their_files() -> None:
     """Modules that moved find what sits beside them: the repository, the population data,
     the templates."""
     from paidfor.eval.world.population import DATA
-    from paidfor.interfaces.cli.model import REPO_ROOT
     from paidfor.interfaces.http.auth import TEMPLATES
+    from paidfor.settings import Settings, find_data_dir
 
-    assert (REPO_ROOT / "pyproject.toml").is_file()
+    assert (find_data_dir(None, Settings(data_dir=None)) / "hpsci_ira_ads").is_dir()
     assert DATA.is_file()
     assert (TEMPLATES / "base.html").is_file()

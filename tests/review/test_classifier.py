@@ -371,13 +371,13 @@ def test_cli_default_training_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     from paidfor.interfaces.cli.model import default_train_csv
     from paidfor.settings import Settings, SettingsError, load_settings
 
-    monkeypatch.delenv("PAIDFOR_SHARED_DATA", raising=False)
-    expected = ("shared", "data", "political_ads", "train.csv")
-    assert default_train_csv(load_settings()).parts[-4:] == expected
-    monkeypatch.setenv("PAIDFOR_SHARED_DATA", str(tmp_path))
+    monkeypatch.delenv("PAIDFOR_DATA_DIR", raising=False)
+    expected = ("political_ads", "train.csv")
+    assert default_train_csv(load_settings()).parts[-2:] == expected
+    assert default_train_csv(load_settings()).is_file()  # the shared data beside the repo
+    monkeypatch.setenv("PAIDFOR_DATA_DIR", str(tmp_path))
     assert default_train_csv(load_settings()) == tmp_path / "political_ads" / "train.csv"
-    (tmp_path / "x.csv").write_text("label,text\n")
-    assert default_train_csv(Settings(shared_data=tmp_path / "x.csv")) == tmp_path / "x.csv"
-    monkeypatch.setenv("PAIDFOR_SHARED_DATA", str(tmp_path / "none.csv"))
-    with pytest.raises(SettingsError, match="PAIDFOR_SHARED_DATA="):
-        load_settings()  # a path that is not there is an error naming it
+    assert default_train_csv(Settings(data_dir=tmp_path)).parent == tmp_path / "political_ads"
+    monkeypatch.setenv("PAIDFOR_DATA_DIR", str(tmp_path / "none"))
+    with pytest.raises(SettingsError, match="PAIDFOR_DATA_DIR="):
+        load_settings()  # a folder that is not there is an error naming it

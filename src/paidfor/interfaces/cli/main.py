@@ -32,7 +32,13 @@ from paidfor.interfaces.cli.model import model_app
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import token_app
 from paidfor.interfaces.cli.ttpa import ttpa_app
-from paidfor.settings import Settings, get_settings, with_address, with_secret_key
+from paidfor.settings import (
+    Settings,
+    find_data_dir,
+    get_settings,
+    with_address,
+    with_secret_key,
+)
 
 app = typer.Typer(
     cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
@@ -323,20 +329,6 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     settings = with_address(settings, host, port)  # its links name where it listens
     open_engine(settings.database_url)  # migrate once, before the workers start
     run(settings, host, port, workers)
-
-
-def find_data_dir(explicit: Path | None, settings: Settings) -> Path:
-    """The shared data folder: --data, ``settings.data_dir`` (PAIDFOR_DATA_DIR), or
-    shared/data beside the working directory, a parent of it or the repository."""
-    if explicit:
-        return explicit
-    if settings.data_dir is not None:
-        return settings.data_dir
-    for base in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
-        candidate = base / "shared" / "data"
-        if (candidate / "hpsci_ira_ads").is_dir():
-            return candidate
-    raise Invalid("no shared/data folder found: pass --data DIR or set PAIDFOR_DATA_DIR")
 
 
 @app.command()

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from paidfor.errors import Invalid
 from paidfor.interfaces.cli.support import Commands, err, out
-from paidfor.settings import Settings, get_settings
+from paidfor.settings import Settings, find_data_dir, get_settings
 
 model_app = typer.Typer(
     cls=Commands,
@@ -19,18 +19,14 @@ model_app = typer.Typer(
     no_args_is_help=True,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[4]  # the repository: src/paidfor/interfaces/cli/..
 TRAIN_CSV = Path("political_ads") / "train.csv"
 
 
 def default_train_csv(settings: Settings) -> Path:
-    """The shared training file: ``settings.shared_data`` (PAIDFOR_SHARED_DATA: the data
-    folder or the file itself), else ``../shared/data/political_ads/train.csv`` beside the
-    repository."""
-    base = settings.shared_data
-    if base is not None:
-        return base if base.suffix == ".csv" else base / TRAIN_CSV
-    return REPO_ROOT.parent / "shared" / "data" / TRAIN_CSV
+    """The shared training file: ``political_ads/train.csv`` in the shared data folder
+    (``settings.find_data_dir``: PAIDFOR_DATA_DIR, else shared/data beside the working
+    directory or the repository); ``--data`` names another file."""
+    return find_data_dir(None, settings) / TRAIN_CSV
 
 
 def _pm(pair: tuple[float, float]) -> str:
@@ -43,8 +39,8 @@ def train_cmd(
         Path | None,
         typer.Option(
             "--data",
-            help="label,text CSV [default: $PAIDFOR_SHARED_DATA or "
-            "../shared/data/political_ads/train.csv]",
+            help="label,text CSV [default: political_ads/train.csv in $PAIDFOR_DATA_DIR "
+            "or ../shared/data]",
             show_default=False,
         ),
     ] = None,
