@@ -28,6 +28,7 @@ from paidfor.library.search import (
     LibraryQueryError,
 )
 from paidfor.library.views import PublicAd
+from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository, search_words
 
 ACTIVE = {"w1", "u1", "c1", "h1"}
@@ -366,3 +367,25 @@ def test_every_card_links_to_its_advertiser_and_its_funder(
         if "byline none" not in card:  # a card with a "Paid for by" links its funder
             assert re.search(r'href="/funders/\d+"', card), card[:300]
         assert client.get(f"/pages/{page.group(1)}").status_code == 200
+
+
+def test_the_search_box_finds_advertisers_by_name(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """Typing a page's name ("Woke Blacks") lists that page, with its number of ads, above
+    the ads that mention the words; a funder too; and nothing private is named."""
+    from paidfor.ingest.pipeline import run_import
+    from paidfor.ingest.registry import SOURCES
+
+    from conftest import IRA_CLEAN
+
+    run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
+    with TestClient(create_app(db_url, Settings(index_dir=str(tmp_path / "i")))) as client:
+        body = client.get("/api/search", params={"q": "woke blacks", "type": "all"}).json()
+        [page] = [a for a in body["advertisers"] if a["name"] == "Woke Blacks"]
+        own = client.get("/api/search", params={"page_id": page["id"], "type": "all"}).json()
+        assert page["kind"] == "page" and page["ads"] == own["total"] > body["total"]
+        html = client.get("/search", params={"q": "Woke Blacks"}).text
+        assert f'href="{page["url"]}">Woke Blacks</a>' in html and f"{page['ads']} ads" in html
+        assert client.get("/api/search", params={"q": "zzqx"}).json()["advertisers"] == []
+        assert client.get("/api/search", params={"q": "100%_"}).json()["advertisers"] == []

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -304,6 +304,8 @@ class SearchResult:
     query: LibraryQuery
     ads: list[PublicAd]
     total: int
+    # pages and funders whose name holds the query's text: (kind, id, name, public ads)
+    advertisers: list[tuple[str, int, str, int]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -329,6 +331,10 @@ class SearchResult:
             "pages": self.pages,
             "sort": q.sort,
             "ads": [a.as_json() for a in self.ads],
+            "advertisers": [
+                {"kind": kind, "id": i, "name": name, "ads": n, "url": f"/{kind}s/{i}"}
+                for kind, i, name, n in self.advertisers
+            ],
             "links": {
                 "next": q.url("/api/search", page=q.page + 1) if q.page < self.pages else None,
                 "prev": q.url("/api/search", page=q.page - 1) if q.page > 1 else None,
@@ -359,7 +365,8 @@ class LibraryService:
     def search(self, query: LibraryQuery, now: datetime | None = None) -> SearchResult:
         flt = query.to_filter(now or datetime.now(UTC))
         ads, total = self.repo.search_library(flt, query.sort, query.offset, query.per_page)
-        return SearchResult(query, [PublicAd.of(a) for a in ads], total)
+        named = self.repo.advertisers_named(query.q) if query.q and query.page == 1 else []
+        return SearchResult(query, [PublicAd.of(a) for a in ads], total, named)
 
     def ad(self, ad_id: int) -> PublicAd | None:
         """A published ad (never one still pending review or rejected: those never ran)."""

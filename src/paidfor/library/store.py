@@ -23,7 +23,7 @@ from paidfor.domain.money import from_cents
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.ranges import ORDER_DOLLARS, SPEND_EDGES
-from paidfor.storage.models import AdRow, FunderRow
+from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.rules import political_condition, public_condition, started
 
 Sort = Literal["newest", "spend", "impressions"]
@@ -98,6 +98,32 @@ def _dollars(cents: Any) -> Decimal:
 
 class LibraryRepository(ArchiveRepository):
     """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
+
+    def advertisers_named(self, text: str, limit: int = 5) -> list[tuple[str, int, str, int]]:
+        """Pages and funders whose name holds ``text`` (case-insensitive), among those with
+        ads the library shows: (``"page"`` or ``"funder"``, id, name, public ads), most ads
+        first. What the search box offers above the ads ("Woke Blacks" is a page)."""
+        needle = text.strip().lower()
+        if not needle:
+            return []
+        out: list[tuple[str, int, str, int]] = []
+        with self.engine.connect() as conn:
+            for kind, table, column in (
+                ("page", PageRow, AdRow.page_id),
+                ("funder", FunderRow, AdRow.funder_id),
+            ):
+                count = func.count(AdRow.id)
+                named = func.lower(table.name).contains(needle, autoescape=True)
+                rows = conn.execute(
+                    select(table.id, table.name, count)
+                    .join(AdRow, column == table.id)
+                    .where(named, public_condition())
+                    .group_by(table.id, table.name)
+                    .order_by(count.desc(), table.id)
+                    .limit(limit)
+                ).all()
+                out.extend((kind, int(i), str(n), int(c)) for i, n, c in rows)
+        return sorted(out, key=lambda r: (-r[3], r[0], r[1]))[:limit]
 
     @classmethod
     def library_conditions(cls, flt: LibraryFilter, dialect: str) -> list[ColumnElement[bool]]:
