@@ -525,3 +525,33 @@ def test_delivery_shares_add_up_to_at_most_one(api: TestClient) -> None:
     r = api.post(url, json=base | {"demographic_distribution": demo("0.335", "0.335", "0.335")},
                  headers=auth)  # fmt: skip
     assert r.status_code == 200, r.text  # three rounded thirds: 1.005 is rounding
+
+
+def test_a_published_ads_images_are_seen_and_an_unpublished_ones_are_not(api: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 120, 200)).save(buffer, "PNG")
+    auth, page = advertiser(api, "Bean Pictures")
+    up = api.post("/api/me/images", files={"file": ("a.png", buffer.getvalue(), "image/png")},
+                  headers=auth)  # fmt: skip
+    assert up.status_code == 201, up.text
+    image = up.json()["hash"]
+    plain = ad(page, COMMERCIAL, political=False, paid_for_by=None, image_hashes=[image])
+    shown = api.post("/api/me/ads", headers=auth, json=plain).json()
+    hidden = api.post("/api/me/ads", headers=auth, json=ad(page, POLITICAL, image_hashes=[image]))
+    hidden = hidden.json()
+    assert shown["decision"] == "approved" and hidden["decision"] == "rejected"
+    src = f"/ads/{shown['ad_id']}/images/{image}"
+    assert api.get(f"/api/ads/{shown['ad_id']}").json()["images"] == [src]
+    page_html = api.get(f"/ads/{shown['ad_id']}").text
+    assert f'<img src="{src}" alt="Image of the ad by Bean Pictures Page' in page_html
+    got = api.get(src)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    assert got.content == buffer.getvalue()
+    assert api.get(f"/ads/{hidden['ad_id']}/images/{image}").status_code == 404  # not public
+    assert api.get(f"/ads/{shown['ad_id']}/images/{'0' * 32}").status_code == 404
+    cards = api.get("/search", params={"q": "roasted coffee", "type": "all"}).text
+    assert f'src="{src}"' in cards

@@ -160,6 +160,7 @@ MATRIX: dict[str, str] = {
     "GET /search.parquet": "ok ok ok ok ok ok ok ok ok ok",
     "GET /ads/{ad_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ads/{ad_id}": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /ads/{ad_id}/images/{image_hash}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /ads/{ad_id}/notice": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ads/{ad_id}/notice": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ttpa/notice.schema.json": "ok ok ok ok ok ok ok ok ok ok",

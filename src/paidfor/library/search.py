@@ -368,6 +368,12 @@ class LibraryService:
         named = self.repo.advertisers_named(query.q) if query.q and query.page == 1 else []
         return SearchResult(query, [PublicAd.of(a) for a in ads], total, named)
 
+    def image(self, ad_id: int, image_hash: str) -> tuple[str, bytes] | None:
+        """An image of a published ad (``LibraryRepository.public_image``)."""
+        if not 0 < ad_id < 2**63:
+            return None
+        return self.repo.public_image(ad_id, image_hash)
+
     def ad(self, ad_id: int) -> PublicAd | None:
         """A published ad (never one still pending review or rejected: those never ran)."""
         if not 0 < ad_id < 2**63:

@@ -23,7 +23,7 @@ from paidfor.domain.money import from_cents
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.ranges import ORDER_DOLLARS, SPEND_EDGES
-from paidfor.storage.models import AdRow, FunderRow, PageRow
+from paidfor.storage.models import AdImageRow, AdRow, FunderRow, PageRow
 from paidfor.storage.rules import political_condition, public_condition, started
 
 Sort = Literal["newest", "spend", "impressions"]
@@ -98,6 +98,20 @@ def _dollars(cents: Any) -> Decimal:
 
 class LibraryRepository(ArchiveRepository):
     """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
+
+    def public_image(self, ad_id: int, image_hash: str) -> tuple[str, bytes] | None:
+        """The content type and bytes of an image an ad the library shows names (its
+        ``image_hashes``, uploaded by its advertiser); None for an ad not public (pending,
+        rejected), an image it does not name, or one another account uploaded."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(AdRow.creative, AdImageRow.content_type, AdImageRow.data)
+                .join(AdImageRow, AdImageRow.advertiser_id == AdRow.advertiser_id)
+                .where(AdRow.id == ad_id, public_condition(), AdImageRow.hash == image_hash)
+            ).first()
+        if row is None or image_hash not in ((row.creative or {}).get("image_hashes") or []):
+            return None
+        return (str(row.content_type), bytes(row.data)) if row is not None else None
 
     def advertisers_named(self, text: str, limit: int = 5) -> list[tuple[str, int, str, int]]:
         """Pages and funders whose name holds ``text`` (case-insensitive), among those with

@@ -113,6 +113,8 @@ class PublicAd:
     languages: list[str] = field(default_factory=list)
     demographic_distribution: list[dict[str, Any]] = field(default_factory=list)
     delivery_by_region: list[dict[str, Any]] = field(default_factory=list)
+    # the ad's images, as the paths the library serves them at (/ads/{id}/images/{hash})
+    images: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, ad: Ad) -> PublicAd:
@@ -163,6 +165,7 @@ class PublicAd:
             languages=list(ad.languages),
             demographic_distribution=distribution(d.demographic_distribution, ["age", "gender"]),
             delivery_by_region=distribution(d.delivery_by_region, ["region"]),
+            images=[f"/ads/{ad.id}/images/{h}" for h in c.image_hashes],
         )
 
     @property

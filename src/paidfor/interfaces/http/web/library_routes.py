@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import pycountry
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
@@ -67,6 +68,10 @@ def country_name(code: str) -> str:
 
 def usd(amount: Decimal | float | int) -> str:
     return f"${Decimal(amount):,.0f}" if Decimal(amount) >= 100 else f"${Decimal(amount):,.2f}"
+
+
+#: What an uploaded image may be (``integrity.images.FORMATS``), as the image route serves it.
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 def make_templates() -> Jinja2Templates:
@@ -257,6 +262,22 @@ def make_library_router(
             "label": labels([ad_id]).get(ad_id) if labels else None,
         }
         return page(request, "ad.html", ctx)
+
+    @router.get(
+        "/ads/{ad_id}/images/{image_hash}",
+        summary="An image of a published ad",
+        response_class=Response,
+        responses={200: {"content": {t: {} for t in IMAGE_TYPES}}},
+    )
+    def ad_image(
+        ad_id: RowId, image_hash: Annotated[str, PathParam(pattern="^[A-Za-z0-9_-]{6,128}$")]
+    ) -> Response:
+        found = service.image(ad_id, image_hash)
+        if found is None:
+            raise NotFound(f"ad {ad_id} has no image {image_hash}")
+        content_type, data = found
+        return Response(data, media_type=content_type,
+                        headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
     @router.get("/api/ads/{ad_id}", summary="One ad (JSON)")
     def api_ad(ad_id: RowId) -> Any:
