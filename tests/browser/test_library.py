@@ -35,6 +35,10 @@ def test_search_an_ad_its_advertiser_the_hub_and_a_download(
         assert total == expected["total"] > 0
         cards = page.locator("article.card")
         assert cards.count() == min(25, total)
+        # the page itself is offered above the ads, and every card links its advertiser
+        named = page.locator("section.advertisers a", has_text=PAGE_NAME)
+        assert named.count() >= 1 and re.search(r"/pages/\d+$", named.first.get_attribute("href"))
+        assert cards.locator("a.advertiser").count() == cards.count()
         _shot(page, "search")
 
         # 2. open an ad of that page: its byline and its spend as a range
