@@ -96,6 +96,10 @@ def _dollars(cents: Any) -> Decimal:
     return from_cents(int(cents or 0)) or Decimal("0.00")
 
 
+#: Names matching a search's words whose public ads are counted (``advertisers_named``).
+NAME_CANDIDATES = 50
+
+
 class LibraryRepository(ArchiveRepository):
     """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
 
@@ -111,12 +115,14 @@ class LibraryRepository(ArchiveRepository):
             ).first()
         if row is None or image_hash not in ((row.creative or {}).get("image_hashes") or []):
             return None
-        return (str(row.content_type), bytes(row.data)) if row is not None else None
+        return str(row.content_type), bytes(row.data)
 
     def advertisers_named(self, text: str, limit: int = 5) -> list[tuple[str, int, str, int]]:
         """Pages and funders whose name holds ``text`` (case-insensitive), among those with
         ads the library shows: (``"page"`` or ``"funder"``, id, name, public ads), most ads
-        first. What the search box offers above the ads ("Woke Blacks" is a page)."""
+        first. What the search box offers above the ads ("Woke Blacks" is a page). It runs on
+        every first page of a search, so ads are counted only for the first
+        ``NAME_CANDIDATES`` names that match (a one-letter query matches most of them)."""
         needle = text.strip().lower()
         if not needle:
             return []
@@ -127,7 +133,13 @@ class LibraryRepository(ArchiveRepository):
                 ("funder", FunderRow, AdRow.funder_id),
             ):
                 count = func.count(AdRow.id)
-                named = func.lower(table.name).contains(needle, autoescape=True)
+                named = table.id.in_(
+                    select(table.id)
+                    .where(func.lower(table.name).contains(needle, autoescape=True))
+                    .order_by(table.id)
+                    .limit(NAME_CANDIDATES)
+                    .scalar_subquery()
+                )
                 rows = conn.execute(
                     select(table.id, table.name, count)
                     .join(AdRow, column == table.id)

@@ -239,36 +239,29 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         return Response(to_parquet(rows, names), media_type="application/vnd.apache.parquet",
                         headers=headers)  # fmt: skip
 
-    @router.get(
-        "/funders.csv",
-        summary="One of the funder hub's tables as CSV (table=funders, weeks, regions, "
-        "countries or elections)",
-        response_class=Response,
-        responses={200: {"content": {"text/csv": {}}}},
-    )
-    def funders_csv(
-        table: HubTable = "funders",
-        window: Window = "all",
-        country: Country = "",
-        election: ElectionId = "",
-        limit: Limit = TOP_FUNDERS,
-    ) -> Response:
-        return funders_file("csv", table, window, country, election, limit)
+    def downloader(fmt: str) -> Any:
+        def download(
+            table: HubTable = "funders",
+            window: Window = "all",
+            country: Country = "",
+            election: ElectionId = "",
+            limit: Limit = TOP_FUNDERS,
+        ) -> Response:
+            return funders_file(fmt, table, window, country, election, limit)
 
-    @router.get(
-        "/funders.parquet",
-        summary="One of the funder hub's tables as Parquet (the same rows as its CSV)",
-        response_class=Response,
-        responses={200: {"content": {"application/vnd.apache.parquet": {}}}},
-    )
-    def funders_parquet(
-        table: HubTable = "funders",
-        window: Window = "all",
-        country: Country = "",
-        election: ElectionId = "",
-        limit: Limit = TOP_FUNDERS,
-    ) -> Response:
-        return funders_file("parquet", table, window, country, election, limit)
+        return download
+
+    for fmt, media in (("csv", "text/csv"), ("parquet", "application/vnd.apache.parquet")):
+        router.add_api_route(
+            f"/funders.{fmt}",
+            downloader(fmt),
+            methods=["GET"],
+            name=f"funders_{fmt}",
+            summary=f"One of the funder hub's tables as {fmt.upper()} (table=funders, weeks, "
+            "regions, countries or elections)",
+            response_class=Response,
+            responses={200: {"content": {media: {}}}},
+        )
 
     @router.get(
         "/funders/{funder_id}",
