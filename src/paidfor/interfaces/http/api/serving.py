@@ -7,6 +7,12 @@ under ``--workers N`` Nagle's algorithm stayed on, the response's body (a second
 after the headers) waited for the client's delayed ACK, and every request after the first on
 a kept-alive connection took about 40 ms more on Linux (uvicorn issue #3149). ``TcpConfig``
 binds the same socket and labels it TCP, which is what it is.
+
+The supervisor also pings each worker and replaces one that does not answer within
+``timeout_worker_healthcheck`` seconds (uvicorn's default: 5). A new worker answers only
+once it has imported the app (FastAPI, pydantic, SQLAlchemy: seconds of CPU), so on a busy
+machine every worker was killed before it could answer, and replaced, for ever: the server
+never served. ``WORKER_HEALTHCHECK`` gives them a minute.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from uvicorn.supervisors import Multiprocess
 
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings, proxy_list
+
+#: Seconds a worker has to answer the supervisor's ping (see the module's docstring).
+WORKER_HEALTHCHECK = 60
 
 
 def worker_app(settings: Settings) -> FastAPI:
@@ -71,5 +80,6 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         return
     # the factory and its settings go to each worker process with the configuration (pickled)
     config = TcpConfig(partial(worker_app, settings), factory=True, host=host, port=port,
-                       workers=workers, **options)  # fmt: skip
+                       workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK,
+                       **options)  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()
