@@ -14,6 +14,7 @@ cannot be used. Every code a command ends with is in the README's "Exit codes" t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: The command ran and its answer is no: the audit chain is broken, the package does not
@@ -30,6 +31,8 @@ class PaidforError(Exception):
 
     http_status = 500
     exit_code = EXIT_FAILED
+    #: Headers an HTTP answer carries (a 401's ``WWW-Authenticate``).
+    headers: Mapping[str, str] = {}
 
     def as_json(self) -> dict[str, Any]:
         """The ``error`` object of an HTTP answer."""
@@ -55,6 +58,13 @@ class NotFound(PaidforError, LookupError):
 
     http_status = 404
     exit_code = 3
+
+
+class Unauthorized(PaidforError, PermissionError):
+    """No valid credentials: sign in or send a token."""
+
+    http_status = 401
+    exit_code = 4
 
 
 class Forbidden(PaidforError, PermissionError):

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     rate_limit_store: str | None = None
     # Seconds between the server's looks for submissions left without a decision (a request
     # that lost its database between storing the ad and its review); such an ad must be at
-    # least this old (api.app.finish_interrupted_loop).
+    # least this old (services.finish_interrupted_loop).
     resume_interval: float = 60.0
     # Seconds ``paidfor serve`` keeps an idle kept-alive connection open. Longer than the idle
     # timeouts of the clients and proxies in front of it (httpx 5 s, nginx's upstream

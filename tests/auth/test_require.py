@@ -23,7 +23,7 @@ from paidfor.storage.models import AdvertiserRow
 
 def make_app(engine: Engine) -> FastAPI:
     app = FastAPI()
-    install_auth(app, engine, Settings(secret_key="test-secret-key"))
+    install_auth(app, TokenService(engine), Settings(secret_key="test-secret-key"))
 
     @app.get("/review")
     def review(who: Principal = Depends(require(Role.REVIEWER))) -> dict[str, Any]:

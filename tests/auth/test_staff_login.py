@@ -22,7 +22,9 @@ from paidfor.storage.models import AdvertiserRow, AuditEventRow
 
 def make_app(engine: Engine, *, https_only: bool = False) -> FastAPI:
     app = FastAPI()
-    install_auth(app, engine, Settings(secret_key="test-secret-key"), https_only=https_only)
+    install_auth(
+        app, TokenService(engine), Settings(secret_key="test-secret-key"), https_only=https_only
+    )
     add_staff_link(app, "/staff/queue", "Review queue", Role.REVIEWER)
     add_staff_link(app, "/staff/cases", "Cases", Role.INVESTIGATOR)
 

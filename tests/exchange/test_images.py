@@ -25,15 +25,15 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.integrity import image_store
-from paidfor.integrity.images import (
+from paidfor.interfaces.http.api.app import create_app
+from paidfor.review import image_store
+from paidfor.review.images import (
     MAX_BYTES,
     PDQ_MATCH_DISTANCE,
     ImageRefused,
     hash_image,
     pdq_distance,
 )
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdImageRow, AdRow, AuditEventRow

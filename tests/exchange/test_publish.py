@@ -28,11 +28,11 @@ from paidfor.exchange.feed_models import INDICATORS
 from paidfor.exchange.model import Invalid, NotFound
 from paidfor.exchange.publish import candidates, counts, publish
 from paidfor.exchange.service import ExchangeService
-from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
-from paidfor.integrity.images import hash_image
 from paidfor.interfaces.cli.integrity import cases_app
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review import image_store
+from paidfor.review.images import hash_image
 from paidfor.settings import Settings, get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdRow, AuditEventRow

@@ -168,3 +168,68 @@ def test_paths_next_to_moved_modules_still_point_at_their_files() -> None:
     assert (find_data_dir(None, Settings(data_dir=None)) / "hpsci_ira_ads").is_dir()
     assert DATA.is_file()
     assert (TEMPLATES / "base.html").is_file()
+
+
+def _persistence(target: str) -> bool:
+    """SQLAlchemy, storage/ or a context's store: what only services may hold."""
+    leaf = target.rsplit(".", 1)[-1]
+    return (
+        target == "sqlalchemy"
+        or target.startswith(("sqlalchemy.", "paidfor.storage"))
+        or leaf == "store"
+        or leaf.endswith("_store")
+        or _orm(target)
+    )
+
+
+def reaches_in(module: str, source: str) -> list[str]:
+    """Where the module ``module`` (its text ``source``) reaches past the services: an
+    import of the persistence layer (its own rate-limit counter,
+    ``interfaces.http.api.ratelimit_store``, aside) or a service's ``.engine`` or ``.repo``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.Attribute) and node.attr in ("engine", "repo"):
+            found.append(f"{module}:{node.lineno} uses .{node.attr}")
+        for t in targets:
+            if _persistence(t) and not t.startswith("paidfor.interfaces."):
+                found.append(f"{module}:{node.lineno} imports {t}")
+    return sorted(set(found))
+
+
+def interface_reaches() -> list[str]:
+    found = []
+    for path in sorted((ROOT / "interfaces").rglob("*.py")):
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts)
+        found += reaches_in(module, path.read_text(encoding="utf-8"))
+    return found
+
+
+def test_interfaces_receive_services_never_an_engine_or_a_repository() -> None:
+    """DESIGN.md: interfaces parse input, call a service and render its result; only the
+    composition root (``paidfor.services``) opens the database and wires the stores."""
+    assert interface_reaches() == []
+
+
+def test_the_interface_walk_sees_what_it_judges() -> None:
+    """The rule above holds only if the walk finds such reaches where they are."""
+    source = (
+        "from sqlalchemy import Engine\n"
+        "def f(service):\n"
+        "    from paidfor.review.intake_store import IntakeRepository\n"
+        "    import paidfor.storage.models\n"
+        "    return service.repo.engine\n"
+        "from paidfor.services import Services\n"
+        "from paidfor.interfaces.http.api.ratelimit_store import open_windows\n"
+    )
+    found = [r.split(" ", 1)[1] for r in reaches_in("m", source)]
+    assert sorted(found) == sorted([
+        "imports sqlalchemy", "imports sqlalchemy.Engine",
+        "imports paidfor.review.intake_store",
+        "imports paidfor.storage.models", "uses .repo", "uses .engine",
+    ])  # fmt: skip
+    assert (ROOT / "interfaces" / "cli" / "main.py").is_file()  # the walk has files to read

@@ -100,7 +100,7 @@ def test_the_political_model_loads_at_start_up_not_in_a_submission(
     """Loading the model takes seconds: each worker starts it when it starts, ``/healthz``
     says ``loading`` until it is in, and a submission arriving meanwhile waits for that one
     load instead of starting another."""
-    import paidfor.interfaces.http.api.app as app_module
+    import paidfor.services as services_module
     from paidfor.interfaces.http.api.app import create_app
     from paidfor.review.service import political_classifier
     from paidfor.settings import Settings
@@ -113,7 +113,7 @@ def test_the_political_model_loads_at_start_up_not_in_a_submission(
         assert release.wait(30), "the test never released the model"
         return political_classifier()
 
-    monkeypatch.setattr(app_module, "political_classifier", slow_model)
+    monkeypatch.setattr(services_module, "political_classifier", slow_model)
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
     with TestClient(create_app(db_url, settings)) as client:
         deadline = time.monotonic() + 10
@@ -160,13 +160,14 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     read a closed or dropped database and its thread died with an error), and a closed
     loader starts no more builds."""
     import paidfor.interfaces.http.api.app as app_module
+    import paidfor.services as services_module
     from paidfor.settings import Settings
 
     finished: dict[str, float] = {}
     for module, name in BUILDS:
         hold(monkeypatch, module, name, lambda: time.sleep(0.8), finished)
     models: list[int] = []  # the model waits for the builds, then finds the server stopped
-    monkeypatch.setattr(app_module, "political_classifier", lambda: models.append(1))
+    monkeypatch.setattr(services_module, "political_classifier", lambda: models.append(1))
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
     with TestClient(app_module.create_app(db_url, settings)) as client:
         assert client.get("/healthz").json()["screening"] != "ready"  # still building
@@ -193,13 +194,14 @@ def test_a_stopping_server_waits_for_all_its_builds_within_one_budget(
     """Builds that outlast the shutdown's budget hold it up for that budget in all, not for a
     budget each (one after the other, the two builds held it twice as long)."""
     import paidfor.interfaces.http.api.app as app_module
+    import paidfor.services as services_module
     from paidfor.settings import Settings
 
     release = threading.Event()  # the builds end when the test is over
     for module, name in BUILDS:
         hold(monkeypatch, module, name, lambda: release.wait(10))
-    monkeypatch.setattr(app_module, "political_classifier", lambda: None)
-    monkeypatch.setattr(app_module, "SHUTDOWN_WAIT", 1.0)
+    monkeypatch.setattr(services_module, "political_classifier", lambda: None)
+    monkeypatch.setattr(services_module, "SHUTDOWN_WAIT", 1.0)
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
     client = TestClient(app_module.create_app(db_url, settings))
     with client:

@@ -67,7 +67,7 @@ def test_same_name_in_two_countries_is_two_elections(engine: Engine) -> None:
 
 def test_defaults_load_once_and_keep_local_changes(engine: Engine) -> None:
     shipped = len(default_elections())
-    assert load_default_elections(engine) == shipped
+    assert load_default_elections(ElectionRepository(engine)) == shipped
     repo = ElectionRepository(engine)
     stored = repo.list()
     assert [(e.country, e.date) for e in stored][:3] == [
@@ -84,7 +84,7 @@ def test_defaults_load_once_and_keep_local_changes(engine: Engine) -> None:
     german = next(e for e in stored if e.country == "DE" and e.date.year == 2017)
     assert german.id is not None
     repo.add(replace(german, blackout_days=2), actor="ops")
-    assert load_default_elections(engine, actor="again") == 0  # idempotent
+    assert load_default_elections(ElectionRepository(engine), actor="again") == 0  # idempotent
     assert repo.get(german.id) == replace(german, blackout_days=2)  # the local change stays
     assert count_events(engine) == shipped + 1 and verify_chain(engine) is None
     assert len(repo.list()) == len(default_elections())

@@ -295,7 +295,7 @@ def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import paidfor.interfaces.http.api.app as app_module
+    import paidfor.services as services_module
 
     class Unsure:
         threshold = 0.5
@@ -306,7 +306,7 @@ def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
         def strongest_terms(self, text: str, political: bool = True, k: int = 3) -> list[str]:
             return ["policy"]
 
-    monkeypatch.setattr(app_module, "political_classifier", Unsure)
+    monkeypatch.setattr(services_module, "political_classifier", Unsure)
     settings = Settings(index_dir=str(tmp_path / "index2"), secret_key="test-secret-key-123")
     with TestClient(create_app(db_url, settings)) as api:
         _held_flow(api, staff, engine)

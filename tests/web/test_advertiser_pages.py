@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, select
@@ -19,14 +18,8 @@ from sqlalchemy import Engine, select
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.interfaces.http.api.app import create_app
-from paidfor.interfaces.http.web.advertiser_pages import install_advertiser_pages
-from paidfor.interfaces.http.web.library_routes import make_templates
-from paidfor.review.election_store import ElectionRepository
-from paidfor.review.intake_store import IntakeRepository
-from paidfor.review.service import ReviewService, political_classifier
 from paidfor.settings import Settings
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
-from paidfor.storage.repo import AdRepository
 
 SECRET = "test-secret-key-123"
 CARD = "4242 4242 4242 4242"
@@ -37,23 +30,10 @@ POLITICAL = (
 )
 
 
-def with_advertiser_pages(app: FastAPI, engine: Engine) -> FastAPI:
-    """Install the pages the way ``create_app`` does, unless it already has."""
-    if not any(getattr(route, "path", None) == "/advertiser" for route in app.routes):
-        service = ReviewService(
-            IntakeRepository(engine),
-            ElectionRepository(engine),
-            AdRepository(engine),
-            classifier=political_classifier,
-        )
-        install_advertiser_pages(app, service, make_templates(), SECRET)
-    return app
-
-
 @pytest.fixture
 def web(db_url: str, tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET)
-    app = with_advertiser_pages(create_app(db_url, settings), engine)
+    app = create_app(db_url, settings)
     with TestClient(app) as client:
         yield client
 

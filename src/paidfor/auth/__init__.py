@@ -2,7 +2,7 @@
 dependencies that check them (``paidfor.interfaces.http.deps.require``). The public needs no
 account.
 
-Wiring: ``paidfor.interfaces.http.auth.install_auth(app, engine, settings)`` in ``create_app`` and
+Wiring: ``paidfor.interfaces.http.auth.install_auth(app, tokens, settings)`` in ``create_app`` and
 ``app.add_typer(token_app, name="token")`` (``paidfor.interfaces.cli.tokens``) in the CLI.
 """
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from paidfor.storage.audit import append_event_conn
+from paidfor.storage.db import begun
 from paidfor.storage.mapping import aware, utc_naive
 from paidfor.storage.models import AdvertiserRow, ApiTokenRow, PrivacyGroupRow, TokenGroupRow
 
@@ -78,8 +79,8 @@ class TokenRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def advertiser_exists(self, advertiser_id: int) -> bool:
-        with self.engine.connect() as conn:
+    def advertiser_exists(self, advertiser_id: int, conn: Connection | None = None) -> bool:
+        with begun(self.engine, conn) as conn:
             found = conn.execute(
                 select(AdvertiserRow.id).where(AdvertiserRow.id == advertiser_id)
             ).first()
@@ -106,6 +107,7 @@ class TokenRepository:
         created_at: datetime,
         actor: str,
         group_ids: dict[str, int] | None = None,
+        conn: Connection | None = None,
     ) -> ApiToken:
         """Store a new token's hash (and a partner's privacy groups, ``group_ids`` by name)
         and write the ``token.create`` audit event with it."""
@@ -117,7 +119,7 @@ class TokenRepository:
             "advertiser_id": advertiser_id,
             "created_at": utc_naive(created_at),
         }
-        with self.engine.begin() as conn:
+        with begun(self.engine, conn) as conn:
             new_id = conn.execute(
                 insert(ApiTokenRow).returning(ApiTokenRow.id), values
             ).scalar_one()

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.store import ApiToken, TokenRepository
@@ -67,13 +67,15 @@ class TokenService:
         advertiser_id: int | None = None,
         actor: str = "cli",
         groups: builtins.list[str] | None = None,
+        conn: Connection | None = None,
     ) -> tuple[str, Principal]:
         """A new token and who it acts as. The token is returned here and never again.
 
         ``Invalid`` (a ValueError) for an unknown role, an empty or over-long name, an
         advertiser token without an existing advertiser account, or an account given for
         another role; a partner token's exchange ``groups`` (by name) must exist, and only
-        partners have any."""
+        partners have any. With ``conn``, the token is written in the caller's transaction
+        (``review.accounts``: an account and its first token, both or neither)."""
         role = Role.parse(role) if isinstance(role, str) else role
         name = name.strip()
         if not name or len(name) > 200:
@@ -81,7 +83,7 @@ class TokenService:
         if role is Role.ADVERTISER:
             if advertiser_id is None:
                 raise Invalid("an advertiser token needs the advertiser account id")
-            if not self.repo.advertiser_exists(advertiser_id):
+            if not self.repo.advertiser_exists(advertiser_id, conn):
                 raise Invalid(f"there is no advertiser with id {advertiser_id}")
         elif advertiser_id is not None:
             raise Invalid(f"only advertiser tokens act for an advertiser, not {role.value}")
@@ -104,6 +106,7 @@ class TokenService:
             created_at=self.clock(),
             actor=actor,
             group_ids=group_ids,
+            conn=conn,
         )
         return token, principal_of(stored)
 

@@ -22,7 +22,8 @@ from paidfor import errors
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.export import ScopeError, check_filters, select_ads
 from paidfor.disclosure.policy import parse_basis
-from paidfor.disclosure.store import DisclosureRepository, DisclosureRequest
+from paidfor.disclosure.store import DisclosureRepository, DisclosureRequest, NoSuchRequest
+from paidfor.settings import Settings
 
 MAX_TEXT = 2000
 
@@ -209,4 +210,23 @@ def find_approved(
     return None
 
 
-__all__ = ["DisclosureService", "Forbidden", "Who", "WrongState", "find_approved"]
+def package_dir(settings: Settings, database_url: str) -> Path:
+    """Where built packages go: ``PAIDFOR_DISCLOSURE_DIR``, else beside a SQLite database,
+    else under ~/.local/share/paidfor."""
+    if settings.disclosure_dir:
+        return Path(settings.disclosure_dir).expanduser()
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return Path(database_url.removeprefix("sqlite:///")).expanduser().parent / "disclosures"
+    return Path("~/.local/share/paidfor/disclosures").expanduser()
+
+
+__all__ = [
+    "DisclosureRequest",
+    "DisclosureService",
+    "Forbidden",
+    "NoSuchRequest",
+    "Who",
+    "WrongState",
+    "find_approved",
+    "package_dir",
+]

@@ -244,6 +244,20 @@ class Election:
     level: str = "national"  # eu, national, regional or local (the TTPA's scope, art. 3)
     source_url: str | None = None  # the public page the date comes from
 
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form of an election (as ``election list --json`` prints it and the audit
+        events record it before and after a change)."""
+        return {
+            "id": self.id,
+            "country": self.country,
+            "name": self.name,
+            "date": self.date.isoformat(),
+            "authorization_required": self.authorization_required,
+            "blackout_days": self.blackout_days,
+            "level": self.level,
+            "source_url": self.source_url,
+        }
+
 
 @dataclass
 class AuditEvent:
@@ -258,6 +272,22 @@ class AuditEvent:
     prev_hash: str | None = None
     hash: str | None = None
     id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as a JSON object (time in ISO 8601, UTC)."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat() if self.at else None,
+            "actor": self.actor,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "reason": self.reason,
+            "before": self.before,
+            "after": self.after,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
 
 
 @dataclass

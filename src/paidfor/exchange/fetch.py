@@ -19,7 +19,7 @@ value) is skipped and counted, never stored.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+from sqlalchemy import Engine
 
+from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch_store import Applied, Fetched, FetchRepository, Source
 from paidfor.exchange.model import (
     ExchangeError,
@@ -262,11 +264,52 @@ def fetch(
     return report
 
 
+class Sources:
+    """The exchange's sources as an operator keeps them (``paidfor exchange source`` and
+    ``fetch``): add one (checked by ``check_source``), list them with how many indicators
+    each gave, remove one with what it gave, fetch them, and retro-hunt the running ads
+    after a change."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
+        self._engine = engine
+        self._repo = FetchRepository(engine)
+        self._clock = clock
+
+    def add(
+        self, name: str, kind: str, url: str, group: str | None, token: str | None, actor: str
+    ) -> Source:
+        values = check_source(name, kind, url, group, token)
+        return self._repo.add_source(values, actor, self._clock())
+
+    def listing(self) -> list[tuple[Source, int]]:
+        """Every source with the number of indicators fetched from it."""
+        return [(s, self._repo.count(s)) for s in self._repo.sources()]
+
+    def remove(self, name: str, actor: str) -> int:
+        """Forget a source and everything fetched from it; how many indicators went."""
+        return self._repo.remove_source(name, actor)
+
+    def chosen(self, names: Sequence[str] | None) -> list[Source]:
+        """The sources named (NotFound for an unknown one), or all of them."""
+        return [self._repo.source(n) for n in names] if names else self._repo.sources()
+
+    def fetch(
+        self, source: Source, *, actor: str, progress: Callable[[int], None] | None = None
+    ) -> FetchReport:
+        return fetch(self._repo, source, actor=actor, progress=progress, clock=self._clock)
+
+    def hunt(self, progress: Callable[[int], None] | None = None) -> HuntReport:
+        """Check every running ad against the indicators now; hold the ones that match."""
+        loaded = load_indicators(self._engine)
+        return retro_hunt(self._engine, loaded.indicators, progress=progress)
+
+
 __all__ = [
     "CATEGORY_STATUS",
     "KINDS",
     "FetchFailed",
     "FetchReport",
+    "Sources",
     "check_source",
     "fetch",
     "parse_item",

@@ -47,14 +47,15 @@ from paidfor.exchange.model import (
     normalize_value,
 )
 from paidfor.exchange.publish_store import (
+    group_names,
     live_keys,
     member_ads,
     was_taken_down,
 )
 from paidfor.exchange.service import ExchangeService
 from paidfor.exchange.store import value_hash
-from paidfor.integrity import image_store
 from paidfor.integrity.cases import CaseConflict, CaseService
+from paidfor.review import image_store
 from paidfor.storage.audit import append_event
 
 TYPES = ("domain", "url", "raw_text", "pdq")
@@ -322,3 +323,32 @@ def publish(
             },
         )
     return result
+
+
+class Publisher:
+    """Sharing a taken-down case's indicators, as the staff pages, the case API and the CLI
+    call it: what a case would share, whether it was taken down, the groups it can go to,
+    and the sharing itself (``publish``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def candidates(self, case_id: int) -> list[Candidate]:
+        return candidates(self._engine, case_id)
+
+    def was_taken_down(self, case_id: int) -> bool:
+        return was_taken_down(self._engine, case_id)
+
+    def group_names(self) -> list[str]:
+        return group_names(self._engine)
+
+    def publish(
+        self,
+        case_id: int,
+        groups: Sequence[str],
+        actor: str,
+        types: Iterable[str] | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> PublishResult:
+        return publish(self._engine, case_id, groups, actor, types, dry_run=dry_run)

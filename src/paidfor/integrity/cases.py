@@ -34,7 +34,15 @@ from paidfor.integrity.mark_store import Mark, MarkRepository
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey, Network
 from paidfor.review.intake_store import NotFound
 
-__all__ = ["STATUSES", "CaseConflict", "CaseService", "NotFound", "TakedownResult", "case_title"]
+__all__ = [
+    "STATUSES",
+    "CaseConflict",
+    "CaseService",
+    "CaseView",
+    "NotFound",
+    "TakedownResult",
+    "case_title",
+]
 
 
 def _plural(n: int, word: str) -> str:
@@ -160,9 +168,13 @@ class CaseService:
     def count(self, status: str | None = None) -> int:
         return self.repo.count(status)
 
+    def find(self, case_id: int) -> CaseView | None:
+        """Everything about a case, or None if there is none."""
+        return self.repo.get(case_id)
+
     def case(self, case_id: int) -> CaseView:
         """Everything about a case; NotFound if there is none."""
-        view = self.repo.get(case_id)
+        view = self.find(case_id)
         if view is None:
             raise NotFound(f"no case {case_id}")
         return view

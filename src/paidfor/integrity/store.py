@@ -313,7 +313,7 @@ def _adopt_unowned_pages(world: World) -> None:
 
 
 def _load_images(conn: Any, world: World, reads: _Reads, params: dict[str, Any]) -> None:
-    """The PDQ hashes of the images the ads use (uploaded images; ``integrity.images``)."""
+    """The PDQ hashes of the images the ads use (uploaded images; ``review.images``)."""
     pdqs = {(r.advertiser_id, r.hash): r.pdq for r in conn.execute(reads.images, params)}
     owners = sorted({a for a, _ in pdqs if a is not None})
     for some in chunks(owners, 500):

@@ -25,7 +25,7 @@ from paidfor.domain.models import AdType
 from paidfor.library.archive_params import ArchiveQuery, encode_cursor, parse_query
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.ranges import impressions_range, spend_range
-from paidfor.storage.repo import search_words
+from paidfor.storage.repo import Stats, search_words
 
 
 def graph_range(r: Range | None) -> dict[str, str] | None:
@@ -190,6 +190,10 @@ class ArchiveService:
     @staticmethod
     def parse(params: Mapping[str, Sequence[str]]) -> ArchiveQuery:
         return parse_query(params, KNOWN_FIELDS)
+
+    def stats(self) -> Stats:
+        """Totals for the whole library (``/api/stats``, ``paidfor stats``)."""
+        return self.repo.stats()
 
     def search(
         self, query: ArchiveQuery, *, base_url: str, now: datetime | None = None

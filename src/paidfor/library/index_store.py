@@ -312,6 +312,11 @@ class AdIndex:
             for part in result.partitions(BATCH):
                 yield list(part)
 
+    def pending_changes(self) -> int | None:
+        """``pending`` on a connection of its own (the ``index`` commands)."""
+        with self.engine.connect() as conn:
+            return self.pending(conn)
+
     def pending(self, conn: Connection) -> int | None:
         """Rows changed since the index's state, up to ``INLINE_ROWS + 1``; None when the
         index must be built from scratch (of ``ads_up_to`` rows)."""

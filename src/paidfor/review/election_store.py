@@ -39,20 +39,6 @@ _COLUMNS = (
 )
 
 
-def election_snapshot(election: Election) -> dict[str, Any]:
-    """The JSON form of an election, as audit events record it before and after a change."""
-    return {
-        "id": election.id,
-        "country": election.country,
-        "name": election.name,
-        "date": election.date.isoformat(),
-        "authorization_required": election.authorization_required,
-        "blackout_days": election.blackout_days,
-        "level": election.level,
-        "source_url": election.source_url,
-    }
-
-
 def _to_domain(row: Any) -> Election:
     return Election(
         id=int(row.id),
@@ -116,7 +102,7 @@ class ElectionRepository:
                 target_type="election",
                 target_id=str(new_id),
                 reason=reason,
-                after=election_snapshot(stored),
+                after=stored.as_json(),
             )
             return stored, "added"
         before = _to_domain(row)
@@ -131,8 +117,8 @@ class ElectionRepository:
             target_type="election",
             target_id=str(before.id),
             reason=reason,
-            before=election_snapshot(before),
-            after=election_snapshot(stored),
+            before=before.as_json(),
+            after=stored.as_json(),
         )
         return stored, "updated"
 

@@ -6,7 +6,8 @@ naive ``datetime`` is taken to be UTC already) and only its date is compared. Co
 ISO 3166-1 alpha-2 codes, compared without regard to case.
 
 The shipped elections (``paidfor/data/elections.csv``) are read by :func:`default_elections`
-and stored by :func:`load_default_elections`. See ``docs/elections.md``.
+and stored by :func:`load_default_elections` (``ElectionService.load_defaults``).
+See ``docs/elections.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from paidfor.domain.urls import link_of
 from paidfor.errors import Invalid
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from paidfor.review.election_store import ElectionRepository, Outcome
 
 MAX_BLACKOUT_DAYS = 60
 MAX_NAME_LENGTH = 300
@@ -219,16 +220,13 @@ def default_elections() -> list[Election]:
     return parse_elections_csv(text)
 
 
-def load_default_elections(engine: Engine, actor: str = "system") -> int:
+def load_default_elections(repo: ElectionRepository, actor: str = "system") -> int:
     """Store the shipped elections that the database lacks; the number stored.
 
     Idempotent: an election already stored under the same (country, name) is left as it is,
     so a second run stores nothing and an operator's own changes (``paidfor election add``)
     are kept. Each election stored writes an ``election.add`` audit event.
     """
-    from paidfor.review.election_store import ElectionRepository
-
-    repo = ElectionRepository(engine)
     have = {(e.country, e.name) for e in repo.list()}
     added = 0
     for election in default_elections():
@@ -237,3 +235,23 @@ def load_default_elections(engine: Engine, actor: str = "system") -> int:
         repo.add(election, actor=actor, reason="shipped election data (load-defaults)")
         added += 1
     return added
+
+
+class ElectionService:
+    """The elections the political-ad rules use, as an administrator keeps them (``paidfor
+    election``): add or correct one (audited), list them, load the shipped ones."""
+
+    def __init__(self, repo: ElectionRepository) -> None:
+        self._repo = repo
+
+    def save(
+        self, election: Election, *, actor: str, reason: str | None = None
+    ) -> tuple[Election, Outcome]:
+        """Add ``election``, or update the one of its country and name; with what was done."""
+        return self._repo.save(election, actor=actor, reason=reason)
+
+    def list(self, country: str | None = None) -> list[Election]:
+        return self._repo.list(country)
+
+    def load_defaults(self, actor: str = "system") -> int:
+        return load_default_elections(self._repo, actor)

@@ -24,7 +24,7 @@ from paidfor.storage.models import AdImageRow
 from paidfor.storage.tables import chunks
 
 if TYPE_CHECKING:  # the integrity layer's checked image; storage only reads its fields
-    from paidfor.integrity.images import HashedImage
+    from paidfor.review.images import HashedImage
 
 _CHUNK = 1000
 _COLUMNS = (

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paidfor import errors
@@ -32,6 +33,7 @@ from paidfor.review.declaration_store import insert_declaration_conn
 from paidfor.review.intake_models import AdSubmissionRow, ReviewDecisionRow
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import next_search_seq, touch_ads
+from paidfor.storage.db import begun
 from paidfor.storage.mapping import ad_values, aware, row_to_page, stored_now
 from paidfor.storage.models import (
     AdminRow,
@@ -104,9 +106,12 @@ class IntakeRepository(AuthorizationRepository):
 
     # -- accounts ------------------------------------------------------------------------------
 
-    def create_advertiser(self, name: str, country: str | None, *, actor: str) -> Advertiser:
+    def create_advertiser(
+        self, name: str, country: str | None, *, actor: str, conn: Connection | None = None
+    ) -> Advertiser:
+        """A new advertiser account (audited); in the caller's transaction ``conn`` if given."""
         now = stored_now()
-        with self.engine.begin() as conn:
+        with begun(self.engine, conn) as conn:
             new_id = conn.execute(
                 insert(AdvertiserRow).returning(AdvertiserRow.id),
                 {
@@ -127,6 +132,12 @@ class IntakeRepository(AuthorizationRepository):
                 after={"name": name, "country": country},
             )
         return Advertiser(name=name, country=country, created_at=aware(now), id=int(new_id))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for several writes that stand or fall together."""
+        with self.engine.begin() as conn:
+            yield conn
 
     def advertiser(self, advertiser_id: int) -> Advertiser | None:
         with self.engine.connect() as conn:

@@ -20,6 +20,7 @@ from paidfor import errors
 from paidfor.domain import Ad, AdStatus, Advertiser, Election
 from paidfor.domain.models import AdType
 from paidfor.domain.ttpa import EU_MEMBER_STATES, SponsorDeclaration
+from paidfor.review import image_store
 from paidfor.review.declaration_store import DeclarationRepository
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.elections import upcoming
@@ -114,6 +115,13 @@ class ReviewService:
             raise SubmissionError(f"page {sub.page_id} is not one of this advertiser's pages")
         if not advertiser.payment_instruments:
             raise SubmissionError("add a payment method before submitting ads")
+        unknown = image_store.missing(
+            self.intake.engine, advertiser_id, sub.ad.creative.image_hashes
+        )
+        if unknown:  # an ad names only images its advertiser uploaded (POST /api/me/images)
+            names = ", ".join(map(repr, unknown))
+            raise errors.Invalid(f"image_hashes: this advertiser has uploaded no image {names}; "
+                                 "upload images first with POST /api/me/images")  # fmt: skip
         sub = replace(sub, funder_name=self._as_verified(advertiser_id, sub.funder_name))
         ad_id = self.intake.insert_ad(
             sub.ad,
@@ -304,6 +312,20 @@ class ReviewService:
             if ad is not None and ad.status == AdStatus.PENDING:
                 out.append(QueueItem(ad, decision))
         return out
+
+    # -- the special-category interests of art. 18 (TTPA) --------------------------------
+
+    def interest_categories(self) -> dict[str, str]:
+        """The interests review refuses in EU political ads, with the category each stands
+        for: the shipped mapping with staff's changes over it."""
+        return self.declarations.interest_categories()
+
+    def set_interest_category(
+        self, interest: str, category: str, *, actor: str, note: str | None = None
+    ) -> tuple[str, str | None]:
+        """Map ``interest`` to ``category`` (``none`` takes it out), audited; the interest as
+        stored and its category before."""
+        return self.declarations.set_interest(interest, category, actor=actor, note=note)
 
 
 def _finding(f: Any) -> dict[str, Any]:

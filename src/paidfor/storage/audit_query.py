@@ -40,25 +40,8 @@ class ChainCheck:
         """The check as a JSON object (``broken`` is None when the chain is intact)."""
         broken = None
         if self.broken is not None:
-            broken = {**event_json(self.broken), "problem": self.problem, "detail": self.detail}
+            broken = {**self.broken.as_json(), "problem": self.problem, "detail": self.detail}
         return {"intact": self.intact, "events": self.events, "head": self.head, "broken": broken}
-
-
-def event_json(event: AuditEvent) -> dict[str, Any]:
-    """An audit event as a JSON object (time in ISO 8601, UTC)."""
-    return {
-        "id": event.id,
-        "at": event.at.isoformat() if event.at else None,
-        "actor": event.actor,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "reason": event.reason,
-        "before": event.before,
-        "after": event.after,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
 
 
 def _to_domain(row: Any) -> AuditEvent:
@@ -126,3 +109,20 @@ def count_events(engine: Engine) -> int:
     """How many events the log holds."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(AuditEventRow)).scalar_one())
+
+
+class AuditLog:
+    """The audit log as the staff pages and the ``audit`` commands read it: the newest
+    events, how many there are, and whether the hash chain verifies."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def events(self, *, limit: int = 50, action_prefix: str | None = None) -> list[AuditEvent]:
+        return list_events(self._engine, limit=limit, action_prefix=action_prefix)
+
+    def count(self) -> int:
+        return count_events(self._engine)
+
+    def check(self) -> ChainCheck:
+        return check_chain(self._engine)

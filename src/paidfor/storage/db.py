@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from paidfor import errors
@@ -65,6 +67,18 @@ class DatabaseUnavailable(errors.Unavailable):
     """The database cannot be opened or brought up to date, is out of space, or went away:
     what the HTTP app answers with a 503 (``interfaces.http.api.guards``), the refusal a
     command ends with (exit 6)."""
+
+
+@contextmanager
+def begun(engine: Engine, conn: Connection | None = None) -> Iterator[Connection]:
+    """``conn``, the caller's transaction, when given (what several stores write together,
+    all or nothing: an account and its token); else a new transaction of ``engine``,
+    committed when the block ends."""
+    if conn is not None:
+        yield conn
+        return
+    with engine.begin() as new:
+        yield new
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -10,7 +10,7 @@ from rich import box
 from rich.table import Table
 
 from paidfor.errors import EXIT_FAILED
-from paidfor.interfaces.cli.support import Commands, open_engine, out
+from paidfor.interfaces.cli.support import Commands, open_services, out
 
 if TYPE_CHECKING:
     from paidfor.domain import AuditEvent
@@ -36,13 +36,8 @@ def verify_cmd(
     ] = False,
 ) -> None:
     """Check every event's hash and link; exit 1 naming the first broken event."""
-    from paidfor.storage.audit_query import check_chain
-
-    engine = open_engine()
-    try:
-        result = check_chain(engine)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        result = services.audit.check()
     if as_json:
         typer.echo(json.dumps(result.as_json(), default=str))
     elif result.broken is None:
@@ -71,15 +66,10 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
 ) -> None:
     """The newest events, newest first: when, who, what, on what, and why."""
-    from paidfor.storage.audit_query import event_json, list_events
-
-    engine = open_engine()
-    try:
-        events = list_events(engine, limit=limit, action_prefix=action)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        events = services.audit.events(limit=limit, action_prefix=action)
     if as_json:
-        typer.echo(json.dumps([event_json(e) for e in events], default=str))
+        typer.echo(json.dumps([e.as_json() for e in events], default=str))
         return
     if not events:
         out.print("no audit events")

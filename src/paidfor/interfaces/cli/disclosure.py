@@ -14,8 +14,13 @@ from rich.progress import TaskID
 
 from paidfor.disclosure.keys import DEFAULT_KEY_PATH, generate, load_public
 from paidfor.disclosure.manifest import verify
-from paidfor.disclosure.service import DisclosureService, Who, find_approved
-from paidfor.disclosure.store import DisclosureRequest, NoSuchRequest
+from paidfor.disclosure.service import (
+    DisclosureRequest,
+    DisclosureService,
+    NoSuchRequest,
+    Who,
+    find_approved,
+)
 from paidfor.errors import EXIT_FAILED, Invalid, PaidforError
 from paidfor.interfaces.cli.support import Commands
 from paidfor.settings import get_settings
@@ -138,14 +143,11 @@ def _filters(**given: object) -> dict[str, object]:
 
 @contextmanager
 def _service() -> Iterator[tuple[DisclosureService, Who]]:
-    from paidfor.interfaces.cli.support import open_engine
+    from paidfor.interfaces.cli.support import open_services
     from paidfor.interfaces.cli.tokens import cli_actor
 
-    engine = open_engine()
-    try:
-        yield DisclosureService(engine), Who(cli_actor())
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        yield services.disclosure, Who(cli_actor())
 
 
 def _say(req: DisclosureRequest, as_json: bool) -> None:
@@ -235,8 +237,8 @@ def build_cmd(
     scope it was requested with (--case, or the filters such as --currency RUB)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from paidfor.disclosure.service import package_dir
     from paidfor.interfaces.cli.support import err
-    from paidfor.interfaces.http.api.disclosures import package_dir
 
     settings = get_settings()
     with _service() as (service, me):

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.table import Table
 
 from paidfor.domain import Election
-from paidfor.interfaces.cli.support import Commands, open_engine, out
-from paidfor.review.election_store import election_snapshot
-
-if TYPE_CHECKING:
-    pass
+from paidfor.interfaces.cli.support import Commands, open_services, out
 
 election_app = typer.Typer(
     cls=Commands,
@@ -65,7 +61,6 @@ def add_cmd(
     reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit log")] = None,
 ) -> None:
     """Add an election, or update the one of that country and name (audited either way)."""
-    from paidfor.review.election_store import ElectionRepository
     from paidfor.review.elections import make_election
 
     election = make_election(  # Invalid for a bad code, date or name: exit 2
@@ -77,11 +72,8 @@ def add_cmd(
         level=level,
         source_url=source_url,
     )
-    engine = open_engine()
-    try:
-        stored, outcome = ElectionRepository(engine).save(election, actor=actor, reason=reason)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        stored, outcome = services.elections.save(election, actor=actor, reason=reason)
     out.print(
         f"{outcome} election {stored.id}: {stored.country} {stored.name} ({stored.level}) on "
         f"{stored.date.isoformat()} ({_rules(stored)})",
@@ -98,18 +90,14 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
 ) -> None:
     """The stored elections, by vote date."""
-    from paidfor.review.election_store import ElectionRepository
     from paidfor.review.elections import normalize_country
 
     if country is not None:
         country = normalize_country(country)
-    engine = open_engine()
-    try:
-        elections = ElectionRepository(engine).list(country)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        elections = services.elections.list(country)
     if as_json:
-        typer.echo(json.dumps([election_snapshot(e) for e in elections]))
+        typer.echo(json.dumps([e.as_json() for e in elections]))
         return
     if not elections:
         out.print("no elections (load the shipped ones with: paidfor election load-defaults)")
@@ -137,14 +125,11 @@ def load_defaults_cmd(
     actor: Annotated[str, typer.Option("--actor", help="who is loading them")] = "system",
 ) -> None:
     """Store the shipped elections the database lacks (those already stored are kept)."""
-    from paidfor.review.elections import default_elections, load_default_elections
+    from paidfor.review.elections import default_elections
 
     shipped = len(default_elections())
-    engine = open_engine()
-    try:
-        added = load_default_elections(engine, actor=actor)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        added = services.elections.load_defaults(actor=actor)
     out.print(
         f"shipped elections: {shipped}; added {added}, already stored {shipped - added}",
         highlight=False,

@@ -11,15 +11,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
 
 from paidfor.errors import EXIT_FAILED, Invalid
-from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
-from paidfor.exchange.fetch import check_source, fetch
-from paidfor.exchange.fetch_store import FetchRepository
+from paidfor.exchange.consume import HuntReport
+from paidfor.exchange.fetch import Sources
 from paidfor.exchange.model import Member, parse_time
 from paidfor.exchange.service import ExchangeService
-from paidfor.interfaces.cli.support import Commands, err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_services, out
 from paidfor.interfaces.cli.tokens import cli_actor
 
 exchange_app = typer.Typer(
@@ -36,12 +34,14 @@ def _service() -> Iterator[tuple[ExchangeService, Member]]:
     """The exchange as paidfor's staff. Its refusals go through to ``support.Commands``: a bad
     value exits 2, no such group, indicator or source 3, a name taken or a live indicator
     there already 5."""
-    engine = open_engine()
-    try:
-        service = ExchangeService(engine)
-        yield service, service.staff(cli_actor())
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        yield services.exchange, services.exchange.staff(cli_actor())
+
+
+@contextmanager
+def _sources() -> Iterator[Sources]:
+    with open_services() as services:
+        yield services.sources
 
 
 @group_app.command("create")
@@ -158,13 +158,9 @@ def source_add(
     """Add a source: another paidfor server's group (--url, --group, --token) or a CSV."""
     if (url is None) == (csv_file is None):
         raise Invalid("give either --url (a paidfor server) or --csv (a file)")
-    with _service() as (service, _):
-        values = check_source(
-            name, "csv" if csv_file else "paidfor", csv_file or url or "", group, token
-        )
-        source = FetchRepository(service.repo.engine).add_source(
-            values, cli_actor(), service.clock()
-        )
+    with _sources() as sources:
+        kind = "csv" if csv_file else "paidfor"
+        source = sources.add(name, kind, csv_file or url or "", group, token, cli_actor())
     where = source.url + (f" group {source.remote_group}" if source.remote_group else "")
     typer.echo(f"added source {source.name!r} ({source.kind}: {where})")
 
@@ -174,9 +170,8 @@ def source_list(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The sources, with their cursors and last errors (never their tokens)."""
-    with _service() as (service, _):
-        repo = FetchRepository(service.repo.engine)
-        found = [(s, repo.count(s)) for s in repo.sources()]
+    with _sources() as sources:
+        found = sources.listing()
     if as_json:
         typer.echo(json.dumps([s.as_json() | {"indicators": n} for s, n in found], indent=2))
         return
@@ -191,8 +186,8 @@ def source_list(
 @source_app.command("remove")
 def source_remove(name: Annotated[str, typer.Argument(help="the source's name")]) -> None:
     """Forget a source and every indicator fetched from it."""
-    with _service() as (service, _):
-        gone = FetchRepository(service.repo.engine).remove_source(name, cli_actor())
+    with _sources() as sources:
+        gone = sources.remove(name, cli_actor())
     typer.echo(f"removed source {name!r} and {gone:,} indicators fetched from it")
 
 
@@ -208,10 +203,8 @@ def fetch_command(
 ) -> None:
     """Bring the indicators of every source (or those named) up to date; then, when anything
     changed, check the running ads against them (the retro-hunt)."""
-    with _service() as (service, _):
-        engine = service.repo.engine
-        repo = FetchRepository(engine)
-        chosen = [repo.source(n) for n in source] if source else repo.sources()
+    with _sources() as sources:
+        chosen = sources.chosen(source)
         reports = []
         for s in chosen:
             if not s.enabled:
@@ -220,10 +213,10 @@ def fetch_command(
             task = bar.add_task(s.name, total=None)
             with bar:
                 reports.append(
-                    fetch(repo, s, actor=cli_actor(), progress=partial(bar.advance, task))
+                    sources.fetch(s, actor=cli_actor(), progress=partial(bar.advance, task))
                 )
         changed = sum(r.applied.changed for r in reports)
-        hunted = _hunt(engine) if hunt and changed else None
+        hunted = _hunt(sources) if hunt and changed else None
     if as_json:
         answer = {"sources": [r.as_json() for r in reports], "hunt": hunted and hunted.as_json()}
         typer.echo(json.dumps(answer, indent=2))
@@ -249,12 +242,11 @@ def fetch_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _hunt(engine: Engine) -> HuntReport:
-    loaded = load_indicators(engine)
+def _hunt(sources: Sources) -> HuntReport:
     bar = _bar("retro-hunt")
     task = bar.add_task("hunt", total=None)
     with bar:
-        return retro_hunt(engine, loaded.indicators, progress=lambda n: bar.advance(task, n))
+        return sources.hunt(progress=lambda n: bar.advance(task, n))
 
 
 def _say_hunt(report: HuntReport) -> None:
@@ -270,8 +262,8 @@ def hunt_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Check every running ad against the indicators now; hold the ones that match."""
-    with _service() as (service, _):
-        report = _hunt(service.repo.engine)
+    with _sources() as sources:
+        report = _hunt(sources)
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2))
     else:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paidfor.errors import Invalid
 from paidfor.integrity.model import EntityKey, Network
-from paidfor.interfaces.cli.support import Commands, err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_services, out
+
+if TYPE_CHECKING:
+    from paidfor.integrity.networks import Analysis
+    from paidfor.services import Services
 
 networks_app = typer.Typer(
     cls=Commands, help="Coordinated networks of accounts and pages.", no_args_is_help=True
@@ -34,16 +38,13 @@ Db = Annotated[str | None, typer.Option("--db", help="database URL (default: set
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def _analysis(db: str | None):  # type: ignore[no-untyped-def]
+def _analysis(services: Services) -> Analysis:
     from paidfor.integrity.networks import analyse
-    from paidfor.integrity.store import load_world
 
-    engine = open_engine(db)
     with err.status("reading accounts, pages and ads"):
-        world = load_world(engine)
+        world = services.integrity.world()
     with err.status(f"scoring {len(world.profiles):,} entities and linking them"):
-        analysis = analyse(world)
-    return engine, analysis
+        return analyse(world)
 
 
 def _show(net: Network, limit: int = 15) -> None:
@@ -55,11 +56,8 @@ def _show(net: Network, limit: int = 15) -> None:
         out.print(f"  ... and {len(net.members) - limit} more (see --json)")
 
 
-def _open_cases(engine, nets: list[Network], actor: str) -> list[int]:  # type: ignore[no-untyped-def]
-    from paidfor.integrity.cases import CaseService
-
-    service = CaseService(engine)
-    return [service.open_case(net, actor=actor) for net in nets]
+def _open_cases(services: Services, nets: list[Network], actor: str) -> list[int]:
+    return [services.cases.open_case(net, actor=actor) for net in nets]
 
 
 @networks_app.command("find")
@@ -73,12 +71,11 @@ def find_cmd(
 ) -> None:
     """Find coordinated networks among all accounts and pages (members investigators marked
     legitimate are not raised again without new evidence)."""
-    from paidfor.integrity.detection import detect
-
-    engine, analysis = _analysis(db)
-    found = detect(engine, analysis)
-    nets = found.networks
-    cases = _open_cases(engine, nets, actor) if open_cases else []
+    with open_services(db) as services:
+        analysis = _analysis(services)
+        found = services.integrity.detect(analysis)
+        nets = found.networks
+        cases = _open_cases(services, nets, actor) if open_cases else []
     if as_json:
         print(json.dumps({**found.as_json(), "cases": cases}, indent=1))
         return
@@ -109,15 +106,14 @@ def mark_cmd(
 ) -> None:
     """Mark a member of a case confirmed, or legitimate coordination (not raised again
     without new evidence)."""
-    from paidfor.integrity.mark_store import MarkRepository
-
     # a bad entity or verdict is Invalid (exit 2), no such case or member NotFound (exit 3):
     # ``support.Commands`` says them
     key = EntityKey.parse(entity)
-    made = MarkRepository(open_engine(db)).mark(
-        case_id, key.type, key.id, verdict=verdict, reason=reason, actor=actor,
-        relationship_id=relationship,
-    )  # fmt: skip
+    with open_services(db) as services:
+        made = services.cases.mark(
+            case_id, key, verdict=verdict, reason=reason, actor=actor,
+            relationship_id=relationship,
+        )  # fmt: skip
     if as_json:
         print(json.dumps(made.as_json()))
     else:
@@ -127,9 +123,8 @@ def mark_cmd(
 @networks_app.command("precision")
 def precision_cmd(db: Db = None, as_json: AsJson = False) -> None:
     """Precision on reviewed findings, week by week: confirmed over all marked."""
-    from paidfor.integrity.mark_store import MarkRepository
-
-    weeks = MarkRepository(open_engine(db)).precision_by_week()
+    with open_services(db) as services:
+        weeks = services.cases.precision()
     if as_json:
         print(json.dumps({"weeks": weeks}))
         return
@@ -177,10 +172,11 @@ def expand_cmd(
     """Grow a network from known bad seeds, ranked, with the evidence of every link."""
     from paidfor.integrity.networks import expand
 
-    engine, analysis = _analysis(db)
-    seeds = [_seed(analysis, s) for s in seed]
-    net = expand(analysis, seeds, limit=limit, min_weight=min_weight)  # NotFound: exit 3
-    cases = _open_cases(engine, [net], actor) if open_case else []
+    with open_services(db) as services:
+        analysis = _analysis(services)
+        seeds = [_seed(analysis, s) for s in seed]
+        net = expand(analysis, seeds, limit=limit, min_weight=min_weight)  # NotFound: exit 3
+        cases = _open_cases(services, [net], actor) if open_case else []
     if as_json:
         print(json.dumps({"network": net.as_json(), "cases": cases}, indent=1))
         return
@@ -210,16 +206,15 @@ def publish_cmd(
 ) -> None:
     """Share a taken-down case's indicators (landing domains and URLs, ad texts, image PDQ
     hashes) with privacy groups of the exchange, as paidfor."""
-    from paidfor.exchange.publish import TYPE_NAMES, publish
+    from paidfor.exchange.publish import TYPE_NAMES
     from paidfor.interfaces.cli.tokens import cli_actor
 
-    engine = open_engine(db)
     # bad types are Invalid (exit 2), no such case or group NotFound (3), a case not taken
     # down a Conflict (5): ``support.Commands`` says them
-    try:
-        result = publish(engine, case_id, group, cli_actor(), type_ or None, dry_run=dry_run)
-    finally:
-        engine.dispose()
+    with open_services(db) as services:
+        result = services.publisher.publish(
+            case_id, group, cli_actor(), type_ or None, dry_run=dry_run
+        )
     if as_json:
         print(json.dumps(result.as_json(), indent=1))
         return
@@ -236,26 +231,10 @@ def publish_cmd(
 @integrity_app.command("rescore")
 def rescore_cmd(db: Db = None, as_json: AsJson = False) -> None:
     """Score every account and page again and store the risk and its explanations."""
-    from paidfor.integrity.store import save_risk
-    from paidfor.storage.audit import append_event
-
-    engine, analysis = _analysis(db)
-    rows = [
-        (key, score, [f.as_json() for f in findings])
-        for key, (score, findings) in analysis.risk.items()
-    ]
-    written = save_risk(engine, rows)
     from paidfor.integrity.risk import HOLD_AT
 
-    high = sum(score >= HOLD_AT for _, score, _ in rows)
-    append_event(
-        engine,
-        actor="cli",
-        action="integrity_rescore",
-        target_type="integrity",
-        target_id="all",
-        after={"scored": written, "at_or_above_hold": high},
-    )
+    with open_services(db) as services:
+        written, high = services.integrity.rescore(_analysis(services), actor="cli")
     if as_json:
         print(json.dumps({"scored": written, "at_or_above_hold": high, "hold_at": HOLD_AT}))
     else:

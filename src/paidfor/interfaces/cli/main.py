@@ -8,7 +8,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -19,7 +19,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-from sqlalchemy import Engine
 
 from paidfor.errors import EXIT_FAILED, Invalid
 from paidfor.interfaces.cli.audit import audit_app
@@ -29,7 +28,7 @@ from paidfor.interfaces.cli.elections import election_app
 from paidfor.interfaces.cli.exchange import exchange_app
 from paidfor.interfaces.cli.integrity import cases_app, eval_app, integrity_app, networks_app
 from paidfor.interfaces.cli.model import model_app
-from paidfor.interfaces.cli.support import Commands, err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_services, out
 from paidfor.interfaces.cli.tokens import token_app
 from paidfor.interfaces.cli.ttpa import ttpa_app
 from paidfor.settings import (
@@ -39,6 +38,10 @@ from paidfor.settings import (
     with_address,
     with_secret_key,
 )
+
+if TYPE_CHECKING:
+    from paidfor.ingest.base import Source
+    from paidfor.services import Services
 
 app = typer.Typer(
     cls=Commands, help="paidfor: the open election-ad integrity platform.", no_args_is_help=True
@@ -62,7 +65,8 @@ for _name, _group in GROUPS.items():
 def db_upgrade() -> None:
     """Create or migrate the database named by PAIDFOR_DATABASE_URL."""
     url = get_settings().database_url
-    open_engine(url)
+    with open_services(url):  # migrated as it opens
+        pass
     out.print(f"database at head: {url}")
 
 
@@ -117,16 +121,35 @@ def import_files(
     defer_indexes: bool | None = None,
 ) -> None:
     """``paidfor import`` into the database of ``settings``."""
-    from paidfor.ingest.pipeline import run_import
     from paidfor.ingest.registry import SOURCES
-    from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
 
     if source not in SOURCES:
         raise Invalid(f"unknown source {source!r}; one of: {', '.join(SOURCES)}")
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise Invalid(f"no such file: {', '.join(missing)}")
-    engine = open_engine(settings.database_url)
+    with open_services(settings.database_url, settings=settings, search_index=True) as services:
+        _import(services, settings, SOURCES[source](), files, dry_run=dry_run, strict=strict,
+                batch_size=batch_size, as_json=as_json, max_errors=max_errors,
+                parallel=parallel, defer_indexes=defer_indexes)  # fmt: skip
+
+
+def _import(
+    services: Services,
+    settings: Settings,
+    source: Source,
+    files: list[Path],
+    *,
+    dry_run: bool,
+    strict: bool,
+    batch_size: int | None,
+    as_json: bool,
+    max_errors: int,
+    parallel: bool | None,
+    defer_indexes: bool | None,
+) -> None:
+    from paidfor.services import DatabaseUnavailable, database_trouble, operational_errors
+
     sizes = [f.stat().st_size for f in files]
     show = err.is_terminal and not as_json
     progress = Progress(
@@ -154,9 +177,8 @@ def import_files(
 
     try:  # a bad row under --strict is ImportAborted, Invalid: exit 2
         with progress:
-            report = run_import(
-                engine,
-                SOURCES[source](),
+            report = services.imports.run(
+                source,
                 files,
                 batch_size=batch_size or settings.batch_size,
                 dry_run=dry_run,
@@ -196,21 +218,20 @@ def import_files(
         if len(report.warnings) > max_errors:
             err.print(f"... and {len(report.warnings) - max_errors} more warnings (see --json)")
     if not dry_run and report.counts.inserted + report.counts.updated:
-        _sync_index(engine, settings, full=False, quiet=as_json)
+        _sync_index(services, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool = False) -> bool:
+def _sync_index(services: Services, *, full: bool, quiet: bool = False) -> bool:
     """Bring the search index up to date with a progress bar; False when there is none or
     another process is writing it (it then catches up on its own)."""
-    from paidfor.library.index_store import IndexBusy, open_index
+    from paidfor.services import IndexBusy
 
-    index = open_index(engine, settings.database_url, settings)
+    index = services.index
     if index is None:
         return False
-    with engine.connect() as conn:
-        pending = index.pending(conn)
+    pending = index.pending_changes()
     total = index.public_ads_in_database() if pending is None or full else pending
     progress = Progress(
         TextColumn("[bold]search index"),
@@ -241,8 +262,9 @@ def index_sync(
     full: Annotated[bool, typer.Option("--full", help="rebuild from every row")] = False,
 ) -> None:
     """Bring the search index up to date with the database (what every search does too)."""
-    settings = get_settings()
-    if not _sync_index(open_engine(settings.database_url), settings, full=full):
+    with open_services(search_index=True) as services:
+        synced = _sync_index(services, full=full)
+    if not synced:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -250,23 +272,19 @@ def index_sync(
 def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Where the search index is, how far it has read and whether it agrees with the
     database."""
-    from paidfor.library.index_store import open_index
-
-    settings = get_settings()
-    engine = open_engine(settings.database_url)
-    index = open_index(engine, settings.database_url, settings)
-    if index is None:
-        err.print("no search index: searches are answered by the database")
-        raise typer.Exit(EXIT_FAILED)
-    with engine.connect() as conn:
-        pending = index.pending(conn)
-    status = {
-        "path": str(index.path),
-        "indexed_change": index.state.seq if index.state else None,
-        "pending_changes": pending,
-        "documents": index.num_docs(),
-        "public_ads_in_database": index.public_ads_in_database(),
-    }
+    with open_services(search_index=True) as services:
+        index = services.index
+        if index is None:
+            err.print("no search index: searches are answered by the database")
+            raise typer.Exit(EXIT_FAILED)
+        pending = index.pending_changes()
+        status = {
+            "path": str(index.path),
+            "indexed_change": index.state.seq if index.state else None,
+            "pending_changes": pending,
+            "documents": index.num_docs(),
+            "public_ads_in_database": index.public_ads_in_database(),
+        }
     status["in_step"] = pending == 0 and status["documents"] == status["public_ads_in_database"]
     if as_json:
         print(json.dumps(status, indent=2))
@@ -285,9 +303,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 def show_stats(database_url: str, as_json: bool = False) -> None:
     """``paidfor stats`` of the database at ``database_url``."""
-    from paidfor.storage.repo import AdRepository
-
-    s = AdRepository(open_engine(database_url)).stats()
+    with open_services(database_url) as services:
+        s = services.archive.stats()
     if as_json:
         print(json.dumps(s.as_json(), indent=2))
         return
@@ -327,7 +344,8 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
 
     settings = with_secret_key(settings, host)  # refused on a public host without a key
     settings = with_address(settings, host, port)  # its links name where it listens
-    open_engine(settings.database_url)  # migrate once, before the workers start
+    with open_services(settings.database_url, settings=settings):
+        pass  # migrated once, before the workers start
     run(settings, host, port, workers)
 
 
@@ -361,16 +379,15 @@ def demo(
     for source, path in imports:
         out.print(f"[bold]paidfor import {source}[/bold] {path}")
         import_files(settings, source, [path])
-    from paidfor.review.elections import load_default_elections
+    from paidfor.integrity.detection import IRA_SEEDS
 
-    added = load_default_elections(open_engine(url), actor="demo")
-    out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
-    from paidfor.integrity.detection import IRA_SEEDS, open_seeded_case
-
-    seeds = " ".join(f"--seed {s!r}" for s in IRA_SEEDS)
-    out.print(f"[bold]paidfor networks expand {seeds} --min-weight 0.3 --open-case[/bold]")
-    with err.status("growing a network from three IRA pages"):
-        case_id = open_seeded_case(open_engine(url), IRA_SEEDS, min_weight=0.3, actor="demo")
+    with open_services(url, settings=settings) as services:
+        added = services.elections.load_defaults(actor="demo")
+        out.print(f"[bold]paidfor election load-defaults[/bold]: {added} elections")
+        seeds = " ".join(f"--seed {s!r}" for s in IRA_SEEDS)
+        out.print(f"[bold]paidfor networks expand {seeds} --min-weight 0.3 --open-case[/bold]")
+        with err.status("growing a network from three IRA pages"):
+            case_id = services.integrity.open_seeded_case(IRA_SEEDS, min_weight=0.3, actor="demo")
     if case_id is not None:
         out.print(f"opened case {case_id}: see /staff/cases/{case_id} (investigators sign in)")
     show_stats(url)

@@ -5,16 +5,20 @@ that fails under it (``DatabaseUnavailable``, exit 6). The codes: README, "Exit 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from paidfor.errors import PaidforError
-from paidfor.settings import get_settings
+from paidfor.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from paidfor.services import Services
 
 # soft_wrap: a line longer than the terminal (or than 80 columns, into a pipe or a file) stays
 # one line, so a file path in a message is never broken in two
@@ -35,7 +39,7 @@ class Commands(TyperGroup):
     ``DatabaseUnavailable``: one line, exit 6, no traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click.Context
-        from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
+        from paidfor.services import DatabaseUnavailable, database_trouble, operational_errors
 
         refusal: PaidforError
         try:
@@ -49,9 +53,21 @@ class Commands(TyperGroup):
         raise typer.Exit(refusal.exit_code) from refusal
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """The database of ``url`` (default PAIDFOR_DATABASE_URL), migrated
-    (``DatabaseUnavailable``, exit 6, when it cannot be opened)."""
-    from paidfor.storage.db import open_database
+@contextmanager
+def open_services(
+    url: str | None = None, *, settings: Settings | None = None, search_index: bool = False
+) -> Iterator[Services]:
+    """The services of the database at ``url`` (default PAIDFOR_DATABASE_URL), migrated
+    (``DatabaseUnavailable``, exit 6, when it cannot be opened), closed when the command is
+    done. ``settings``: the command's own (default: the environment's). ``search_index``:
+    open the search index too (a command that searches, imports or syncs it).
+    """
+    from paidfor.services import Services
 
-    return open_database(url or get_settings().database_url)
+    services = Services.open(
+        settings or get_settings(), url, migrate=True, search_index=search_index
+    )
+    try:
+        yield services
+    finally:
+        services.close()

@@ -15,7 +15,7 @@ from rich.table import Table
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.errors import NotFound
-from paidfor.interfaces.cli.support import Commands, err, open_engine, out
+from paidfor.interfaces.cli.support import Commands, err, open_services, out
 
 token_app = typer.Typer(cls=Commands, help="API tokens and their roles.", no_args_is_help=True)
 
@@ -30,11 +30,8 @@ def cli_actor() -> str:
 
 @contextmanager
 def _service() -> Iterator[TokenService]:
-    engine = open_engine()
-    try:
-        yield TokenService(engine)
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        yield services.tokens
 
 
 def _when(moment: datetime | None) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from paidfor.interfaces.cli.support import Commands, open_engine, out
+from paidfor.interfaces.cli.support import Commands, open_services, out
 
 ttpa_app = typer.Typer(
     cls=Commands,
@@ -26,13 +26,8 @@ def interests_cmd(
 ) -> None:
     """The interests review refuses in EU political ads, with the category each stands for
     (the shipped ones with staff's changes)."""
-    from paidfor.review.declaration_store import DeclarationRepository
-
-    engine = open_engine()
-    try:
-        mapping = DeclarationRepository(engine).interest_categories()
-    finally:
-        engine.dispose()
+    with open_services() as services:
+        mapping = services.review.interest_categories()
     if as_json:
         typer.echo(json.dumps(dict(sorted(mapping.items()))))
         return
@@ -66,15 +61,10 @@ def interest_set_cmd(
     reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit log")] = None,
 ) -> None:
     """Map an interest to a special category, or take it out with ``none`` (audited)."""
-    from paidfor.review.declaration_store import DeclarationRepository
-
-    engine = open_engine()
-    try:
-        key, before = DeclarationRepository(engine).set_interest(
+    with open_services() as services:
+        key, before = services.review.set_interest_category(
             interest, category, actor=actor, note=reason
         )
-    finally:
-        engine.dispose()
     out.print(f'"{key}": {before or "none"} -> {category}', highlight=False)
 
 

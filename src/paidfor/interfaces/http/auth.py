@@ -17,12 +17,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.auth.tokens import TokenService
+from paidfor.errors import PaidforError
 from paidfor.interfaces.http.deps import (
     BAD_TOKEN,
     CSRF_FIELD,
@@ -37,6 +38,7 @@ from paidfor.interfaces.http.deps import (
     rotate_csrf,
     token_service,
 )
+from paidfor.interfaces.http.refusals import install_refusals, shown_everywhere_on
 from paidfor.settings import Settings
 
 __all__ = [
@@ -113,7 +115,7 @@ def safe_next(target: object) -> str:
 
 def install_auth(
     app: FastAPI,
-    engine: Engine,
+    tokens: TokenService,
     settings: Settings,
     *,
     https_only: bool = False,
@@ -121,11 +123,9 @@ def install_auth(
 ) -> None:
     """Give ``app`` its ``TokenService`` (``app.state.tokens``), the staff session, the
     401/403 error rendering and the ``/staff`` sign-in pages. Call once, before serving."""
-    from paidfor.auth.tokens import TokenService
-
     if settings.secret_key is None:
         raise ValueError("install_auth needs a secret key (create_app makes one)")
-    app.state.tokens = TokenService(engine)
+    app.state.tokens = tokens
     app.state.staff_links = []
     templates = Jinja2Templates(directory=str(TEMPLATES))
     app.add_middleware(NoStoreMiddleware)
@@ -138,28 +138,28 @@ def install_auth(
         https_only=https_only,
     )
 
-    async def auth_error(request: Request, exc: Exception) -> Response:
+    def auth_page(request: Request, exc: PaidforError) -> Response:
+        """A sign-in refusal: for a browser, the sign-in page (a 401 on a page it opened) or
+        an HTML error page; else the JSON error."""
         assert isinstance(exc, AuthError)
-        headers = dict(exc.headers or {})
-        if _wants_html(request):
-            if (
-                exc.status_code == 401
-                and request.method == "GET"
-                and "authorization" not in request.headers
-            ):
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/staff/login?next={quote(target, safe='/')}", 303)
-            return templates.TemplateResponse(
-                request,
-                "staff_error.html",
-                {"status": exc.status_code, "message": exc.message},
-                status_code=exc.status_code,
-                headers=headers,
-            )
-        body = {"error": {"message": exc.message, "status": exc.status_code}}
-        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        if not _wants_html(request):
+            return JSONResponse({"error": exc.as_json()}, status_code=exc.http_status)
+        if (
+            exc.http_status == 401
+            and request.method == "GET"
+            and ("authorization" not in request.headers)
+        ):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/staff/login?next={quote(target, safe='/')}", 303)
+        return templates.TemplateResponse(
+            request,
+            "staff_error.html",
+            {"status": exc.http_status, "message": exc.message},
+            status_code=exc.http_status,
+        )
 
-    app.add_exception_handler(AuthError, auth_error)
+    install_refusals(app)  # the one refusal handler, which answers these too
+    shown_everywhere_on(app, AuthError, auth_page)
     app.include_router(_staff_router(templates))
 
 

@@ -21,11 +21,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from paidfor.auth.roles import STAFF_ROLES, Principal, Role
 from paidfor.auth.tokens import TokenService
+from paidfor.errors import PaidforError
 
 SESSION_TOKEN_KEY = "token_id"
 SESSION_CSRF_KEY = "csrf"
@@ -34,18 +35,19 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class AuthError(HTTPException):
-    """A 401 or 403; ``install_auth`` renders it as ``{"error": {"message", "status"}}``
-    (or, for a browser, as the sign-in page or an HTML error page)."""
+class AuthError(PaidforError):
+    """A 401 (no valid credentials) or a 403 (a role, or a form's CSRF token, refused): the
+    app's one refusal handler (``interfaces.http.refusals``) answers it as
+    ``{"error": {"message", "status"}}``, or for a browser as the sign-in page or an HTML
+    error page (the page ``install_auth`` names for it)."""
 
     def __init__(self, status_code: int, message: str, *, invalid_token: bool = False) -> None:
-        headers = None
-        if status_code == 401:
-            headers = {
-                "WWW-Authenticate": 'Bearer error="invalid_token"' if invalid_token else "Bearer"
-            }
-        super().__init__(status_code=status_code, detail=message, headers=headers)
+        super().__init__(message)
+        self.http_status = status_code
         self.message = message
+        if status_code == 401:
+            scheme = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+            self.headers = {"WWW-Authenticate": scheme}
 
 
 def token_service(request: Request) -> TokenService:
@@ -54,7 +56,7 @@ def token_service(request: Request) -> TokenService:
     if not isinstance(service, TokenService):
         raise RuntimeError(
             "app.state.tokens is not set: call "
-            "paidfor.interfaces.http.auth.install_auth(app, engine, settings) when building the app"
+            "paidfor.interfaces.http.auth.install_auth(app, tokens, settings) when building the app"
         )
     return service
 

@@ -35,10 +35,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.exchange import publish, publish_store
+from paidfor.exchange import publish
+from paidfor.exchange.publish import Publisher
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey
 from paidfor.interfaces.http.api.answers import RowId, answer
@@ -77,7 +77,7 @@ class PublishIn(BaseModel):
     )
 
 
-def make_case_router(service: CaseService) -> APIRouter:
+def make_case_router(service: CaseService, publisher: Publisher) -> APIRouter:
     router = APIRouter(tags=["cases"])
 
     @router.get("/api/cases", summary="Cases, newest first")
@@ -128,11 +128,11 @@ def make_case_router(service: CaseService) -> APIRouter:
 
     @router.get("/api/cases/{case_id}/indicators", summary="The indicators a case offers")
     def indicators(case_id: RowId, who: Investigator) -> JSONResponse:
-        found = publish.candidates(service.repo.engine, case_id)
+        found = publisher.candidates(case_id)
         return answer(
             {
                 "case_id": case_id,
-                "taken_down": publish_store.was_taken_down(service.repo.engine, case_id),
+                "taken_down": publisher.was_taken_down(case_id),
                 "counts": publish.counts(found),
                 "indicators": [c.as_json() for c in found],
             }
@@ -140,12 +140,12 @@ def make_case_router(service: CaseService) -> APIRouter:
 
     @router.post("/api/cases/{case_id}/publish", summary="Share a case's indicators")
     def publish_case(case_id: RowId, body: PublishIn, who: Investigator) -> JSONResponse:
-        done = publish.publish(service.repo.engine, case_id, body.groups, who.actor, body.types)
+        done = publisher.publish(case_id, body.groups, who.actor, body.types)
         return answer(done.as_json())
 
     return router
 
 
-def install_case_api(app: FastAPI, engine: Engine) -> None:
+def install_case_api(app: FastAPI, service: CaseService, publisher: Publisher) -> None:
     """Add the case routes to ``app`` (after ``install_auth``)."""
-    app.include_router(make_case_router(CaseService(engine)))
+    app.include_router(make_case_router(service, publisher))

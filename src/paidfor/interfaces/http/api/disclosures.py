@@ -22,16 +22,14 @@ every refusal is audited.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.disclosure.service import DisclosureService, Who, package_dir
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
@@ -59,16 +57,9 @@ class DecisionIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-def package_dir(settings: Settings, database_url: str) -> Path:
-    if settings.disclosure_dir:
-        return Path(settings.disclosure_dir).expanduser()
-    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
-        return Path(database_url.removeprefix("sqlite:///")).expanduser().parent / "disclosures"
-    return Path("~/.local/share/paidfor/disclosures").expanduser()
-
-
-def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url: str) -> None:
-    service = DisclosureService(engine)
+def install_disclosure_api(
+    app: FastAPI, service: DisclosureService, settings: Settings, url: str
+) -> None:
     router = APIRouter(tags=["disclosures"])
 
     @router.post("/api/disclosures", status_code=201, summary="Request a disclosure package")
@@ -105,7 +96,7 @@ def install_disclosure_api(app: FastAPI, engine: Engine, settings: Settings, url
             result
             | {
                 "download": f"/api/disclosures/{request_id}/package.zip",
-                "request": service.repo.get(request_id).as_json(),
+                "request": service.get(Who.of(who), request_id).as_json(),
             }
         )
 

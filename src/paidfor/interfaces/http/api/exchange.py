@@ -30,7 +30,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.exchange.model import Member
@@ -125,6 +124,6 @@ def make_exchange_router(service: ExchangeService) -> APIRouter:
     return router
 
 
-def install_exchange_api(app: FastAPI, engine: Engine) -> None:
+def install_exchange_api(app: FastAPI, service: ExchangeService) -> None:
     """Add the exchange routes to ``app`` (after ``install_auth``)."""
-    app.include_router(make_exchange_router(ExchangeService(engine)))
+    app.include_router(make_exchange_router(service))

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paidfor.storage.db import is_disk_full
+from paidfor.services import is_disk_full
 
 log = logging.getLogger("paidfor.interfaces.http.api")
 

@@ -13,7 +13,7 @@ route                               what
 ``hash`` (the MD5 of the bytes) is what an ad's ``image_hashes`` name; an ad naming an image
 its advertiser has not uploaded is refused. Only PNG, JPEG, GIF and WebP pictures of at most
 8 MB and 8000 pixels a side are taken (413 for too many bytes, 422 otherwise, the message says
-why; ``paidfor.integrity.images``). Every upload is audited (``ad_image.upload``). An
+why; ``paidfor.review.images``). Every upload is audited (``ad_image.upload``). An
 advertiser sees only its own images; every answer is ``no-store``.
 """
 
@@ -23,20 +23,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.errors import NotFound
-from paidfor.integrity import image_store
-from paidfor.integrity.images import MAX_BYTES, hash_image
 from paidfor.interfaces.http.api.answers import NO_STORE, answer
 from paidfor.interfaces.http.deps import require
+from paidfor.review.accounts import AccountService
+from paidfor.review.images import MAX_BYTES
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 NO_ACCOUNT = "this token acts for no advertiser account"
 
 
-def make_image_router(engine: Engine) -> APIRouter:
+def make_image_router(accounts: AccountService) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
 
     @router.post("/api/me/images", status_code=201, summary="Upload an ad image")
@@ -44,8 +43,8 @@ def make_image_router(engine: Engine) -> APIRouter:
         if who.advertiser_id is None:
             raise NotFound(NO_ACCOUNT)
         data = file.file.read(MAX_BYTES + 1)  # enough to tell it is too big
-        image = hash_image(data)  # ImageRefused: 413 for too many bytes, else 422
-        stored = image_store.store(engine, who.advertiser_id, image, actor=who.actor)
+        # ImageRefused: 413 for too many bytes, else 422
+        stored = accounts.upload_image(who.advertiser_id, data, actor=who.actor)
         return answer(stored.as_json(), 201 if stored.new else 200)
 
     @router.get("/api/me/images", summary="The account's ad images")
@@ -56,10 +55,10 @@ def make_image_router(engine: Engine) -> APIRouter:
     ) -> JSONResponse:
         if who.advertiser_id is None:
             raise NotFound(NO_ACCOUNT)
+        found, total = accounts.images(who.advertiser_id, limit, offset)
         body: dict[str, Any] = {
-            "data": [i.as_json() for i in image_store.list_for(engine, who.advertiser_id,
-                                                               limit, offset)],
-            "total": image_store.count_for(engine, who.advertiser_id),
+            "data": [i.as_json() for i in found],
+            "total": total,
             "limit": limit,
             "offset": offset,
         }  # fmt: skip
@@ -78,7 +77,7 @@ def make_image_router(engine: Engine) -> APIRouter:
     )
     def image(image_hash: str, who: Advertiser) -> Response:
         found = (
-            image_store.data_of(engine, who.advertiser_id, image_hash)
+            accounts.image(who.advertiser_id, image_hash)
             if who.advertiser_id is not None and len(image_hash) <= 128
             else None
         )
@@ -91,6 +90,6 @@ def make_image_router(engine: Engine) -> APIRouter:
     return router
 
 
-def install_image_api(app: FastAPI, engine: Engine) -> None:
+def install_image_api(app: FastAPI, accounts: AccountService) -> None:
     """Add the ad-image routes to ``app`` (after ``install_auth``)."""
-    app.include_router(make_image_router(engine))
+    app.include_router(make_image_router(accounts))

@@ -38,13 +38,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import AuthorizationStatus
-from paidfor.errors import BadRequest, Invalid
-from paidfor.integrity import image_store
-from paidfor.integrity.enforcement_store import EnforcementRepository
+from paidfor.errors import BadRequest, NotFound
+from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import (
     AdDecisionIn,
@@ -57,10 +55,9 @@ from paidfor.interfaces.http.api.intake_schemas import (
     PageIn,
     PaymentIn,
 )
-from paidfor.interfaces.http.deps import require, token_service
+from paidfor.interfaces.http.deps import require
 from paidfor.library.views import PublicAd
-from paidfor.review.delivery_store import record_delivery
-from paidfor.review.intake_store import NotFound
+from paidfor.review.accounts import AccountService
 from paidfor.review.rules import for_advertiser
 from paidfor.review.service import ReviewService
 
@@ -82,10 +79,11 @@ async def invalid_body(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) -> APIRouter:
+def make_intake_router(
+    service: ReviewService, accounts: AccountService, integrity: IntegrityService, secret_key: str
+) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
     intake = service.intake
-    enforcement = EnforcementRepository(engine)
 
     def own_account(who: Principal) -> int:
         if who.advertiser_id is None:
@@ -98,12 +96,8 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
             raise NotFound(f"no ad {ad_id} of this advertiser")
 
     @router.post("/api/advertisers", status_code=201, summary="Open an advertiser account")
-    def create_advertiser(body: AdvertiserIn, request: Request) -> Any:
-        adv = intake.create_advertiser(body.name, body.country, actor="self-service")
-        assert adv.id is not None
-        token, _who = token_service(request).create(
-            Role.ADVERTISER, body.name, advertiser_id=adv.id, actor="self-service"
-        )
+    def create_advertiser(body: AdvertiserIn) -> Any:
+        adv, token, _who = accounts.open_account(body.name, body.country)
         return JSONResponse(
             {"advertiser": {"id": adv.id, "name": adv.name, "country": adv.country},
              "token": token, "note": "keep the token: it is not shown again"},
@@ -157,11 +151,6 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
 
     @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
     def submit(body: AdIn, who: Advertiser) -> Any:
-        unknown = image_store.missing(engine, own_account(who), body.image_hashes)
-        if unknown:  # only images this advertiser uploaded (POST /api/me/images)
-            names = ", ".join(map(repr, unknown))
-            raise Invalid(f"image_hashes: this advertiser has uploaded no image {names}; "
-                          "upload images first with POST /api/me/images")  # fmt: skip
         ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
         told = for_advertiser([r.as_json() for r in outcome.reasons])
         return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
@@ -180,8 +169,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
     def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
         own_ad(who, ad_id)
         demo, regions = body.shares()
-        return record_delivery(
-            engine,
+        return accounts.record_delivery(
             ad_id,
             impressions=body.impressions,
             spend=body.spend,
@@ -242,7 +230,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
 
     @router.post("/api/enforcement", summary="Enforce on ads, advertisers or pages")
     def enforce(body: EnforcementIn, who: Reviewer) -> Any:
-        done = enforcement.apply(body.action, body.targets, reason=body.reason, actor=who.actor)
+        done = integrity.enforce(body.action, body.targets, reason=body.reason, actor=who.actor)
         return {"done": [r.as_json() for r in done]}
 
     return router

@@ -28,12 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain.world import RELATIONSHIP_STATUSES
-from paidfor.errors import BadRequest
-from paidfor.integrity.relationship_store import RelationshipRepository
+from paidfor.errors import BadRequest, NotFound
+from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
 from paidfor.interfaces.http.deps import require
-from paidfor.review.intake_store import NotFound
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -60,7 +59,7 @@ class StaffDecisionIn(Body):
 STATUS_OF = {"confirm": "confirmed", "refuse": "refused", "verify": "verified"}
 
 
-def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
+def make_relationships_router(service: IntegrityService) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
 
     def account(who: Principal) -> int:
@@ -70,33 +69,29 @@ def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
 
     @router.post("/api/me/relationships", status_code=201, summary="Declare a relationship")
     def declare(body: RelationshipIn, who: Advertiser) -> Any:
-        return repo.declare(
+        return service.declare(
             account(who), body.related_advertiser_id, body.relation, actor=who.actor
         ).as_json()
 
     @router.get("/api/me/relationships", summary="Relationships naming this account")
     def mine(who: Advertiser) -> Any:
-        return {"relationships": [r.as_json() for r in repo.list(involving=account(who))]}
+        found = service.relationships(involving=account(who))
+        return {"relationships": [r.as_json() for r in found]}
 
     @router.post("/api/me/relationships/{rel_id}/decision", summary="Confirm or refuse")
     def decide_mine(rel_id: RowId, body: RelatedDecisionIn, who: Advertiser) -> Any:
-        me = account(who)
-        if repo.get(rel_id).related_id != me:  # only the related side answers
-            raise NotFound(f"no relationship {rel_id} naming this account as related")
         status = STATUS_OF[body.decision]
-        return repo.decide(rel_id, status, actor=who.actor, by_staff=False).as_json()
+        return service.answer(rel_id, account(who), status, actor=who.actor).as_json()
 
     @router.get("/api/review/relationships", summary="Declared relationships")
     def staff_list(who: Reviewer, status: str | None = None) -> Any:
         if status is not None and status not in RELATIONSHIP_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
-        return {"relationships": [r.as_json() for r in repo.list(status=status)]}
+        return {"relationships": [r.as_json() for r in service.relationships(status=status)]}
 
     @router.post("/api/review/relationships/{rel_id}/decision", summary="Verify or refuse")
     def staff_decide(rel_id: RowId, body: StaffDecisionIn, who: Reviewer) -> Any:
         status = STATUS_OF[body.decision]
-        return repo.decide(
-            rel_id, status, actor=who.actor, by_staff=True, note=body.reason
-        ).as_json()
+        return service.staff_decide(rel_id, status, actor=who.actor, note=body.reason).as_json()
 
     return router

@@ -59,6 +59,7 @@ from paidfor.interfaces.http.web.advertiser_session import (
     take_flash,
 )
 from paidfor.interfaces.http.web.library_routes import PLATFORM_NAMES
+from paidfor.review.accounts import AccountService
 from paidfor.review.service import ReviewService
 
 #: Statuses in which an ad is in the public library (``/ads/{id}``).
@@ -73,7 +74,11 @@ STATUS_WORDS = {
 
 
 def install_advertiser_pages(
-    app: FastAPI, service: ReviewService, templates: Jinja2Templates, secret_key: str
+    app: FastAPI,
+    service: ReviewService,
+    accounts: AccountService,
+    templates: Jinja2Templates,
+    secret_key: str,
 ) -> None:
     """Add the advertiser pages to ``app`` (after ``install_auth``, which gives the session
     and the token service). ``secret_key`` keys the card fingerprints, as in the API."""
@@ -247,7 +252,7 @@ def install_advertiser_pages(
         return (adv.country or "") if adv is not None else ""
 
     install_gate(app, pages)
-    app.include_router(session_router(pages, intake))
+    app.include_router(session_router(pages, accounts))
     app.include_router(router)
 
 

@@ -44,7 +44,7 @@ from paidfor.interfaces.http.web.advertiser_forms import (
     values_to_show,
 )
 from paidfor.interfaces.http.web.library_routes import COUNTRIES, country_name
-from paidfor.review.intake_store import IntakeRepository
+from paidfor.review.accounts import AccountService
 
 ADVERTISER_KEY = "advertiser_token_id"
 FLASH_KEY = "advertiser_flash"
@@ -165,7 +165,7 @@ def _sign_in(request: Request, who: Principal) -> None:
     rotate_csrf(request)
 
 
-def session_router(pages: Pages, intake: IntakeRepository) -> APIRouter:
+def session_router(pages: Pages, accounts: AccountService) -> APIRouter:
     """``/advertiser/signup``, ``/advertiser/login`` and ``/advertiser/logout``."""
     router = APIRouter(include_in_schema=False, dependencies=[shown_on(pages.refusal)])
 
@@ -197,15 +197,7 @@ def session_router(pages: Pages, intake: IntakeRepository) -> APIRouter:
         body, errors = validate(AdvertiserIn, signup_data(form))
         if body is None:
             return signup_page(request, values_to_show(form), errors, 422)
-        adv = await run_in_threadpool(
-            intake.create_advertiser, body.name, body.country, actor="self-service"
-        )
-        assert adv.id is not None
-        token, who = await run_in_threadpool(
-            lambda: tokens_of(request).create(
-                Role.ADVERTISER, body.name, advertiser_id=adv.id, actor="self-service"
-            )
-        )
+        adv, token, who = await run_in_threadpool(accounts.open_account, body.name, body.country)
         _sign_in(request, who)
         request.state.principal = who
         ctx = {"advertiser": adv, "token": token, "who": who}

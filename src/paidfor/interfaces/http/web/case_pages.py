@@ -20,12 +20,11 @@ import igraph
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.exchange import publish, publish_store
-from paidfor.integrity.case_store import CaseView
-from paidfor.integrity.cases import STATUSES, CaseService
+from paidfor.exchange import publish
+from paidfor.exchange.publish import Publisher
+from paidfor.integrity.cases import STATUSES, CaseService, CaseView
 from paidfor.integrity.graph import seeded_igraph
 from paidfor.integrity.model import ATTRIBUTE_KINDS, EntityKey
 from paidfor.interfaces.http.api.answers import RowId
@@ -203,9 +202,10 @@ def _refused(prefix: str = "") -> list[Any]:
     return [shown_on(back("/staff/cases/{case_id}", prefix))]
 
 
-def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
+def install_case_pages(
+    app: FastAPI, service: CaseService, publisher: Publisher, templates: Jinja2Templates
+) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[shown_on(staff_page(templates))])
-    service = CaseService(engine)
 
     @router.get("/staff/cases", response_class=HTMLResponse)
     def cases(request: Request, who: Investigator) -> Response:
@@ -227,21 +227,21 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
 
     @router.get("/staff/cases/{case_id}", response_class=HTMLResponse)
     def case(request: Request, case_id: RowId, who: Investigator) -> Response:
-        view = service.repo.get(case_id)
+        view = service.find(case_id)
         if view is None:
             ctx = {"who": who, "case": None, "case_id": case_id, "nav": "staff"}
             return templates.TemplateResponse(request, "staff_case.html", ctx, status_code=404)
         ticks, years = timeline_strip(view)
         sharing = None
-        if view.case.status == "taken_down" or publish_store.was_taken_down(engine, case_id):
-            found = publish.candidates(engine, case_id)
+        if view.case.status == "taken_down" or publisher.was_taken_down(case_id):
+            found = publisher.candidates(case_id)
             sharing = {
                 "counts": publish.counts(found),
                 "names": publish.TYPE_NAMES,
                 "examples": {
                     t: [c for c in found if c.type == t][:SHOWN_PER_TYPE] for t in publish.TYPES
                 },
-                "groups": publish_store.group_names(engine),
+                "groups": publisher.group_names(),
             }
         context = {
             "who": who,
@@ -278,7 +278,7 @@ def install_case_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates)
         groups: Picked = None,
         types: Picked = None,
     ) -> Response:
-        done = publish.publish(engine, case_id, groups or [], who.actor, types or [])
+        done = publisher.publish(case_id, groups or [], who.actor, types or [])
         return _back(request, case_id, done=done.message())
 
     @router.post("/staff/cases/{case_id}/marks", dependencies=_refused("Nothing was marked"))

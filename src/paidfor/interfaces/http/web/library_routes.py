@@ -70,7 +70,7 @@ def usd(amount: Decimal | float | int) -> str:
     return f"${Decimal(amount):,.0f}" if Decimal(amount) >= 100 else f"${Decimal(amount):,.2f}"
 
 
-#: What an uploaded image may be (``integrity.images.FORMATS``), as the image route serves it.
+#: What an uploaded image may be (``review.images.FORMATS``), as the image route serves it.
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -138,12 +138,11 @@ def filter_chips(query: LibraryQuery, names: dict[str, dict[int, str]]) -> list[
 
 def make_library_router(
     service: LibraryService,
-    exports: ExportService | None = None,
+    exports: ExportService,
     templates: Jinja2Templates | None = None,
     labels: Callable[[Sequence[int]], Mapping[int, Any]] | None = None,
 ) -> APIRouter:
     templates = templates or make_templates()
-    exports = exports or ExportService(service.repo)
     front = HomeService(service)
     router = APIRouter()
 

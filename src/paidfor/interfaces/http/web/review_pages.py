@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.domain import ActionKind, AuthorizationStatus
 from paidfor.errors import Invalid
-from paidfor.integrity.enforcement_store import EnforcementRepository
+from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
@@ -54,10 +53,9 @@ def _enforcement(action: str, targets: str) -> tuple[ActionKind, list[int]]:
 
 
 def install_review_pages(
-    app: FastAPI, service: ReviewService, engine: Engine, templates: Jinja2Templates
+    app: FastAPI, service: ReviewService, integrity: IntegrityService, templates: Jinja2Templates
 ) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[shown_on(staff_page(templates))])
-    enforcement = EnforcementRepository(engine)
     refused_back = [shown_on(back("/staff/review"))]
 
     @router.get("/staff/review", response_class=HTMLResponse)
@@ -109,7 +107,7 @@ def install_review_pages(
         request: Request, who: Reviewer, action: Choice, targets: Ids, reason: Reason
     ) -> Response:
         kind, ids = _enforcement(action, targets)
-        done = enforcement.apply(kind, ids, reason=reason, actor=who.actor)
+        done = integrity.enforce(kind, ids, reason=reason, actor=who.actor)
         return _back(request, done=f"{kind.replace('_', ' ')}: {len(done)} done.")
 
     app.include_router(router)

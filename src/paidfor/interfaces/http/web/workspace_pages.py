@@ -29,7 +29,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who
@@ -37,26 +36,32 @@ from paidfor.errors import NotFound, PaidforError
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.detection import DetectionRunner
-from paidfor.integrity.entity import entity_report
-from paidfor.integrity.mark_store import MarkRepository
 from paidfor.integrity.model import EntityKey, network_from_json
+from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.auth import add_staff_link
 from paidfor.interfaces.http.deps import csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import flash_back, staff_page
-from paidfor.storage.audit_query import check_chain, count_events, list_events
+from paidfor.services import AuditLog
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
 AUDIT_SHOWN = 200
 INDICATORS_SHOWN = 100
 
 
-def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
+def install_workspace_pages(
+    app: FastAPI,
+    templates: Jinja2Templates,
+    *,
+    runner: DetectionRunner,
+    cases: CaseService,
+    integrity: IntegrityService,
+    exchange: ExchangeService,
+    disclosures: DisclosureService,
+    audit_log: AuditLog,
+) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[shown_on(staff_page(templates))])
-    runner = DetectionRunner(engine)
-    app.state.detection = runner  # closed with the server (api.app's shutdown)
-    cases = CaseService(engine)
 
     def page(request: Request, name: str, who: Principal, **context: Any) -> Response:
         status = context.pop("status_code", 200)
@@ -74,7 +79,7 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
             who,
             latest=latest,
             run=shown,
-            marks=MarkRepository(engine).latest(),
+            marks=integrity.latest_marks(),
             precision=cases.precision(),
         )
 
@@ -98,7 +103,7 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
             run=found,
             run_id=run_id,
             index=index,
-            marks=MarkRepository(engine).latest(),
+            marks=integrity.latest_marks(),
         )
 
     @router.post("/staff/networks/{run_id}/{index}/case")
@@ -127,33 +132,32 @@ def install_workspace_pages(app: FastAPI, engine: Engine, templates: Jinja2Templ
     def entity(request: Request, kind: str, entity_id: RowId, who: Investigator) -> Response:
         if kind not in ("advertiser", "page"):
             raise NotFound(f"no {kind} {entity_id}")
-        report = entity_report(engine, EntityKey(kind, entity_id))
+        report = integrity.entity(EntityKey(kind, entity_id))
         return page(request, "staff_entity.html", who, report=report)
 
     @router.get("/staff/exchange", response_class=HTMLResponse)
-    def exchange(request: Request, who: Investigator) -> Response:
-        service = ExchangeService(engine)
-        member = service.staff(who.actor)
-        groups = service.groups(member)
-        shown = {g.name: service.indicators(member, g.name)[:INDICATORS_SHOWN] for g in groups}
+    def exchange_page(request: Request, who: Investigator) -> Response:
+        member = exchange.staff(who.actor)
+        groups = exchange.groups(member)
+        shown = {g.name: exchange.indicators(member, g.name)[:INDICATORS_SHOWN] for g in groups}
         return page(request, "staff_exchange.html", who, groups=groups, indicators=shown)
 
     @router.get("/staff/disclosures", response_class=HTMLResponse)
-    def disclosures(request: Request, who: Investigator) -> Response:
-        found = DisclosureService(engine).visible(Who.of(who))
+    def disclosures_page(request: Request, who: Investigator) -> Response:
+        found = disclosures.visible(Who.of(who))
         return page(request, "staff_disclosures.html", who, requests=found)
 
     @router.get("/staff/audit", response_class=HTMLResponse)
     def audit(request: Request, who: Investigator) -> Response:
         prefix = (request.query_params.get("action") or "").strip()[:60] or None
-        events = list_events(engine, limit=AUDIT_SHOWN, action_prefix=prefix)
+        events = audit_log.events(limit=AUDIT_SHOWN, action_prefix=prefix)
         return page(
             request,
             "staff_audit.html",
             who,
             events=events,
-            total=count_events(engine),
-            chain=check_chain(engine),
+            total=audit_log.count(),
+            chain=audit_log.check(),
             action=prefix or "",
         )
 
