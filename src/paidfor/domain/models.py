@@ -43,6 +43,9 @@ PUBLIC_STATUSES: frozenset[AdStatus] = frozenset(
 # Ads delivering now, or approved to (Graph's ``ad_active_status=ACTIVE``; what a retro-hunt
 # and a takedown act on).
 ACTIVE_STATUSES: frozenset[AdStatus] = frozenset({AdStatus.APPROVED, AdStatus.RUNNING})
+# Ads whose delivery can be recorded: those that deliver now or were approved to, and those
+# stopped since, whose last figures may still arrive.
+RECORDS_DELIVERY: frozenset[AdStatus] = ACTIVE_STATUSES | {AdStatus.STOPPED}
 
 
 class AdType(enum.StrEnum):

@@ -22,8 +22,8 @@ from paidfor.storage.audit import append_event_conn
 from paidfor.storage.changes import touch_ads
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.models import ActionRow, AdRow, AdvertiserRow, AuditEventRow, PageRow
+from paidfor.storage.rules import ACTIVE
 
-ACTIVE = (str(AdStatus.APPROVED), str(AdStatus.RUNNING))
 TARGET_TYPE = {
     ActionKind.REMOVE_AD: "ad",
     ActionKind.RESTORE_AD: "ad",

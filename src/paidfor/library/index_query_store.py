@@ -20,6 +20,7 @@ from paidfor.domain import AdStatus
 from paidfor.library.index_schema_store import micros, month_of
 from paidfor.library.index_store import AdIndex
 from paidfor.storage.models import FunderRow, PageRow
+from paidfor.storage.rules import ACTIVE
 
 if TYPE_CHECKING:
     from paidfor.library.archive_store import ArchiveFilter
@@ -29,7 +30,6 @@ Q = tantivy.Query
 MUST = tantivy.Occur.Must
 MUST_NOT = tantivy.Occur.MustNot
 SHOULD = tantivy.Occur.Should
-ACTIVE = [str(AdStatus.APPROVED), str(AdStatus.RUNNING)]
 
 
 def _all(*clauses: Any) -> Any:

@@ -17,8 +17,7 @@ from typing import Any
 import tantivy
 from sqlalchemy import func, literal_column
 
-from paidfor.domain import AdStatus
-from paidfor.domain.models import ACTIVE_STATUSES, political
+from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, political
 from paidfor.library.ranges import published_spend_lower, spend_order
 from paidfor.storage.models import AdRow
 from paidfor.storage.rules import delivered_until, started
@@ -31,9 +30,7 @@ ID_LIMIT = 2**32
 VALUE_CAP = 2**32 - 2
 I64_MAX = 2**63 - 1
 MAX_MONTHS = 120
-PUBLIC = frozenset(
-    str(s) for s in (AdStatus.APPROVED, AdStatus.RUNNING, AdStatus.STOPPED, AdStatus.REMOVED)
-)
+PUBLIC = frozenset(str(s) for s in PUBLIC_STATUSES)
 SORT_FIELDS = {"newest": "k_newest", "spend": "k_spend", "impressions": "k_impressions"}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from paidfor.domain import AdStatus
+from paidfor.domain.models import RECORDS_DELIVERY
 from paidfor.domain.money import default_rates, to_cents
 from paidfor.errors import Conflict
 from paidfor.review.intake_store import NotFound
@@ -21,7 +22,7 @@ from paidfor.storage.changes import touch_ads
 from paidfor.storage.models import AdRow
 from paidfor.storage.rules import started
 
-DELIVERS = (str(AdStatus.APPROVED), str(AdStatus.RUNNING), str(AdStatus.STOPPED))
+DELIVERS = frozenset(str(s) for s in RECORDS_DELIVERY)
 
 
 class DeliveryError(Conflict):

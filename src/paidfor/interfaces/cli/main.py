@@ -128,10 +128,16 @@ def import_files(
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise Invalid(f"no such file: {', '.join(missing)}")
-    with open_services(settings.database_url, settings=settings, search_index=True) as services:
-        _import(services, settings, SOURCES[source](), files, dry_run=dry_run, strict=strict,
-                batch_size=batch_size, as_json=as_json, max_errors=max_errors,
-                parallel=parallel, defer_indexes=defer_indexes)  # fmt: skip
+    # the search index is opened after the import, as it catches up: not in a process the
+    # parallel import's parser starts from
+    with open_services(settings.database_url, settings=settings) as services:
+        changed = _import(services, settings, SOURCES[source](), files, dry_run=dry_run,
+                          strict=strict, batch_size=batch_size, as_json=as_json,
+                          max_errors=max_errors, parallel=parallel,
+                          defer_indexes=defer_indexes)  # fmt: skip
+    if changed:
+        with open_services(settings.database_url, settings=settings, search_index=True) as s:
+            _sync_index(s, full=False, quiet=as_json)
 
 
 def _import(
@@ -147,7 +153,9 @@ def _import(
     max_errors: int,
     parallel: bool | None,
     defer_indexes: bool | None,
-) -> None:
+) -> bool:
+    """Import ``files`` and say what was done; whether anything changed (the search index
+    then catches up)."""
     from paidfor.services import DatabaseUnavailable, database_trouble, operational_errors
 
     sizes = [f.stat().st_size for f in files]
@@ -217,10 +225,9 @@ def _import(
             err.print(f"[yellow]imported, but[/yellow] {e}")
         if len(report.warnings) > max_errors:
             err.print(f"... and {len(report.warnings) - max_errors} more warnings (see --json)")
-    if not dry_run and report.counts.inserted + report.counts.updated:
-        _sync_index(services, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
         raise typer.Exit(EXIT_FAILED)
+    return not dry_run and report.counts.inserted + report.counts.updated > 0
 
 
 def _sync_index(services: Services, *, full: bool, quiet: bool = False) -> bool:
