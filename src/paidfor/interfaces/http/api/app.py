@@ -69,8 +69,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     services = Services.open(settings, database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        services.start()  # background loads: no request waits for them
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # background loads: no request waits for them (a server process then freezes them)
+        services.start(freeze_when_loaded=getattr(app.state, "freeze_when_loaded", False))
         yield
         services.close()
         windows.close()

@@ -39,6 +39,7 @@ def worker_app(settings: Settings) -> FastAPI:
     as long as the process: kept out of the garbage collector's full passes, which otherwise
     walk it every few hundred requests (the 60 ms outliers bench/search.py saw)."""
     app = create_app(settings.database_url, settings)
+    app.state.freeze_when_loaded = True  # and again when the background loads are done
     gc.collect()
     gc.freeze()
     return app
