@@ -26,6 +26,7 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.interfaces.http.deps import (
     BAD_TOKEN,
     CSRF_FIELD,
+    SESSION_COOKIE,
     SESSION_TOKEN_KEY,
     AuthError,
     StaffPrincipal,
@@ -51,7 +52,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
-SESSION_COOKIE = "paidfor_session"
 NO_STORE = "no-store"
 
 

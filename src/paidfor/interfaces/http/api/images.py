@@ -30,6 +30,8 @@ from paidfor.errors import NotFound
 from paidfor.integrity import image_store
 from paidfor.integrity.images import MAX_BYTES, hash_image
 from paidfor.interfaces.http.api.answers import NO_STORE, answer
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_staff import Image, Images
 from paidfor.interfaces.http.deps import require
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
@@ -39,7 +41,12 @@ NO_ACCOUNT = "this token acts for no advertiser account"
 def make_image_router(engine: Engine) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
 
-    @router.post("/api/me/images", status_code=201, summary="Upload an ad image")
+    @router.post(
+        "/api/me/images",
+        status_code=201,
+        summary="Upload an ad image",
+        responses={**ok(Image, 201), **ok(Image, 200, "The image was uploaded before")},
+    )
     def upload(who: Advertiser, file: Annotated[UploadFile, File()]) -> JSONResponse:
         if who.advertiser_id is None:
             raise NotFound(NO_ACCOUNT)
@@ -48,7 +55,7 @@ def make_image_router(engine: Engine) -> APIRouter:
         stored = image_store.store(engine, who.advertiser_id, image, actor=who.actor)
         return answer(stored.as_json(), 201 if stored.new else 200)
 
-    @router.get("/api/me/images", summary="The account's ad images")
+    @router.get("/api/me/images", summary="The account's ad images", responses=ok(Images))
     def images(
         who: Advertiser,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,

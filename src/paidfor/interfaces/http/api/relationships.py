@@ -32,6 +32,8 @@ from paidfor.errors import BadRequest
 from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_staff import Relationship, Relationships
 from paidfor.interfaces.http.deps import require
 from paidfor.review.intake_store import NotFound
 
@@ -68,17 +70,30 @@ def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
             raise NotFound("this token acts for no advertiser account")
         return who.advertiser_id
 
-    @router.post("/api/me/relationships", status_code=201, summary="Declare a relationship")
+    @router.post(
+        "/api/me/relationships",
+        status_code=201,
+        summary="Declare a relationship",
+        responses=ok(Relationship, 201),
+    )
     def declare(body: RelationshipIn, who: Advertiser) -> Any:
         return repo.declare(
             account(who), body.related_advertiser_id, body.relation, actor=who.actor
         ).as_json()
 
-    @router.get("/api/me/relationships", summary="Relationships naming this account")
+    @router.get(
+        "/api/me/relationships",
+        summary="Relationships naming this account",
+        responses=ok(Relationships),
+    )
     def mine(who: Advertiser) -> Any:
         return {"relationships": [r.as_json() for r in repo.list(involving=account(who))]}
 
-    @router.post("/api/me/relationships/{rel_id}/decision", summary="Confirm or refuse")
+    @router.post(
+        "/api/me/relationships/{rel_id}/decision",
+        summary="Confirm or refuse",
+        responses=ok(Relationship),
+    )
     def decide_mine(rel_id: RowId, body: RelatedDecisionIn, who: Advertiser) -> Any:
         me = account(who)
         if repo.get(rel_id).related_id != me:  # only the related side answers
@@ -86,13 +101,19 @@ def make_relationships_router(repo: RelationshipRepository) -> APIRouter:
         status = STATUS_OF[body.decision]
         return repo.decide(rel_id, status, actor=who.actor, by_staff=False).as_json()
 
-    @router.get("/api/review/relationships", summary="Declared relationships")
+    @router.get(
+        "/api/review/relationships", summary="Declared relationships", responses=ok(Relationships)
+    )
     def staff_list(who: Reviewer, status: str | None = None) -> Any:
         if status is not None and status not in RELATIONSHIP_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
         return {"relationships": [r.as_json() for r in repo.list(status=status)]}
 
-    @router.post("/api/review/relationships/{rel_id}/decision", summary="Verify or refuse")
+    @router.post(
+        "/api/review/relationships/{rel_id}/decision",
+        summary="Verify or refuse",
+        responses=ok(Relationship),
+    )
     def staff_decide(rel_id: RowId, body: StaffDecisionIn, who: Reviewer) -> Any:
         status = STATUS_OF[body.decision]
         return repo.decide(

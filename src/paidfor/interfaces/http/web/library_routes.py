@@ -26,14 +26,19 @@ from fastapi.templating import Jinja2Templates
 from paidfor.domain.urls import link_of
 from paidfor.errors import NotFound, PaidforError
 from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.responses import HomeAnswer, SearchAnswer, ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.exports import ExportService
 from paidfor.library.home import HomeService
 from paidfor.library.search import (
+    LIST_PARAMS,
     MATCHES,
+    PER_PAGE_DEFAULT,
+    PER_PAGE_MAX,
     PLATFORMS,
+    Q_MAX,
     REMOVED,
     SORTS,
     STATUSES,
@@ -42,6 +47,7 @@ from paidfor.library.search import (
     LibraryQueryError,
     LibraryService,
 )
+from paidfor.library.views import PublicAd
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLATFORM_NAMES = {
@@ -72,6 +78,45 @@ def usd(amount: Decimal | float | int) -> str:
 
 #: What an uploaded image may be (``integrity.images.FORMATS``), as the image route serves it.
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+#: What each of the search's query parameters (``LibraryQuery``'s fields) means, for the
+#: OpenAPI schema. Every one is a string there: the search reads a blank value as absent and
+#: trims spaces, so a stricter schema would call values invalid that the search takes.
+SEARCH_PARAMETERS: dict[str, str] = {
+    "q": f"Words to find in the ads' text (at most {Q_MAX} characters)",
+    "match": f"How the words match: {', '.join(MATCHES)} (default words)",
+    "country": "A country the ad reached (ISO code, e.g. US); repeat for several",
+    "date_min": "Delivered on or after this day (YYYY-MM-DD)",
+    "date_max": "Delivered on or before this day (YYYY-MM-DD)",
+    "status": f"{', '.join(STATUSES)} (default all)",
+    "type": f"{', '.join(TYPES)} (default all)",
+    "funder": "A funder's name as its disclaimer says it; repeat for several",
+    "funder_id": "A funder's id; repeat for several",
+    "page_id": "A page's id; repeat for several",
+    "language": "A language code (e.g. en); repeat for several",
+    "platform": f"One of {', '.join(PLATFORMS)}; repeat for several",
+    "removed": f"Removed ads: {', '.join(REMOVED)} (default include)",
+    "sort": f"{', '.join(SORTS)} (default newest)",
+    "page": "The page of results, from 1",
+    "per_page": f"Ads a page, 1 to {PER_PAGE_MAX} (default {PER_PAGE_DEFAULT})",
+}
+SEARCH_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": (
+                {"type": "array", "items": {"type": "string"}}
+                if name in LIST_PARAMS
+                else {"type": "string"}
+            ),
+        }
+        for name, description in SEARCH_PARAMETERS.items()
+    ]
+}
 
 
 def make_templates() -> Jinja2Templates:
@@ -176,8 +221,8 @@ def make_library_router(
         shown = labels([ad.id for ad in view.recent]) if labels else {}
         return page(request, "index.html", {"home": view, "labels": shown})
 
-    @router.get("/api/home", summary="The home page's figures as JSON")
-    def api_home() -> dict[str, Any]:
+    @router.get("/api/home", summary="The home page's figures as JSON", responses=ok(HomeAnswer))
+    def api_home() -> Any:
         return front.home().as_json()
 
     @router.get(
@@ -185,6 +230,7 @@ def make_library_router(
         response_class=HTMLResponse,
         summary="Search the library",
         dependencies=[shown_on(search_refused)],
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search(request: Request) -> HTMLResponse:
         query = _query(request)
@@ -207,7 +253,12 @@ def make_library_router(
         }
         return page(request, "search.html", ctx)
 
-    @router.get("/api/search", summary="Search the library (JSON)")
+    @router.get(
+        "/api/search",
+        summary="Search the library (JSON)",
+        responses=ok(SearchAnswer),
+        openapi_extra=SEARCH_OPENAPI,
+    )
     @router.get("/api/ads", include_in_schema=False)  # the interim list's address
     def api_search(request: Request) -> Any:
         return _json(service.search(_query(request)).as_json())
@@ -233,6 +284,7 @@ def make_library_router(
         response_class=Response,
         responses={200: {"description": "The rows", "content": {"text/csv": {}}}},
         summary="Every result of a search as CSV (docs/exports.md)",
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search_csv(request: Request) -> Response:
         return download(request, "csv")
@@ -244,6 +296,7 @@ def make_library_router(
             200: {"description": "The rows", "content": {"application/vnd.apache.parquet": {}}}
         },
         summary="Every result of a search as Parquet",
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search_parquet(request: Request) -> Response:
         return download(request, "parquet")
@@ -279,7 +332,7 @@ def make_library_router(
         return Response(data, media_type=content_type,
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
-    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)")
+    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)", responses=ok(PublicAd))
     def api_ad(ad_id: RowId) -> Any:
         ad = service.ad(ad_id)
         if ad is None:
