@@ -156,3 +156,16 @@ def test_the_declared_security_is_true(app: Any, spec: dict[str, Any]) -> None:
                 wrong.append(f"{method.upper()} {path}: public, answered 401")
     assert secured >= 40
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_search_declares_every_parameter_it_takes(spec: dict[str, Any]) -> None:
+    """The search's query parameters in the schema are ``LibraryQuery``'s fields, no more, no
+    fewer (a typed client can send each one)."""
+    from dataclasses import fields
+
+    from paidfor.library.search import LibraryQuery
+
+    taken = {f.name for f in fields(LibraryQuery)}
+    for path in ("/search", "/api/search", "/search.csv", "/search.parquet"):
+        declared = {p["name"] for p in spec["paths"][path]["get"]["parameters"]}
+        assert declared == taken, path

@@ -209,7 +209,7 @@ def make_intake_router(service: ReviewService, engine: Engine, secret_key: str) 
         ad = service.ads.get(ad_id)
         assert ad is not None
         return {
-            "ad": PublicAd.of(ad).as_json(),
+            "ad": PublicAd.of(ad, unmask=True).as_json(),  # its own ad, removed or not
             "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
         }
 

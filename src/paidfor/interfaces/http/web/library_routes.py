@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import orjson
 import pycountry
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
@@ -100,7 +100,15 @@ SEARCH_PARAMETERS: dict[str, str] = {
     "sort": f"{', '.join(SORTS)} (default newest)",
     "page": "The page of results, from 1",
     "per_page": f"Ads a page, 1 to {PER_PAGE_MAX} (default {PER_PAGE_DEFAULT})",
+    "unmask_removed_content": "true: show the content of ads removed for breaking the rules, "
+    "withheld otherwise (docs/ads_archive.md)",
 }
+#: The same choice on one ad's page, its JSON and its images.
+Unmask = Annotated[
+    bool,
+    Query(description="Show the ad's content if it was removed for breaking the rules "
+          "(withheld otherwise; docs/ads_archive.md)"),
+]  # fmt: skip
 SEARCH_OPENAPI: dict[str, Any] = {
     "parameters": [
         {
@@ -304,8 +312,10 @@ def make_library_router(
     @router.get(
         "/ads/{ad_id}", response_class=HTMLResponse, summary="One ad", dependencies=[on_page]
     )
-    def ad_page(request: Request, ad_id: RowId) -> HTMLResponse:
-        ad = service.ad(ad_id)
+    def ad_page(
+        request: Request, ad_id: RowId, unmask_removed_content: Unmask = False
+    ) -> HTMLResponse:
+        ad = service.ad(ad_id, unmask_removed_content)
         if ad is None:
             return error_page(request, 404, "No such ad", f"The library has no ad {ad_id}.")
         ctx = {
@@ -323,9 +333,11 @@ def make_library_router(
         responses={200: {"content": {t: {} for t in IMAGE_TYPES}}},
     )
     def ad_image(
-        ad_id: RowId, image_hash: Annotated[str, PathParam(pattern="^[A-Za-z0-9_-]{6,128}$")]
+        ad_id: RowId,
+        image_hash: Annotated[str, PathParam(pattern="^[A-Za-z0-9_-]{6,128}$")],
+        unmask_removed_content: Unmask = False,
     ) -> Response:
-        found = service.image(ad_id, image_hash)
+        found = service.image(ad_id, image_hash, unmask_removed_content)
         if found is None:
             raise NotFound(f"ad {ad_id} has no image {image_hash}")
         content_type, data = found
@@ -333,8 +345,8 @@ def make_library_router(
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
     @router.get("/api/ads/{ad_id}", summary="One ad (JSON)", responses=ok(PublicAd))
-    def api_ad(ad_id: RowId) -> Any:
-        ad = service.ad(ad_id)
+    def api_ad(ad_id: RowId, unmask_removed_content: Unmask = False) -> Any:
+        ad = service.ad(ad_id, unmask_removed_content)
         if ad is None:
             raise NotFound(f"no ad {ad_id}")
         return ad.as_json()
