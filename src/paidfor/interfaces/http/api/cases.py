@@ -43,7 +43,7 @@ from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey
 from paidfor.interfaces.http.api.answers import RowId, answer
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import (
+from paidfor.interfaces.http.api.responses_cases import (
     CaseChanged,
     CaseDetail,
     CaseIndicators,

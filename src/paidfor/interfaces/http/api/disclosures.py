@@ -34,7 +34,7 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import Built, Disclosure, Disclosures
+from paidfor.interfaces.http.api.responses_cases import Built, Disclosure, Disclosures
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
 

@@ -37,7 +37,7 @@ from paidfor.exchange.model import Member
 from paidfor.exchange.service import DEFAULT_PAGE, MAX_PAGE, ExchangeService
 from paidfor.interfaces.http.api.answers import RowId, answer
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import Groups, Indicator, Indicators, Updates
+from paidfor.interfaces.http.api.responses_cases import Groups, Indicator, Indicators, Updates
 from paidfor.interfaces.http.deps import require
 
 ExchangeCaller = Annotated[Principal, Depends(require(Role.PARTNER, Role.INVESTIGATOR))]

@@ -31,7 +31,7 @@ from paidfor.integrity import image_store
 from paidfor.integrity.images import MAX_BYTES, hash_image
 from paidfor.interfaces.http.api.answers import NO_STORE, answer
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import Image, Images
+from paidfor.interfaces.http.api.responses_review import Image, Images
 from paidfor.interfaces.http.deps import require
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]

@@ -58,7 +58,7 @@ from paidfor.interfaces.http.api.intake_schemas import (
     PaymentIn,
 )
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import (
+from paidfor.interfaces.http.api.responses_review import (
     Account,
     AdvertiserCreated,
     Authorization,

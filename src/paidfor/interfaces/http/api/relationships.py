@@ -33,7 +33,7 @@ from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
 from paidfor.interfaces.http.api.responses import ok
-from paidfor.interfaces.http.api.responses_staff import Relationship, Relationships
+from paidfor.interfaces.http.api.responses_review import Relationship, Relationships
 from paidfor.interfaces.http.deps import require
 from paidfor.review.intake_store import NotFound
 

@@ -1,6 +1,6 @@
 """What the OpenAPI schema says a route answers: ``ok(Model)`` for a route's ``responses=``, and
 the models of the public library's JSON answers (the staff routes' are in
-``responses_staff``).
+``responses_review`` and ``responses_cases``).
 
 The models document; they do not filter. A route still builds its own body (``as_json``) and
 returns it, and ``responses={status: {"model": M}}`` only puts ``M``'s JSON Schema (with its
