@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv and installs paidfor into it (with the dev tools when given "dev").
+# Creates .venv and installs paidfor into it (with the dev tools when given "dev"); with "dev",
+# also .venv-clients, the test-only clients whose pins clash with ours (scripts/clients.txt).
 # Needs only python3 (3.11+) and, on a bare Debian, apt-get for python3-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +30,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extra"
   touch "$stamp"
+fi
+if [ "${1:-}" = "dev" ]; then
+  if [ ! -x .venv-clients/bin/python ]; then
+    "$py" -m venv .venv-clients
+  fi
+  if [ ! -f .venv-clients/.installed ] || [ scripts/clients.txt -nt .venv-clients/.installed ]; then
+    .venv-clients/bin/python -m pip install -q --upgrade pip
+    .venv-clients/bin/python -m pip install -q -r scripts/clients.txt
+    touch .venv-clients/.installed
+  fi
 fi

@@ -25,6 +25,12 @@ MAX_ID = 2**63 - 1
 #: publishes (``Ad.library_id``), so a researcher's citation of a Library ID still finds it.
 LIBRARY_ID_SOURCES = frozenset({"meta"})
 
+#: Sources that are a public record released whole by a legislature (the House Intelligence
+#: Committee's release of the Internet Research Agency's ads, ``paidfor import hpsci-ira``):
+#: their ads were removed for coordinated inauthentic behaviour and then published, text and
+#: all, so their content is shown like any other ad's (``Ad.content_withheld``).
+RELEASED_SOURCES = frozenset({"hpsci-ira"})
+
 
 class AdStatus(enum.StrEnum):
     PENDING = "pending"
@@ -220,6 +226,18 @@ class Ad:
         if self.source in LIBRARY_ID_SOURCES and self.external_id:
             return self.external_id
         return str(self.id)
+
+    def content_withheld(self, unmask: bool = False) -> bool:
+        """Whether the library withholds the ad's content (its texts, links and images): the
+        one rule for a removed ad, on every surface (the pages, the search's JSON, the
+        exports, ``ads_archive``; docs/ads_archive.md). An ad removed for breaking the rules
+        is shown without its content unless the reader asks for it
+        (``unmask_removed_content=true``), as Meta's Ad Library does; an ad of a released
+        public record (``RELEASED_SOURCES``: the IRA's ads, removed for coordinated
+        inauthentic behaviour and published by a legislature) is shown whole, as published.
+        Every other ad is shown whole."""
+        removed = self.status == AdStatus.REMOVED
+        return removed and self.source not in RELEASED_SOURCES and not unmask
 
     @property
     def delivered_until(self) -> datetime | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from paidfor.domain import Ad, AdStatus, Range
+from paidfor.domain import Ad, Range
 from paidfor.domain.models import AdType
 from paidfor.library.archive_params import ArchiveQuery, encode_cursor, parse_query
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
@@ -96,7 +96,8 @@ WITHHELD_FIELDS = frozenset(
     }
 )
 KNOWN_FIELDS = tuple(sorted({*FIELDS, *WITHHELD_FIELDS}))
-# Withheld from an ad removed for breaking the rules unless ``unmask_removed_content=true``.
+# Withheld where ``Ad.content_withheld`` says (an ad removed for breaking the rules, unless
+# ``unmask_removed_content=true``; never from a released public record such as the IRA's).
 REMOVED_CONTENT = frozenset(
     {
         "ad_creative_bodies",
@@ -125,7 +126,7 @@ def render(
 ) -> dict[str, Any]:
     """One ``ArchivedAd`` record with ``fields`` (those with a value), each cut to the
     sub-fields asked for in ``subfields``."""
-    masked = ad.status == AdStatus.REMOVED and not ctx.unmask
+    masked = ad.content_withheld(ctx.unmask)
     out: dict[str, Any] = {}
     for name in fields:
         getter = FIELDS.get(name)

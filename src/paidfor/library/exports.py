@@ -40,6 +40,7 @@ COLUMNS: dict[str, pa.DataType] = {
     "source_ad_id": pa.string(),
     "status": pa.string(),
     "removal_reason": pa.string(),
+    "content_withheld": pa.bool_(),
     "ad_type": pa.string(),
     "political": pa.bool_(),
     "created_date": pa.date32(),
@@ -85,6 +86,7 @@ def export_row(ad: PublicAd) -> dict[str, Any]:
         "source_ad_id": ad.source_ad_id,
         "status": ad.status,
         "removal_reason": ad.removal_reason,
+        "content_withheld": ad.content_withheld,
         "ad_type": ad.ad_type,
         "political": ad.political,
         "created_date": _day(ad.created),
@@ -169,7 +171,7 @@ class ExportService:
     def _batches(self, query: LibraryQuery, now: datetime | None) -> Iterator[list[PublicAd]]:
         flt = query.to_filter(now or datetime.now(UTC))
         for ads in self.repo.iter_library(flt, query.sort, cap=self.cap, batch=BATCH):
-            yield [PublicAd.of(a) for a in ads]
+            yield [PublicAd.of(a, query.unmask_removed_content) for a in ads]
 
     def csv(self, query: LibraryQuery, now: datetime | None = None) -> Iterator[bytes]:
         """UTF-8 CSV with a header row, every result of ``query`` in its sort order."""

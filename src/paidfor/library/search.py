@@ -100,6 +100,8 @@ class LibraryQuery:
     sort: Sort = "newest"
     page: int = 1
     per_page: int = PER_PAGE_DEFAULT
+    # show removed ads' content (``Ad.content_withheld``), as ads_archive's parameter does
+    unmask_removed_content: bool = False
 
     @classmethod
     def parse(cls, items: Iterable[tuple[str, str]]) -> LibraryQuery:
@@ -135,6 +137,7 @@ class LibraryQuery:
             sort=cast(Sort, _choice(one, "sort", SORTS)),
             page=_number(one, "page", 1, 1, None),
             per_page=_number(one, "per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX),
+            unmask_removed_content=_flag(one, "unmask_removed_content"),
         )
         if query.date_min and query.date_max and query.date_min > query.date_max:
             raise LibraryQueryError("date_max", "the end date is before the start date")
@@ -161,7 +164,7 @@ class LibraryQuery:
             if value == getattr(default, f.name):
                 continue
             values = value if isinstance(value, tuple) else (value,)
-            out.extend((f.name, v.isoformat() if isinstance(v, date) else str(v)) for v in values)
+            out.extend((f.name, _param(v)) for v in values)
         return out
 
     def url(self, path: str, **changes: Any) -> str:
@@ -214,6 +217,13 @@ def _text(value: str) -> str:
     if value and not search_words(value):
         raise LibraryQueryError("q", "the search text has no letters or digits to look for")
     return value
+
+
+def _flag(one: dict[str, str], name: str) -> bool:
+    value = one.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise LibraryQueryError(name, f"must be true or false (got {one[name]!r})")
+    return value == "true"
 
 
 def _choice(one: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
@@ -344,6 +354,13 @@ class SearchResult:
         }
 
 
+def _param(value: Any) -> str:
+    """A value as a query string writes it (``true``, ``2024-01-31``, ``25``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def _grouped(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
@@ -366,19 +383,27 @@ class LibraryService:
         flt = query.to_filter(now or datetime.now(UTC))
         ads, total = self.repo.search_library(flt, query.sort, query.offset, query.per_page)
         named = self.repo.advertisers_named(query.q) if query.q and query.page == 1 else []
-        return SearchResult(query, [PublicAd.of(a) for a in ads], total, named)
+        unmask = query.unmask_removed_content
+        return SearchResult(query, [PublicAd.of(a, unmask) for a in ads], total, named)
 
-    def image(self, ad_id: int, image_hash: str) -> tuple[str, bytes] | None:
-        """An image of a published ad (``LibraryRepository.public_image``)."""
+    def image(self, ad_id: int, image_hash: str, unmask: bool = False) -> tuple[str, bytes] | None:
+        """An image of a published ad (``LibraryRepository.public_image``), and not of one
+        whose content is withheld (``Ad.content_withheld``)."""
         if not 0 < ad_id < 2**63:
             return None
-        return self.repo.public_image(ad_id, image_hash)
+        found = self.repo.public_image(ad_id, image_hash)
+        if found is not None and not unmask:
+            ad = self.repo.get(ad_id)
+            if ad is None or ad.content_withheld():
+                return None
+        return found
 
-    def ad(self, ad_id: int) -> PublicAd | None:
-        """A published ad (never one still pending review or rejected: those never ran)."""
+    def ad(self, ad_id: int, unmask: bool = False) -> PublicAd | None:
+        """A published ad (never one still pending review or rejected: those never ran);
+        ``unmask``: with a removed ad's content (``Ad.content_withheld``)."""
         if not 0 < ad_id < 2**63:
             return None
         found = self.repo.get(ad_id)
         if found is None or found.status not in PUBLIC_STATUSES:
             return None
-        return PublicAd.of(found)
+        return PublicAd.of(found, unmask)

@@ -64,7 +64,7 @@ def spend_order_sql() -> ColumnElement[int]:
     )
     code = case(
         *[
-            (lower >= 10 ** (e + 1), 100 + 90 * e + lower / 10**e - 10)
+            (lower >= 10 ** (e + 1), 100 + 90 * e + lower // 10**e - 10)
             for e in reversed(range(1, 18))
         ],
         (lower >= 10, 100 + lower - 10),
@@ -76,7 +76,7 @@ def spend_order_sql() -> ColumnElement[int]:
     dollars = case(
         (cents >= (ORDER_DOLLARS + 1) * 100, ORDER_DOLLARS),
         (cents < 0, 0),
-        else_=cents / 100,
+        else_=cents // 100,
     )
     return code * 1048576 + dollars
 

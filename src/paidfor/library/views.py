@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from paidfor.domain import Ad, Range
+from paidfor.domain import Ad, Creative, Range
 from paidfor.domain.models import political
 from paidfor.library.ranges import impressions_range, spend_range
 
@@ -115,14 +115,22 @@ class PublicAd:
     delivery_by_region: list[dict[str, Any]] = field(default_factory=list)
     # the ad's images, as the paths the library serves them at (/ads/{id}/images/{hash})
     images: list[str] = field(default_factory=list)
+    # removed for breaking the rules: its texts, links and images are withheld unless asked
+    # for (``Ad.content_withheld``, the one rule)
+    content_withheld: bool = False
 
     @classmethod
-    def of(cls, ad: Ad) -> PublicAd:
+    def of(cls, ad: Ad, unmask: bool = False) -> PublicAd:
+        """The ad as the library shows it; ``unmask``: the reader asked for a removed ad's
+        content (``unmask_removed_content=true``)."""
         d = ad.delivery
         spend = spend_range(d)
         imp_range = impressions_range(d)
         cur = d.currency or ""
-        c = ad.creative
+        withheld = ad.content_withheld(unmask)
+        c = Creative() if withheld else ad.creative
+        # the images of a removed ad shown because the reader asked: their links ask too
+        asked = "?unmask_removed_content=true" if ad.content_withheld() and not withheld else ""
         spend_lower, spend_upper = _bounds(spend)
         imp_lower, imp_upper = _bounds(imp_range)
         aud_lower, aud_upper = _bounds(d.estimated_audience_size)
@@ -165,7 +173,8 @@ class PublicAd:
             languages=list(ad.languages),
             demographic_distribution=distribution(d.demographic_distribution, ["age", "gender"]),
             delivery_by_region=distribution(d.delivery_by_region, ["region"]),
-            images=[f"/ads/{ad.id}/images/{h}" for h in c.image_hashes],
+            images=[f"/ads/{ad.id}/images/{h}{asked}" for h in c.image_hashes],
+            content_withheld=withheld,
         )
 
     @property

@@ -27,6 +27,7 @@ from paidfor.errors import PaidforError
 from paidfor.interfaces.http.deps import (
     BAD_TOKEN,
     CSRF_FIELD,
+    SESSION_COOKIE,
     SESSION_TOKEN_KEY,
     AuthError,
     StaffPrincipal,
@@ -53,7 +54,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
-SESSION_COOKIE = "paidfor_session"
 NO_STORE = "no-store"
 
 

@@ -21,7 +21,8 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from paidfor.auth.roles import STAFF_ROLES, Principal, Role
@@ -33,6 +34,25 @@ SESSION_CSRF_KEY = "csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "paidfor_session"
+
+#: The two ways a request proves who it acts as, as the OpenAPI schema declares them (its
+#: ``securitySchemes``, and the ``security`` of every route behind ``require``): they only
+#: document; ``resolve_principal`` reads the header and the session itself.
+BEARER = HTTPBearer(
+    scheme_name="bearerToken",
+    description="An API token (`paidfor token create`, or the one `POST /api/advertisers` "
+    "gives): `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="staffSession",
+    description="The staff web pages' signed session cookie (after signing in at "
+    "`/staff/login` with a staff token); a state-changing request also sends the session's "
+    "CSRF token in `X-CSRF-Token`.",
+    auto_error=False,
+)
 
 
 class AuthError(PaidforError):
@@ -170,7 +190,11 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     none are given; ADMIN always passes): 401 without credentials, 403 for another role."""
     wanted = tuple(dict.fromkeys(roles))
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(
+        request: Request,
+        _bearer: Annotated[object, Security(BEARER)] = None,
+        _session: Annotated[object, Security(SESSION)] = None,
+    ) -> Principal:
         principal = await resolve_principal(request)
         if principal is None:
             raise AuthError(401, "authentication required: send 'Authorization: Bearer <token>'")

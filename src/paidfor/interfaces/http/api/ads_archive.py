@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from paidfor.domain.models import AdType
 from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.ratelimit import SlidingWindowLimiter, Usage
+from paidfor.interfaces.http.api.responses import ArchiveAnswer, ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.library.archive import KNOWN_FIELDS, ArchivePage, ArchiveService
 from paidfor.library.archive_params import (
@@ -283,6 +284,7 @@ def make_router(
         "description": DESCRIPTION,
         "openapi_extra": {"parameters": OPENAPI_PARAMETERS},
         "response_class": JSONResponse,
+        "responses": ok(ArchiveAnswer, description="A page of ArchivedAd records"),
     }
     router.add_api_route("/{version}/ads_archive", ads_archive, methods=["GET"], **doc)
     router.add_api_route(

@@ -35,6 +35,7 @@ from paidfor.interfaces.http.api.ratelimit import (
 )
 from paidfor.interfaces.http.api.ratelimit_store import open_windows
 from paidfor.interfaces.http.api.relationships import make_relationships_router
+from paidfor.interfaces.http.api.responses import StatsAnswer, ok
 from paidfor.interfaces.http.auth import install_auth
 from paidfor.interfaces.http.headers import SecurityHeadersMiddleware, install_docs
 from paidfor.interfaces.http.hosts import TrustedHosts
@@ -117,7 +118,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     )
     app.include_router(make_hub_router(services.hub, make_templates()))
 
-    @app.get("/api/stats", summary="Totals for the whole library")
+    @app.get("/api/stats", summary="Totals for the whole library", responses=ok(StatsAnswer))
     def api_stats() -> dict[str, Any]:
         return services.archive.stats().as_json()
 

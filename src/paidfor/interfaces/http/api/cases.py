@@ -42,6 +42,17 @@ from paidfor.exchange.publish import Publisher
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey
 from paidfor.interfaces.http.api.answers import RowId, answer
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_cases import (
+    CaseChanged,
+    CaseDetail,
+    CaseIndicators,
+    Cases,
+    Mark,
+    Precision,
+    Published,
+    TakenDown,
+)
 from paidfor.interfaces.http.deps import require
 
 Investigator = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -80,7 +91,7 @@ class PublishIn(BaseModel):
 def make_case_router(service: CaseService, publisher: Publisher) -> APIRouter:
     router = APIRouter(tags=["cases"])
 
-    @router.get("/api/cases", summary="Cases, newest first")
+    @router.get("/api/cases", summary="Cases, newest first", responses=ok(Cases))
     def cases(
         who: Investigator,
         status: Literal["open", "taken_down", "closed"] | None = None,
@@ -96,12 +107,20 @@ def make_case_router(service: CaseService, publisher: Publisher) -> APIRouter:
             }
         )
 
-    @router.get("/api/cases/{case_id}", summary="One case with its members, links and timeline")
+    @router.get(
+        "/api/cases/{case_id}",
+        summary="One case with its members, links and timeline",
+        responses=ok(CaseDetail),
+    )
     def case(case_id: RowId, who: Investigator) -> JSONResponse:
         view = service.case(case_id)
         return answer({**view.as_json(), "marks": [m.as_json() for m in service.marks_of(case_id)]})
 
-    @router.post("/api/cases/{case_id}/marks", summary="Mark a member confirmed or legitimate")
+    @router.post(
+        "/api/cases/{case_id}/marks",
+        summary="Mark a member confirmed or legitimate",
+        responses=ok(Mark),
+    )
     def mark(case_id: RowId, body: MarkIn, who: Investigator) -> JSONResponse:
         made = service.mark(
             case_id,
@@ -113,20 +132,36 @@ def make_case_router(service: CaseService, publisher: Publisher) -> APIRouter:
         )
         return answer(made.as_json())
 
-    @router.get("/api/findings/precision", summary="Precision on reviewed findings by week")
+    @router.get(
+        "/api/findings/precision",
+        summary="Precision on reviewed findings by week",
+        responses=ok(Precision),
+    )
     def precision(who: Investigator) -> JSONResponse:
         return answer({"weeks": service.precision()})
 
-    @router.post("/api/cases/{case_id}/takedown", summary="Take the case's network down")
+    @router.post(
+        "/api/cases/{case_id}/takedown",
+        summary="Take the case's network down",
+        responses=ok(TakenDown),
+    )
     def take_down(case_id: RowId, body: TakedownIn, who: Investigator) -> JSONResponse:
         return answer(service.take_down(case_id, actor=who.actor, reason=body.reason).as_json())
 
-    @router.post("/api/cases/{case_id}/status", summary="Close a case or open it again")
+    @router.post(
+        "/api/cases/{case_id}/status",
+        summary="Close a case or open it again",
+        responses=ok(CaseChanged),
+    )
     def set_status(case_id: RowId, body: StatusIn, who: Investigator) -> JSONResponse:
         done = service.set_status(case_id, body.status, actor=who.actor, reason=body.reason)
         return answer({"case": done.as_json()})
 
-    @router.get("/api/cases/{case_id}/indicators", summary="The indicators a case offers")
+    @router.get(
+        "/api/cases/{case_id}/indicators",
+        summary="The indicators a case offers",
+        responses=ok(CaseIndicators),
+    )
     def indicators(case_id: RowId, who: Investigator) -> JSONResponse:
         found = publisher.candidates(case_id)
         return answer(
@@ -138,7 +173,9 @@ def make_case_router(service: CaseService, publisher: Publisher) -> APIRouter:
             }
         )
 
-    @router.post("/api/cases/{case_id}/publish", summary="Share a case's indicators")
+    @router.post(
+        "/api/cases/{case_id}/publish", summary="Share a case's indicators", responses=ok(Published)
+    )
     def publish_case(case_id: RowId, body: PublishIn, who: Investigator) -> JSONResponse:
         done = publisher.publish(case_id, body.groups, who.actor, body.types)
         return answer(done.as_json())

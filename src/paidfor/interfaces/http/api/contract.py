@@ -9,6 +9,11 @@
   error (``4XX``, and the 422 of a bad body) is ``{"error": {"message", ...}}`` (as JSON,
   or an HTML page for the routes that answer with HTML), so a client, or schemathesis, can
   check every answer against the schema.
+* ``document_answers``: every operation's answers are documented whole (issue 20): a 503
+  (the database cannot answer) beside the client errors; a body that is not JSON (an HTML
+  page, a CSV or Parquet file, an image, a zip) its schema (a string; bytes for a file) and,
+  for text, an example; and a public route says so (``security: []``), beside the routes
+  behind ``deps.require``, which declare the bearer token and the staff session.
 * ``http_error``: the errors FastAPI and Starlette raise themselves (a body that cannot be
   decoded, an unknown path, a method a path does not take) answer in that same shape rather
   than as ``{"detail": ...}``.
@@ -23,6 +28,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+
+from paidfor.interfaces.http.api import responses as public_models
+from paidfor.interfaces.http.api import responses_cases as case_models
+from paidfor.interfaces.http.api import responses_review as review_models
+from paidfor.interfaces.http.api.responses import examples_of, keep_examples
 
 NUL = "\x00"
 NUL_PROBLEM = "must not contain the NUL character (U+0000)"
@@ -57,7 +67,20 @@ ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
+ERROR_SCHEMA["examples"] = [{"error": {"message": "no such ad", "status": 404}}]
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+#: The examples of bodies that are not JSON, by media type (a file's bytes have none).
+TEXT_EXAMPLES: dict[str, str] = {
+    "text/html": '<!doctype html><html lang="en"><head><title>paidfor</title></head>…</html>',
+    "text/csv": "id,page_name,page_id,paid_for_by,ad_creative_bodies,…\r\n1,Black Matters,…\r\n",
+}
+BINARY = {"type": "string", "format": "binary"}
+UNAVAILABLE = {
+    "description": "The database cannot answer just now (a restart, a lost connection): "
+    "try again after `Retry-After` seconds",
+    "content": {"application/json": {"schema": ERROR_REF}},
+}
 
 
 def _nul_at(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
@@ -145,12 +168,37 @@ def document_errors(app: FastAPI) -> None:
                 responses.setdefault(
                     "4XX", {"description": "A client error, in words", "content": content}
                 )
+        document_answers(schema)
+        keep_examples(schema, examples_of(public_models, review_models, case_models))
         schema["components"]["schemas"].pop("HTTPValidationError", None)
         schema["components"]["schemas"].pop("ValidationError", None)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_answers(schema: dict[str, Any]) -> None:
+    """``schema`` with the 503, the non-JSON bodies and the public routes' ``security``
+    documented (see the module)."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation["responses"]
+            responses.setdefault("503", UNAVAILABLE)
+            operation.setdefault("security", [])  # none: a public route
+            for code, response in responses.items():
+                for media, content in (response.get("content") or {}).items():
+                    if not code.startswith("2"):
+                        continue
+                    if "$ref" in content.get("schema", {}):  # the model alone, no siblings
+                        content["schema"] = {"$ref": content["schema"]["$ref"]}
+                    if "json" in media:
+                        continue
+                    if media.startswith("text/"):
+                        content["schema"] = {"type": "string"}
+                        content.setdefault("example", TEXT_EXAMPLES.get(media, ""))
+                    else:
+                        content["schema"] = BINARY
 
 
 def install_contract(app: FastAPI) -> None:
@@ -161,4 +209,11 @@ def install_contract(app: FastAPI) -> None:
     document_errors(app)
 
 
-__all__ = ["ERROR_SCHEMA", "document_errors", "http_error", "install_contract", "refuse_nul"]
+__all__ = [
+    "ERROR_SCHEMA",
+    "document_answers",
+    "document_errors",
+    "http_error",
+    "install_contract",
+    "refuse_nul",
+]

@@ -31,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who, package_dir
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_cases import Built, Disclosure, Disclosures
 from paidfor.interfaces.http.deps import require
 from paidfor.settings import Settings
 
@@ -62,7 +64,12 @@ def install_disclosure_api(
 ) -> None:
     router = APIRouter(tags=["disclosures"])
 
-    @router.post("/api/disclosures", status_code=201, summary="Request a disclosure package")
+    @router.post(
+        "/api/disclosures",
+        status_code=201,
+        summary="Request a disclosure package",
+        responses=ok(Disclosure, 201),
+    )
     def create(body: RequestIn, who: Investigator) -> JSONResponse:
         made = service.request(
             Who.of(who), recipient=body.recipient, legal_basis=body.legal_basis,
@@ -70,21 +77,31 @@ def install_disclosure_api(
         )  # fmt: skip
         return answer(made.as_json(), 201)
 
-    @router.get("/api/disclosures", summary="Disclosure requests")
+    @router.get("/api/disclosures", summary="Disclosure requests", responses=ok(Disclosures))
     def listing(who: Investigator) -> JSONResponse:
         return answer({"data": [r.as_json() for r in service.visible(Who.of(who))]})
 
-    @router.get("/api/disclosures/{request_id}", summary="One disclosure request")
+    @router.get(
+        "/api/disclosures/{request_id}", summary="One disclosure request", responses=ok(Disclosure)
+    )
     def one(request_id: RowId, who: Investigator) -> JSONResponse:
         return answer(service.get(Who.of(who), request_id).as_json())
 
-    @router.post("/api/disclosures/{request_id}/decision", summary="Approve or reject")
+    @router.post(
+        "/api/disclosures/{request_id}/decision",
+        summary="Approve or reject",
+        responses=ok(Disclosure),
+    )
     def decide(request_id: RowId, body: DecisionIn, who: Investigator) -> JSONResponse:
         # an investigator reaches the service, which refuses and audits the attempt
         done = service.decide(Who.of(who), request_id, approve=body.approve, reason=body.reason)
         return answer(done.as_json())
 
-    @router.post("/api/disclosures/{request_id}/build", summary="Build the signed package")
+    @router.post(
+        "/api/disclosures/{request_id}/build",
+        summary="Build the signed package",
+        responses=ok(Built),
+    )
     def build(request_id: RowId, who: Investigator) -> JSONResponse:
         result = service.build(
             Who.of(who), request_id, package_dir(settings, url), settings.disclosure_key

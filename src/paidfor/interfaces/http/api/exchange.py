@@ -35,6 +35,8 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.exchange.model import Member
 from paidfor.exchange.service import DEFAULT_PAGE, MAX_PAGE, ExchangeService
 from paidfor.interfaces.http.api.answers import RowId, answer
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_cases import Groups, Indicator, Indicators, Updates
 from paidfor.interfaces.http.deps import require
 
 ExchangeCaller = Annotated[Principal, Depends(require(Role.PARTNER, Role.INVESTIGATOR))]
@@ -77,34 +79,61 @@ def make_exchange_router(service: ExchangeService) -> APIRouter:
     def now() -> datetime:
         return service.clock()
 
-    @router.get("/api/exchange/groups", summary="The privacy groups the caller belongs to")
+    @router.get(
+        "/api/exchange/groups",
+        summary="The privacy groups the caller belongs to",
+        responses=ok(Groups),
+    )
     def groups(who: ExchangeCaller) -> JSONResponse:
         return answer({"data": [g.as_json() for g in service.groups(member(who))]})
 
-    @router.post("/api/exchange/indicators", summary="Add an indicator to a group")
+    @router.post(
+        "/api/exchange/indicators",
+        status_code=201,
+        summary="Add an indicator to a group",
+        responses=ok(Indicator, 201),
+    )
     def add(body: IndicatorIn, who: ExchangeCaller) -> JSONResponse:
         return answer(service.add(member(who), **body.model_dump()).as_json(now()), 201)
 
-    @router.patch("/api/exchange/indicators/{indicator_id}", summary="Change an own indicator")
+    @router.patch(
+        "/api/exchange/indicators/{indicator_id}",
+        summary="Change an own indicator",
+        responses=ok(Indicator),
+    )
     def patch(indicator_id: RowId, body: IndicatorPatch, who: ExchangeCaller) -> JSONResponse:
         changes = body.model_dump(exclude_unset=True)
         return answer(service.update(member(who), indicator_id, changes).as_json(now()))
 
-    @router.delete("/api/exchange/indicators/{indicator_id}", summary="Delete an own indicator")
+    @router.delete(
+        "/api/exchange/indicators/{indicator_id}",
+        summary="Delete an own indicator",
+        responses=ok(Indicator),
+    )
     def delete(indicator_id: RowId, who: ExchangeCaller) -> JSONResponse:
         return answer(service.delete(member(who), indicator_id).as_json(now()))
 
     @router.post(
-        "/api/exchange/indicators/{indicator_id}/reactions", summary="React to an indicator"
+        "/api/exchange/indicators/{indicator_id}/reactions",
+        summary="React to an indicator",
+        responses=ok(Indicator),
     )
     def react(indicator_id: RowId, body: ReactionIn, who: ExchangeCaller) -> JSONResponse:
         return answer(service.react(member(who), indicator_id, body.reaction).as_json(now()))
 
-    @router.get("/api/exchange/groups/{name}/indicators", summary="A group's live indicators")
+    @router.get(
+        "/api/exchange/groups/{name}/indicators",
+        summary="A group's live indicators",
+        responses=ok(Indicators),
+    )
     def indicators(name: str, who: ExchangeCaller) -> JSONResponse:
         return answer({"data": [v.as_json(now()) for v in service.indicators(member(who), name)]})
 
-    @router.get("/api/exchange/groups/{name}/updates", summary="A group's updates feed")
+    @router.get(
+        "/api/exchange/groups/{name}/updates",
+        summary="A group's updates feed",
+        responses=ok(Updates),
+    )
     def updates(
         name: str,
         who: ExchangeCaller,

@@ -27,6 +27,8 @@ from fastapi.responses import JSONResponse, Response
 from paidfor.auth.roles import Principal, Role
 from paidfor.errors import NotFound
 from paidfor.interfaces.http.api.answers import NO_STORE, answer
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_review import Image, Images
 from paidfor.interfaces.http.deps import require
 from paidfor.review.accounts import AccountService
 from paidfor.review.images import MAX_BYTES
@@ -38,7 +40,12 @@ NO_ACCOUNT = "this token acts for no advertiser account"
 def make_image_router(accounts: AccountService) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
 
-    @router.post("/api/me/images", status_code=201, summary="Upload an ad image")
+    @router.post(
+        "/api/me/images",
+        status_code=201,
+        summary="Upload an ad image",
+        responses={**ok(Image, 201), **ok(Image, 200, "The image was uploaded before")},
+    )
     def upload(who: Advertiser, file: Annotated[UploadFile, File()]) -> JSONResponse:
         if who.advertiser_id is None:
             raise NotFound(NO_ACCOUNT)
@@ -47,7 +54,7 @@ def make_image_router(accounts: AccountService) -> APIRouter:
         stored = accounts.upload_image(who.advertiser_id, data, actor=who.actor)
         return answer(stored.as_json(), 201 if stored.new else 200)
 
-    @router.get("/api/me/images", summary="The account's ad images")
+    @router.get("/api/me/images", summary="The account's ad images", responses=ok(Images))
     def images(
         who: Advertiser,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -55,6 +55,21 @@ from paidfor.interfaces.http.api.intake_schemas import (
     PageIn,
     PaymentIn,
 )
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_review import (
+    Account,
+    AdvertiserCreated,
+    Authorization,
+    Authorizations,
+    Decision,
+    DeliveryRecorded,
+    Enforced,
+    MyAd,
+    PageCreated,
+    PaymentInstrument,
+    Queue,
+    Submitted,
+)
 from paidfor.interfaces.http.deps import require
 from paidfor.library.views import PublicAd
 from paidfor.review.accounts import AccountService
@@ -95,7 +110,12 @@ def make_intake_router(
         if owner is None or (who.role is not Role.ADMIN and owner != who.advertiser_id):
             raise NotFound(f"no ad {ad_id} of this advertiser")
 
-    @router.post("/api/advertisers", status_code=201, summary="Open an advertiser account")
+    @router.post(
+        "/api/advertisers",
+        status_code=201,
+        summary="Open an advertiser account",
+        responses=ok(AdvertiserCreated, 201),
+    )
     def create_advertiser(body: AdvertiserIn) -> Any:
         adv, token, _who = accounts.open_account(body.name, body.country)
         return JSONResponse(
@@ -104,7 +124,7 @@ def make_intake_router(
             status_code=201,
         )  # fmt: skip
 
-    @router.get("/api/me", summary="The advertiser account")
+    @router.get("/api/me", summary="The advertiser account", responses=ok(Account))
     def me(who: Advertiser) -> Any:
         adv = intake.advertiser(own_account(who))
         if adv is None:
@@ -123,20 +143,32 @@ def make_intake_router(
             ],
         }
 
-    @router.post("/api/me/payment-instruments", status_code=201, summary="Add a card")
+    @router.post(
+        "/api/me/payment-instruments",
+        status_code=201,
+        summary="Add a card",
+        responses=ok(PaymentInstrument, 201),
+    )
     def add_payment(body: PaymentIn, who: Advertiser) -> Any:
         p = intake.add_payment_instrument(
             own_account(who), body.to_domain(secret_key), actor=who.actor
         )
         return {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
 
-    @router.post("/api/me/pages", status_code=201, summary="Create a page")
+    @router.post(
+        "/api/me/pages", status_code=201, summary="Create a page", responses=ok(PageCreated, 201)
+    )
     def create_page(body: PageIn, who: Advertiser) -> Any:
         page = intake.create_page(own_account(who), body.to_domain(), actor=who.actor)
         return {"id": page.id, "page_id": page.external_id, "name": page.name,
                 "country": page.country, "admins": len(page.admins)}  # fmt: skip
 
-    @router.post("/api/me/authorizations", status_code=201, summary="Ask for authorization")
+    @router.post(
+        "/api/me/authorizations",
+        status_code=201,
+        summary="Ask for authorization",
+        responses=ok(Authorization, 201),
+    )
     def ask_authorization(body: AuthorizationIn, who: Advertiser) -> Any:
         rec = intake.request_authorization(
             own_account(who),
@@ -149,23 +181,32 @@ def make_intake_router(
         )
         return rec.public_json()
 
-    @router.post("/api/me/ads", status_code=201, summary="Submit an ad for review")
+    @router.post(
+        "/api/me/ads",
+        status_code=201,
+        summary="Submit an ad for review",
+        responses=ok(Submitted, 201),
+    )
     def submit(body: AdIn, who: Advertiser) -> Any:
         ad_id, outcome = service.submit(own_account(who), body.submission(), actor=who.actor)
         told = for_advertiser([r.as_json() for r in outcome.reasons])
         return {"ad_id": ad_id, **outcome.as_json(), "reasons": told}
 
-    @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review")
+    @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review", responses=ok(MyAd))
     def my_ad(ad_id: RowId, who: Advertiser) -> Any:
         own_ad(who, ad_id)
         ad = service.ads.get(ad_id)
         assert ad is not None
         return {
-            "ad": PublicAd.of(ad).as_json(),
+            "ad": PublicAd.of(ad, unmask=True).as_json(),  # its own ad, removed or not
             "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
         }
 
-    @router.post("/api/me/ads/{ad_id}/delivery", summary="Record an ad's delivery")
+    @router.post(
+        "/api/me/ads/{ad_id}/delivery",
+        summary="Record an ad's delivery",
+        responses=ok(DeliveryRecorded),
+    )
     def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
         own_ad(who, ad_id)
         demo, regions = body.shares()
@@ -180,7 +221,7 @@ def make_intake_router(
             actor=who.actor,
         )
 
-    @router.get("/api/review/queue", summary="Ads held for a person")
+    @router.get("/api/review/queue", summary="Ads held for a person", responses=ok(Queue))
     def queue(who: Reviewer) -> Any:
         return {
             "held": [
@@ -199,13 +240,21 @@ def make_intake_router(
             ]
         }
 
-    @router.post("/api/review/ads/{ad_id}/decision", summary="Approve or reject an ad")
+    @router.post(
+        "/api/review/ads/{ad_id}/decision",
+        summary="Approve or reject an ad",
+        responses=ok(Decision),
+    )
     def decide(ad_id: RowId, body: AdDecisionIn, who: Reviewer) -> Any:
         return service.decide(
             ad_id, approve=body.approve, reason=body.reason, actor=who.actor, answers=body.answers
         ).as_json()
 
-    @router.get("/api/review/authorizations", summary="Political-ad authorizations")
+    @router.get(
+        "/api/review/authorizations",
+        summary="Political-ad authorizations",
+        responses=ok(Authorizations),
+    )
     def authorizations(who: Reviewer, status: str | None = None) -> Any:
         names = [s.value for s in AuthorizationStatus]
         if status and status not in names:
@@ -222,13 +271,19 @@ def make_intake_router(
             ]
         }
 
-    @router.post("/api/review/authorizations/{auth_id}/decision", summary="Decide")
+    @router.post(
+        "/api/review/authorizations/{auth_id}/decision",
+        summary="Decide",
+        responses=ok(Authorization),
+    )
     def decide_authorization(auth_id: RowId, body: DecisionIn, who: Reviewer) -> Any:
         return intake.decide_authorization(
             auth_id, approve=body.approve, reason=body.reason, actor=who.actor
         ).public_json()
 
-    @router.post("/api/enforcement", summary="Enforce on ads, advertisers or pages")
+    @router.post(
+        "/api/enforcement", summary="Enforce on ads, advertisers or pages", responses=ok(Enforced)
+    )
     def enforce(body: EnforcementIn, who: Reviewer) -> Any:
         done = integrity.enforce(body.action, body.targets, reason=body.reason, actor=who.actor)
         return {"done": [r.as_json() for r in done]}

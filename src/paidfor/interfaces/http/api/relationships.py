@@ -32,6 +32,8 @@ from paidfor.errors import BadRequest, NotFound
 from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.cases import Reason
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_review import Relationship, Relationships
 from paidfor.interfaces.http.deps import require
 
 Advertiser = Annotated[Principal, Depends(require(Role.ADVERTISER))]
@@ -67,29 +69,48 @@ def make_relationships_router(service: IntegrityService) -> APIRouter:
             raise NotFound("this token acts for no advertiser account")
         return who.advertiser_id
 
-    @router.post("/api/me/relationships", status_code=201, summary="Declare a relationship")
+    @router.post(
+        "/api/me/relationships",
+        status_code=201,
+        summary="Declare a relationship",
+        responses=ok(Relationship, 201),
+    )
     def declare(body: RelationshipIn, who: Advertiser) -> Any:
         return service.declare(
             account(who), body.related_advertiser_id, body.relation, actor=who.actor
         ).as_json()
 
-    @router.get("/api/me/relationships", summary="Relationships naming this account")
+    @router.get(
+        "/api/me/relationships",
+        summary="Relationships naming this account",
+        responses=ok(Relationships),
+    )
     def mine(who: Advertiser) -> Any:
         found = service.relationships(involving=account(who))
         return {"relationships": [r.as_json() for r in found]}
 
-    @router.post("/api/me/relationships/{rel_id}/decision", summary="Confirm or refuse")
+    @router.post(
+        "/api/me/relationships/{rel_id}/decision",
+        summary="Confirm or refuse",
+        responses=ok(Relationship),
+    )
     def decide_mine(rel_id: RowId, body: RelatedDecisionIn, who: Advertiser) -> Any:
         status = STATUS_OF[body.decision]
         return service.answer(rel_id, account(who), status, actor=who.actor).as_json()
 
-    @router.get("/api/review/relationships", summary="Declared relationships")
+    @router.get(
+        "/api/review/relationships", summary="Declared relationships", responses=ok(Relationships)
+    )
     def staff_list(who: Reviewer, status: str | None = None) -> Any:
         if status is not None and status not in RELATIONSHIP_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(RELATIONSHIP_STATUSES)}")
         return {"relationships": [r.as_json() for r in service.relationships(status=status)]}
 
-    @router.post("/api/review/relationships/{rel_id}/decision", summary="Verify or refuse")
+    @router.post(
+        "/api/review/relationships/{rel_id}/decision",
+        summary="Verify or refuse",
+        responses=ok(Relationship),
+    )
     def staff_decide(rel_id: RowId, body: StaffDecisionIn, who: Reviewer) -> Any:
         status = STATUS_OF[body.decision]
         return service.staff_decide(rel_id, status, actor=who.actor, note=body.reason).as_json()

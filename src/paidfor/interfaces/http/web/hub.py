@@ -16,13 +16,14 @@ from markupsafe import Markup
 
 from paidfor.errors import NotFound, PaidforError
 from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.responses import ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.hub_charts import region_chart, weekly_chart, weekly_series
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.hub import HubService
 from paidfor.library.hub_exports import columns as hub_columns
 from paidfor.library.hub_exports import hub_rows, to_csv, to_parquet
-from paidfor.library.hub_views import TOP_FUNDERS, FundersHub
+from paidfor.library.hub_views import TOP_FUNDERS, FundersHub, FunderView, PageView
 
 # Query parameters, at module level: the annotations are strings FastAPI resolves here.
 HubTable = Literal["funders", "weeks", "regions", "countries", "elections"]
@@ -176,7 +177,8 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
 
     @router.get(
         "/api/pages/{page_id}",
-        response_model=dict[str, Any],
+        response_model=None,
+        responses=ok(PageView),
         summary="An advertiser's page as JSON (the same result as /pages/{id})",
     )
     def page_json(page_id: RowId, page: PageNo = 1, running: PageNo = 1) -> Any:
@@ -214,7 +216,8 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
 
     @router.get(
         "/api/funders",
-        response_model=dict[str, Any],
+        response_model=None,
+        responses=ok(FundersHub),
         summary="The funder hub as JSON (the same result as /funders)",
     )
     def funders_json(
@@ -282,7 +285,8 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
 
     @router.get(
         "/api/funders/{funder_id}",
-        response_model=dict[str, Any],
+        response_model=None,
+        responses=ok(FunderView),
         summary="One funder as JSON (the same result as /funders/{id})",
     )
     def funder_json(funder_id: RowId, page: PageNo = 1) -> Any:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import orjson
 import pycountry
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
@@ -26,14 +26,19 @@ from fastapi.templating import Jinja2Templates
 from paidfor.domain.urls import link_of
 from paidfor.errors import NotFound, PaidforError
 from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.responses import HomeAnswer, SearchAnswer, ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.charts import demographic_chart, percent, regions_chart
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.library.exports import ExportService
 from paidfor.library.home import HomeService
 from paidfor.library.search import (
+    LIST_PARAMS,
     MATCHES,
+    PER_PAGE_DEFAULT,
+    PER_PAGE_MAX,
     PLATFORMS,
+    Q_MAX,
     REMOVED,
     SORTS,
     STATUSES,
@@ -42,6 +47,7 @@ from paidfor.library.search import (
     LibraryQueryError,
     LibraryService,
 )
+from paidfor.library.views import PublicAd
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLATFORM_NAMES = {
@@ -72,6 +78,53 @@ def usd(amount: Decimal | float | int) -> str:
 
 #: What an uploaded image may be (``review.images.FORMATS``), as the image route serves it.
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+#: What each of the search's query parameters (``LibraryQuery``'s fields) means, for the
+#: OpenAPI schema. Every one is a string there: the search reads a blank value as absent and
+#: trims spaces, so a stricter schema would call values invalid that the search takes.
+SEARCH_PARAMETERS: dict[str, str] = {
+    "q": f"Words to find in the ads' text (at most {Q_MAX} characters)",
+    "match": f"How the words match: {', '.join(MATCHES)} (default words)",
+    "country": "A country the ad reached (ISO code, e.g. US); repeat for several",
+    "date_min": "Delivered on or after this day (YYYY-MM-DD)",
+    "date_max": "Delivered on or before this day (YYYY-MM-DD)",
+    "status": f"{', '.join(STATUSES)} (default all)",
+    "type": f"{', '.join(TYPES)} (default all)",
+    "funder": "A funder's name as its disclaimer says it; repeat for several",
+    "funder_id": "A funder's id; repeat for several",
+    "page_id": "A page's id; repeat for several",
+    "language": "A language code (e.g. en); repeat for several",
+    "platform": f"One of {', '.join(PLATFORMS)}; repeat for several",
+    "removed": f"Removed ads: {', '.join(REMOVED)} (default include)",
+    "sort": f"{', '.join(SORTS)} (default newest)",
+    "page": "The page of results, from 1",
+    "per_page": f"Ads a page, 1 to {PER_PAGE_MAX} (default {PER_PAGE_DEFAULT})",
+    "unmask_removed_content": "true: show the content of ads removed for breaking the rules, "
+    "withheld otherwise (docs/ads_archive.md)",
+}
+#: The same choice on one ad's page, its JSON and its images.
+Unmask = Annotated[
+    bool,
+    Query(description="Show the ad's content if it was removed for breaking the rules "
+          "(withheld otherwise; docs/ads_archive.md)"),
+]  # fmt: skip
+SEARCH_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": (
+                {"type": "array", "items": {"type": "string"}}
+                if name in LIST_PARAMS
+                else {"type": "string"}
+            ),
+        }
+        for name, description in SEARCH_PARAMETERS.items()
+    ]
+}
 
 
 def make_templates() -> Jinja2Templates:
@@ -175,8 +228,8 @@ def make_library_router(
         shown = labels([ad.id for ad in view.recent]) if labels else {}
         return page(request, "index.html", {"home": view, "labels": shown})
 
-    @router.get("/api/home", summary="The home page's figures as JSON")
-    def api_home() -> dict[str, Any]:
+    @router.get("/api/home", summary="The home page's figures as JSON", responses=ok(HomeAnswer))
+    def api_home() -> Any:
         return front.home().as_json()
 
     @router.get(
@@ -184,6 +237,7 @@ def make_library_router(
         response_class=HTMLResponse,
         summary="Search the library",
         dependencies=[shown_on(search_refused)],
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search(request: Request) -> HTMLResponse:
         query = _query(request)
@@ -206,7 +260,12 @@ def make_library_router(
         }
         return page(request, "search.html", ctx)
 
-    @router.get("/api/search", summary="Search the library (JSON)")
+    @router.get(
+        "/api/search",
+        summary="Search the library (JSON)",
+        responses=ok(SearchAnswer),
+        openapi_extra=SEARCH_OPENAPI,
+    )
     @router.get("/api/ads", include_in_schema=False)  # the interim list's address
     def api_search(request: Request) -> Any:
         return _json(service.search(_query(request)).as_json())
@@ -232,6 +291,7 @@ def make_library_router(
         response_class=Response,
         responses={200: {"description": "The rows", "content": {"text/csv": {}}}},
         summary="Every result of a search as CSV (docs/exports.md)",
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search_csv(request: Request) -> Response:
         return download(request, "csv")
@@ -243,6 +303,7 @@ def make_library_router(
             200: {"description": "The rows", "content": {"application/vnd.apache.parquet": {}}}
         },
         summary="Every result of a search as Parquet",
+        openapi_extra=SEARCH_OPENAPI,
     )
     def search_parquet(request: Request) -> Response:
         return download(request, "parquet")
@@ -250,8 +311,10 @@ def make_library_router(
     @router.get(
         "/ads/{ad_id}", response_class=HTMLResponse, summary="One ad", dependencies=[on_page]
     )
-    def ad_page(request: Request, ad_id: RowId) -> HTMLResponse:
-        ad = service.ad(ad_id)
+    def ad_page(
+        request: Request, ad_id: RowId, unmask_removed_content: Unmask = False
+    ) -> HTMLResponse:
+        ad = service.ad(ad_id, unmask_removed_content)
         if ad is None:
             return error_page(request, 404, "No such ad", f"The library has no ad {ad_id}.")
         ctx = {
@@ -269,18 +332,20 @@ def make_library_router(
         responses={200: {"content": {t: {} for t in IMAGE_TYPES}}},
     )
     def ad_image(
-        ad_id: RowId, image_hash: Annotated[str, PathParam(pattern="^[A-Za-z0-9_-]{6,128}$")]
+        ad_id: RowId,
+        image_hash: Annotated[str, PathParam(pattern="^[A-Za-z0-9_-]{6,128}$")],
+        unmask_removed_content: Unmask = False,
     ) -> Response:
-        found = service.image(ad_id, image_hash)
+        found = service.image(ad_id, image_hash, unmask_removed_content)
         if found is None:
             raise NotFound(f"ad {ad_id} has no image {image_hash}")
         content_type, data = found
         return Response(data, media_type=content_type,
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
-    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)")
-    def api_ad(ad_id: RowId) -> Any:
-        ad = service.ad(ad_id)
+    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)", responses=ok(PublicAd))
+    def api_ad(ad_id: RowId, unmask_removed_content: Unmask = False) -> Any:
+        ad = service.ad(ad_id, unmask_removed_content)
         if ad is None:
             raise NotFound(f"no ad {ad_id}")
         return ad.as_json()

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from paidfor.interfaces.http.api.answers import RowId
+from paidfor.interfaces.http.api.responses import NoticeAnswer, ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.review.transparency import TransparencyService
@@ -50,7 +51,11 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
             request, "notice.html", {"notice": notice, "label": label}
         )
 
-    @router.get("/api/ads/{ad_id}/notice", summary="An ad's transparency notice (JSON)")
+    @router.get(
+        "/api/ads/{ad_id}/notice",
+        summary="An ad's transparency notice (JSON)",
+        responses=ok(NoticeAnswer),
+    )
     def notice_json(ad_id: RowId) -> Any:
         return service.notice(ad_id, f"/api/ads/{ad_id}/notice")
 
@@ -58,7 +63,19 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
         "/api/ttpa/notice.schema.json",
         response_class=SchemaResponse,
         summary="The transparency notice's JSON Schema",
-    )
+        responses={
+            200: {
+                "description": "A JSON Schema (draft 2020-12)",
+                "content": {
+                    SchemaResponse.media_type: {
+                        "schema": {"type": "object"},
+                        "example": {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                                    "type": "object", "required": ["notice_version"]},
+                    }
+                },
+            }
+        },
+    )  # fmt: skip
     def schema() -> Any:
         return SchemaResponse(service.schema())
 
