@@ -8,6 +8,9 @@ route                               role    what
                                             order
 ``GET /api/ads/{id}/notice``        anyone  the same as JSON, valid against the schema below
 ``GET /api/ttpa/notice.schema.json``  anyone  the notice's JSON Schema
+``GET /ttpa/targeting-policy``      anyone  the platform's internal policy on targeting and
+                                            ad-delivery techniques (art. 19(1)(a)), which
+                                            every targeting annex links
 ==================================  ======  ==================================================
 
 An ad without a notice (not in the library, not political, not aimed at the Union) is a 404.
@@ -24,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import public_page
+from paidfor.review.targeting_annex import TARGETING_POLICY_PATH
 from paidfor.review.transparency import TransparencyService
 
 
@@ -61,5 +65,13 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
     )
     def schema() -> Any:
         return SchemaResponse(service.schema())
+
+    @router.get(
+        TARGETING_POLICY_PATH,
+        response_class=HTMLResponse,
+        summary="The targeting policy for political advertising (art. 19(1)(a))",
+    )
+    def targeting_policy(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "targeting_policy.html", {})
 
     return router
