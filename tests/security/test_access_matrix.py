@@ -165,6 +165,7 @@ MATRIX: dict[str, str] = {
     "GET /api/ads/{ad_id}/notice": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ttpa/notice.schema.json": "ok ok ok ok ok ok ok ok ok ok",
     "GET /ttpa/targeting-policy": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /api/ttpa/repository": "ok ok ok ok ok ok ok ok ok ok",
     "GET /pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /funders": "ok ok ok ok ok ok ok ok ok ok",

@@ -79,8 +79,9 @@ SHUTDOWN_WAIT = 30.0
 
 # Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's: the
 # library search in each of its formats shares one budget (the page, its JSON and the JSON's
-# old address); the downloads, whose time is their whole stream, have their own.
-SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
+# old address; the feed of transparency notices for the European repository with them);
+# the downloads, whose time is their whole stream, have their own.
+SEARCH_PATHS = frozenset({"/api/search", "/api/ads", "/api/ttpa/repository"})
 SEARCH_PAGES = frozenset({"/search"})
 DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet", "/funders.csv", "/funders.parquet"})
 
