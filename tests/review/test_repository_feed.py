@@ -36,9 +36,17 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
     auth, page = sponsor(api, reviewer)
     made = []
     for n in range(3):
-        r = api.post("/api/me/ads", headers=auth,
-                     json=ad(page, declaration(linked_election_id=vote if n == 0 else None,
-                                               linked_process=None if n == 0 else f"law {n}")))
+        r = api.post(
+            "/api/me/ads",
+            headers=auth,
+            json=ad(
+                page,
+                declaration(
+                    linked_election_id=vote if n == 0 else None,
+                    linked_process=None if n == 0 else f"law {n}",
+                ),
+            ),
+        )
         assert r.json()["decision"] == "approved", r.text
         made.append(r.json()["ad_id"])
     # no notice: an ad refused (no declaration) and one aimed only outside the Union
@@ -70,7 +78,9 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
 
     # delivery recorded: that ad's notice again, with its amounts
     delivery = {"impressions": 700, "spend": "42.00", "currency": "EUR"}
-    assert api.post(f"/api/me/ads/{made[1]}/delivery", json=delivery, headers=auth).status_code == 200
+    assert (
+        api.post(f"/api/me/ads/{made[1]}/delivery", json=delivery, headers=auth).status_code == 200
+    )
     changed = read(api, f"{FEED}?after={cursor}")
     assert ids(changed) == [made[1]]
     amounts = {s["key"]: s["value"] for s in changed["data"][0]["notice"]["sections"]}["amounts"]
@@ -86,8 +96,11 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
 
     # removed for breaking the rules: again, saying so
     cursor = read(api, f"{FEED}?after={cursor}")["cursor"]
-    r = api.post("/api/enforcement", headers=reviewer,
-                 json={"action": "remove_ad", "targets": [made[2]], "reason": "breaks the rules"})
+    r = api.post(
+        "/api/enforcement",
+        headers=reviewer,
+        json={"action": "remove_ad", "targets": [made[2]], "reason": "breaks the rules"},
+    )
     assert r.status_code == 200, r.text
     removed = read(api, f"{FEED}?after={cursor}")
     assert ids(removed) == [made[2]]

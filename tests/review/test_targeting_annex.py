@@ -93,8 +93,11 @@ def test_a_targeted_eu_ads_notice_carries_the_annex(
         "age_min": 18, "age_max": 44, "genders": ["female"], "languages": ["de"],
         "interests": ["Öffentlicher Nahverkehr"], "custom_audiences": ["Spenderliste 2026"],
     }  # fmt: skip
-    made = api.post("/api/me/ads", headers=auth,
-                    json=ad(page, declaration(linked_election_id=vote), targeting=targeting))
+    made = api.post(
+        "/api/me/ads",
+        headers=auth,
+        json=ad(page, declaration(linked_election_id=vote), targeting=targeting),
+    )
     assert made.json()["decision"] == "approved", made.text
     ad_id = made.json()["ad_id"]
     delivery = {"impressions": 2500, "spend": "80.00", "currency": "EUR"}
@@ -118,7 +121,6 @@ def test_a_targeted_eu_ads_notice_carries_the_annex(
         assert "Spenderliste" not in text  # an audience's name is the sponsor's label
     policy = api.get(TARGETING_POLICY_PATH)
     assert policy.status_code == 200 and "art. 19(1)(a)" in policy.text
-
 
 
 def test_an_ad_shown_to_its_countries_alone_has_no_annex() -> None:

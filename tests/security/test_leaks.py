@@ -9,12 +9,14 @@ design, "where its admins are (countries only)"), risk explanations of accounts,
 review decisions' reasons and findings, enforcement reasons (except an ad's removal reason,
 which the library shows on purpose), cases, disclosure requests, privacy groups and their
 indicators, exchange sources and their tokens, ad images' PDQ hashes, API tokens and their
-names, authorization documents, ads that review has not let into the library, the audit log, and
+names, authorization documents, ads that review has not let into the library, the audit log, a
+notification's notifier (name, email), words, receipt and secret (art. 15), and
 of a sponsor's declaration (Regulation (EU) 2024/900) what the transparency notice does not
 show: a person's postal address, the controlling entity's and the payer's contact details,
 the declared status. One exception, by law: the targeting annex of a targeted EU political ad's
 notice (art. 19) publishes its places, ages and interests (``PUBLISHED_BY_ART_19``), on its
-notice and in the repository feed only. ``seed_world`` is shared with the access matrix (``test_access_matrix``).
+notice and in the repository feed only. ``seed_world`` is shared with the access matrix
+(``test_access_matrix``).
 """
 
 from __future__ import annotations
@@ -75,7 +77,12 @@ MAX_PAGES = 600
 #: Rate limits off: the crawl asks for more than a visitor may in a minute.
 UNLIMITED: dict[str, Any] = {
     k: 1_000_000
-    for k in ("archive_rate_limit", "search_rate_limit", "download_rate_limit")
+    for k in (
+        "archive_rate_limit",
+        "search_rate_limit",
+        "download_rate_limit",
+        "notification_rate_limit",
+    )
     if k in Settings.model_fields
 }
 
@@ -490,6 +497,25 @@ def seed_world(engine: Engine, client: TestClient) -> World:
     disclosures.decide(admin, req.id, approve=True, reason=m("disclosure_requests.reason"))
     w.ids["disclosure"] = req.id
 
+    # a notification of the political ad (art. 15 of Regulation (EU) 2024/900): the
+    # notifier's name, email and words are private, and so are the receipt and the secret
+    notified = ok(
+        client.post(
+            "/api/ttpa/notifications",
+            json={
+                "ad_id": political,
+                "ground": "wrong_information",
+                "explanation": f"The sponsor is wrong: {m('ttpa_notifications.explanation')}",
+                "name": m("ttpa_notifications.notifier_name"),
+                "email": f"{m('ttpa_notifications.notifier_email')}@example.org",
+            },
+        )
+    )
+    w.secrets[notified["secret"]] = "a notification's secret"
+    w.secrets[notified["receipt"]] = "a notification's receipt"
+    listed = client.get("/api/review/ttpa/notifications", headers=bearer("reviewer")).json()
+    w.ids["notification"] = listed["notifications"][-1]["id"]
+
     append_event(
         engine,
         actor=m("audit_events.actor"),
@@ -748,9 +774,7 @@ def crawl(client: TestClient, world: World, limit: int = MAX_PAGES) -> Crawl:
                 # by marker above
                 annex = NOTICE_URL.match(url) or url == "/api/ttpa/notice.schema.json"
                 out.problems.extend(
-                    f"{url}: {p}"
-                    for p in json_problems(body)
-                    if not (annex and ".annex." in p)
+                    f"{url}: {p}" for p in json_problems(body) if not (annex and ".annex." in p)
                 )
             links = list(json_links(body))
         elif "html" in kind:

@@ -27,7 +27,7 @@ from paidfor import errors
 
 # A context table with personal columns joins Base.metadata when its store is imported: this
 # import makes sure the policy always sees the sponsor declarations' marks.
-from paidfor.review import declaration_store  # noqa: F401
+from paidfor.review import declaration_store, notification_store  # noqa: F401
 from paidfor.storage.tables import marked_columns
 
 POLICY_VERSION = "2026-11-23"
@@ -42,6 +42,8 @@ CATEGORIES: dict[str, str] = {
     "identity_document": "references to identity documents",
     "sponsor_contact": "the email and postal addresses a sponsor declared for itself, the "
     "entity controlling it and its payer (art. 7 of Regulation (EU) 2024/900)",
+    "notifier_contact": "the name and email of a person who notified an ad (art. 15 of "
+    "Regulation (EU) 2024/900)",
 }
 NEVER = frozenset({"payment_card", "identity_document"})
 

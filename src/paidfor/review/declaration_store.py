@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select
 
 from paidfor.domain import PUBLIC_STATUSES
-
 from paidfor.domain.ttpa import (
     FundingOrigin,
     FundingSource,
@@ -147,7 +146,7 @@ class DeclarationRepository:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [(int(s), int(i)) for s, i in conn.execute(q)]
+            return [(int(s or 0), int(i)) for s, i in conn.execute(q)]
 
     # -- the interest mapping (art. 18(1)(c)) --------------------------------------------------
 

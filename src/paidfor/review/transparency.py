@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-Cursor = tuple[int, int]  # (the ads' change stamp, the ad's id): storage.changes
-
 from paidfor.domain import PUBLIC_STATUSES, Ad, political
 from paidfor.domain.ttpa import SponsorDeclaration
 from paidfor.errors import NotFound
@@ -29,6 +27,8 @@ from paidfor.review.notice import NOTICE_SCHEMA, Label, label_of, notice_of
 from paidfor.review.service import targeted_countries
 from paidfor.review.ttpa import union_countries
 from paidfor.storage.repo import AdRepository
+
+Cursor = tuple[int, int]  # (the ads' change stamp, the ad's id): storage.changes
 
 
 class TransparencyService:

@@ -52,6 +52,7 @@ from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
 from paidfor.interfaces.http.web.notice_routes import make_notice_router
+from paidfor.interfaces.http.web.notification_routes import install_notifications
 from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
@@ -225,6 +226,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         return {"status": "ok", "screening": "ready" if loaded else "loading", "worker": worker}
 
     rules: list[LimitedRoutes] = []
+    rules += install_notifications(app, engine, settings, windows, make_templates())  # art. 15
     if settings.search_rate_limit > 0:
         search = SlidingWindowLimiter(
             settings.search_rate_limit, settings.search_rate_window,

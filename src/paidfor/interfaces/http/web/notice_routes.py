@@ -35,7 +35,6 @@ from paidfor.review.notice import REPOSITORY_FEED
 from paidfor.review.targeting_annex import TARGETING_POLICY_PATH
 from paidfor.review.transparency import TransparencyService
 
-
 #: The feed's cursor: ``<change stamp>.<ad id>`` (``review.transparency.Cursor``).
 CURSOR = r"^[0-9]{1,18}\.[0-9]{1,18}$"
 MAX_FEED, DEFAULT_FEED = 100, 50
