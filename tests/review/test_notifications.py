@@ -120,6 +120,8 @@ def test_the_public_form_and_its_status_page(api: TestClient, reviewer: dict[str
         "explanation": "There was no label on it when I saw it in my feed.",
     }
     assert api.post("/ttpa/notify", data=fields).status_code == 403  # no CSRF field
+    short = api.post("/ttpa/notify", data=fields | {"csrf": csrf.group(1), "explanation": "no"})
+    assert short.status_code == 422 and "explanation" in short.text  # said on the page
     shown = api.post("/ttpa/notify", data=fields | {"csrf": csrf.group(1)})
     assert shown.status_code == 200, shown.text
     receipt = re.search(r"<code>(N-[0-9A-F]{12})</code>", shown.text)

@@ -36,10 +36,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.errors import Invalid
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.api.ratelimit import LimitedRoutes, SlidingWindowLimiter
 from paidfor.interfaces.http.api.ratelimit_store import Windows
@@ -104,11 +105,15 @@ def make_notification_router(service: NotificationService, templates: Jinja2Temp
     async def notify_submit(request: Request) -> Any:
         form = await request.form()
         check_csrf(request, form.get(CSRF_FIELD))
-        body = NotificationIn.model_validate(
-            {"ad_id": _field(form, "ad_id") or "0", "ground": _field(form, "ground"),
-             "explanation": _field(form, "explanation"), "name": _field(form, "name") or None,
-             "email": _field(form, "email") or None}
-        )  # fmt: skip
+        try:
+            body = NotificationIn.model_validate(
+                {"ad_id": _field(form, "ad_id") or "0", "ground": _field(form, "ground"),
+                 "explanation": _field(form, "explanation"),
+                 "name": _field(form, "name") or None, "email": _field(form, "email") or None}
+            )  # fmt: skip
+        except ValidationError as exc:  # the form's fields, said as the page's refusal (422)
+            wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise Invalid(f"the notification cannot be sent: {wrong}") from None
         made, secret = service.notify(body.ad_id, body.ground, body.explanation, body.name,
                                       body.email)  # fmt: skip
         return page(request, "notify_receipt.html", {"n": made.for_notifier(), "secret": secret,
