@@ -36,10 +36,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from paidfor.auth.roles import Principal, Role
+from paidfor.domain.models import MAX_ID
 from paidfor.errors import Invalid
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.api.ratelimit import LimitedRoutes, SlidingWindowLimiter
@@ -81,6 +83,13 @@ class DecisionIn(Body):
     reason: str = Field(min_length=3, max_length=2000)
 
 
+def _form_id(value: str) -> int:
+    """A form's ad id: digits naming a possible row, else a 422."""
+    if not (value.isdigit() and len(value) <= 19 and 1 <= int(value) <= MAX_ID):
+        raise Invalid("the notification names no advertisement")
+    return int(value)
+
+
 def _field(form: Any, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -105,17 +114,12 @@ def make_notification_router(service: NotificationService, templates: Jinja2Temp
     async def notify_submit(request: Request) -> Any:
         form = await request.form()
         check_csrf(request, form.get(CSRF_FIELD))
-        try:
-            body = NotificationIn.model_validate(
-                {"ad_id": _field(form, "ad_id") or "0", "ground": _field(form, "ground"),
-                 "explanation": _field(form, "explanation"),
-                 "name": _field(form, "name") or None, "email": _field(form, "email") or None}
-            )  # fmt: skip
-        except ValidationError as exc:  # the form's fields, said as the page's refusal (422)
-            wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise Invalid(f"the notification cannot be sent: {wrong}") from None
-        made, secret = service.notify(body.ad_id, body.ground, body.explanation, body.name,
-                                      body.email)  # fmt: skip
+        # the service checks the ground, the explanation, the name and the email (422)
+        made, secret = await run_in_threadpool(
+            service.notify, _form_id(_field(form, "ad_id")), _field(form, "ground"),
+            _field(form, "explanation"), _field(form, "name") or None,
+            _field(form, "email") or None,
+        )  # fmt: skip
         return page(request, "notify_receipt.html", {"n": made.for_notifier(), "secret": secret,
                                                      "csrf": csrf_token(request)})  # fmt: skip
 
@@ -128,7 +132,9 @@ def make_notification_router(service: NotificationService, templates: Jinja2Temp
     async def status_page(request: Request) -> Any:
         form = await request.form()
         check_csrf(request, form.get(CSRF_FIELD))
-        found = service.status(_field(form, "receipt")[:40], _field(form, "secret")[:100])
+        found = await run_in_threadpool(
+            service.status, _field(form, "receipt")[:40], _field(form, "secret")[:100]
+        )
         return page(request, "notify_status.html", {"n": found.for_notifier(),
                                                     "csrf": csrf_token(request)})  # fmt: skip
 
