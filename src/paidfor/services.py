@@ -46,6 +46,8 @@ from paidfor.review.election_store import ElectionRepository
 from paidfor.review.elections import ElectionService
 from paidfor.review.images import MAX_BYTES as IMAGE_MAX_BYTES
 from paidfor.review.intake_store import IntakeRepository
+from paidfor.review.notification_store import NotificationRepository
+from paidfor.review.notifications import NotificationService
 from paidfor.review.service import ReviewService, political_classifier
 from paidfor.review.transparency import TransparencyService
 from paidfor.settings import Settings, get_settings
@@ -122,6 +124,7 @@ class Services:
     accounts: AccountService
     elections: ElectionService
     transparency: TransparencyService
+    notifications: NotificationService
     screen: RiskScreen
     indicators: ExchangeIndicators
     cases: CaseService
@@ -179,6 +182,9 @@ class Services:
             accounts=AccountService(intake, tokens),
             elections=ElectionService(elections),
             transparency=TransparencyService(AdRepository(engine), review.declarations, elections),
+            notifications=NotificationService(
+                NotificationRepository(engine), AdRepository(engine), elections
+            ),
             screen=screen,
             indicators=indicators,
             cases=CaseService(engine),

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     download_rate_limit: int = 20
     download_rate_window: float = 60.0
     download_time_budget: float = 300.0
+    # Notifications of political ads (art. 15 of Regulation (EU) 2024/900): the public form
+    # and API, and the status look-ups, per client IP in a sliding window; 0 turns it off.
+    notification_rate_limit: int = 20
+    notification_rate_window: float = 3600.0
     # The SQLite file the rate limits count calls in, shared by the server's workers
     # (default: beside a SQLite database, ``paidfor.db.ratelimit``, else under
     # ~/.cache/paidfor); ``memory``: each process counts its own.

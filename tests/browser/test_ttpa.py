@@ -1,6 +1,7 @@
-"""A political ad in the EU in a real browser (Regulation (EU) 2024/900, arts. 11-12): an EU
-sponsor's ad goes through the API (declaration, authorization, review); a visitor opens the
-ad, sees its label and follows it to the transparency notice."""
+"""A political ad in the EU in a real browser (Regulation (EU) 2024/900, arts. 11-12, 15, 19):
+an EU sponsor's ad goes through the API (declaration, authorization, review); a visitor opens
+the ad, sees its label, follows it to the transparency notice and its targeting annex, and
+notifies the ad, reading the notification's status with the receipt and secret."""
 
 from __future__ import annotations
 
@@ -75,6 +76,23 @@ def test_a_visitor_sees_the_label_and_opens_the_notice(
         body = page.inner_text("main")
         assert "The sponsor" in body and "anna@example.org" in body
         assert "Musterstraße" not in body  # a person's postal address stays private
+        # the targeting annex (art. 19): the ages targeted, and the platform's policy linked
+        annex = page.get_by_role("region", name="Targeting annex (art. 19)")
+        assert annex.count() == 1 and "Ages: 18 to any" in annex.inner_text()
+        assert annex.get_by_role("link", name="Internal policy on targeting").count() == 1
         page.screenshot(path=str(screenshots / "ttpa-notice.png"), full_page=True)
+
+        # notify it (art. 15): the form, the receipt, the status read with the secret
+        page.get_by_role("link", name="Notify this advertisement").click()
+        page.wait_for_url(f"{live_server}/ads/{ad_id}/notify")
+        page.get_by_label("Its label or notice is wrong").check()
+        page.get_by_label("What is wrong").fill("The notice names the wrong sponsor for this ad.")
+        page.get_by_role("button", name="Send the notification").click()
+        assert page.get_by_role("heading", name="Notification received").count() == 1
+        receipt = page.locator("dl.receipt code").first.inner_text()
+        assert receipt.startswith("N-")
+        page.get_by_role("button", name="Read its status").click()
+        assert "Received: not decided yet" in page.locator("dd.status").inner_text()
+        page.screenshot(path=str(screenshots / "ttpa-notification.png"), full_page=True)
     finally:
         context.close()

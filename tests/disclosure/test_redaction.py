@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,14 @@ from sqlalchemy import Engine, insert, select, update
 
 from paidfor.disclosure.keys import generate
 from paidfor.disclosure.policy import LEGAL_BASES, NEVER, allowed, personal_columns
-from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.disclosure.service import TTPA_KINDS, DisclosureService, Who
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import Evidence, Link, Member, Network, SignalResult
+from paidfor.review.notification_models import NotificationRow
+from paidfor.review.ttpa_models import SponsorDeclarationRow
 from paidfor.storage.models import (
     AdminRow,
+    AdRow,
     AdvertiserRow,
     AuthorizationRow,
     PaymentInstrumentRow,
@@ -76,6 +80,29 @@ def seed(engine: Engine, world: World) -> dict[str, str]:
                             f"{m['admins.name']} signs in as",
             }])
         )  # fmt: skip
+        # a sponsor's declaration (art. 7 of Regulation (EU) 2024/900) and a notification
+        # (art. 15) of one of its ads, their personal columns marked
+        ad_id = conn.execute(
+            select(AdRow.id).where(AdRow.advertiser_id == kiev).order_by(AdRow.id).limit(1)
+        ).scalar_one()
+        conn.execute(insert(SponsorDeclarationRow).values(
+            ad_id=ad_id, advertiser_id=kiev, political_advertising=True, status="other",
+            sponsor_kind="legal_person", sponsor_name="Kiev Media LLC",
+            sponsor_email=m["sponsor_declarations.sponsor_email"],
+            sponsor_address=m["sponsor_declarations.sponsor_address"], sponsor_country="UA",
+            funding_source="private", funding_origin="outside_union",
+            controller_name="Glavset", controller_email=m["sponsor_declarations.controller_email"],
+            controller_address=m["sponsor_declarations.controller_address"],
+            payer_name="Concord", payer_email=m["sponsor_declarations.payer_email"],
+            payer_address=m["sponsor_declarations.payer_address"], declared_by="test",
+            declared_at=datetime(2016, 5, 1),
+        ))  # fmt: skip
+        conn.execute(insert(NotificationRow).values(
+            receipt="N-000000000001", secret_sha256="0" * 64, ad_id=ad_id, ground="other",
+            explanation="a notification", notifier_name=m["ttpa_notifications.notifier_name"],
+            notifier_email=m["ttpa_notifications.notifier_email"], status="received",
+            received_at=datetime(2026, 1, 1), deadline_rule="art. 15",
+        ))  # fmt: skip
     return m
 
 
@@ -108,12 +135,14 @@ def package_bytes(folder: Path, zipped: Path) -> dict[str, bytes]:
 def build(engine: Engine, tmp_path: Path, case_id: int, basis: str) -> tuple[Path, Path]:
     key, _ = generate(tmp_path / f"key-{basis}.pem")
     service = DisclosureService(engine)
+    kinds = sorted(TTPA_KINDS.get(basis, ()))
     req = service.request(
         INVESTIGATOR,
         recipient="Senate Select Committee on Intelligence",
         legal_basis=basis,
         purpose="the 2016 operation",
         case_id=case_id,
+        requester_kind=kinds[0] if kinds else None,
     )
     service.decide(ADMIN, req.id, approve=True, reason="the committee's letter of 2017-09-01")
     result = service.build(INVESTIGATOR, req.id, tmp_path / basis, key)  # fmt: skip
@@ -144,7 +173,8 @@ def test_no_personal_field_unless_the_basis_allows_it(
             assert where == [], f"{name} ({category}) leaked under {basis} into {where}"
     # what the basis allows is really there (so the search above can find a leak)
     for name in shown:
-        assert m[name].encode() in files["pages.jsonl"] + files["advertisers.jsonl"], name
+        found = files["pages.jsonl"] + files["advertisers.jsonl"] + files["ads.jsonl"]
+        assert m[name].encode() in found, name
     advertisers = [json.loads(line) for line in files["advertisers.jsonl"].splitlines()]
     kiev = next(a for a in advertisers if a["name"] == "Kiev Media LLC")
     auth = kiev["authorizations"][0]

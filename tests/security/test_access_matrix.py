@@ -43,10 +43,14 @@ from paidfor.integrity.detection_store import DetectionRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
 from paidfor.integrity.relationship_store import RelationshipRepository
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.review.election_store import ElectionRepository
 from paidfor.review.intake_store import IntakeRepository
+from paidfor.review.notification_store import NotificationRepository
+from paidfor.review.notifications import NotificationService
 from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
 from paidfor.storage.models import FunderRow
+from paidfor.storage.repo import AdRepository
 from security.test_leaks import FUNDER, SECRET, UNLIMITED, World, png, seed_world
 
 COLUMNS = (
@@ -164,6 +168,18 @@ MATRIX: dict[str, str] = {
     "GET /ads/{ad_id}/notice": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ads/{ad_id}/notice": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/ttpa/notice.schema.json": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /ttpa/targeting-policy": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /api/ttpa/repository": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /ads/{ad_id}/notify": "ok ok ok ok ok ok ok ok ok ok",
+    "POST /ttpa/notify": "403 403 403 403 403 403 ok ok ok ok",
+    "GET /ttpa/notifications/status": "ok ok ok ok ok ok ok ok ok ok",
+    "POST /ttpa/notifications/status": "403 403 403 403 403 403 ok ok ok ok",
+    "POST /api/ttpa/notifications": "ok ok ok ok ok ok ok ok ok ok",
+    "POST /api/ttpa/notifications/status": "ok ok ok ok ok ok ok ok ok ok",
+    "GET /api/review/ttpa/notifications": "401 403 ok 403 403 ok 401 ok 403 ok",
+    "POST /api/review/ttpa/notifications/{notification_id}/decision": (
+        "401 403 ok 403 403 ok 401 ok 403 ok"
+    ),
     "GET /pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /funders": "ok ok ok ok ok ok ok ok ok ok",
@@ -227,7 +243,39 @@ def _reason(_c: Ctx, _col: str) -> dict[str, Any]:
 
 #: "METHOD path" -> (how the body is sent, the body); routes without one send none.
 Body = Callable[[Ctx, str], dict[str, Any]]
+
+
+def _notification(c: Ctx) -> tuple[int, str, str]:
+    """A fresh notification of the political ad: (id, receipt, secret)."""
+    service = NotificationService(
+        NotificationRepository(c.engine), AdRepository(c.engine), ElectionRepository(c.engine)
+    )
+    made, secret = service.notify(c.world.ids["political"], "other", "A probe's notification.")
+    return made.id, made.receipt, secret
+
+
+def _notification_status(c: Ctx, _col: str) -> dict[str, Any]:
+    _, receipt, secret = _notification(c)
+    return {"receipt": receipt, "secret": secret}
+
+
+NOTIFICATION = {"ground": "other", "explanation": "A probe notifies this ad."}
+
 BODIES: dict[str, tuple[str, Body]] = {
+    "POST /ttpa/notify": (
+        "form",
+        lambda c, col: NOTIFICATION | {"ad_id": str(c.world.ids["political"])},
+    ),
+    "POST /ttpa/notifications/status": ("form", _notification_status),
+    "POST /api/ttpa/notifications": (
+        "json",
+        lambda c, col: NOTIFICATION | {"ad_id": c.world.ids["political"]},
+    ),
+    "POST /api/ttpa/notifications/status": ("json", _notification_status),
+    "POST /api/review/ttpa/notifications/{notification_id}/decision": (
+        "json",
+        lambda c, col: {"decision": "dismiss", "reason": "the notice is right"},
+    ),
     "POST /staff/login": ("form", lambda c, col: {"token": c.token(role_of(col) or "reviewer")}),
     "POST /staff/logout": ("form", lambda c, col: {}),
     "POST /api/advertisers": ("json", lambda c, col: {"name": "Probe Co", "country": "US"}),
@@ -531,6 +579,9 @@ FRESH: dict[str, Callable[[Ctx, str], dict[str, Any]]] = {
     "DELETE /api/exchange/indicators/{indicator_id}": own_indicator,
     "POST /api/disclosures/{request_id}/decision": requested_disclosure,
     "POST /api/disclosures/{request_id}/build": approved_disclosure,
+    "POST /api/review/ttpa/notifications/{notification_id}/decision": (
+        lambda c, col: {"notification_id": _notification(c)[0]}
+    ),
 }
 
 
@@ -552,6 +603,7 @@ def default_params(c: Ctx) -> dict[str, Any]:
         "index": 0,
         "kind": "advertiser",
         "entity_id": ids["advertiser"],
+        "notification_id": ids["notification"],
     }
 
 

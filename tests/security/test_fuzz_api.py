@@ -375,6 +375,10 @@ def valid_bodies(known: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "case_id": known["case_id"], "recipient": "A committee", "legal_basis": "subpoena",
             "purpose": "the inquiry",
         },
+        "POST /api/ttpa/notifications": {
+            "ad_id": known.get("ad_id", 1), "ground": "other",
+            "explanation": "It has no label although it is political.",
+        },
     }  # fmt: skip
 
 

@@ -135,6 +135,7 @@ def test_the_models_match_the_migrations(engine: Engine) -> None:
     import paidfor.disclosure.request_models
     import paidfor.exchange.feed_models
     import paidfor.review.intake_models
+    import paidfor.review.notification_models
     import paidfor.review.ttpa_models  # noqa: F401
     from paidfor.storage.models import Base
 

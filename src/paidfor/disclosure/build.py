@@ -205,6 +205,12 @@ def build_package(
                 "purpose": req.purpose, "scope": req.scope(), "case_id": req.case_id,
                 "filters": req.filters, "requested_by": req.requested_by,
                 "requested_at": req.requested_at.isoformat(),
+                # a request under Regulation (EU) 2024/900, arts. 16-17: who asked, when, and
+                # the answer's deadline
+                **({"requester_kind": req.requester_kind,
+                    "received_at": req.received_at.isoformat() if req.received_at else None,
+                    "due_at": req.due_at.isoformat() if req.due_at else None,
+                    "deadline_rule": req.deadline_rule} if req.requester_kind else {}),
             },
             "approval": {
                 "approved_by": req.decided_by,

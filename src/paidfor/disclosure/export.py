@@ -149,6 +149,11 @@ def collect(
             if "authorization_identity" not in ok:
                 scrub.withhold("authorization_identity", [au.legal_name])
             scrub.withhold("identity_document", [au.id_document_ref])
+    contact = ("sponsor_email", "sponsor_address", "controller_email", "controller_address",
+               "payer_email", "payer_address")  # fmt: skip
+    if "sponsor_contact" not in ok:
+        for d in read.declarations.values():
+            scrub.withhold("sponsor_contact", [getattr(d, k) for k in contact])
     if case is not None:
         for link in case.get("links", []):
             for ev in link.get("evidence", []):
@@ -203,6 +208,17 @@ def collect(
             **admins_json("advertiser", a.id),
         }))  # fmt: skip
 
+    def declaration_json(d: Any) -> dict[str, Any] | None:
+        """The sponsor's declaration (art. 7, the information art. 9 keeps), its contact
+        details only where the basis allows ``sponsor_contact``."""
+        if d is None:
+            return None
+        values = dict(d._mapping)
+        values["declared_at"] = _iso(values.get("declared_at"))
+        return {k: v for k, v in values.items()
+                if k not in ("ad_id", "advertiser_id")
+                and (k not in contact or "sponsor_contact" in ok)}  # fmt: skip
+
     for r in rows:
         f_row = funders.get(r.funder_id)
         ad = row_to_ad(
@@ -242,6 +258,7 @@ def collect(
                          "case_id": x.case_id, "at": _iso(x.at)}
                         for x in actions.get(r.id, [])],
             "images": files,
+            "sponsor_declaration": declaration_json(read.declarations.get(r.id)),
         }  # fmt: skip
         out.ads.append(scrub.deep(item))
         if progress is not None:

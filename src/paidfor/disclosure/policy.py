@@ -27,7 +27,7 @@ from paidfor import errors
 
 # A context table with personal columns joins Base.metadata when its store is imported: this
 # import makes sure the policy always sees the sponsor declarations' marks.
-from paidfor.review import declaration_store  # noqa: F401
+from paidfor.review import declaration_store, notification_store  # noqa: F401
 from paidfor.storage.tables import marked_columns
 
 POLICY_VERSION = "2026-11-23"
@@ -42,6 +42,8 @@ CATEGORIES: dict[str, str] = {
     "identity_document": "references to identity documents",
     "sponsor_contact": "the email and postal addresses a sponsor declared for itself, the "
     "entity controlling it and its payer (art. 7 of Regulation (EU) 2024/900)",
+    "notifier_contact": "the name and email of a person who notified an ad (art. 15 of "
+    "Regulation (EU) 2024/900)",
 }
 NEVER = frozenset({"payment_card", "identity_document"})
 
@@ -53,6 +55,12 @@ LEGAL_BASES: dict[str, frozenset[str]] = {
     "voluntary": frozenset(),
     "court_order": frozenset({"admin_identity", "authorization_identity"}),
     "search_warrant": frozenset({"admin_identity", "admin_network", "authorization_identity"}),
+    # Regulation (EU) 2024/900: a competent authority's request (art. 16) reaches the
+    # information of arts. 9, 11 and 12, the sponsor's contact details included; an
+    # interested entity's (art. 17: vetted researchers, civil society, political actors,
+    # election observers, journalists) nobody's personal data
+    "ttpa_competent_authority": frozenset({"sponsor_contact"}),
+    "ttpa_interested_entity": frozenset(),
 }
 BASIS_WORDS = {
     "congressional_request": "a request of a legislative committee",
@@ -60,6 +68,10 @@ BASIS_WORDS = {
     "voluntary": "a voluntary disclosure",
     "court_order": "a court order",
     "search_warrant": "a search warrant",
+    "ttpa_competent_authority": "a competent authority's request (art. 16 of Regulation (EU) "
+    "2024/900)",
+    "ttpa_interested_entity": "an interested entity's request (art. 17 of Regulation (EU) "
+    "2024/900)",
 }
 
 

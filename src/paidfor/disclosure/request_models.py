@@ -1,7 +1,9 @@
 """Disclosure requests (migration 0010): an investigator asks for a package of ads, for a case
 or for a query, naming the recipient and the legal basis; an administrator approves or rejects
-it; the package built from an approved request is recorded with its manifest's digest. The
-disclosure context's own table, beside its store."""
+it; the package built from an approved request is recorded with its manifest's digest. A
+request under Regulation (EU) 2024/900 (arts. 16-17) also says who asks, when it arrived, its
+deadline and, if refused, the ground (migration 0017). The disclosure context's own table,
+beside its store."""
 
 from __future__ import annotations
 
@@ -35,6 +37,13 @@ class DisclosureRequestRow(Base):
     package: Mapped[str | None] = mapped_column(Text)  # the zip's path
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
     ads: Mapped[int | None] = mapped_column(BigInteger)
+    # Regulation (EU) 2024/900, arts. 16-17 (migration 0017): who asks, when the request was
+    # received, the answer's deadline and its rule, and a refusal's ground
+    requester_kind: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deadline_rule: Mapped[str | None] = mapped_column(String(300))
+    refusal_ground: Mapped[str | None] = mapped_column(String(40))
 
 
 __all__ = ["DisclosureRequestRow"]

@@ -4,6 +4,13 @@ who is not the requester approves or rejects it; only the requesting investigato
 downloads the package of an approved request. Every step, and every refused attempt, writes an
 audit event.
 
+Requests for information under Regulation (EU) 2024/900 come this way too: a competent
+authority's (art. 16, basis ``ttpa_competent_authority``) or an interested entity's (art. 17,
+``ttpa_interested_entity``: a vetted researcher, a civil-society organisation, a political
+actor, an election observer, a journalist), registered by an investigator with the requester's
+kind; the deadline the article sets is computed and shown, a refusal names its ground beside
+its reason, and the package leaves out what the basis does not allow (``disclosure.policy``).
+
 On the command line (``paidfor disclosure``) the actor is ``cli:<os user>`` with the same
 rules: the user who requested cannot approve, and only the requester builds.
 """
@@ -23,9 +30,24 @@ from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.export import ScopeError, check_filters, select_ads
 from paidfor.disclosure.policy import parse_basis
 from paidfor.disclosure.store import DisclosureRepository, DisclosureRequest, NoSuchRequest
+from paidfor.domain.ttpa import (
+    EU_MEMBER_STATES,
+    REFUSAL_GROUNDS,
+    RequesterKind,
+    response_deadline,
+)
+from paidfor.review.election_store import ElectionRepository
 from paidfor.settings import Settings
 
 MAX_TEXT = 2000
+#: The requester kinds each basis of Regulation (EU) 2024/900 is for: a competent authority
+#: (art. 16); the interested entities of art. 17(1).
+TTPA_KINDS: dict[str, frozenset[str]] = {
+    "ttpa_competent_authority": frozenset({RequesterKind.COMPETENT_AUTHORITY.value}),
+    "ttpa_interested_entity": frozenset(
+        k.value for k in RequesterKind if k is not RequesterKind.COMPETENT_AUTHORITY
+    ),
+}
 
 
 class Forbidden(errors.Forbidden):
@@ -69,6 +91,7 @@ class DisclosureService:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
         self.engine = engine
         self.repo = DisclosureRepository(engine)
+        self.elections = ElectionRepository(engine)
         self.clock = clock
 
     def request(
@@ -80,7 +103,14 @@ class DisclosureService:
         purpose: str,
         case_id: int | None = None,
         filters: dict[str, Any] | None = None,
+        requester_kind: str | None = None,
+        received_at: datetime | None = None,
     ) -> DisclosureRequest:
+        """Record a request. One under Regulation (EU) 2024/900 (legal basis
+        ``ttpa_competent_authority``, art. 16, or ``ttpa_interested_entity``, art. 17) names
+        the ``requester_kind`` its basis allows and may say when it was ``received`` (default:
+        now); its deadline is computed (``domain.ttpa.response_deadline``) against the votes
+        in the Member States within a month of receipt, and stored and shown with it."""
         if who.role not in (None, Role.INVESTIGATOR):
             self.repo.record_refusal(None, actor=who.actor, what="request",
                                      why="only investigators request disclosures")  # fmt: skip
@@ -90,18 +120,42 @@ class DisclosureService:
             raise ScopeError("a disclosure is for a case or for a query: give one of the two")
         if case_id is not None and not self.repo.case_exists(case_id):
             raise ScopeError(f"no case {case_id}")
+        basis = parse_basis(legal_basis)
+        ttpa = self._ttpa(basis, requester_kind, received_at)
         return self.repo.create(
             {
                 "case_id": case_id,
                 "filters": checked,
                 "recipient": _text(recipient, "the recipient", 2)[:300],
-                "legal_basis": parse_basis(legal_basis),
+                "legal_basis": basis,
                 "purpose": _text(purpose, "the purpose"),
                 "requested_by": who.actor,
                 "requester_token_id": who.token_id,
+                **ttpa,
             },
             self.clock(),
         )
+
+    def _ttpa(self, basis: str, kind: str | None, received_at: datetime | None) -> dict[str, Any]:
+        """The requester kind, receipt and deadline of a request under arts. 16-17."""
+        kinds = TTPA_KINDS.get(basis)
+        if kinds is None:
+            if kind is not None:
+                raise errors.Invalid(
+                    "a requester kind goes with the legal basis ttpa_competent_authority "
+                    "(art. 16) or ttpa_interested_entity (art. 17)"
+                )
+            return {}
+        if kind not in kinds:
+            names = ", ".join(sorted(kinds))
+            raise errors.Invalid(f"a request on the basis {basis} is from one of: {names}")
+        received = received_at or self.clock()
+        if received > self.clock():
+            raise errors.Invalid("a request cannot be received in the future")
+        votes = [e.date for e in self.elections.list() if e.country in EU_MEMBER_STATES]
+        deadline = response_deadline(kind, received, votes)
+        return {"requester_kind": kind, "received_at": received, "due_at": deadline.due,
+                "deadline_rule": deadline.rule}  # fmt: skip
 
     def visible(self, who: Who) -> list[DisclosureRequest]:
         """An investigator sees its own requests; administrators and the CLI see all."""
@@ -115,7 +169,17 @@ class DisclosureService:
             raise Forbidden("this is another investigator's request")
         return req
 
-    def decide(self, who: Who, request_id: int, *, approve: bool, reason: str) -> DisclosureRequest:
+    def decide(
+        self,
+        who: Who,
+        request_id: int,
+        *,
+        approve: bool,
+        reason: str,
+        ground: str | None = None,
+    ) -> DisclosureRequest:
+        """Approve or reject with the reason; a rejected request under arts. 16-17 also names
+        its ground (``domain.ttpa.REFUSAL_GROUNDS``): art. 17 asks for a reasoned response."""
         req = self.repo.get(request_id)
         why = None
         if who.role not in (None, Role.ADMIN):
@@ -127,9 +191,18 @@ class DisclosureService:
             raise Forbidden(why)
         if req.status != "requested":
             raise WrongState(f"request {request_id} is already {req.status}")
+        if ground is not None and (approve or ground not in REFUSAL_GROUNDS):
+            raise errors.Invalid(
+                f"a refusal's ground is one of {', '.join(REFUSAL_GROUNDS)}, for a rejection"
+            )
+        if not approve and req.requester_kind is not None and ground is None:
+            raise errors.Invalid(
+                "a request under Regulation (EU) 2024/900 is refused with a ground "
+                f"({', '.join(REFUSAL_GROUNDS)}) beside the reason"
+            )
         return self.repo.decide(
             request_id, approve=approve, actor=who.actor, reason=_text(reason, "the reason"),
-            now=self.clock(),
+            now=self.clock(), ground=ground,
         )  # fmt: skip
 
     def check_builder(self, who: Who, req: DisclosureRequest, what: str = "build") -> None:

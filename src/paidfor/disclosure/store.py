@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from paidfor import errors
 from paidfor.disclosure.request_models import DisclosureRequestRow as R
 from paidfor.review.intake_models import ReviewDecisionRow
+from paidfor.review.ttpa_models import SponsorDeclarationRow
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import utc_naive
 from paidfor.storage.models import (
@@ -61,6 +62,11 @@ class DisclosureRequest:
     package: str | None
     manifest_sha256: str | None
     ads: int | None
+    requester_kind: str | None = None
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    deadline_rule: str | None = None
+    refusal_ground: str | None = None
 
     def scope(self) -> str:
         if self.case_id is not None:
@@ -89,6 +95,11 @@ class DisclosureRequest:
             "built_at": iso(self.built_at),
             "manifest_sha256": self.manifest_sha256,
             "ads": self.ads,
+            "requester_kind": self.requester_kind,
+            "received_at": iso(self.received_at),
+            "due_at": iso(self.due_at),
+            "deadline_rule": self.deadline_rule,
+            "refusal_ground": self.refusal_ground,
         }
 
 
@@ -104,7 +115,9 @@ def _request(r: Any) -> DisclosureRequest:
         requested_at=r.requested_at.replace(tzinfo=UTC), decided_by=r.decided_by,
         decided_at=_aware(r.decided_at), decision_reason=r.decision_reason,
         built_by=r.built_by, built_at=_aware(r.built_at), package=r.package,
-        manifest_sha256=r.manifest_sha256, ads=r.ads,
+        manifest_sha256=r.manifest_sha256, ads=r.ads, requester_kind=r.requester_kind,
+        received_at=_aware(r.received_at), due_at=_aware(r.due_at),
+        deadline_rule=r.deadline_rule, refusal_ground=r.refusal_ground,
     )  # fmt: skip
 
 
@@ -117,9 +130,10 @@ class DisclosureRepository:
             return conn.execute(select(CaseRow.id).where(CaseRow.id == case_id)).first() is not None
 
     def create(self, values: dict[str, Any], now: datetime) -> DisclosureRequest:
+        stored = {k: utc_naive(v) if isinstance(v, datetime) else v for k, v in values.items()}
         with self.engine.begin() as conn:
             key = conn.execute(
-                insert(R).values(**values, status="requested", requested_at=utc_naive(now))
+                insert(R).values(**stored, status="requested", requested_at=utc_naive(now))
             ).inserted_primary_key
             assert key is not None
             append_event_conn(
@@ -129,7 +143,11 @@ class DisclosureRepository:
                 target_type="disclosure",
                 target_id=str(key[0]),
                 reason=values["purpose"],
-                after={k: v for k, v in values.items() if k != "requester_token_id"},
+                after={
+                    k: v.isoformat() if isinstance(v, datetime) else v
+                    for k, v in values.items()
+                    if k != "requester_token_id"
+                },
             )
         return self.get(int(key[0]))
 
@@ -148,7 +166,14 @@ class DisclosureRepository:
             return [_request(r) for r in conn.execute(q)]
 
     def decide(
-        self, request_id: int, *, approve: bool, actor: str, reason: str, now: datetime
+        self,
+        request_id: int,
+        *,
+        approve: bool,
+        actor: str,
+        reason: str,
+        now: datetime,
+        ground: str | None = None,
     ) -> DisclosureRequest:
         status = "approved" if approve else "rejected"
         with self.engine.begin() as conn:
@@ -156,13 +181,14 @@ class DisclosureRepository:
                 update(R)
                 .where(R.id == request_id, R.status == "requested")
                 .values(status=status, decided_by=actor, decided_at=utc_naive(now),
-                        decision_reason=reason)
+                        decision_reason=reason, refusal_ground=ground)
             ).rowcount  # fmt: skip
             if done:
+                after = {"status": status} | ({"refusal_ground": ground} if ground else {})
                 append_event_conn(
                     conn, actor=actor, action=f"disclosure_{'approve' if approve else 'reject'}",
                     target_type="disclosure", target_id=str(request_id), reason=reason,
-                    before={"status": "requested"}, after={"status": status},
+                    before={"status": "requested"}, after=after,
                 )  # fmt: skip
         return self.get(request_id)
 
@@ -262,6 +288,7 @@ class PackageRows:
     decisions: dict[int, list[Any]] = field(default_factory=dict)  # by ad
     actions: dict[int, list[Any]] = field(default_factory=dict)  # by ad
     images: dict[tuple[int | None, str], Any] = field(default_factory=dict)  # (owner, hash)
+    declarations: dict[int, Any] = field(default_factory=dict)  # by ad (art. 7 of 2024/900)
 
 
 def read_package(
@@ -273,7 +300,8 @@ def read_package(
 ) -> PackageRows:
     """The ads ``ad_ids``, the pages and accounts that ran them (and ``pages`` and
     ``advertisers`` besides: a case's members without ads in scope), their funders, admins,
-    payment instruments, authorizations, review decisions, enforcement actions and images."""
+    payment instruments, authorizations, review decisions, enforcement actions, images and
+    sponsors' declarations (Regulation (EU) 2024/900, art. 7)."""
     out = PackageRows()
     with engine.connect() as conn:
         rows: list[Any] = []
@@ -339,6 +367,11 @@ def read_package(
                 .order_by(ActionRow.id)
             ):
                 out.actions.setdefault(r.target_id, []).append(r)
+        for c in chunks(ad_ids, CHUNK):
+            for r in conn.execute(
+                select(SponsorDeclarationRow).where(SponsorDeclarationRow.ad_id.in_(c))
+            ):
+                out.declarations[r.ad_id] = r
         image_keys = {
             (r.advertiser_id, h) for r in rows for h in (r.creative or {}).get("image_hashes") or []
         }

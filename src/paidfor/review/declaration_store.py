@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select
 
+from paidfor.domain import PUBLIC_STATUSES
 from paidfor.domain.ttpa import (
     FundingOrigin,
     FundingSource,
@@ -28,6 +29,7 @@ from paidfor.review.ttpa import (
 from paidfor.review.ttpa_models import InterestCategoryRow, SponsorDeclarationRow
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
+from paidfor.storage.models import AdRow
 
 _FIELDS = (
     "political_advertising", "sponsor_kind", "sponsor_name", "sponsor_email", "sponsor_address",
@@ -124,6 +126,27 @@ class DeclarationRepository:
                 select(SponsorDeclarationRow).where(SponsorDeclarationRow.ad_id.in_(ad_ids))
             ).all()
         return {int(r.ad_id): _declaration(r) for r in rows}
+
+    def changed_since(self, after: tuple[int, int], limit: int) -> list[tuple[int, int]]:
+        """(stamp, ad id) of the next ``limit`` ads with a declaration, in the library's
+        public statuses, changed after ``after`` (a (stamp, ad id) pair): the ads'
+        ``search_seq`` (``storage.changes``) orders them, the id breaks ties within a batch.
+        Stamps become visible in commit order, so a reader that saw stamp N misses nothing
+        below it (the repository feed of art. 13)."""
+        seq, last = after
+        q = (
+            select(AdRow.search_seq, AdRow.id)
+            .join(SponsorDeclarationRow, SponsorDeclarationRow.ad_id == AdRow.id)
+            .where(
+                AdRow.search_seq.is_not(None),
+                AdRow.status.in_([s.value for s in PUBLIC_STATUSES]),
+                or_(AdRow.search_seq > seq, and_(AdRow.search_seq == seq, AdRow.id > last)),
+            )
+            .order_by(AdRow.search_seq, AdRow.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(int(s or 0), int(i)) for s, i in conn.execute(q)]
 
     # -- the interest mapping (art. 18(1)(c)) --------------------------------------------------
 

@@ -14,7 +14,9 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.domain import Election
+from paidfor.review.ttpa_models import SponsorDeclarationRow
 from paidfor.storage.audit import append_event_conn
+from paidfor.storage.changes import touch_ads
 from paidfor.storage.models import ElectionRow
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -120,6 +122,15 @@ class ElectionRepository:
             before=before.as_json(),
             after=stored.as_json(),
         )
+        # the notices of the ads linked to it name it: the repository feed (art. 13) sends
+        # them again
+        linked = conn.execute(
+            select(SponsorDeclarationRow.ad_id).where(
+                SponsorDeclarationRow.linked_election_id == before.id
+            )
+        ).scalars()
+        if ads := [int(a) for a in linked]:
+            touch_ads(conn, ads)
         return stored, "updated"
 
     def list(self, country: str | None = None) -> builtins.list[Election]:

@@ -24,8 +24,11 @@ from typing import Any
 
 from paidfor.domain import Ad, AdStatus, Election
 from paidfor.domain.ttpa import SponsorDeclaration, SponsorKind
+from paidfor.review.targeting_annex import ANNEX_SCHEMA, annex_of
 
 LAW = "Regulation (EU) 2024/900"
+#: 2: section 13 carries the targeting annex (art. 19), sections 10 and 11 their addresses.
+NOTICE_VERSION = 2
 TEMPLATE = "Commission Implementing Regulation (EU) 2025/1410"
 STATEMENT = "Political advertisement"  # art. 11(1)(a)
 METHODOLOGY = (
@@ -35,14 +38,16 @@ METHODOLOGY = (
     "platform keeps no campaign that groups advertisements. Updated whenever delivery is "
     "recorded."
 )
+REPOSITORY_FEED = "/api/ttpa/repository"
 REPOSITORY = (
-    "The European repository for online political advertisements (art. 13) is not yet open; "
-    "this notice is available in machine-readable form at the address given with it."
+    "The European repository for online political advertisements (art. 13) is not yet open. "
+    "This platform makes every transparency notice available for it in a machine-readable "
+    "feed, in the format of this notice's JSON Schema, at the address given."
 )
 NOTIFY = (
-    "The mechanism to notify this platform of a political advertisement that may break "
-    "Regulation (EU) 2024/900 (art. 15) is not yet available here; contact the platform's "
-    "operator."
+    "Anyone can notify this platform, free of charge, that this political advertisement may "
+    "break Regulation (EU) 2024/900, at the address given (art. 15). The notifier gets a "
+    "receipt and can read the outcome with it."
 )
 
 #: (number, key, title) of each section, in the template's order.
@@ -181,8 +186,8 @@ def notice_of(
                 "level": election.level,
             },
         },
-        "repository": {"url": None, "text": REPOSITORY},
-        "notify": {"url": None, "text": NOTIFY},
+        "repository": {"url": REPOSITORY_FEED, "text": REPOSITORY},
+        "notify": {"url": f"/ads/{ad.id}/notify", "text": NOTIFY},
         "suspended": {
             "suspended_or_discontinued": removed,
             "reason": ad.removal_reason if removed else None,
@@ -193,10 +198,12 @@ def notice_of(
             "runs in."
             if targeted(ad)
             else "No: it was shown in the countries it runs in, to no narrower audience.",
+            # art. 19(1)(c)-(e), through art. 12(1): the annex of a targeted ad
+            "annex": annex_of(ad) if targeted(ad) else None,
         },
     }
     return {
-        "notice_version": 1,
+        "notice_version": NOTICE_VERSION,
         "regulation": LAW,
         "template": TEMPLATE,
         "ad_id": ad.id,
@@ -286,8 +293,12 @@ _VALUE: dict[str, Any] = {
     },
     "targeting": {
         "type": "object",
-        "required": ["used", "text"],
-        "properties": {"used": {"type": "boolean"}, "text": {"type": "string"}},
+        "required": ["used", "text", "annex"],
+        "properties": {
+            "used": {"type": "boolean"},
+            "text": {"type": "string"},
+            "annex": ANNEX_SCHEMA,
+        },
         "additionalProperties": False,
     },
 }
@@ -301,7 +312,7 @@ NOTICE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["notice_version", "regulation", "template", "ad_id", "url", "label", "sections"],
     "properties": {
-        "notice_version": {"const": 1},
+        "notice_version": {"const": NOTICE_VERSION},
         "regulation": {"const": LAW},
         "template": {"const": TEMPLATE},
         "ad_id": {"type": "integer"},

@@ -7,6 +7,10 @@ An ad carries them when the public library shows it (``PUBLIC_STATUSES``), it is
 no such ad run without a declaration). The notice is there as long as the ad is in the
 library: removed ads included, with the reason (art. 12(1); art. 9 keeps the records seven
 years, and paidfor deletes none).
+
+``feed``: every notice, for the European repository of art. 13, as a feed ordered by the ads'
+change stamp (``storage.changes``, the search index's own cursor), so a reader holding a cursor
+gets each notice again when its ad changes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from paidfor.review.notice import NOTICE_SCHEMA, Label, label_of, notice_of
 from paidfor.review.service import targeted_countries
 from paidfor.review.ttpa import union_countries
 from paidfor.storage.repo import AdRepository
+
+Cursor = tuple[int, int]  # (the ads' change stamp, the ad's id): storage.changes
 
 
 class TransparencyService:
@@ -69,3 +75,19 @@ class TransparencyService:
     @staticmethod
     def schema() -> dict[str, Any]:
         return NOTICE_SCHEMA
+
+    def feed(self, after: tuple[int, int], limit: int) -> tuple[list[dict[str, Any]], Cursor]:
+        """The repository feed (art. 13): the notices of the ads changed after the cursor
+        ``after``, oldest change first, each as ``notice_of`` makes it; and the cursor to
+        ask with next (the last change read, or ``after`` when none). An ad comes again
+        whenever it changes (its delivery, its status, its linked election); an ad read that
+        has no notice (not political, not aimed at the Union) moves the cursor all the same."""
+        changed = self.declarations.changed_since(after, limit)
+        declarations = self.declarations.get_many([ad_id for _, ad_id in changed])
+        out = []
+        for seq, ad_id in changed:
+            ad, decl = self.ads.get(ad_id), declarations.get(ad_id)
+            if ad is not None and decl is not None and self._eu_political(ad, decl):
+                notice = notice_of(ad, decl, self._election(decl), f"/api/ads/{ad_id}/notice")
+                out.append({"cursor": f"{seq}.{ad_id}", "notice": notice})
+        return out, (changed[-1] if changed else after)

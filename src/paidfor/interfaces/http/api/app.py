@@ -45,6 +45,7 @@ from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
 from paidfor.interfaces.http.web.notice_routes import make_notice_router
+from paidfor.interfaces.http.web.notification_routes import install_notifications
 from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
 from paidfor.interfaces.http.web.workspace_pages import install_workspace_pages
@@ -55,8 +56,9 @@ log = logging.getLogger("paidfor.interfaces.http.api")
 
 # Public routes with their own rate limit (``RouteRateLimit``), beside ads_archive's: the
 # library search in each of its formats shares one budget (the page, its JSON and the JSON's
-# old address); the downloads, whose time is their whole stream, have their own.
-SEARCH_PATHS = frozenset({"/api/search", "/api/ads"})
+# old address; the feed of transparency notices for the European repository with them);
+# the downloads, whose time is their whole stream, have their own.
+SEARCH_PATHS = frozenset({"/api/search", "/api/ads", "/api/ttpa/repository"})
 SEARCH_PAGES = frozenset({"/search"})
 DOWNLOAD_PATHS = frozenset({"/search.csv", "/search.parquet", "/funders.csv", "/funders.parquet"})
 
@@ -134,6 +136,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         return {"status": "ok", "screening": "ready" if loaded else "loading", "worker": worker}
 
     rules: list[LimitedRoutes] = []
+    rules += install_notifications(
+        app, services.notifications, settings, windows, make_templates()
+    )  # art. 15
     if settings.search_rate_limit > 0:
         search = SlidingWindowLimiter(
             settings.search_rate_limit, settings.search_rate_window,

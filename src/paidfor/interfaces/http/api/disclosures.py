@@ -5,11 +5,14 @@ route                                      what
 =========================================  ==================================================
 ``POST /api/disclosures``                  an investigator requests a package: ``case_id`` or
                                            ``filters``, ``recipient``, ``legal_basis``,
-                                           ``purpose``
+                                           ``purpose``; under Regulation (EU) 2024/900
+                                           (arts. 16-17) ``requester_kind`` and
+                                           ``received_at``, and the answer shows ``due_at``
 ``GET /api/disclosures``                   an investigator's own requests; all for an admin
 ``GET /api/disclosures/{id}``              one request
 ``POST /api/disclosures/{id}/decision``    an administrator (not the requester):
-                                           ``{"approve": bool, "reason": "..."}``
+                                           ``{"approve": bool, "reason": "...", "ground"}``
+                                           (a ground for refusing an art. 16-17 request)
 ``POST /api/disclosures/{id}/build``       the requesting investigator, once approved: builds
                                            the signed package; its manifest's digest
 ``GET /api/disclosures/{id}/package.zip``  the requesting investigator: the package
@@ -22,14 +25,15 @@ every refusal is audited.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.disclosure.service import DisclosureService, Who, package_dir
+from paidfor.domain.ttpa import REFUSAL_GROUNDS, RequesterKind
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.api.responses import ok
 from paidfor.interfaces.http.api.responses_cases import Built, Disclosure, Disclosures
@@ -51,12 +55,16 @@ class RequestIn(BaseModel):
     recipient: str = Field(min_length=2, max_length=300)
     legal_basis: str = Field(max_length=40)
     purpose: str = Field(min_length=3, max_length=2000)
+    # Regulation (EU) 2024/900, arts. 16-17: who asks, and when the request arrived
+    requester_kind: Literal[tuple(k.value for k in RequesterKind)] | None = None  # type: ignore[valid-type]
+    received_at: AwareDatetime | None = None
 
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
     reason: str = Field(min_length=3, max_length=2000)
+    ground: Literal[tuple(REFUSAL_GROUNDS)] | None = None  # type: ignore[valid-type]
 
 
 def install_disclosure_api(
@@ -74,6 +82,7 @@ def install_disclosure_api(
         made = service.request(
             Who.of(who), recipient=body.recipient, legal_basis=body.legal_basis,
             purpose=body.purpose, case_id=body.case_id, filters=dict(body.filters),
+            requester_kind=body.requester_kind, received_at=body.received_at,
         )  # fmt: skip
         return answer(made.as_json(), 201)
 
@@ -94,7 +103,9 @@ def install_disclosure_api(
     )
     def decide(request_id: RowId, body: DecisionIn, who: Investigator) -> JSONResponse:
         # an investigator reaches the service, which refuses and audits the attempt
-        done = service.decide(Who.of(who), request_id, approve=body.approve, reason=body.reason)
+        done = service.decide(
+            Who.of(who), request_id, approve=body.approve, reason=body.reason, ground=body.ground
+        )
         return answer(done.as_json())
 
     @router.post(

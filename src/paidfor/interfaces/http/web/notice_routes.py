@@ -8,6 +8,13 @@ route                               role    what
                                             order
 ``GET /api/ads/{id}/notice``        anyone  the same as JSON, valid against the schema below
 ``GET /api/ttpa/notice.schema.json``  anyone  the notice's JSON Schema
+``GET /api/ttpa/repository``        anyone  every notice, for the European repository (art.
+                                            13): ``?after=<cursor>&limit=`` (1-100, 50), the
+                                            notices of the ads changed after the cursor;
+                                            ``cursor`` to ask with next
+``GET /ttpa/targeting-policy``      anyone  the platform's internal policy on targeting and
+                                            ad-delivery techniques (art. 19(1)(a)), which
+                                            every targeting annex links
 ==================================  ======  ==================================================
 
 An ad without a notice (not in the library, not political, not aimed at the Union) is a 404.
@@ -15,9 +22,9 @@ An ad without a notice (not in the library, not political, not aimed at the Unio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
@@ -25,7 +32,13 @@ from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.responses import NoticeAnswer, ok
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import public_page
+from paidfor.review.notice import REPOSITORY_FEED
+from paidfor.review.targeting_annex import TARGETING_POLICY_PATH
 from paidfor.review.transparency import TransparencyService
+
+#: The feed's cursor: ``<change stamp>.<ad id>`` (``review.transparency.Cursor``).
+CURSOR = r"^[0-9]{1,18}\.[0-9]{1,18}$"
+MAX_FEED, DEFAULT_FEED = 100, 50
 
 
 class SchemaResponse(JSONResponse):
@@ -78,5 +91,29 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
     )  # fmt: skip
     def schema() -> Any:
         return SchemaResponse(service.schema())
+
+    @router.get(REPOSITORY_FEED, summary="Every transparency notice, incrementally (art. 13)")
+    def repository(
+        after: Annotated[str, Query(max_length=50, pattern=CURSOR)] = "0.0",
+        limit: Annotated[int, Query(ge=1, le=MAX_FEED)] = DEFAULT_FEED,
+    ) -> Any:
+        seq, ad_id = (int(x) for x in after.split("."))
+        data, (next_seq, next_id) = service.feed((seq, ad_id), limit)
+        cursor = f"{next_seq}.{next_id}"
+        return {
+            "format": "paidfor transparency notices (Regulation (EU) 2024/900, art. 13)",
+            "schema": "/api/ttpa/notice.schema.json",
+            "data": data,
+            "cursor": cursor,
+            "paging": {"next": f"{REPOSITORY_FEED}?after={cursor}&limit={limit}"},
+        }
+
+    @router.get(
+        TARGETING_POLICY_PATH,
+        response_class=HTMLResponse,
+        summary="The targeting policy for political advertising (art. 19(1)(a))",
+    )
+    def targeting_policy(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "targeting_policy.html", {})
 
     return router
