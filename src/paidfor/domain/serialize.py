@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from paidfor.domain.models import (
@@ -70,7 +70,10 @@ def _time_in(v: Any) -> datetime | None:
 def _dec_in(v: Any) -> Decimal | None:
     if v is None:
         return None
-    value = Decimal(str(v))
+    try:
+        value = Decimal(str(v))
+    except InvalidOperation:  # an ArithmeticError: a bad row, not a failed import
+        raise ValueError(f"not an amount: {v!r}") from None
     if not value.is_finite():
         raise ValueError(f"not a finite amount: {v!r}")
     return value

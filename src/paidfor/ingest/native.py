@@ -94,7 +94,7 @@ class Native(RowSource):
                     continue
                 for item in self._row(path, number, raw, digest, rates, sqlite):
                     if isinstance(item, Parsed) and hasattr(item.item, "key"):
-                        written.add(item.item.key)  # type: ignore[union-attr]
+                        written.add(item.item.key)
                     yield item
             pending.clear()
 

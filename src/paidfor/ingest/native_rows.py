@@ -162,7 +162,7 @@ def ad_row(
                 "link_descriptions": descriptions,
                 "image_hashes": images,
             }
-        ),  # fmt: skip
+        ),
         landing,
         site_of(landing),
         creative_text(bodies, titles, captions, descriptions),

@@ -304,7 +304,7 @@ class BatchWriter:
                 counts.updated += 1
                 todo.append(ad)
         if restamp and not self.dry_run:
-            conn.exec_driver_sql(_RESTAMP[conn.dialect.name], restamp)  # type: ignore[arg-type]
+            conn.exec_driver_sql(_RESTAMP[conn.dialect.name], restamp)
         return counts, todo
 
     def _write_ads(self, conn: Connection, ads: Sequence[PreparedAd]) -> WriteCounts:
