@@ -288,7 +288,10 @@ def run_import(
     elif defer_indexes is None:
         defer_indexes = bulk.worth_deferring(engine, estimate_rows(paths))
     report = ImportReport(source=source.name, files=[str(p) for p in paths], dry_run=dry_run)
-    writer = BatchWriter(engine, dry_run=dry_run)
+    # An empty table (a first load): the writer knows its new ads without looking them up,
+    # and the parser has no stored line to skip.
+    holds_ads = bulk.holds_ads(engine)
+    writer = BatchWriter(engine, dry_run=dry_run, fresh=not holds_ads)
     started = time.perf_counter()
     ads: list[PreparedAd] = []
     reports: list[SpendReport] = []
@@ -308,7 +311,7 @@ def run_import(
     gc.disable()
     dialect = engine.dialect.name
     # Lines stored unchanged are skipped unread when the table holds anything to find.
-    probing = isinstance(source, RowSource) and bulk.holds_ads(engine)
+    probing = isinstance(source, RowSource) and holds_ads
     if parallel:
         url = engine.url
         in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")

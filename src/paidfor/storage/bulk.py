@@ -25,8 +25,18 @@ from sqlalchemy.schema import CreateIndex
 from paidfor.storage.models import AdRow
 
 ADS: Table = AdRow.__table__  # type: ignore[assignment]
-# The indexes that only reads use (listing by page, funder, date and spend).
-DEFERRED = ("ix_ads_page_created", "ix_ads_funder_created", "ix_ads_created", "ix_ads_spend")
+# The indexes that only reads use (listing by page, funder, date and spend; finding by landing
+# site, status and advertiser). ``ix_ads_search_seq`` stays: the search index's catch-up reads
+# by it, and its keys arrive in order.
+DEFERRED = (
+    "ix_ads_page_created",
+    "ix_ads_funder_created",
+    "ix_ads_created",
+    "ix_ads_spend",
+    "ix_ads_landing_domain",
+    "ix_ads_status",
+    "ix_ads_advertiser_id",
+)
 # PostgreSQL's full-text index (migration 0002); SQLite's FTS5 table stays in step via triggers.
 PG_SEARCH_INDEX = "ix_ads_search_tsv"
 PG_SEARCH_DDL = "CREATE INDEX IF NOT EXISTS ix_ads_search_tsv ON ads USING gin (search_tsv)"

@@ -117,6 +117,11 @@ class BatchWriter:
 
     engine: Engine
     dry_run: bool = False
+    # The table held no ad when the run began (a first load): an ad whose key this run has
+    # not written is new without looking it up. ``_written`` holds the keys' hashes (a
+    # collision only costs a look-up).
+    fresh: bool = False
+    _written: set[int] = field(default_factory=set)
     _pages: dict[tuple[str, str], int] = field(default_factory=dict)
     _funders: dict[str, int] = field(default_factory=dict)
     _advertisers: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -156,7 +161,9 @@ class BatchWriter:
                 counts.add(self._write_ads(conn, prepared))
                 counts.add(self._write_reports(conn, reports))
         except BaseException:
-            # Ids cached during a rolled-back batch may not exist: forget them all.
+            # Ids cached during a rolled-back batch may not exist: forget them all; keys of
+            # its ads may have been written before it, so look every key up from now on.
+            self.fresh = False
             self._pages.clear()
             self._funders.clear()
             self._advertisers.clear()
@@ -284,7 +291,11 @@ class BatchWriter:
         """How many ads are new, changed or unchanged, and the ones to write."""
         # The last occurrence of a key in a batch wins, as it would across batches.
         by_key = {ad.key: ad for ad in ads}
-        existing = stored_hashes(conn, list(by_key))
+        written = self._written
+        probe = [k for k in by_key if hash(k) in written] if self.fresh else list(by_key)
+        existing = stored_hashes(conn, probe) if probe else {}
+        if self.fresh and not self.dry_run:
+            written.update(hash(k) for k in by_key)
         counts = WriteCounts(unchanged=len(ads) - len(by_key))
         todo = []
         restamp: list[tuple[str, str, str]] = []
