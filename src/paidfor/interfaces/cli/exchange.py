@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,13 +14,15 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from paidfor.errors import EXIT_FAILED, Invalid
-from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.model import Member, parse_time
 from paidfor.exchange.service import ExchangeService
 from paidfor.interfaces.cli.support import Commands, err, open_engine, out
 from paidfor.interfaces.cli.tokens import cli_actor
+
+if TYPE_CHECKING:  # the retro-hunt's modules load scikit-learn and SciPy: only when it runs
+    from paidfor.exchange.consume import HuntReport
 
 exchange_app = typer.Typer(
     cls=Commands, help="The threat-indicator exchange.", no_args_is_help=True
@@ -250,6 +252,8 @@ def fetch_command(
 
 
 def _hunt(engine: Engine) -> HuntReport:
+    from paidfor.exchange.consume import load_indicators, retro_hunt
+
     loaded = load_indicators(engine)
     bar = _bar("retro-hunt")
     task = bar.add_task("hunt", total=None)
