@@ -96,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:58s} {seconds * 1e6 / args.ads:8.1f} µs/ad", flush=True)
         return out
 
-    lines = stage("read the lines", lambda: list(islice(open(path, "rb"), args.ads)))
+    def read() -> list[bytes]:
+        with open(path, "rb") as f:
+            return list(islice(f, args.ads))
+
+    lines = stage("read the lines", read)
     objs = stage("orjson.loads", lambda: [orjson.loads(raw) for raw in lines])
     rates = default_rates()
 
@@ -115,12 +119,16 @@ def main(argv: list[str] | None = None) -> int:
         return out
 
     stage("long way: ad_from_json + unlinked + prepare_ad + NUL check", long_way)
-    rows = stage(
-        "short way: native_rows.ad_row (line hash included)",
-        lambda: [ad_row(obj, line_hash(raw), rates)[0] for obj, raw in zip(objs, lines, strict=True)],
+
+    def short_way() -> list[PreparedAd]:
+        return [ad_row(obj, line_hash(raw), rates)[0] for obj, raw in zip(objs, lines, strict=True)]
+
+    rows = stage("short way: native_rows.ad_row (line hash included)", short_way)
+    stage(
+        "line hash and key only (a re-import's parsing)",
+        lambda: [(line_key(raw), line_hash(raw)) for raw in lines],
     )
-    stage("line hash and key only (a re-import's parsing)", lambda: [(line_key(r), line_hash(r)) for r in lines])
-    del objs
+    objs.clear()
 
     db = WORK / "profile.db"
     engine = _fresh(db)
@@ -130,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     bulk.drop_indexes(engine)
     bulk.drop_fts_triggers(engine)
     stage("write, FTS5 triggers and read indexes set aside", lambda: _write(engine, rows))
-    stage("build them in bulk (B-trees, FTS5 rebuild, ANALYZE)", lambda: bulk.ensure_indexes(engine))
+    stage(
+        "build them in bulk (B-trees, FTS5 rebuild, ANALYZE)", lambda: bulk.ensure_indexes(engine)
+    )
     index = AdIndex(Path(f"{db}.index"), engine, shards=2)
     stage("tantivy: build the index from the written rows", lambda: index.sync(full=True))
     keys = [r.key for r in rows]
