@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -177,6 +179,34 @@ def _parsed(path: Path, item: Parsed, dialect: str) -> Iterator[Event]:
         yield ("row", item.line, parsed)
 
 
+def _build_indexes(
+    engine: Engine, report: ImportReport, alongside: Callable[[ImportReport], None] | None
+) -> None:
+    """``bulk.ensure_indexes``, with ``alongside`` run meanwhile in this thread."""
+    started = time.perf_counter()
+    if alongside is None:
+        bulk.ensure_indexes(engine)
+        report.index_seconds = time.perf_counter() - started
+        return
+    failed: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            bulk.ensure_indexes(engine)
+        except BaseException as exc:  # raised in the importing thread, below
+            failed.append(exc)
+        report.index_seconds = time.perf_counter() - started
+
+    worker = threading.Thread(target=build, name="paidfor-indexes")
+    worker.start()
+    try:
+        alongside(report)
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
 def lookup(engine: Engine) -> Known:
     """The stored content hashes of keys, each look-up in its own short transaction (a long
     one would hold SQLite's WAL back)."""
@@ -269,6 +299,7 @@ def run_import(
     parallel: bool | None = None,
     defer_indexes: bool | None = None,
     on_phase: PhaseHook | None = None,
+    alongside_indexes: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import ``paths``; each batch of ``batch_size`` rows is one transaction.
 
@@ -276,6 +307,9 @@ def run_import(
     more than one core and at least 16 MiB to read). ``defer_indexes`` drops the read-only
     indexes of ``ads`` for the import and builds them at the end (default: when the files hold
     at least ~50,000 rows and twice as many as the table; see ``storage.bulk``).
+    ``alongside_indexes`` (the search index's catch-up) runs, after a load that went through,
+    while another thread builds them (the database works without holding the interpreter);
+    without deferred indexes the caller runs it afterwards.
     """
     for path in paths:
         if not path.is_file():
@@ -362,9 +396,8 @@ def run_import(
         if defer_indexes:  # on success and on failure alike; after a kill, open_database
             if on_phase is not None:
                 on_phase("building indexes")
-            started_index = time.perf_counter()
-            bulk.ensure_indexes(engine)
-            report.index_seconds = time.perf_counter() - started_index
+            loaded = sys.exc_info()[0] is None
+            _build_indexes(engine, report, alongside_indexes if loaded else None)
     report.seconds = time.perf_counter() - started
     if not dry_run:
         append_event(

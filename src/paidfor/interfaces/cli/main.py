@@ -117,7 +117,7 @@ def import_files(
     defer_indexes: bool | None = None,
 ) -> None:
     """``paidfor import`` into the database of ``settings``."""
-    from paidfor.ingest.pipeline import run_import
+    from paidfor.ingest.pipeline import ImportReport, run_import
     from paidfor.ingest.registry import SOURCES
     from paidfor.storage.db import DatabaseUnavailable, database_trouble, operational_errors
 
@@ -152,6 +152,12 @@ def import_files(
         elapsed = max(time.perf_counter() - t0, 1e-9)
         progress.update(task, completed=consumed, rows=rows, rate=rows / elapsed)
 
+    synced: list[str] = []  # the search index brought up to date while the indexes were built
+
+    def alongside(loaded: ImportReport) -> None:
+        if loaded.counts.inserted + loaded.counts.updated:
+            _sync_index(engine, settings, full=False, quiet=as_json, bar=False, said=synced)
+
     try:  # a bad row under --strict is ImportAborted, Invalid: exit 2
         with progress:
             report = run_import(
@@ -165,6 +171,7 @@ def import_files(
                 parallel=parallel,
                 defer_indexes=defer_indexes,
                 on_phase=lambda phase: err.print(f"{phase}…") if show else None,
+                alongside_indexes=None if dry_run else alongside,
             )
     except operational_errors() as exc:  # a full disk, a database that went away: exit 6
         raise DatabaseUnavailable(
@@ -195,15 +202,26 @@ def import_files(
             err.print(f"[yellow]imported, but[/yellow] {e}")
         if len(report.warnings) > max_errors:
             err.print(f"... and {len(report.warnings) - max_errors} more warnings (see --json)")
-    if not dry_run and report.counts.inserted + report.counts.updated:
+    for line in synced:
+        out.print(line)
+    if not dry_run and report.counts.inserted + report.counts.updated and not synced:
         _sync_index(engine, settings, full=False, quiet=as_json)
     if report.errors and report.rows == 0:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool = False) -> bool:
-    """Bring the search index up to date with a progress bar; False when there is none or
-    another process is writing it (it then catches up on its own)."""
+def _sync_index(
+    engine: Engine,
+    settings: Settings,
+    *,
+    full: bool,
+    quiet: bool = False,
+    bar: bool = True,
+    said: list[str] | None = None,
+) -> bool:
+    """Bring the search index up to date with a progress bar (unless ``bar`` is False: while
+    another one shows); False when there is none or another process is writing it (it then
+    catches up on its own). ``said``: what it has to say goes there, not to the output."""
     from paidfor.library.index_store import IndexBusy, open_index
 
     index = open_index(engine, settings.database_url, settings)
@@ -218,7 +236,7 @@ def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool =
         TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
         console=err,
-        disable=quiet or not err.is_terminal,
+        disable=quiet or not bar or not err.is_terminal,
     )
     task = progress.add_task("index", total=total or None)
     try:
@@ -229,10 +247,14 @@ def _sync_index(engine: Engine, settings: Settings, *, full: bool, quiet: bool =
         return False
     if not quiet:
         how = "built" if report.full else "updated"
-        out.print(
+        line = (
             f"search index {how}: {report.indexed:,} public ads from {report.rows:,} rows "
             f"(at change {report.seq:,}) in {index.path}"
         )
+        if said is not None:
+            said.append(line)
+        else:
+            out.print(line)
     return True
 
 
