@@ -229,14 +229,28 @@ def _produce(
     gc.disable()  # see run_import
     parent = os.getppid()
 
+    def orphaned() -> None:
+        if os.getppid() != parent:  # the importer was killed: stop, do not linger
+            os._exit(1)
+
     def put(item: Any) -> None:
+        orphaned()  # a parser faster than the writer never finds the queue full
         while True:
             try:
                 queue.put(item, timeout=1.0)
                 return
             except Full:
-                if os.getppid() != parent:  # the importer was killed: stop, do not linger
-                    os._exit(1)
+                orphaned()
+
+    def drain() -> None:
+        """Wait for the queue's feeder thread to hand everything over (exiting waits for it,
+        and with nobody reading it would wait forever)."""
+        queue.close()
+        feeder = threading.Thread(target=queue.join_thread, daemon=True)
+        feeder.start()
+        while feeder.is_alive():
+            feeder.join(1.0)
+            orphaned()
 
     try:
         chunk: list[Event] = []
@@ -250,6 +264,7 @@ def _produce(
         put(None)
     except BaseException as exc:  # report it to the parent, which raises it
         put(("crash", f"{type(exc).__name__}: {exc}"))
+    drain()
 
 
 def _parallel_events(
@@ -331,13 +346,18 @@ def run_import(
     reports: list[SpendReport] = []
     entities: list[EntityRecord] = []
 
+    same = 0  # lines of the current batch skipped as stored unchanged
+
     def flush() -> None:
+        nonlocal same
         if ads or reports or entities:
             report.counts.add(writer.write(ads, reports, entities))
+        if ads or reports or entities or same:
             report.batches += 1
             ads.clear()
             reports.clear()
             entities.clear()
+            same = 0
 
     # An import allocates millions of short-lived containers that reference counting frees;
     # the cyclic collector's passes over them took about half of the import's time.
@@ -365,9 +385,12 @@ def run_import(
                     progress(event[1], event[2], report.rows)
             elif kind == "warning":
                 report.warnings.append(event[1])
-            elif kind == "same":
+            elif kind == "same":  # it takes its place in its batch, as a row written would
                 report.rows += 1
                 report.counts.unchanged += 1
+                same += 1
+                if len(ads) + len(reports) + len(entities) + same >= batch_size:
+                    flush()
             elif kind == "error":
                 report.errors.append(event[1])
                 if strict:
@@ -385,7 +408,7 @@ def run_import(
                     report.truth += 1
                 else:
                     entities.append(item)
-                if len(ads) + len(reports) + len(entities) >= batch_size:
+                if len(ads) + len(reports) + len(entities) + same >= batch_size:
                     flush()
         flush()
     finally:
