@@ -1,29 +1,39 @@
-"""Ingest benchmark: paidfor's native import on SQLite and PostgreSQL against sqlite-utils.
+"""Ingest benchmark: paidfor's native import on SQLite and PostgreSQL against sqlite-utils,
+each system run several times, interleaved with its peers.
 
-    .venv/bin/python bench/ingest.py --quick                   # 20,000 ads, a smoke run
-    .venv/bin/python bench/ingest.py --sizes 100000,1000000    # the real thing
+    .venv/bin/python bench/ingest.py --quick                            # 20,000 ads, once
+    .venv/bin/python bench/ingest.py --sizes 100000 --repeat 5          # five rounds
+    .venv/bin/python bench/ingest.py --sizes 100000,1000000 --repeat 3  # the real thing
 
 For each size the ads file is generated once (``bench/generate.py``, cached in ``bench/work/`` by
 size and seed) and its first 1,000 records are checked to round-trip through paidfor's
-``ad_from_json``/``ad_to_json``. Then, each as a subprocess with a wall-clock timeout:
+``ad_from_json``/``ad_to_json``. Then ``--repeat`` rounds run every backend once each, in the
+order below, so that each system runs between runs of its peers (paidfor, peer, paidfor,
+peer...) and a machine that slows down or speeds up during the run weighs on all of them alike.
+Each is a subprocess with a wall-clock timeout:
 
-* ``paidfor-sqlite``: ``paidfor import native FILE --json`` into a fresh SQLite file (the FTS5
-  index is filled by triggers during the import); checked: ``count(*) FROM ads`` == N and an
-  FTS5 ``MATCH`` finds rows;
+* ``paidfor-sqlite``: ``paidfor import native FILE --json`` into a fresh SQLite file, which
+  also builds the FTS5 index and the tantivy search index beside the file (``FILE.index``);
+  checked: ``count(*) FROM ads`` == N, an FTS5 ``MATCH`` finds rows, the report says N new;
 * ``paidfor-sqlite-reimport``: the same import again into that database (every ad unchanged);
   checked: the report says N unchanged, 0 new, 0 updated;
+* ``sqlite-utils+fts``: ``sqlite-utils insert peer.db ads FILE --nl`` into a fresh file, then
+  ``sqlite-utils enable-fts peer.db ads creative --create-triggers`` (FTS5 over the ``creative``
+  column, the JSON text of bodies, titles, captions, descriptions and image hashes: the closest
+  single column to paidfor's ``search_text``); the time is the sum of both commands;
 * ``paidfor-postgres``: the same import into the database ``bench`` after
-  ``DROP SCHEMA public CASCADE; CREATE SCHEMA public``; checked: count and a ``tsvector`` match;
-* ``sqlite-utils``: ``sqlite-utils insert peer.db ads FILE --nl`` into a fresh file: every
-  top-level key becomes a column, nested objects are stored as JSON text, no indexes;
-* ``sqlite-utils+fts``: the same insert, then ``sqlite-utils enable-fts peer.db ads creative
-  --create-triggers`` (FTS5 over the ``creative`` column, i.e. the JSON text of bodies, titles,
-  captions, descriptions and image hashes: the closest single column to paidfor's
-  ``search_text``); the time is the sum of both commands. Note the index is built in bulk
-  after the load, while paidfor's triggers index row by row during it.
+  ``DROP SCHEMA public CASCADE; CREATE SCHEMA public`` (tsvector, GIN and the tantivy index in
+  ``bench/work/pg.index`` built); checked: count and a ``tsvector`` match;
+* ``sqlite-utils``: the insert alone (every top-level key a column, nested objects as JSON
+  text, no index).
 
-Results go to a table on stdout and to ``bench/results/ingest.json``. A run that exceeds
-``--timeout`` is killed and recorded as ``timeout``; a failed check is recorded as ``error``.
+The 1-minute load average is read before and after each run; a run with either above the
+number of cores is flagged ``busy``. The table gives, per backend and size, the median of the
+runs, their spread (lowest to highest) and the ratio of its median to the median of
+``sqlite-utils+fts`` and of ``sqlite-utils``; for the re-import, how many times faster it is
+than the first import (ratio of medians). Results go to ``bench/results/ingest.json`` (every
+run, with its load average, and the summary). A run that exceeds ``--timeout`` is killed and
+recorded as ``timeout``; a failed check is recorded as ``error``.
 """
 
 from __future__ import annotations
@@ -34,8 +44,10 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -57,14 +69,16 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432"
 PG_DB = "bench"
 PG_URL = f"{PG_ADMIN}/{PG_DB}"
 SEARCH_WORD = "election"  # a common word of the generator's vocabulary
+# One round, in this order: each paidfor run sits between runs of the peer.
 BACKENDS = (
     "paidfor-sqlite",
     "paidfor-sqlite-reimport",
+    "sqlite-utils+fts",
     "paidfor-postgres",
     "sqlite-utils",
-    "sqlite-utils+fts",
 )
-PEER = "sqlite-utils"
+PEERS = ("sqlite-utils+fts", "sqlite-utils")
+PG_INDEX = WORK / "pg.index"
 
 
 @dataclass
@@ -87,7 +101,6 @@ class Measurement:
     status: str
     seconds: float | None = None
     ads_per_s: float | None = None
-    ratio_to_peer: float | None = None  # seconds / seconds of the plain sqlite-utils insert
     max_rss_mb: float | None = None
     db_bytes: int | None = None
     checks: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +108,8 @@ class Measurement:
     error: str | None = None
     # 1-minute load average before and after: on a shared machine, other work skews figures
     load_avg: list[float] = field(default_factory=list)
+    busy: bool = False  # the load average exceeded the number of cores before or after
+    round: int = 0
     # the paidfor code measured (other people may change src/ while a long run goes on)
     code: str | None = None
 
@@ -143,6 +158,7 @@ def run_timed(
 def _remove_sqlite(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{path}.index", ignore_errors=True)  # paidfor's search index beside it
 
 
 def _sqlite_bytes(path: Path) -> int:
@@ -321,9 +337,10 @@ def bench_paidfor_postgres(path: Path, size: int, timeout: float) -> Measurement
     ensure_pg_database()
     end_pg_sessions()
     psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    shutil.rmtree(PG_INDEX, ignore_errors=True)
     run = run_timed(
         _paidfor_cmd(path),
-        env={"PAIDFOR_DATABASE_URL": PG_URL},
+        env={"PAIDFOR_DATABASE_URL": PG_URL, "PAIDFOR_INDEX_DIR": str(PG_INDEX)},
         timeout=timeout,
         log_name=f"paidfor-postgres-{size}",
     )
@@ -437,34 +454,101 @@ def machine() -> dict[str, Any]:
     }
 
 
-def print_table(measurements: Sequence[Measurement]) -> None:
+@dataclass
+class Summary:
+    """The runs of one backend at one size."""
+
+    backend: str
+    size: int
+    runs: int
+    failed: int
+    busy: int
+    median_s: float | None = None
+    min_s: float | None = None
+    max_s: float | None = None
+    ads_per_s: float | None = None
+    # median / median of each peer (higher = slower); the re-import: first import / re-import
+    ratios: dict[str, float] = field(default_factory=dict)
+    max_rss_mb: float | None = None
+    db_mb: float | None = None
+
+
+def summarize(measurements: Sequence[Measurement]) -> list[Summary]:
+    out: list[Summary] = []
+    keys = sorted({(m.size, m.backend) for m in measurements},
+                  key=lambda k: (k[0], BACKENDS.index(k[1])))  # fmt: skip
+    medians: dict[tuple[int, str], float] = {}
+    for size, backend in keys:
+        runs = [m for m in measurements if (m.size, m.backend) == (size, backend)]
+        ok = [m for m in runs if m.status == "ok" and m.seconds is not None]
+        s = Summary(backend, size, len(runs), len(runs) - len(ok), sum(m.busy for m in runs))
+        if ok:
+            times = [m.seconds or 0.0 for m in ok]
+            s.median_s = round(statistics.median(times), 3)
+            s.min_s, s.max_s = round(min(times), 3), round(max(times), 3)
+            s.ads_per_s = round(size / s.median_s, 1) if s.median_s else None
+            s.max_rss_mb = max(m.max_rss_mb or 0.0 for m in ok)
+            sizes = [m.db_bytes for m in ok if m.db_bytes]
+            s.db_mb = round(sizes[-1] / 1e6, 1) if sizes else None
+            medians[(size, backend)] = s.median_s
+        out.append(s)
+    for s in out:
+        if s.median_s is None:
+            continue
+        for peer in PEERS:
+            theirs = medians.get((s.size, peer))
+            if theirs and s.backend != peer:
+                s.ratios[peer] = round(s.median_s / theirs, 2)
+        first = medians.get((s.size, "paidfor-sqlite"))
+        if s.backend == "paidfor-sqlite-reimport" and first and s.median_s:
+            s.ratios["first import / this"] = round(first / s.median_s, 2)
+    return out
+
+
+def print_table(summaries: Sequence[Summary]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="ingest: native JSON lines")
-    for col in (
-        "backend",
-        "size",
-        "status",
-        "seconds",
-        "ads/s",
-        "x peer time",
-        "peak RSS MB",
-        "DB MB",
-    ):
-        table.add_column(col, justify="left" if col in ("backend", "status") else "right")
-    for m in measurements:
+    table = Table(title="ingest: native JSON lines (median of interleaved runs)")
+    cols = ("backend", "ads", "runs", "median s", "spread s", "ads/s", "/ sqlite-utils+fts",
+            "/ sqlite-utils", "peak RSS MB", "DB MB", "note")  # fmt: skip
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("backend", "note") else "right")
+    for s in summaries:
+        note = []
+        if s.failed:
+            note.append(f"{s.failed} failed")
+        if s.busy:
+            note.append(f"{s.busy} busy")
+        if "first import / this" in s.ratios:
+            note.append(f"{s.ratios['first import / this']:.1f}x faster than the first import")
         table.add_row(
-            m.backend,
-            f"{m.size:,}",
-            m.status,
-            "" if m.seconds is None else f"{m.seconds:,.1f}",
-            "" if m.ads_per_s is None else f"{m.ads_per_s:,.0f}",
-            "" if m.ratio_to_peer is None else f"{m.ratio_to_peer:.2f}",
-            "" if m.max_rss_mb is None else f"{m.max_rss_mb:,.0f}",
-            "" if m.db_bytes is None else f"{m.db_bytes / 1e6:,.0f}",
+            s.backend,
+            f"{s.size:,}",
+            str(s.runs),
+            "" if s.median_s is None else f"{s.median_s:,.2f}",
+            "" if s.min_s is None else f"{s.min_s:,.2f}-{s.max_s:,.2f}",
+            "" if s.ads_per_s is None else f"{s.ads_per_s:,.0f}",
+            f"{s.ratios['sqlite-utils+fts']:.2f}" if "sqlite-utils+fts" in s.ratios else "",
+            f"{s.ratios['sqlite-utils']:.2f}" if "sqlite-utils" in s.ratios else "",
+            "" if s.max_rss_mb is None else f"{s.max_rss_mb:,.0f}",
+            "" if s.db_mb is None else f"{s.db_mb:,.0f}",
+            ", ".join(note),
         )
-    Console(width=120).print(table)
+    Console(width=160).print(table)
+
+
+def run_one(backend: str, path: Path, size: int, timeout: float) -> Measurement:
+    paidfor_db = WORK / f"paidfor-{size}.db"
+    if backend == "paidfor-sqlite":
+        return bench_paidfor_sqlite(path, size, paidfor_db, timeout)
+    if backend == "paidfor-sqlite-reimport":
+        return bench_paidfor_reimport(path, size, paidfor_db, timeout)
+    if backend == "paidfor-postgres":
+        return bench_paidfor_postgres(path, size, timeout)
+    if backend == "sqlite-utils":
+        return bench_peer(path, size, WORK / f"peer-{size}.db", timeout, fts=False)
+    return bench_peer(path, size, WORK / f"peer-fts-{size}.db", timeout, fts=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -474,7 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="100000,1000000",
         help="comma-separated numbers of ads (default 100000,1000000)",
     )
-    parser.add_argument("--quick", action="store_true", help="20,000 ads only")
+    parser.add_argument("--quick", action="store_true", help="20,000 ads, one round")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size (default 3)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per command")
     parser.add_argument(
@@ -486,11 +571,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     args = parser.parse_args(argv)
     sizes = [20_000] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    repeat = 1 if args.quick else max(1, args.repeat)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
+    backends = [b for b in BACKENDS if b in backends]  # the round's order
     WORK.mkdir(parents=True, exist_ok=True)
+    cores = os.cpu_count() or 1
 
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     measurements: list[Measurement] = []
@@ -510,66 +598,59 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f"; generated at {gen['ads_per_s']:,} ads/s" if gen else " (cached)"),
             flush=True,
         )
-        paidfor_db = WORK / f"paidfor-{size}.db"
-        peer_db = WORK / f"peer-{size}.db"
-        peer_fts_db = WORK / f"peer-fts-{size}.db"
-        for backend in backends:
-            print(f"   {backend} ...", end=" ", flush=True)
-            load_before = os.getloadavg()[0]
-            code = code_version()
-            if backend == "paidfor-sqlite":
-                m = bench_paidfor_sqlite(path, size, paidfor_db, args.timeout)
-            elif backend == "paidfor-sqlite-reimport":
-                m = bench_paidfor_reimport(path, size, paidfor_db, args.timeout)
-            elif backend == "paidfor-postgres":
-                m = bench_paidfor_postgres(path, size, args.timeout)
-            elif backend == "sqlite-utils":
-                m = bench_peer(path, size, peer_db, args.timeout, fts=False)
-            else:
-                m = bench_peer(path, size, peer_fts_db, args.timeout, fts=True)
-            m.load_avg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-            m.code = code if code == code_version() else f"changed during the run: {code}"
-            print(
-                f"{m.status} {m.seconds or 0:,.1f}s (load {m.load_avg[0]}->{m.load_avg[1]})"
-                + (f" {m.error}" if m.error else ""),
-                flush=True,
-            )
-            measurements.append(m)
-        peer = next(
-            (m for m in measurements if m.backend == PEER and m.size == size and m.status == "ok"),
-            None,
-        )
-        for m in measurements:
-            if m.size == size and peer is not None and m.seconds and m.status == "ok":
-                m.ratio_to_peer = round(m.seconds / (peer.seconds or 1), 2)
+        for round_no in range(1, repeat + 1):
+            for backend in backends:
+                print(f"   round {round_no} {backend} ...", end=" ", flush=True)
+                load_before = os.getloadavg()[0]
+                code = code_version()
+                m = run_one(backend, path, size, args.timeout)
+                m.round = round_no
+                m.load_avg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+                m.busy = max(m.load_avg) > cores
+                m.code = code if code == code_version() else f"changed during the run: {code}"
+                print(
+                    f"{m.status} {m.seconds or 0:,.1f}s (load {m.load_avg[0]}->{m.load_avg[1]}"
+                    + (", busy" if m.busy else "")
+                    + ")"
+                    + (f" {m.error}" if m.error else ""),
+                    flush=True,
+                )
+                measurements.append(m)
         if not args.keep:
-            for db in (paidfor_db, peer_db, peer_fts_db):
-                _remove_sqlite(db)
+            for name in (f"paidfor-{size}.db", f"peer-{size}.db", f"peer-fts-{size}.db"):
+                _remove_sqlite(WORK / name)
 
-    print_table(measurements)
+    summaries = summarize(measurements)
+    print_table(summaries)
+    loads = [x for m in measurements for x in m.load_avg]
     result = {
         "benchmark": "ingest",
         "date": started_at,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "seed": args.seed,
+        "repeat": repeat,
         "timeout_s": args.timeout,
         "machine": machine(),
         "code": sorted({m.code or "" for m in measurements}),
+        "load_avg_range": [min(loads), max(loads)] if loads else [],
+        "busy_runs": sum(m.busy for m in measurements),
         "notes": {
-            "seconds": "wall time of the whole command(s), process start-up and migrations "
-            "included; paidfor's own figure is checks.report.seconds",
-            "ratio_to_peer": "seconds / seconds of the plain sqlite-utils insert of the same "
-            "size (higher = slower)",
+            "seconds": "wall time of the whole command(s), process start-up, migrations and "
+            "(paidfor) the search index included; paidfor's own figure for the import alone "
+            "is checks.report.seconds",
+            "summary": "median of the runs of each backend; spread = lowest to highest; ratios "
+            "are median / median of the peer (higher = slower); the re-import's 'first import "
+            "/ this' is how many times faster it is than the first import",
             "sqlite-utils+fts": "sqlite-utils insert, then enable-fts on the 'creative' column "
-            "(JSON text of the creative) with --create-triggers; seconds "
-            "is the sum of both",
-            "load_avg": "1-minute load average before and after each measurement; the "
-            "machine may be shared with other work",
+            "(JSON text of the creative) with --create-triggers; seconds is the sum of both",
+            "load_avg": "1-minute load average before and after each run; busy = above the "
+            "number of cores, the machine shared with other work",
             "paidfor-postgres": "DROP SCHEMA public CASCADE; CREATE SCHEMA public before the "
             "import; db_bytes is pg_database_size",
         },
         "data": data,
+        "summary": [asdict(s) for s in summaries],
         "results": [asdict(m) for m in measurements],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

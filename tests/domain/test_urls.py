@@ -55,3 +55,22 @@ def test_the_site_is_a_suffix_of_the_host_and_its_own_site(
 def test_any_text_gives_a_site_or_none(text: str) -> None:
     site = site_of(text)
     assert site is None or (site == site.lower() and site_of(site) == site)
+
+
+_URL_PARTS = st.sampled_from(
+    ["http", "https", "HTTP", "ftp", "://", "//", ":", "/", "?", "#", "@", ".", "-", "a", "Z",
+     "0", "9", " ", "\t", "\n", "\x00", "\x7f", "[", "]", "é", "%2F", "example", "com", "80"]
+)  # fmt: skip
+
+
+@given(st.lists(_URL_PARTS, max_size=12).map("".join))
+def test_the_quick_reading_of_a_plain_url_agrees_with_urlsplit(url: str) -> None:
+    """``link_of`` and ``host_of`` read a plain http(s) URL without ``urlsplit``: the answer
+    is the one ``urlsplit`` gives, for any text."""
+    from paidfor.domain.urls import _split_host, _split_link, link_of
+
+    assert link_of(url) == (_split_link(url) if url else None)
+    assert host_of(url) == (_split_host(url) if url else None)
+    for plain in ("https://" + url, "http://a" + url):
+        assert link_of(plain) == _split_link(plain)
+        assert host_of(plain) == _split_host(plain)

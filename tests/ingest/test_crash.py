@@ -134,3 +134,83 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
     assert s["ads"] == total
     assert s["impressions"] == 40547551 * COPIES
     assert round(s["spend"]["RUB"], 2) == round(5869167.30 * COPIES, 2)
+
+
+def _native_file(tmp_path: Path, n: int) -> Path:
+    """``n`` public ads in paidfor's own format, every one with the word "zebra"."""
+    out = tmp_path / "ads.jsonl"
+    with open(out, "w", encoding="utf-8") as f:
+        for i in range(n):
+            record = {"kind": "ad", "source": "crash", "external_id": f"c{i:06d}",
+                      "creative": {"bodies": [f"zebra crossing {i} " + "vote " * 40],
+                                   "landing_url": f"https://site{i % 97}.example/x"},
+                      "page": {"name": f"Page {i % 300}", "url": "https://www.facebook.com/p"},
+                      "funder": {"name": f"Funder {i % 50}"}, "status": "approved",
+                      "delivery": {"currency": "USD", "spend": "12.50", "impressions": 100},
+                      "created_at": "2024-03-01T10:00:00+00:00"}  # fmt: skip
+            f.write(json.dumps(record) + "\n")
+    return out
+
+
+def test_sigkill_mid_native_first_load_then_reimport_leaves_search_agreeing(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The short way of a first load (rows straight from lines, FTS5 triggers set aside,
+    stored lines skipped unread on the second run): killed half-way, then run again, every
+    ad is there once, and the full-text and search indexes hold exactly the ads."""
+    from paidfor.library.index_store import AdIndex
+    from paidfor.storage.repo import AdRepository
+
+    total = 12_000
+    big = _native_file(tmp_path, total)
+    marker = f"paidfor-crash-{uuid.uuid4().hex}"
+    env = {**os.environ, "PAIDFOR_DATABASE_URL": db_url, "PAIDFOR_TEST_MARKER": marker,
+           "PAIDFOR_INDEX_DIR": str(tmp_path / "index")}  # fmt: skip
+    cmd = _cli(db_url, "import", "native", str(big), "--batch-size", "150", "--parallel",
+               "--defer-indexes")  # fmt: skip
+    killed_at = None
+    for _attempt in range(3):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            n = _count(db_url)
+            if n >= total // 3:
+                proc.send_signal(signal.SIGKILL)
+                killed_at = n
+                break
+            time.sleep(0.01)
+        proc.wait(timeout=60)
+        if killed_at is not None and proc.returncode == -signal.SIGKILL:
+            break
+    assert killed_at is not None, "the import finished before it could be killed"
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+    after_kill = _count(db_url)
+    assert 0 < after_kill < total and after_kill % 150 == 0  # whole batches only
+
+    done = subprocess.run(
+        [*cmd, "--json"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["inserted"], report["unchanged"], report["updated"]) == (
+        total - after_kill, after_kill, 0,
+    )  # fmt: skip
+    engine = make_engine(db_url)
+    try:
+        assert missing_indexes(engine) == []
+        from paidfor.storage.bulk import missing_triggers
+
+        assert missing_triggers(engine) == []
+        repo = AdRepository(engine)
+        assert repo.stats().ads == total
+        assert repo.count_search("zebra") == total  # FTS5 / tsvector: every ad, once
+        index = AdIndex(tmp_path / "index", engine)
+        try:
+            assert index.num_docs() == index.public_ads_in_database() == total
+        finally:
+            index.close(5.0)
+    finally:
+        engine.dispose()

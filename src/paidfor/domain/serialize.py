@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from paidfor.domain.models import (
@@ -70,7 +70,10 @@ def _time_in(v: Any) -> datetime | None:
 def _dec_in(v: Any) -> Decimal | None:
     if v is None:
         return None
-    value = Decimal(str(v))
+    try:
+        value = Decimal(str(v))
+    except InvalidOperation:  # an ArithmeticError: a bad row, not a failed import
+        raise ValueError(f"not an amount: {v!r}") from None
     if not value.is_finite():
         raise ValueError(f"not a finite amount: {v!r}")
     return value
@@ -166,32 +169,9 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
             landing_url=_optional_str(c, "landing_url"),
             image_hashes=_strings(c, "image_hashes"),
         ),
-        page=None
-        if not p
-        else Page(
-            name=str(p["name"]),
-            kind=str(p.get("kind") or "page"),
-            external_id=str(p.get("external_id") or p["name"]),
-            url=p.get("url"),
-            country=p.get("country"),
-            created_at=_time_in(p.get("created_at")),
-        ),
+        page=None if not p else page_from_json(p),
         funder=None if not f else Funder(name=str(f["name"])),
-        advertiser=None
-        if not a
-        else Advertiser(
-            name=str(a.get("name") or a["external_id"]),
-            # An account named by id belongs to the ad's source unless it says otherwise.
-            source=a.get("source") or (str(obj["source"]) if a.get("external_id") else None),
-            external_id=None if a.get("external_id") is None else str(a["external_id"]),
-            country=a.get("country"),
-            payment_instruments=[
-                PaymentInstrument(
-                    currency=str(pi["currency"]), billing_country=pi.get("billing_country")
-                )
-                for pi in a.get("payment_instruments") or []
-            ],
-        ),
+        advertiser=None if not a else advertiser_from_json(a, obj),
         targeting=Targeting.from_dict(obj.get("targeting")),
         delivery=Delivery(
             currency=d.get("currency"),
@@ -216,6 +196,35 @@ def ad_from_json(obj: dict[str, Any]) -> Ad:
         languages=list(obj.get("languages") or []),
         ad_type=str(obj.get("ad_type") or AdType.POLITICAL_AND_ISSUE_ADS.value),
         risk=Risk(),
+    )
+
+
+def page_from_json(p: Any) -> Page:
+    """An ad's ``page`` object (not empty)."""
+    return Page(
+        name=str(p["name"]),
+        kind=str(p.get("kind") or "page"),
+        external_id=str(p.get("external_id") or p["name"]),
+        url=p.get("url"),
+        country=p.get("country"),
+        created_at=_time_in(p.get("created_at")),
+    )
+
+
+def advertiser_from_json(a: Any, ad: dict[str, Any]) -> Advertiser:
+    """An ad's ``advertiser`` object (not empty); ``ad`` is the ad's record."""
+    return Advertiser(
+        name=str(a.get("name") or a["external_id"]),
+        # An account named by id belongs to the ad's source unless it says otherwise.
+        source=a.get("source") or (str(ad["source"]) if a.get("external_id") else None),
+        external_id=None if a.get("external_id") is None else str(a["external_id"]),
+        country=a.get("country"),
+        payment_instruments=[
+            PaymentInstrument(
+                currency=str(pi["currency"]), billing_country=pi.get("billing_country")
+            )
+            for pi in a.get("payment_instruments") or []
+        ],
     )
 
 

@@ -40,12 +40,24 @@ def _suffixes() -> PublicSuffixList:
 
 LINK_SCHEMES = frozenset({"http", "https"})
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# The common case, read without ``urlsplit`` (an import reads two or three URLs an ad): a
+# lower-case http(s) scheme, a host of lower-case letters, digits, dots and hyphens (no
+# user, no port), then a path, query or fragment or nothing. ``urlsplit`` reads such a URL
+# the same way (tests/domain/test_urls.py holds them equal); anything else goes through it.
+_PLAIN = re.compile(r"https?://([a-z0-9.-]+)(?:[/?#][^\x00-\x20\x7f]*)?")
 
 
 def link_of(url: str | None) -> str | None:
     """The module's ``link_of``."""
     if not url:
         return None
+    if _PLAIN.fullmatch(url):
+        return url
+    return _split_link(url)
+
+
+def _split_link(url: str) -> str | None:
+    """``link_of`` by ``urlsplit``."""
     text = url.strip()
     if not text or _CONTROL.search(text):
         return None
@@ -65,7 +77,18 @@ def canonical_domain(domain: str) -> str:
 
 def host_of(url: str | None) -> str | None:
     """The module's ``host_of``."""
-    if not url or not url.strip():
+    if not url:
+        return None
+    plain = _PLAIN.fullmatch(url)
+    if plain is not None:
+        host = canonical_domain(plain.group(1))
+        return host if host and len(host) <= MAX_HOST else None
+    return _split_host(url)
+
+
+def _split_host(url: str) -> str | None:
+    """``host_of`` by ``urlsplit``."""
+    if not url.strip():
         return None
     text = url.strip()
     if "//" not in text and _NO_AUTHORITY.match(text):

@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 from sqlalchemy import Engine
 
-from paidfor.exchange.consume import HuntReport, load_indicators, retro_hunt
 from paidfor.exchange.fetch_store import Applied, Fetched, FetchRepository, Source
 from paidfor.exchange.model import (
     ExchangeError,
@@ -43,6 +42,9 @@ from paidfor.exchange.model import (
     parse_time,
     parse_type,
 )
+
+if TYPE_CHECKING:
+    from paidfor.exchange.consume import HuntReport
 
 PAGE = 1000
 TIMEOUT = 30.0
@@ -299,7 +301,10 @@ class Sources:
         return fetch(self._repo, source, actor=actor, progress=progress, clock=self._clock)
 
     def hunt(self, progress: Callable[[int], None] | None = None) -> HuntReport:
-        """Check every running ad against the indicators now; hold the ones that match."""
+        """Check every running ad against the indicators now; hold the ones that match
+        (its modules, with scikit-learn and SciPy, load only when it runs)."""
+        from paidfor.exchange.consume import load_indicators, retro_hunt
+
         loaded = load_indicators(self._engine)
         return retro_hunt(self._engine, loaded.indicators, progress=progress)
 

@@ -5,14 +5,17 @@ reading a CSV file while counting bytes (for the progress bar) and line numbers 
 from __future__ import annotations
 
 import csv
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from paidfor.domain import Ad, SpendReport
+from paidfor.domain.urls import link_of
 from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
+from paidfor.storage.prepare import PreparedAd
 
 # Values that mean "no value" in the real exports.
 EMPTY = frozenset({"", "NA", "N/A", "n/a", "None", "null", "NULL", "-"})
@@ -35,10 +38,23 @@ class RowError:
 @dataclass(frozen=True)
 class Parsed:
     line: int
-    item: Ad | SpendReport | EntityRecord | TruthRecord | PopulationRecord
+    item: Ad | SpendReport | EntityRecord | TruthRecord | PopulationRecord | PreparedAd
+    # what a row read straight into a PreparedAd has to say (``unlinked``), as for an Ad
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Same:
+    """A line whose ad is stored already exactly as the line gives it (``RowSource``): it is
+    counted unchanged without being read any further."""
+
+    line: int
+    key: tuple[str, str]
 
 
 Progress = Callable[[int], None]  # called with the number of bytes consumed so far
+# The content hash stored for each of the given (source, external_id) keys that is stored.
+Known = Callable[[Sequence[tuple[str, str]]], dict[tuple[str, str], str]]
 
 
 class Source(ABC):
@@ -50,6 +66,70 @@ class Source(ABC):
     @abstractmethod
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Parsed | RowError]:
         """Yield every row of ``path``, parsed, or the reason it was rejected."""
+
+
+class RowSource(Source):
+    """A source that can also read its ads straight into stored rows (``PreparedAd``), with
+    no domain object in between, and skip the lines stored already unchanged."""
+
+    @abstractmethod
+    def rows(
+        self,
+        path: Path,
+        progress: Progress | None = None,
+        *,
+        dialect: str = "sqlite",
+        known: Known | None = None,
+    ) -> Iterator[Parsed | Same | RowError]:
+        """Every row of ``path``: an ad as a ``PreparedAd`` (its ``notes`` said), another
+        record as ``read`` gives it, or the reason it was rejected; with ``known``, a line
+        whose ad is stored unchanged as ``Same``."""
+
+
+def unlinked_urls(
+    page_url: str | None, landing_url: str | None, snapshot_url: str | None
+) -> list[str]:
+    """What an imported ad holds as a URL that may not be a link (``domain.urls.link_of``):
+    it is imported, shown as text, and reported."""
+    found = [
+        ("the page's url", page_url),
+        ("the landing_url", landing_url),
+        ("the snapshot_url", snapshot_url),
+    ]
+    return [
+        f"{what} {url[:80]!r} is not an http or https link: kept as text, never linked"
+        for what, url in found
+        if url and link_of(url) is None
+    ]
+
+
+# NUL in JSON text: "\u0000" after an even number of backslashes (an odd one is a backslash).
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+NUL_REASON = "holds the NUL character (U+0000), which PostgreSQL cannot store"
+
+
+def any_nul(value: Any, depth: int = 0) -> bool:
+    """Whether a parsed record (a dataclass, and what it holds) has NUL in any text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 4:
+        return False
+    if isinstance(value, dict):
+        return any(any_nul(k, depth + 1) or any_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(any_nul(v, depth + 1) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(any_nul(getattr(value, f), depth + 1) for f in value.__dataclass_fields__)
+    return False
+
+
+def holds_nul(prepared: PreparedAd) -> bool:
+    """Whether any text of ``prepared`` (its columns, JSON as text, and its page's, funder's
+    and advertiser's fields) holds NUL: such a row is refused on every database alike."""
+    for v in prepared.params:
+        if isinstance(v, str) and ("\x00" in v or ("\\u0000" in v and _JSON_NUL.search(v))):
+            return True
+    return any(any_nul(e) for e in (prepared.page, prepared.funder, prepared.advertiser))
 
 
 def clean(value: str | None) -> str | None:

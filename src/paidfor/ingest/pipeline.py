@@ -6,7 +6,8 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
-import re
+import sys
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,14 +18,26 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paidfor.domain import Ad, SpendReport
-from paidfor.domain.urls import link_of
 from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
 from paidfor.errors import Invalid
-from paidfor.ingest.base import RowError, Source
+from paidfor.ingest.base import (
+    NUL_REASON,
+    Known,
+    Parsed,
+    RowError,
+    RowSource,
+    Same,
+    Source,
+    holds_nul,
+    unlinked_urls,
+)
+from paidfor.ingest.base import any_nul as _any_nul
 from paidfor.storage import bulk
 from paidfor.storage.audit import append_event
 from paidfor.storage.prepare import PreparedAd, prepare_ad
-from paidfor.storage.writer import BatchWriter, WriteCounts
+from paidfor.storage.writer import BatchWriter, WriteCounts, stored_hashes
+
+__all__ = ["NUL_REASON", "ImportAborted", "ImportReport", "holds_nul", "run_import", "unlinked"]
 
 
 class ImportAborted(Invalid):
@@ -89,53 +102,18 @@ PhaseHook = Callable[[str], None]
 
 # What the parsing side hands the writing side, in file order:
 #   ("row", line, PreparedAd | SpendReport), ("error", RowError), ("warning", RowError),
-#   ("progress", index, bytes)
+#   ("progress", index, bytes), ("same", line): a line stored unchanged, skipped unread
 Event = tuple[Any, ...]
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 _CHUNK = 500
 _SAMPLE = 1 << 20
-# NUL in JSON text: "\u0000" after an even number of backslashes (an odd one is a backslash).
-_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
-NUL_REASON = "holds the NUL character (U+0000), which PostgreSQL cannot store"
-
-
-def _any_nul(value: Any, depth: int = 0) -> bool:
-    """Whether a parsed record (a dataclass, and what it holds) has NUL in any text."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if depth > 4:
-        return False
-    if isinstance(value, dict):
-        return any(_any_nul(k, depth + 1) or _any_nul(v, depth + 1) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_any_nul(v, depth + 1) for v in value)
-    if hasattr(value, "__dataclass_fields__"):
-        return any(_any_nul(getattr(value, f), depth + 1) for f in value.__dataclass_fields__)
-    return False
-
-
-def holds_nul(prepared: PreparedAd) -> bool:
-    """Whether any text of ``prepared`` (its columns, JSON as text, and its page's, funder's
-    and advertiser's fields) holds NUL: such a row is refused on every database alike."""
-    for v in prepared.params:
-        if isinstance(v, str) and ("\x00" in v or ("\\u0000" in v and _JSON_NUL.search(v))):
-            return True
-    return any(_any_nul(e) for e in (prepared.page, prepared.funder, prepared.advertiser))
 
 
 def unlinked(ad: Ad) -> list[str]:
     """What an imported ad holds as a URL that may not be a link (``domain.urls.link_of``):
     it is imported, shown as text, and reported."""
-    found = [
-        ("the page's url", ad.page.url if ad.page else None),
-        ("the landing_url", ad.creative.landing_url),
-        ("the snapshot_url", ad.snapshot_url),
-    ]
-    return [
-        f"{what} {url[:80]!r} is not an http or https link: kept as text, never linked"
-        for what, url in found
-        if url and link_of(url) is None
-    ]
+    page_url = ad.page.url if ad.page else None
+    return unlinked_urls(page_url, ad.creative.landing_url, ad.snapshot_url)
 
 
 def estimate_rows(paths: Sequence[Path]) -> int:
@@ -151,56 +129,133 @@ def estimate_rows(paths: Sequence[Path]) -> int:
     return total
 
 
-def events(source: Source, paths: Sequence[Path], dialect: str) -> Iterator[Event]:
-    """Parse and prepare every row of ``paths``: the CPU-heavy half of an import."""
+def events(
+    source: Source, paths: Sequence[Path], dialect: str, known: Known | None = None
+) -> Iterator[Event]:
+    """Parse and prepare every row of ``paths``: the CPU-heavy half of an import. A
+    ``RowSource`` reads its ads straight into rows and, with ``known``, skips the lines
+    stored unchanged (``("same", line)``)."""
     for index, path in enumerate(paths):
         pending: list[Event] = []
 
         def hook(consumed: int, index: int = index, pending: list[Event] = pending) -> None:
             pending.append(("progress", index, consumed))
 
-        for item in source.read(path, hook):
+        items: Iterator[Any] = (
+            source.rows(path, hook, dialect=dialect, known=known)
+            if isinstance(source, RowSource)
+            else source.read(path, hook)
+        )
+        for item in items:
             if pending:
                 yield from pending
                 pending.clear()
-            if isinstance(item, RowError):
+            if isinstance(item, Same):
+                yield ("same", item.line)
+            elif isinstance(item, RowError):
                 yield ("error", item)
             else:
-                parsed = item.item
-                if isinstance(parsed, Ad):
-                    for note in unlinked(parsed):
-                        yield ("warning", RowError(str(path), item.line, note))
-                    prepared = prepare_ad(parsed, dialect)
-                    if holds_nul(prepared):
-                        yield ("error", RowError(str(path), item.line, NUL_REASON))
-                    else:
-                        yield ("row", item.line, prepared)
-                elif _any_nul(parsed):
-                    yield ("error", RowError(str(path), item.line, NUL_REASON))
-                else:
-                    yield ("row", item.line, parsed)
+                yield from _parsed(path, item, dialect)
         yield from pending
 
 
-def _produce(source_name: str, paths: list[Path], dialect: str, queue: Any) -> None:
-    """Child process: parse into ``queue`` in chunks; exit if the parent is gone."""
+def _parsed(path: Path, item: Parsed, dialect: str) -> Iterator[Event]:
+    parsed = item.item
+    for note in item.notes:
+        yield ("warning", RowError(str(path), item.line, note))
+    if isinstance(parsed, PreparedAd):  # a RowSource has looked for NUL already
+        yield ("row", item.line, parsed)
+    elif isinstance(parsed, Ad):
+        for note in unlinked(parsed):
+            yield ("warning", RowError(str(path), item.line, note))
+        prepared = prepare_ad(parsed, dialect)
+        if holds_nul(prepared):
+            yield ("error", RowError(str(path), item.line, NUL_REASON))
+        else:
+            yield ("row", item.line, prepared)
+    elif _any_nul(parsed):
+        yield ("error", RowError(str(path), item.line, NUL_REASON))
+    else:
+        yield ("row", item.line, parsed)
+
+
+def _build_indexes(
+    engine: Engine, report: ImportReport, alongside: Callable[[ImportReport], None] | None
+) -> None:
+    """``bulk.ensure_indexes``, with ``alongside`` run meanwhile in this thread."""
+    started = time.perf_counter()
+    if alongside is None:
+        bulk.ensure_indexes(engine)
+        report.index_seconds = time.perf_counter() - started
+        return
+    failed: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            bulk.ensure_indexes(engine)
+        except BaseException as exc:  # raised in the importing thread, below
+            failed.append(exc)
+        report.index_seconds = time.perf_counter() - started
+
+    worker = threading.Thread(target=build, name="paidfor-indexes")
+    worker.start()
+    try:
+        alongside(report)
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
+def lookup(engine: Engine) -> Known:
+    """The stored content hashes of keys, each look-up in its own short transaction (a long
+    one would hold SQLite's WAL back)."""
+
+    def known(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        with engine.connect() as conn:
+            return stored_hashes(conn, keys)
+
+    return known
+
+
+def _produce(
+    source_name: str, paths: list[Path], dialect: str, queue: Any, probe_url: str | None
+) -> None:
+    """Child process: parse into ``queue`` in chunks; exit if the parent is gone. With
+    ``probe_url``, look up the stored lines in that database (``events``)."""
     from paidfor.ingest.registry import SOURCES
+    from paidfor.storage.db import make_engine
 
     gc.disable()  # see run_import
     parent = os.getppid()
 
+    def orphaned() -> None:
+        if os.getppid() != parent:  # the importer was killed: stop, do not linger
+            os._exit(1)
+
     def put(item: Any) -> None:
+        orphaned()  # a parser faster than the writer never finds the queue full
         while True:
             try:
                 queue.put(item, timeout=1.0)
                 return
             except Full:
-                if os.getppid() != parent:  # the importer was killed: stop, do not linger
-                    os._exit(1)
+                orphaned()
+
+    def drain() -> None:
+        """Wait for the queue's feeder thread to hand everything over (exiting waits for it,
+        and with nobody reading it would wait forever)."""
+        queue.close()
+        feeder = threading.Thread(target=queue.join_thread, daemon=True)
+        feeder.start()
+        while feeder.is_alive():
+            feeder.join(1.0)
+            orphaned()
 
     try:
         chunk: list[Event] = []
-        for event in events(SOURCES[source_name](), paths, dialect):
+        known = None if probe_url is None else lookup(make_engine(probe_url))
+        for event in events(SOURCES[source_name](), paths, dialect, known):
             chunk.append(event)
             if len(chunk) >= _CHUNK:
                 put(chunk)
@@ -209,14 +264,17 @@ def _produce(source_name: str, paths: list[Path], dialect: str, queue: Any) -> N
         put(None)
     except BaseException as exc:  # report it to the parent, which raises it
         put(("crash", f"{type(exc).__name__}: {exc}"))
+    drain()
 
 
-def _parallel_events(source: Source, paths: Sequence[Path], dialect: str) -> Iterator[Event]:
+def _parallel_events(
+    source: Source, paths: Sequence[Path], dialect: str, probe_url: str | None
+) -> Iterator[Event]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue(maxsize=16)
     proc = ctx.Process(
         target=_produce,
-        args=(source.name, list(paths), dialect, queue),
+        args=(source.name, list(paths), dialect, queue, probe_url),
         name="paidfor-parse",
         daemon=True,
     )
@@ -256,6 +314,7 @@ def run_import(
     parallel: bool | None = None,
     defer_indexes: bool | None = None,
     on_phase: PhaseHook | None = None,
+    alongside_indexes: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import ``paths``; each batch of ``batch_size`` rows is one transaction.
 
@@ -263,6 +322,9 @@ def run_import(
     more than one core and at least 16 MiB to read). ``defer_indexes`` drops the read-only
     indexes of ``ads`` for the import and builds them at the end (default: when the files hold
     at least ~50,000 rows and twice as many as the table; see ``storage.bulk``).
+    ``alongside_indexes`` (the search index's catch-up) runs, after a load that went through,
+    while another thread builds them (the database works without holding the interpreter);
+    without deferred indexes the caller runs it afterwards.
     """
     for path in paths:
         if not path.is_file():
@@ -275,30 +337,45 @@ def run_import(
     elif defer_indexes is None:
         defer_indexes = bulk.worth_deferring(engine, estimate_rows(paths))
     report = ImportReport(source=source.name, files=[str(p) for p in paths], dry_run=dry_run)
-    writer = BatchWriter(engine, dry_run=dry_run)
+    # An empty table (a first load): the writer knows its new ads without looking them up,
+    # and the parser has no stored line to skip.
+    holds_ads = bulk.holds_ads(engine)
+    writer = BatchWriter(engine, dry_run=dry_run, fresh=not holds_ads)
     started = time.perf_counter()
     ads: list[PreparedAd] = []
     reports: list[SpendReport] = []
     entities: list[EntityRecord] = []
 
+    same = 0  # lines of the current batch skipped as stored unchanged
+
     def flush() -> None:
+        nonlocal same
         if ads or reports or entities:
             report.counts.add(writer.write(ads, reports, entities))
+        if ads or reports or entities or same:
             report.batches += 1
             ads.clear()
             reports.clear()
             entities.clear()
+            same = 0
 
     # An import allocates millions of short-lived containers that reference counting frees;
     # the cyclic collector's passes over them took about half of the import's time.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     dialect = engine.dialect.name
-    stream = (
-        _parallel_events(source, paths, dialect) if parallel else events(source, paths, dialect)
-    )
+    # Lines stored unchanged are skipped unread when the table holds anything to find.
+    probing = isinstance(source, RowSource) and holds_ads
+    if parallel:
+        url = engine.url
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        probe_url = url.render_as_string(hide_password=False) if probing and not in_memory else None
+        stream = _parallel_events(source, paths, dialect, probe_url)
+    else:
+        stream = events(source, paths, dialect, lookup(engine) if probing else None)
     if defer_indexes:
         bulk.drop_indexes(engine)
+        bulk.drop_fts_triggers(engine)
         report.indexes_deferred = True
     try:
         for event in stream:
@@ -308,6 +385,12 @@ def run_import(
                     progress(event[1], event[2], report.rows)
             elif kind == "warning":
                 report.warnings.append(event[1])
+            elif kind == "same":  # it takes its place in its batch, as a row written would
+                report.rows += 1
+                report.counts.unchanged += 1
+                same += 1
+                if len(ads) + len(reports) + len(entities) + same >= batch_size:
+                    flush()
             elif kind == "error":
                 report.errors.append(event[1])
                 if strict:
@@ -325,7 +408,7 @@ def run_import(
                     report.truth += 1
                 else:
                     entities.append(item)
-                if len(ads) + len(reports) + len(entities) >= batch_size:
+                if len(ads) + len(reports) + len(entities) + same >= batch_size:
                     flush()
         flush()
     finally:
@@ -336,9 +419,8 @@ def run_import(
         if defer_indexes:  # on success and on failure alike; after a kill, open_database
             if on_phase is not None:
                 on_phase("building indexes")
-            started_index = time.perf_counter()
-            bulk.ensure_indexes(engine)
-            report.index_seconds = time.perf_counter() - started_index
+            loaded = sys.exc_info()[0] is None
+            _build_indexes(engine, report, alongside_indexes if loaded else None)
     report.seconds = time.perf_counter() - started
     if not dry_run:
         append_event(

@@ -12,8 +12,10 @@ spend; larger values tie, and fall back to id order) and creation times to the s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
+import orjson
 import tantivy
 from sqlalchemy import func, literal_column
 
@@ -148,46 +150,71 @@ def columns(dialect: str) -> list[Any]:
 
 
 def document(row: Any) -> tantivy.Document:
-    """The index document of one ``ads`` row (selected with ``_columns``)."""
-    ad_id = int(row.id)
+    """The index document of one ``ads`` row: the values of ``columns``, in their order (a
+    SQLAlchemy row or the driver's tuple: times as values or ISO text, JSON lists as values
+    or their text), built as one dict (``Document.from_dict``: a third of the time of adding
+    field by field)."""
+    (ad_id, status, text, created_at, started_at, until, ad_type, is_political, usd_cents,
+     spend_cents, spend_lower, impressions, page_id, funder_id, countries, languages,
+     platforms, regions, images, audience_lower, audience_upper) = row  # fmt: skip
+    ad_id = int(ad_id)
     if not 0 < ad_id < ID_LIMIT:
         raise ValueError(f"ad id {ad_id} is outside what the search index holds (1 to 2**32-1)")
-    doc = tantivy.Document()
-    doc.add_unsigned("id", ad_id)
-    doc.add_text("text", row.search_text or "")
-    created = _micros(row.created_at)
-    doc.add_unsigned("k_newest", sort_key(None if created is None else created // 1_000_000, ad_id))
-    lower = published_spend_lower(row.spend_lower, row.spend_cents)
-    doc.add_unsigned("k_spend", sort_key(spend_order(lower, row.spend_usd_cents), ad_id))
-    doc.add_unsigned("k_impressions", sort_key(row.impressions, ad_id))
-    if row.page_id is not None:
-        doc.add_unsigned("page", int(row.page_id))
-    if row.funder_id is not None:
-        doc.add_unsigned("funder", int(row.funder_id))
-    for code in row.reached_countries or ():
-        doc.add_text("country", str(code))
-    for lang in row.languages or ():
-        doc.add_text("language", str(lang).lower())
-    for platform in row.platforms or ():
-        doc.add_text("platform", str(platform).lower())
-    for item in row.delivery_by_region or ():
-        if isinstance(item, dict) and item.get("region") is not None:
-            doc.add_text("region", str(item["region"]).lower())
-    doc.add_text("status", row.status)
-    doc.add_text("ad_type", row.ad_type or "")
-    doc.add_text("media", "IMAGE" if int(row.images or 0) > 0 else "NONE")
-    doc.add_boolean("political", political(row.is_political, row.ad_type))
-    started = _micros(row.started)
-    stopped = _micros(row.until)  # storage.rules.delivered_until: None while open-ended
-    if stopped is None and row.status not in ACTIVE_STATUSES:
+    created = _micros(created_at)
+    lower = published_spend_lower(spend_lower, spend_cents)
+    fields: dict[str, list[Any]] = {
+        "id": [ad_id],
+        "text": [text or ""],
+        "k_newest": [sort_key(None if created is None else created // 1_000_000, ad_id)],
+        "k_spend": [sort_key(spend_order(lower, usd_cents), ad_id)],
+        "k_impressions": [sort_key(impressions, ad_id)],
+        "status": [status],
+        "ad_type": [ad_type or ""],
+        "media": ["IMAGE" if int(images or 0) > 0 else "NONE"],
+        "political": [bool(political(is_political, ad_type))],
+    }
+    if page_id is not None:
+        fields["page"] = [int(page_id)]
+    if funder_id is not None:
+        fields["funder"] = [int(funder_id)]
+    for name, items, lower_case in (
+        ("country", countries, False),
+        ("language", languages, True),
+        ("platform", platforms, True),
+    ):
+        values = [str(v).lower() if lower_case else str(v) for v in _listed(items)]
+        if values:
+            fields[name] = values
+    places = [
+        str(item["region"]).lower()
+        for item in _listed(regions)
+        if isinstance(item, dict) and item.get("region") is not None
+    ]
+    if places:
+        fields["region"] = places
+    started = _micros(started_at)
+    stopped = _micros(until)  # storage.rules.delivered_until: None while open-ended
+    if stopped is None and status not in ACTIVE_STATUSES:
         stopped = -1  # an inactive ad with no date at all: it matches no delivery window
-    doc.add_integer("start", I64_MAX if started is None else started)
-    doc.add_integer("stop", I64_MAX if stopped is None else stopped)
-    for month in delivery_months(started, stopped):
-        doc.add_text("month", month)
+    fields["start"] = [I64_MAX if started is None else started]
+    fields["stop"] = [I64_MAX if stopped is None else stopped]
+    months = delivery_months(started, stopped)
+    if months:
+        fields["month"] = months
     if started is not None and stopped is None:
-        doc.add_integer("open_month", month_key(started))
-    lower, upper = row.audience_lower, row.audience_upper
-    doc.add_integer("audience_lower", -1 if lower is None else int(lower))
-    doc.add_integer("audience_upper", I64_MAX if upper is None else int(upper))
-    return doc
+        fields["open_month"] = [month_key(started)]
+    fields["audience_lower"] = [-1 if audience_lower is None else int(audience_lower)]
+    fields["audience_upper"] = [I64_MAX if audience_upper is None else int(audience_upper)]
+    return tantivy.Document.from_dict(fields, _schema())
+
+
+def _listed(value: Any) -> Any:
+    """A JSON list column's items, read as a list or as its text (SQLite's driver)."""
+    if isinstance(value, str):
+        return orjson.loads(value)
+    return value or ()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> tantivy.Schema:
+    return build_schema()

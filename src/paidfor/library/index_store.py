@@ -274,7 +274,7 @@ class AdIndex:
                     w.delete_all_documents()
             for batch in self._changed_rows(since):
                 if since is not None:
-                    ids = [int(r.id) for r in batch]
+                    ids = [int(r[0]) for r in batch]
                     for k, w in enumerate(writers):
                         mine = [i for i in ids if i % n == k]
                         if mine:
@@ -282,8 +282,8 @@ class AdIndex:
                                 tantivy.Query.term_set_query(self.schema, "id", mine)
                             )
                 for row in batch:
-                    if row.status in PUBLIC:
-                        writers[int(row.id) % n].add_document(document(row))
+                    if row[1] in PUBLIC:  # status
+                        writers[int(row[0]) % n].add_document(document(row))
                         indexed += 1
                 rows += len(batch)
                 if progress is not None:
@@ -304,13 +304,26 @@ class AdIndex:
         return SyncReport(full, rows, indexed, seq)
 
     def _changed_rows(self, since: int | None) -> Iterator[list[Any]]:
+        """The rows stamped after ``since`` (all when None), ``BATCH`` at a time, the values of
+        ``columns`` in order; on SQLite the driver's tuples (times and JSON as text: reading
+        each value through SQLAlchemy cost as much as the rest of building the documents)."""
         stmt = select(*columns(self.engine.dialect.name))
         if since is not None:
             stmt = stmt.where(AdRow.search_seq > since)
         with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-            for part in result.partitions(BATCH):
-                yield list(part)
+            if self.engine.dialect.name != "sqlite":
+                result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+                for part in result.partitions(BATCH):
+                    yield list(part)
+                return
+            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql)
+                while batch := cursor.fetchmany(BATCH):
+                    yield list(batch)
+            finally:
+                cursor.close()
 
     def pending_changes(self) -> int | None:
         """``pending`` on a connection of its own (the ``index`` commands)."""

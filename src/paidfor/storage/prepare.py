@@ -56,7 +56,30 @@ _PLAN = tuple((n in JSON_COLUMNS, n in TIME_COLUMNS) for n in STATIC_COLUMNS)
 _HASH_AT = STATIC_COLUMNS.index("content_hash")
 
 
-def prepare_ad(ad: Ad, dialect: str = "sqlite") -> PreparedAd:
+def params_hash(
+    params: tuple[Any, ...] | list[Any],
+    page: Page | None,
+    funder: Funder | None,
+    advertiser: Advertiser | None,
+) -> str:
+    """The content hash of a row from its values: the hash of exactly what is stored (JSON
+    already as text: nothing serialized twice; the hash's own column as None), plus the keys
+    of the page, funder and advertiser whose ids the writer adds."""
+    values = list(params)
+    values[_HASH_AT] = None
+    return content_hash(
+        [
+            values,
+            page_key(page) if page else None,
+            funder_key(funder) if funder else None,
+            advertiser_key(advertiser) if advertiser else None,
+        ]
+    )
+
+
+def prepare_ad(ad: Ad, dialect: str = "sqlite", *, digest: str | None = None) -> PreparedAd:
+    """The row of ``ad``; its content hash ``digest`` when given (the hash of the line it was
+    read from: ``ingest.native_rows``), else ``params_hash`` of its values."""
     values = ad_values(ad)
     sqlite = dialect == "sqlite"
     params: list[Any] = []
@@ -68,16 +91,8 @@ def prepare_ad(ad: Ad, dialect: str = "sqlite") -> PreparedAd:
             elif is_time and sqlite:
                 v = v.isoformat(sep=" ", timespec="microseconds")
         params.append(v)
-    # The hash of exactly what is stored (JSON already as text: nothing serialized twice),
-    # plus the keys of the page, funder and advertiser whose ids the writer adds.
-    digest = content_hash(
-        [
-            params,
-            page_key(ad.page) if ad.page else None,
-            funder_key(ad.funder) if ad.funder else None,
-            advertiser_key(ad.advertiser) if ad.advertiser else None,
-        ]
-    )
+    if digest is None:
+        digest = params_hash(params, ad.page, ad.funder, ad.advertiser)
     params[_HASH_AT] = digest
     page = ad.page
     if page is not None:  # only what the pages table keeps travels on

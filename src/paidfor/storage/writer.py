@@ -28,6 +28,7 @@ from paidfor.storage.prepare import (
     advertiser_key,
     funder_key,
     page_key,
+    params_hash,
     prepare_ad,
     upsert_sql,
 )
@@ -46,6 +47,31 @@ from paidfor.storage.tables import (
 # savepoint, so the index trigger written row by row (executemany) made a one-row segment per
 # ad and cost four times the rest of the insert; a few hundred rows a statement avoids that.
 _SQLITE_ROWS = min(400, 32000 // len(AD_COLUMNS))
+
+
+_RESTAMP = {
+    d: f"UPDATE ads SET content_hash = {m} WHERE source = {m} AND external_id = {m}"
+    for d, m in (("sqlite", "?"), ("postgresql", "%s"))
+}
+
+
+def stored_hashes(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The stored content hash of each of ``keys`` (source, external_id) that is stored."""
+    # By source, then ``external_id IN (...)``: a plain probe of the unique index, where a
+    # row-value IN list cost SQLite a third of the batch.
+    by_source: dict[str, list[str]] = {}
+    for src, ext in keys:
+        by_source.setdefault(src, []).append(ext)
+    existing: dict[tuple[str, str], str] = {}
+    for src, ids in by_source.items():
+        for chunk in chunks(ids):
+            for ext, h in conn.execute(
+                select(ADS.c.external_id, ADS.c.content_hash).where(
+                    ADS.c.source == src, ADS.c.external_id.in_(chunk)
+                )
+            ):
+                existing[(src, ext)] = h
+    return existing
 
 
 @dataclass
@@ -91,6 +117,11 @@ class BatchWriter:
 
     engine: Engine
     dry_run: bool = False
+    # The table held no ad when the run began (a first load): an ad whose key this run has
+    # not written is new without looking it up. ``_written`` holds the keys' hashes (a
+    # collision only costs a look-up).
+    fresh: bool = False
+    _written: set[int] = field(default_factory=set)
     _pages: dict[tuple[str, str], int] = field(default_factory=dict)
     _funders: dict[str, int] = field(default_factory=dict)
     _advertisers: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -130,7 +161,9 @@ class BatchWriter:
                 counts.add(self._write_ads(conn, prepared))
                 counts.add(self._write_reports(conn, reports))
         except BaseException:
-            # Ids cached during a rolled-back batch may not exist: forget them all.
+            # Ids cached during a rolled-back batch may not exist: forget them all; keys of
+            # its ads may have been written before it, so look every key up from now on.
+            self.fresh = False
             self._pages.clear()
             self._funders.clear()
             self._advertisers.clear()
@@ -258,32 +291,31 @@ class BatchWriter:
         """How many ads are new, changed or unchanged, and the ones to write."""
         # The last occurrence of a key in a batch wins, as it would across batches.
         by_key = {ad.key: ad for ad in ads}
-        # By source, then ``external_id IN (...)``: a plain probe of the unique index, where a
-        # row-value IN list cost SQLite a third of the batch.
-        by_source: dict[str, list[str]] = {}
-        for src, ext in by_key:
-            by_source.setdefault(src, []).append(ext)
-        existing: dict[tuple[str, str], str] = {}
-        for src, ids in by_source.items():
-            for chunk in chunks(ids):
-                for ext, h in conn.execute(
-                    select(ADS.c.external_id, ADS.c.content_hash).where(
-                        ADS.c.source == src, ADS.c.external_id.in_(chunk)
-                    )
-                ):
-                    existing[(src, ext)] = h
+        written = self._written
+        probe = [k for k in by_key if hash(k) in written] if self.fresh else list(by_key)
+        existing = stored_hashes(conn, probe) if probe else {}
+        if self.fresh and not self.dry_run:
+            written.update(hash(k) for k in by_key)
         counts = WriteCounts(unchanged=len(ads) - len(by_key))
         todo = []
+        restamp: list[tuple[str, str, str]] = []
         for key, ad in by_key.items():
             old = existing.get(key)
             if old is None:
                 counts.inserted += 1
                 todo.append(ad)
-            elif old != ad.content_hash:
+            elif old == ad.content_hash:
+                counts.unchanged += 1
+            elif old == params_hash(ad.params, ad.page, ad.funder, ad.advertiser):
+                # stored by a version that hashed the values, not the line: the same ad;
+                # its hash becomes the line's, so the next import skips the line unread
+                counts.unchanged += 1
+                restamp.append((ad.content_hash, *key))
+            else:
                 counts.updated += 1
                 todo.append(ad)
-            else:
-                counts.unchanged += 1
+        if restamp and not self.dry_run:
+            conn.exec_driver_sql(_RESTAMP[conn.dialect.name], restamp)
         return counts, todo
 
     def _write_ads(self, conn: Connection, ads: Sequence[PreparedAd]) -> WriteCounts:

@@ -6,19 +6,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from paidfor.errors import EXIT_FAILED, Invalid
-from paidfor.exchange.consume import HuntReport
 from paidfor.exchange.fetch import Sources
 from paidfor.exchange.model import Member, parse_time
 from paidfor.exchange.service import ExchangeService
 from paidfor.interfaces.cli.support import Commands, err, open_services, out
 from paidfor.interfaces.cli.tokens import cli_actor
+
+if TYPE_CHECKING:  # the retro-hunt's modules load scikit-learn and SciPy: only when it runs
+    from paidfor.exchange.consume import HuntReport
 
 exchange_app = typer.Typer(
     cls=Commands, help="The threat-indicator exchange.", no_args_is_help=True

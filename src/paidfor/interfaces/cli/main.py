@@ -158,6 +158,9 @@ def _import(
     then catches up)."""
     from paidfor.services import DatabaseUnavailable, database_trouble, operational_errors
 
+    if TYPE_CHECKING:
+        from paidfor.ingest.pipeline import ImportReport
+
     sizes = [f.stat().st_size for f in files]
     show = err.is_terminal and not as_json
     progress = Progress(
@@ -183,6 +186,15 @@ def _import(
         elapsed = max(time.perf_counter() - t0, 1e-9)
         progress.update(task, completed=consumed, rows=rows, rate=rows / elapsed)
 
+    synced: list[str] = []  # the search index brought up to date while the indexes were built
+
+    def alongside(loaded: ImportReport) -> None:
+        if loaded.counts.inserted + loaded.counts.updated:
+            # the index alone, not migrated: another thread is building the set-aside indexes
+            with open_services(settings.database_url, settings=settings, migrate=False,
+                               search_index=True) as opened:  # fmt: skip
+                _sync_index(opened, full=False, quiet=as_json, bar=False, said=synced)
+
     try:  # a bad row under --strict is ImportAborted, Invalid: exit 2
         with progress:
             report = services.imports.run(
@@ -195,6 +207,7 @@ def _import(
                 parallel=parallel,
                 defer_indexes=defer_indexes,
                 on_phase=lambda phase: err.print(f"{phase}…") if show else None,
+                alongside_indexes=None if dry_run else alongside,
             )
     except operational_errors() as exc:  # a full disk, a database that went away: exit 6
         raise DatabaseUnavailable(
@@ -225,14 +238,25 @@ def _import(
             err.print(f"[yellow]imported, but[/yellow] {e}")
         if len(report.warnings) > max_errors:
             err.print(f"... and {len(report.warnings) - max_errors} more warnings (see --json)")
+    for line in synced:
+        out.print(line)
     if report.errors and report.rows == 0:
         raise typer.Exit(EXIT_FAILED)
-    return not dry_run and report.counts.inserted + report.counts.updated > 0
+    # the search index catches up now, unless it did while the indexes were built
+    return not dry_run and report.counts.inserted + report.counts.updated > 0 and not synced
 
 
-def _sync_index(services: Services, *, full: bool, quiet: bool = False) -> bool:
-    """Bring the search index up to date with a progress bar; False when there is none or
-    another process is writing it (it then catches up on its own)."""
+def _sync_index(
+    services: Services,
+    *,
+    full: bool,
+    quiet: bool = False,
+    bar: bool = True,
+    said: list[str] | None = None,
+) -> bool:
+    """Bring the search index up to date with a progress bar (unless ``bar`` is False: while
+    another one shows); False when there is none or another process is writing it (it then
+    catches up on its own). ``said``: what it has to say goes there, not to the output."""
     from paidfor.services import IndexBusy
 
     index = services.index
@@ -246,7 +270,7 @@ def _sync_index(services: Services, *, full: bool, quiet: bool = False) -> bool:
         TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
         console=err,
-        disable=quiet or not err.is_terminal,
+        disable=quiet or not bar or not err.is_terminal,
     )
     task = progress.add_task("index", total=total or None)
     try:
@@ -257,10 +281,14 @@ def _sync_index(services: Services, *, full: bool, quiet: bool = False) -> bool:
         return False
     if not quiet:
         how = "built" if report.full else "updated"
-        out.print(
+        line = (
             f"search index {how}: {report.indexed:,} public ads from {report.rows:,} rows "
             f"(at change {report.seq:,}) in {index.path}"
         )
+        if said is not None:
+            said.append(line)
+        else:
+            out.print(line)
     return True
 
 

@@ -55,17 +55,22 @@ class Commands(TyperGroup):
 
 @contextmanager
 def open_services(
-    url: str | None = None, *, settings: Settings | None = None, search_index: bool = False
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    search_index: bool = False,
+    migrate: bool = True,
 ) -> Iterator[Services]:
     """The services of the database at ``url`` (default PAIDFOR_DATABASE_URL), migrated
     (``DatabaseUnavailable``, exit 6, when it cannot be opened), closed when the command is
     done. ``settings``: the command's own (default: the environment's). ``search_index``:
-    open the search index too (a command that searches, imports or syncs it).
+    open the search index too (a command that searches, imports or syncs it). ``migrate``
+    False: open the database as it is (while an import builds its set-aside indexes).
     """
     from paidfor.services import Services
 
     services = Services.open(
-        settings or get_settings(), url, migrate=True, search_index=search_index
+        settings or get_settings(), url, migrate=migrate, search_index=search_index
     )
     try:
         yield services
