@@ -35,9 +35,9 @@ REVIEWERS = 4
 
 @pytest.fixture
 def api(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    import paidfor.interfaces.http.api.app as app_module
+    import paidfor.services as services_module
 
-    monkeypatch.setattr(app_module, "political_classifier", Unsure)
+    monkeypatch.setattr(services_module, "political_classifier", Unsure)
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
     with TestClient(create_app(db_url, settings)) as client:
         yield client

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 from paidfor.interfaces.http.api import responses as public_models
 from paidfor.interfaces.http.api import responses_cases as case_models
 from paidfor.interfaces.http.api import responses_review as review_models
+from paidfor.interfaces.http.api import responses_ttpa as ttpa_models
 from paidfor.interfaces.http.api.responses import examples_of, keep_examples
 
 NUL = "\x00"
@@ -169,7 +170,7 @@ def document_errors(app: FastAPI) -> None:
                     "4XX", {"description": "A client error, in words", "content": content}
                 )
         document_answers(schema)
-        keep_examples(schema, examples_of(public_models, review_models, case_models))
+        keep_examples(schema, examples_of(public_models, review_models, case_models, ttpa_models))
         schema["components"]["schemas"].pop("HTTPValidationError", None)
         schema["components"]["schemas"].pop("ValidationError", None)
         app.openapi_schema = schema

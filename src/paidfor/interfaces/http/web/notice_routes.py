@@ -30,6 +30,7 @@ from fastapi.templating import Jinja2Templates
 
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.responses import NoticeAnswer, ok
+from paidfor.interfaces.http.api.responses_ttpa import RepositoryFeed
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import public_page
 from paidfor.review.notice import REPOSITORY_FEED
@@ -92,7 +93,11 @@ def make_notice_router(service: TransparencyService, templates: Jinja2Templates)
     def schema() -> Any:
         return SchemaResponse(service.schema())
 
-    @router.get(REPOSITORY_FEED, summary="Every transparency notice, incrementally (art. 13)")
+    @router.get(
+        REPOSITORY_FEED,
+        summary="Every transparency notice, incrementally (art. 13)",
+        responses=ok(RepositoryFeed),
+    )
     def repository(
         after: Annotated[str, Query(max_length=50, pattern=CURSOR)] = "0.0",
         limit: Annotated[int, Query(ge=1, le=MAX_FEED)] = DEFAULT_FEED,

@@ -45,6 +45,13 @@ from paidfor.errors import Invalid
 from paidfor.interfaces.http.api.answers import NO_STORE, BodyId, RowId, answer
 from paidfor.interfaces.http.api.ratelimit import LimitedRoutes, SlidingWindowLimiter
 from paidfor.interfaces.http.api.ratelimit_store import Windows
+from paidfor.interfaces.http.api.responses import ok
+from paidfor.interfaces.http.api.responses_ttpa import (
+    NotificationReceipt,
+    NotificationStatus,
+    StaffNotification,
+    StaffNotifications,
+)
 from paidfor.interfaces.http.deps import CSRF_FIELD, check_csrf, csrf_token, require
 from paidfor.interfaces.http.refusals import shown_on
 from paidfor.interfaces.http.web.refusal_pages import limit_page, public_page
@@ -134,7 +141,8 @@ def make_notification_router(service: NotificationService, templates: Jinja2Temp
         return page(request, "notify_status.html", {"n": found.for_notifier(),
                                                     "csrf": csrf_token(request)})  # fmt: skip
 
-    @router.post("/api/ttpa/notifications", status_code=201, summary="Notify an ad (art. 15)")
+    @router.post("/api/ttpa/notifications", status_code=201, summary="Notify an ad (art. 15)",
+                 responses=ok(NotificationReceipt, 201))  # fmt: skip
     def notify(body: NotificationIn) -> JSONResponse:
         made, secret = service.notify(body.ad_id, body.ground, body.explanation, body.name,
                                       body.email)  # fmt: skip
@@ -144,16 +152,19 @@ def make_notification_router(service: NotificationService, templates: Jinja2Temp
             201,
         )
 
-    @router.post("/api/ttpa/notifications/status", summary="A notification's status and outcome")
+    @router.post("/api/ttpa/notifications/status", summary="A notification's status and outcome",
+                 responses=ok(NotificationStatus))  # fmt: skip
     def status(body: StatusIn) -> JSONResponse:
         return answer(service.status(body.receipt, body.secret).for_notifier())
 
-    @router.get("/api/review/ttpa/notifications", summary="Notifications of ads (staff)")
+    @router.get("/api/review/ttpa/notifications", summary="Notifications of ads (staff)",
+                responses=ok(StaffNotifications))  # fmt: skip
     def staff_list(who: Reviewer, status: str | None = None) -> JSONResponse:
         return answer({"notifications": [n.for_staff() for n in service.listing(status)]})
 
     @router.post("/api/review/ttpa/notifications/{notification_id}/decision",
-                 summary="Uphold or dismiss a notification, with the reason")  # fmt: skip
+                 summary="Uphold or dismiss a notification, with the reason",
+                 responses=ok(StaffNotification))  # fmt: skip
     def staff_decide(notification_id: RowId, body: DecisionIn, who: Reviewer) -> JSONResponse:
         done = service.decide(who.actor, notification_id, body.decision, body.reason)
         return answer(done.for_staff())
