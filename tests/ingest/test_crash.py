@@ -78,6 +78,33 @@ def _missing_indexes(url: str) -> list[str]:
         engine.dispose()
 
 
+def _kill_a_third_of_the_way(
+    cmd: list[str], env: dict[str, str], db_url: str, total: int, marker: str
+) -> None:
+    """Run the import ``cmd`` and SIGKILL it once a third of ``total`` ads are in (again, up
+    to three times, should a very fast machine finish first); then no process of the killed
+    import lingers (the parsing process notices and exits)."""
+    killed_at = None
+    for _attempt in range(3):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            n = _count(db_url)
+            if n >= total // 3:
+                proc.send_signal(signal.SIGKILL)
+                killed_at = n
+                break
+            time.sleep(0.01)
+        proc.wait(timeout=60)
+        if killed_at is not None and proc.returncode == -signal.SIGKILL:
+            break
+    assert killed_at is not None, "the import finished before it could be killed"
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+
+
 @pytest.mark.parametrize(
     "mode", [("--no-parallel",), ("--parallel",), ("--parallel", "--defer-indexes")]
 )
@@ -90,26 +117,7 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
     total = 3517 * COPIES
     cmd = _cli(db_url, "import", "hpsci-ira", str(big), "--batch-size", "150", *mode)
 
-    killed_at = None
-    for _attempt in range(3):  # a very fast machine could finish before we kill it
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            n = _count(db_url)
-            if n >= total // 3:
-                proc.send_signal(signal.SIGKILL)
-                killed_at = n
-                break
-            time.sleep(0.02)
-        proc.wait(timeout=60)
-        if killed_at is not None and proc.returncode == -signal.SIGKILL:
-            break
-    assert killed_at is not None, "the import finished before it could be killed"
-    # no process of the killed import lingers (the parsing process notices and exits)
-    deadline = time.monotonic() + 15
-    while _processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _processes_with(marker) == []
+    _kill_a_third_of_the_way(cmd, env, db_url, total, marker)
     after_kill = _count(db_url)
     assert 0 < after_kill < total  # a part landed; no batch is half-written (checked below)
     assert after_kill % 150 == 0 or after_kill == total
@@ -168,25 +176,7 @@ def test_sigkill_mid_native_first_load_then_reimport_leaves_search_agreeing(
            "PAIDFOR_INDEX_DIR": str(tmp_path / "index")}  # fmt: skip
     cmd = _cli(db_url, "import", "native", str(big), "--batch-size", "150", "--parallel",
                "--defer-indexes")  # fmt: skip
-    killed_at = None
-    for _attempt in range(3):
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            n = _count(db_url)
-            if n >= total // 3:
-                proc.send_signal(signal.SIGKILL)
-                killed_at = n
-                break
-            time.sleep(0.01)
-        proc.wait(timeout=60)
-        if killed_at is not None and proc.returncode == -signal.SIGKILL:
-            break
-    assert killed_at is not None, "the import finished before it could be killed"
-    deadline = time.monotonic() + 15
-    while _processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _processes_with(marker) == []
+    _kill_a_third_of_the_way(cmd, env, db_url, total, marker)
     after_kill = _count(db_url)
     assert 0 < after_kill < total and after_kill % 150 == 0  # whole batches only
 

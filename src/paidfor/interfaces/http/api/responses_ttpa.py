@@ -51,25 +51,6 @@ class RepositoryFeed(BaseModel):
     paging: Json
 
 
-class NotificationReceipt(BaseModel):
-    """The notifier's receipt, with the secret that reads the outcome (shown once)."""
-
-    model_config = example(
-        NOTIFICATION | {"secret": "s3cr3t…", "status_url": "/api/ttpa/notifications/status"}
-    )
-    receipt: str
-    ad_id: int
-    ground: str
-    status: str
-    received_at: str
-    due_at: str | None
-    deadline_rule: str | None
-    decided_at: str | None
-    outcome: str | None
-    secret: str
-    status_url: str
-
-
 class NotificationStatus(BaseModel):
     """What the notifier reads with the receipt and the secret: the outcome, not who
     decided."""
@@ -84,6 +65,16 @@ class NotificationStatus(BaseModel):
     deadline_rule: str | None
     decided_at: str | None
     outcome: str | None
+
+
+class NotificationReceipt(NotificationStatus):
+    """The notifier's receipt, with the secret that reads the outcome (shown once)."""
+
+    model_config = example(
+        NOTIFICATION | {"secret": "s3cr3t…", "status_url": "/api/ttpa/notifications/status"}
+    )
+    secret: str
+    status_url: str
 
 
 class StaffNotification(NotificationStatus):
