@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from paidfor.domain import Ad
 from paidfor.domain.money import FxRates, default_rates
 from paidfor.domain.serialize import ad_from_json, world_record_from_json
 from paidfor.ingest.base import (
@@ -31,6 +32,16 @@ PROBE_LINES = 1000
 # The errors that make a record unreadable: orjson.JSONDecodeError is a ValueError; a value
 # of the wrong type (a list where an object belongs) is an AttributeError or TypeError.
 UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
+def with_usd(ad: Ad, rates: FxRates) -> Ad:
+    """``ad`` with its spend in USD at its start date, when the record gave only its own
+    currency (both ways of reading a line: ``read`` and ``rows``)."""
+    d = ad.delivery
+    if d.spend is not None and d.spend_usd is None and d.currency:
+        day = ad.started_at
+        d.spend_usd = rates.to_usd(d.spend, d.currency, day.date() if day else None)
+    return ad
 
 
 class Native(RowSource):
@@ -58,11 +69,7 @@ class Native(RowSource):
                 except UNREADABLE as exc:
                     yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
                     continue
-                d = ad.delivery
-                if d.spend is not None and d.spend_usd is None and d.currency:
-                    day = ad.started_at
-                    d.spend_usd = rates.to_usd(d.spend, d.currency, day.date() if day else None)
-                yield Parsed(number, ad)
+                yield Parsed(number, with_usd(ad, rates))
         if progress is not None:
             progress(consumed)
 
@@ -139,10 +146,7 @@ class Native(RowSource):
             except UNREADABLE as exc:
                 yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
                 return
-            d = ad.delivery
-            if d.spend is not None and d.spend_usd is None and d.currency:
-                day = ad.started_at
-                d.spend_usd = rates.to_usd(d.spend, d.currency, day.date() if day else None)
+            with_usd(ad, rates)
             prepared = prepare_ad(ad, "sqlite" if sqlite else "postgresql", digest=digest)
             page_url = ad.page.url if ad.page else None
             notes = unlinked_urls(page_url, ad.creative.landing_url, ad.snapshot_url)
