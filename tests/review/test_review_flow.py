@@ -6,90 +6,19 @@ every step audited; enforcement removes and restores; the library shows what rev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import COMMERCIAL, POLITICAL, ad, advertiser, auth_and_page
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from paidfor.auth.roles import Role
-from paidfor.auth.tokens import TokenService
 from paidfor.domain import Election
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AuditEventRow, FunderRow, PaymentInstrumentRow
-
-CARD = "4242 4242 4242 4242"
-POLITICAL = (
-    "Vote for Jane Smith for Senate on November 6. Protect our elections, our voting rights "
-    "and our democracy: register to vote and go to the polls."
-)
-COMMERCIAL = "Fresh roasted coffee beans delivered to your door. Order today and save 20%."
-
-
-@pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
-        yield client
-
-
-@pytest.fixture
-def staff(api: TestClient, engine: Engine) -> dict[str, dict[str, str]]:
-    tokens = TokenService(engine)
-    out = {}
-    for role in (Role.REVIEWER, Role.INVESTIGATOR, Role.PARTNER, Role.ADMIN):
-        token, _ = tokens.create(role, f"test-{role}")
-        out[str(role)] = {"Authorization": f"Bearer {token}"}
-    return out
-
-
-def advertiser(
-    api: TestClient,
-    name: str = "Citizens for Jane",
-    *,
-    currency: str = "USD",
-    billing: str = "US",
-    admin: tuple[str, list[str]] = ("Jane", ["US"]),
-) -> tuple[dict[str, str], int]:
-    """An advertiser account with a card and a page (its token header and the page id)."""
-    r = api.post("/api/advertisers", json={"name": name, "country": "US"})
-    assert r.status_code == 201, r.text
-    auth = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = api.post(
-        "/api/me/payment-instruments",
-        json={"currency": currency, "billing_country": billing, "card_number": CARD},
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    r = api.post(
-        "/api/me/pages",
-        json={"name": f"{name} Page", "country": "US", "category": "Politician",
-              "admins": [{"name": admin[0], "login_countries": admin[1]}]},
-        headers=auth,
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    return auth, r.json()["id"]
-
-
-def ad(page_id: int, text: str, **kw: Any) -> dict[str, Any]:
-    body = {
-        "page_id": page_id,
-        "bodies": [text],
-        "targeting": {"locations": [{"country": "US"}], "age_min": 18},
-        "start": "2026-12-01T00:00:00Z",
-        "budget": "500.00",
-        "currency": "USD",
-        "political": True,
-        "paid_for_by": "Citizens for Jane",
-    }
-    body.update(kw)
-    return body
 
 
 def codes(review: dict[str, Any]) -> set[str]:
@@ -99,7 +28,7 @@ def codes(review: dict[str, Any]) -> set[str]:
 def test_political_ads_need_authorization_and_a_verified_funder(
     api: TestClient, staff: dict[str, dict[str, str]], engine: Engine
 ) -> None:
-    auth, page = advertiser(api)
+    auth, page = auth_and_page(advertiser(api))
     r = api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth)
     assert r.status_code == 201, r.text
     first = r.json()
@@ -171,7 +100,7 @@ def test_a_funder_is_public_only_once_an_ad_it_paid_for_is(
     """Funders named by a pending or refused authorization, or only by a rejected ad's "Paid
     for by", answer 404 like a funder that does not exist; ids are sequential, so anyone can
     walk them."""
-    auth, page = advertiser(api)
+    auth, page = auth_and_page(advertiser(api))
 
     def authorize(funder: str) -> int:
         r = api.post(
@@ -222,7 +151,7 @@ def test_a_funder_is_public_only_once_an_ad_it_paid_for_is(
 def test_spoofed_names_are_refused_and_paid_for_by_is_shown_as_verified(
     api: TestClient, staff: dict[str, dict[str, str]]
 ) -> None:
-    auth, page = advertiser(api)
+    auth, page = auth_and_page(advertiser(api))
     for name in ("\u200b\u200b\u200b", "\u2060 \ufeff", "Official \u202eVOG\u202c Page"):
         r = api.post("/api/me/pages", json={"name": name, "country": "US"}, headers=auth)
         assert r.status_code == 422, (name, r.text)
@@ -251,7 +180,7 @@ def test_spoofed_names_are_refused_and_paid_for_by_is_shown_as_verified(
 
 
 def test_commercial_ads_need_no_authorization(api: TestClient) -> None:
-    auth, page = advertiser(api, "Bean Co")
+    auth, page = auth_and_page(advertiser(api, "Bean Co"))
     r = api.post(
         "/api/me/ads", json=ad(page, COMMERCIAL, political=False, paid_for_by=None), headers=auth
     )
@@ -266,7 +195,7 @@ def test_an_election_blackout_refuses_political_ads(
     ElectionRepository(engine).add(
         Election("US", "Test general", date(2026, 12, 8), True, 7), actor="test"
     )
-    auth, page = advertiser(api)
+    auth, page = auth_and_page(advertiser(api))
     r = api.post(
         "/api/me/authorizations",
         json={"country": "US", "legal_name": "Jane Smith", "residence_country": "US",
@@ -289,8 +218,7 @@ def test_an_election_blackout_refuses_political_ads(
 
 
 def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
-    db_url: str,
-    tmp_path: Path,
+    make_api: Callable[..., TestClient],
     staff: dict[str, dict[str, str]],
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
@@ -307,13 +235,11 @@ def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
             return ["policy"]
 
     monkeypatch.setattr(services_module, "political_classifier", Unsure)
-    settings = Settings(index_dir=str(tmp_path / "index2"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as api:
-        _held_flow(api, staff, engine)
+    _held_flow(make_api(), staff, engine)
 
 
 def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine) -> None:
-    auth, page = advertiser(api, "Borderline")
+    auth, page = auth_and_page(advertiser(api, "Borderline"))
     held = api.post(
         "/api/me/ads", json=ad(page, "A new policy on parks", political=False), headers=auth
     ).json()
@@ -390,7 +316,7 @@ def test_a_reviewer_named_in_an_older_decision_is_not_shown_to_the_advertiser() 
 def test_enforcement_removes_and_restores_with_the_library_showing_why(
     api: TestClient, staff: dict[str, dict[str, str]]
 ) -> None:
-    auth, page = advertiser(api, "Bean Co")
+    auth, page = auth_and_page(advertiser(api, "Bean Co"))
     ids = [
         api.post(
             "/api/me/ads",
@@ -429,7 +355,7 @@ def test_enforcement_removes_and_restores_with_the_library_showing_why(
 
 
 def test_bad_submissions_are_clear(api: TestClient) -> None:
-    auth, page = advertiser(api)
+    auth, page = auth_and_page(advertiser(api))
     r = api.post("/api/me/ads", json=ad(page, POLITICAL, targeting={"locations": []}),
                  headers=auth)  # fmt: skip
     assert r.status_code == 422
@@ -440,7 +366,7 @@ def test_bad_submissions_are_clear(api: TestClient) -> None:
     )
     assert r.status_code == 422 and "not a valid card number" in r.text
     assert "4242424242424241" not in r.text
-    _other_auth, other_page = advertiser(api, "Other")
+    _other_auth, other_page = auth_and_page(advertiser(api, "Other"))
     r = api.post("/api/me/ads", json=ad(other_page, POLITICAL), headers=auth)
     assert r.status_code == 400 and "not one of this advertiser's pages" in r.text
 
@@ -470,7 +396,7 @@ ADVERTISER_ROUTES = [
 def test_every_role_protected_route_checks_the_role(
     api: TestClient, staff: dict[str, dict[str, str]]
 ) -> None:
-    adv_auth, _ = advertiser(api)
+    adv_auth, _ = auth_and_page(advertiser(api))
     roles = {**staff, "advertiser": adv_auth, "none": {}}
     for method, path, body in STAFF_ROUTES + ADVERTISER_ROUTES:
         allowed = (
@@ -498,7 +424,7 @@ def check(r: Any, role: str, allowed: set[str], path: str) -> None:
 
 
 def test_delivery_shares_add_up_to_at_most_one(api: TestClient) -> None:
-    auth, page = advertiser(api, "Bean Shares")
+    auth, page = auth_and_page(advertiser(api, "Bean Shares"))
     made = api.post(
         "/api/me/ads", json=ad(page, COMMERCIAL, political=False, paid_for_by=None), headers=auth
     ).json()
@@ -534,7 +460,7 @@ def test_a_published_ads_images_are_seen_and_an_unpublished_ones_are_not(api: Te
 
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (20, 120, 200)).save(buffer, "PNG")
-    auth, page = advertiser(api, "Bean Pictures")
+    auth, page = auth_and_page(advertiser(api, "Bean Pictures"))
     up = api.post("/api/me/images", files={"file": ("a.png", buffer.getvalue(), "image/png")},
                   headers=auth)  # fmt: skip
     assert up.status_code == 201, up.text
