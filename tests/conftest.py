@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -135,29 +134,28 @@ def test_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def make_api(db_url: str, test_settings: Settings) -> Iterator[Callable[..., TestClient]]:
-    """Start the app on ``db_url`` with ``test_settings`` changed by the keywords given: a
-    started TestClient, stopped after the test. For a test that needs the app as a setting
-    makes it; most take ``api``."""
+def make_api(db_url: str, test_settings: Settings) -> Callable[..., TestClient]:
+    """The app on ``db_url`` (``create_app``) with ``test_settings`` changed by the keywords
+    given, as a TestClient to start with ``with`` (its start-up and shutdown run there). For a
+    test that needs the app as a setting makes it, or started after its data is loaded; most
+    take ``api``."""
     from fastapi.testclient import TestClient
 
     from paidfor.interfaces.http.api.app import create_app
 
-    with ExitStack() as started:
+    def make(**changes: Any) -> TestClient:
+        return TestClient(create_app(db_url, test_settings.model_copy(update=changes)))
 
-        def make(**changes: Any) -> TestClient:
-            settings = test_settings.model_copy(update=changes)
-            return started.enter_context(TestClient(create_app(db_url, settings)))
-
-        yield make
+    return make
 
 
 @pytest.fixture
-def api(make_api: Callable[..., TestClient]) -> TestClient:
+def api(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
     """The app on ``db_url`` (``create_app`` with ``test_settings``), started. A module that
-    loads data before the app starts says so in a fixture of its own that takes its data first,
-    then ``api``."""
-    return make_api()
+    loads data before the app starts says so in a fixture of its own that takes its data
+    first, then ``api``."""
+    with make_api() as client:
+        yield client
 
 
 @pytest.fixture

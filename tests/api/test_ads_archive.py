@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -14,9 +15,6 @@ from archive_data import load
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
-
 URL = "/v19.0/ads_archive"
 NOT_CANADA = "['US','GB','DE','FR']"
 
@@ -24,6 +22,12 @@ NOT_CANADA = "['US','GB','DE','FR']"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
+
+
+@pytest.fixture
+def client(ids: dict[str, int], api: TestClient) -> TestClient:
+    """The app (``api``), started once ``ids`` loaded the data."""
+    return api
 
 
 def fetch_all(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -360,9 +364,10 @@ def test_openapi_documents_the_route(client: TestClient) -> None:
     assert params["ad_active_status"]["schema"]["enum"] == ["ACTIVE", "ALL", "INACTIVE"]
 
 
-def test_rate_limit_answers_like_graph(db_url: str, ids: dict[str, int]) -> None:
-    settings = Settings(archive_rate_limit=3, archive_rate_window=3600)
-    with TestClient(create_app(db_url, settings)) as client:
+def test_rate_limit_answers_like_graph(
+    make_api: Callable[..., TestClient], ids: dict[str, int]
+) -> None:
+    with make_api(archive_rate_limit=3, archive_rate_window=3600) as client:
         params = {"ad_reached_countries": "US"}
         usages = []
         for _ in range(3):
@@ -381,7 +386,7 @@ def test_rate_limit_answers_like_graph(db_url: str, ids: dict[str, int]) -> None
 
 
 def test_a_meta_library_record_keeps_its_identity_and_is_found_by_country(
-    db_url: str, engine: Engine, data_dir: Path, tmp_path: Path
+    make_api: Callable[..., TestClient], engine: Engine, data_dir: Path, tmp_path: Path
 ) -> None:
     """The example record of Meta's Ad Library (no ad_reached_countries; its regions are US
     states) is found with ad_reached_countries=['US'], under its Library ID and page id."""
@@ -390,7 +395,7 @@ def test_a_meta_library_record_keeps_its_identity_and_is_found_by_country(
 
     path = data_dir / "meta_ad_library" / "ads_archive_record_example.json"
     assert run_import(engine, SOURCES["meta-archive"](), [path]).rows == 1
-    with TestClient(create_app(db_url, Settings(index_dir=str(tmp_path / "i")))) as client:
+    with make_api() as client:
         body = client.get(URL, params={"ad_reached_countries": "['US']", "ad_active_status": "ALL",
                                        "fields": "id,page_id,page_name"}).json()  # fmt: skip
         assert body["data"] == [

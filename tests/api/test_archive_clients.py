@@ -28,18 +28,16 @@ from archive_data import load
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
-
 BASE = "http://testserver/v19.0/ads_archive"
 Get = Callable[..., Any]
 
 
 @pytest.fixture
-def client(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
+def client(
+    engine: Engine, tmp_path: Path, make_api: Callable[..., TestClient]
+) -> Iterator[TestClient]:
     load(engine, tmp_path)
-    settings = Settings(index_dir=str(tmp_path / "index"), archive_rate_limit=100_000)
-    with TestClient(create_app(db_url, settings)) as c:
+    with make_api(archive_rate_limit=100_000) as c:
         yield c
 
 

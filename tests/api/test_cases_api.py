@@ -6,8 +6,7 @@ case."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,9 +18,7 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.integrity.case_store import CaseMember, CaseSummary, CaseView
 from paidfor.integrity.cases import CaseService
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.interfaces.http.web.case_pages import MAX_EDGES, MAX_NODES, draw_graph
-from paidfor.settings import Settings
 from paidfor.storage.models import ActionRow, PageRow
 
 SECRET = "test-secret-key-123"
@@ -43,9 +40,9 @@ def case_id(engine: Engine, world: World) -> int:
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path, case_id: int) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET)
-    with TestClient(create_app(db_url, settings)) as client:
+def api(case_id: int, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    """The app (with ``SECRET``), started once the case is open."""
+    with make_api(secret_key=SECRET) as client:
         yield client
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,15 +11,14 @@ from sqlalchemy import Engine
 
 from paidfor.ingest.hpsci_ira import HpsciIra
 from paidfor.ingest.pipeline import run_import
-from paidfor.interfaces.http.api.app import create_app
 
 from conftest import IRA_CLEAN
 
 
 @pytest.fixture
-def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
+def client(engine: Engine, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
     run_import(engine, HpsciIra(), [IRA_CLEAN])
-    with TestClient(create_app(db_url)) as c:
+    with make_api() as c:
         yield c
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,23 +24,16 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.disclosure.keys import generate
 from paidfor.domain import Election
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
-from paidfor.settings import Settings
 from paidfor.storage.audit_query import list_events
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+def api(tmp_path: Path, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
     private, _ = generate(tmp_path / "keys" / "signing.pem")
-    settings = Settings(
-        index_dir=str(tmp_path / "index"),
-        secret_key="k" * 20,
-        disclosure_key=str(private),
-        disclosure_dir=str(tmp_path / "packages"),
-    )
-    with TestClient(create_app(db_url, settings)) as client:
-        yield client
+    packages = str(tmp_path / "packages")
+    with make_api(secret_key="k" * 20, disclosure_key=str(private), disclosure_dir=packages) as c:
+        yield c
 
 
 @pytest.fixture

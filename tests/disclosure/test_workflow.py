@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,7 @@ from paidfor.disclosure.keys import generate, load_public
 from paidfor.disclosure.manifest import verify
 from paidfor.integrity.cases import CaseService
 from paidfor.interfaces.cli.disclosure import disclosure_app
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings, get_settings
+from paidfor.settings import get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AuditEventRow
 
@@ -44,14 +43,9 @@ def key(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path, key: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        index_dir=str(tmp_path / "index"),
-        secret_key="k" * 20,
-        disclosure_key=str(key),
-        disclosure_dir=str(tmp_path / "packages"),
-    )
-    with TestClient(create_app(db_url, settings)) as client:
+def api(tmp_path: Path, key: Path, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    packages = str(tmp_path / "packages")
+    with make_api(secret_key="k" * 20, disclosure_key=str(key), disclosure_dir=packages) as client:
         yield client
 
 

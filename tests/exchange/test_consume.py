@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import COMMERCIAL, ad, advertiser, auth_and_page
 from fastapi.testclient import TestClient
-from review.test_review_flow import COMMERCIAL, ad, advertiser
 from sqlalchemy import Engine
 
 from exchange.test_fetch import Remote
@@ -21,8 +21,6 @@ from paidfor.exchange.consume import HUNT_ACTOR, load_indicators, retro_hunt
 from paidfor.exchange.fetch import check_source, fetch
 from paidfor.exchange.fetch_store import FetchRepository
 from paidfor.exchange.service import ExchangeService
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 
 
 @pytest.fixture
@@ -30,13 +28,6 @@ def remote(tmp_path: Path) -> Iterator[Remote]:
     r = Remote(tmp_path)
     yield r
     r.close()
-
-
-@pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
-        yield client
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def commercial(page: int, url: str) -> dict[str, Any]:
 def test_a_new_ad_on_a_shared_domain_is_held(
     api: TestClient, engine: Engine, remote: Remote, reviewer: dict[str, str]
 ) -> None:
-    who, page = advertiser(api, "Coffee Co")
+    who, page = auth_and_page(advertiser(api, "Coffee Co"))
     before = api.post("/api/me/ads", json=commercial(page, "https://shop.example/beans"),
                       headers=who).json()  # fmt: skip
     assert before["decision"] == "approved", before
@@ -85,7 +76,7 @@ def test_a_new_ad_on_a_shared_domain_is_held(
 def test_the_retro_hunt_holds_running_ads_once(
     api: TestClient, engine: Engine, remote: Remote, reviewer: dict[str, str]
 ) -> None:
-    who, page = advertiser(api, "Coffee Co")
+    who, page = auth_and_page(advertiser(api, "Coffee Co"))
     running = api.post("/api/me/ads", json=commercial(page, "https://fakenews.example/a"),
                        headers=who).json()  # fmt: skip
     other = api.post("/api/me/ads", json=commercial(page, "https://shop.example/b"),
@@ -119,7 +110,7 @@ def test_the_retro_hunt_holds_running_ads_once(
 
 
 def test_own_indicators_count_too(api: TestClient, engine: Engine) -> None:
-    who, page = advertiser(api, "Coffee Co")
+    who, page = auth_and_page(advertiser(api, "Coffee Co"))
     service = ExchangeService(engine)
     service.create_group("ours", None, "cli:b")
     service.add(service.staff("cli:b"), type="raw_text", group="ours", status="MALICIOUS",

@@ -4,8 +4,7 @@ and an audit event for every partner call with the chain intact."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +14,6 @@ from sqlalchemy import Engine, func, select
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.exchange.service import ExchangeService
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AuditEventRow
 
@@ -25,9 +22,8 @@ Headers = dict[str, dict[str, str]]
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(db_url, Settings(index_dir=str(tmp_path / "index"), secret_key="k" * 20))
-    with TestClient(app) as client:
+def api(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    with make_api(secret_key="k" * 20) as client:
         yield client
 
 

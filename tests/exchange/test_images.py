@@ -11,21 +11,18 @@ import hashlib
 import io
 import os
 import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import COMMERCIAL, ad, advertiser, auth_and_page
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
-from review.test_review_flow import COMMERCIAL, ad, advertiser
 from sqlalchemy import Engine, func, select
 from threatexchange.signal_type.pdq import pdq_hasher
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review import image_store
 from paidfor.review.images import (
     MAX_BYTES,
@@ -34,7 +31,6 @@ from paidfor.review.images import (
     hash_image,
     pdq_distance,
 )
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdImageRow, AdRow, AuditEventRow
 
@@ -76,13 +72,6 @@ def upload(
     return api.post("/api/me/images", files={"file": (name, data, kind)}, headers=auth)
 
 
-@pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
-        yield client
-
-
 def uploads(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
         return list(
@@ -97,7 +86,7 @@ def uploads(engine: Engine) -> list[Any]:
 def test_an_upload_is_hashed_by_the_library_kept_once_and_audited(
     api: TestClient, engine: Engine
 ) -> None:
-    auth, _page = advertiser(api)
+    auth, _page = auth_and_page(advertiser(api))
     data = picture(1)
     r = upload(api, auth, data)
     assert r.status_code == 201, r.text
@@ -135,7 +124,7 @@ def test_an_upload_is_hashed_by_the_library_kept_once_and_audited(
 
 
 def test_other_formats_and_a_flat_picture(api: TestClient) -> None:
-    auth, _page = advertiser(api)
+    auth, _page = auth_and_page(advertiser(api))
     im = drawing(2)
     for fmt, kind, options in [
         ("JPEG", "image/jpeg", {"quality": 90}),
@@ -175,7 +164,7 @@ def test_an_altered_copy_is_near_and_another_picture_far() -> None:
 
 
 def test_bad_files_are_refused_with_a_clear_message(api: TestClient, engine: Engine) -> None:
-    auth, _page = advertiser(api)
+    auth, _page = auth_and_page(advertiser(api))
     png = picture(5)
     noise = Image.frombytes("RGB", (1700, 1700), random.Random(7).randbytes(1700 * 1700 * 3))
     too_big = encode(noise, compress_level=0)
@@ -205,8 +194,8 @@ def test_bad_files_are_refused_with_a_clear_message(api: TestClient, engine: Eng
 
 
 def test_roles_and_privacy(api: TestClient, engine: Engine) -> None:
-    jane, page = advertiser(api)
-    other, _ = advertiser(api, "Other Advertiser")
+    jane, page = auth_and_page(advertiser(api))
+    other, _ = auth_and_page(advertiser(api, "Other Advertiser"))
     data = picture(6)
     assert upload(api, {}, data).status_code == 401
     tokens = TokenService(engine)
@@ -236,8 +225,8 @@ def test_roles_and_privacy(api: TestClient, engine: Engine) -> None:
 
 
 def test_an_ad_may_name_only_its_advertisers_own_images(api: TestClient, engine: Engine) -> None:
-    jane, jane_page = advertiser(api)
-    other, other_page = advertiser(api, "Other Advertiser")
+    jane, jane_page = auth_and_page(advertiser(api))
+    other, other_page = auth_and_page(advertiser(api, "Other Advertiser"))
     mine = upload(api, jane, picture(8)).json()["hash"]
     theirs = upload(api, other, picture(9)).json()["hash"]
 
@@ -267,8 +256,8 @@ def test_an_ad_may_name_only_its_advertisers_own_images(api: TestClient, engine:
 
 
 def test_pdqs_for_maps_image_hashes_to_pdq_hashes(engine: Engine, api: TestClient) -> None:
-    jane, _ = advertiser(api)
-    other, _ = advertiser(api, "Other Advertiser")
+    jane, _ = auth_and_page(advertiser(api))
+    other, _ = auth_and_page(advertiser(api, "Other Advertiser"))
     a = upload(api, jane, picture(10)).json()
     b = upload(api, other, picture(11)).json()
     flat = upload(api, jane, encode(Image.new("RGB", (64, 64), (1, 2, 3)))).json()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,10 +29,9 @@ from paidfor.exchange.publish import candidates, counts, publish
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseConflict, CaseService
 from paidfor.interfaces.cli.integrity import cases_app
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review import image_store
 from paidfor.review.images import hash_image
-from paidfor.settings import Settings, get_settings
+from paidfor.settings import get_settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdRow, AuditEventRow
 
@@ -227,9 +225,9 @@ def test_publish_puts_them_in_the_groups_feed_once(engine: Engine, case: Case) -
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path, case: Case) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET)
-    with TestClient(create_app(db_url, settings)) as client:
+def api(case: Case, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    """The app (with ``SECRET``), started once the case is open."""
+    with make_api(secret_key=SECRET) as client:
         yield client
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import factories
 import httpx
 import pytest
 from loopback import paidfor_serve
@@ -24,7 +25,6 @@ from paidfor.eval import world
 from paidfor.storage.db import make_engine, migrate
 
 CLI = [sys.executable, "-m", "paidfor"]
-CARD = "4242 4242 4242 4242"
 
 
 def cli(db: Path, *args: str) -> str:
@@ -107,30 +107,11 @@ def test_a_takedown_at_a_protects_b(tmp_path: Path) -> None:
         assert again["sources"][0]["added"] == again["sources"][0]["updated"] == 0
 
         b = httpx.Client(base_url=b_url, timeout=60)
-        acct = ok(b.post("/api/advertisers", json={"name": "Main Street Voices",
-                                                  "country": "US"}), 201)  # fmt: skip
-        me = {"Authorization": f"Bearer {acct['token']}"}
-        ok(
-            b.post(
-                "/api/me/payment-instruments",
-                headers=me,
-                json={"currency": "USD", "billing_country": "US", "card_number": CARD},
-            ),
-            201,
-        )
-        page = ok(
-            b.post(
-                "/api/me/pages",
-                headers=me,
-                json={
-                    "name": "Main Street Voices",
-                    "country": "US",
-                    "category": "Community",
-                    "admins": [{"name": "Sam", "login_countries": ["US"]}],
-                },
-            ),
-            201,
-        )["id"]
+        acct = factories.advertiser(
+            b, "Main Street Voices", page_name="Main Street Voices", category="Community",
+            admins=[factories.admin("Sam", ["US"])],
+        )  # fmt: skip
+        me, page = factories.auth_and_page(acct)
         submitted = ok(b.post("/api/me/ads", headers=me, json={
             "page_id": page, "bodies": ["Fresh coffee and good company every morning."],
             "targeting": {"locations": [{"country": "US"}]}, "start": "2026-12-01T00:00:00Z",

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from factories import ad, admin, advertiser, auth_and_page
 from fastapi.testclient import TestClient
-from review.test_review_flow import ad, advertiser, api, staff  # noqa: F401
 
 
-def _foreign_advertiser(api: TestClient) -> tuple[dict[str, str], int]:  # noqa: F811
-    return advertiser(api, "Being Patriotic", currency="RUB", billing="RU", admin=("Ivan", ["RU"]))
+def _foreign_advertiser(api: TestClient) -> tuple[dict[str, str], int]:
+    return auth_and_page(
+        advertiser(
+            api, "Being Patriotic", currency="RUB", billing="RU", admins=[admin("Ivan", ["RU"])]
+        )
+    )
 
 
 def _integrity(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -19,8 +23,8 @@ def _integrity(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_a_foreign_submission_is_held_with_its_evidence(
-    api: TestClient,  # noqa: F811
-    staff: dict[str, dict[str, str]],  # noqa: F811
+    api: TestClient,
+    staff: dict[str, dict[str, str]],
 ) -> None:
     auth, page = _foreign_advertiser(api)
     r = api.post(
@@ -58,8 +62,8 @@ def test_a_foreign_submission_is_held_with_its_evidence(
     assert public.status_code == 404 or "RUB" not in public.text
 
 
-def test_an_ordinary_submission_passes_the_screen(api: TestClient) -> None:  # noqa: F811
-    auth, page = advertiser(api)
+def test_an_ordinary_submission_passes_the_screen(api: TestClient) -> None:
+    auth, page = auth_and_page(advertiser(api))
     r = api.post(
         "/api/me/ads",
         json=ad(page, "Fresh roasted coffee beans delivered to your door. Order today.",
@@ -78,10 +82,10 @@ SCAM = (
 
 
 def test_a_near_copy_of_a_removed_ad_is_held_naming_it(
-    api: TestClient,  # noqa: F811
-    staff: dict[str, dict[str, str]],  # noqa: F811
+    api: TestClient,
+    staff: dict[str, dict[str, str]],
 ) -> None:
-    first, page = advertiser(api, "Tea Shop One")
+    first, page = auth_and_page(advertiser(api, "Tea Shop One"))
     r = api.post(
         "/api/me/ads", json=ad(page, SCAM, political=False, paid_for_by=None), headers=first
     )
@@ -93,7 +97,7 @@ def test_a_near_copy_of_a_removed_ad_is_held_naming_it(
         headers=staff["reviewer"],
     )
     assert r.status_code == 200, r.text
-    second, other_page = advertiser(api, "Tea Shop Two")
+    second, other_page = auth_and_page(advertiser(api, "Tea Shop Two"))
     copy = SCAM.replace("two boxes", "three boxes")
     r = api.post(
         "/api/me/ads",

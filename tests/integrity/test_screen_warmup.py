@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from factories import ad, admin, advertiser, auth_and_page
 from fastapi.testclient import TestClient
-from review.test_review_flow import ad, advertiser, api, staff  # noqa: F401
 from sqlalchemy import Engine
 
 import paidfor.exchange.consume as consume
@@ -44,11 +44,11 @@ def _input(advertiser_id: int, page_id: int) -> ReviewInput:
 
 
 def test_a_submission_does_not_wait_for_the_knowledge(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, page = advertiser(api, "Coffee Co")
+    _, page = auth_and_page(advertiser(api, "Coffee Co"))
     world = _gate(monkeypatch, screen_module, "screening_context")
     loads = _gate(monkeypatch, consume, "load_indicators")
     indicators = ExchangeIndicators(engine)
@@ -71,7 +71,7 @@ def test_a_submission_does_not_wait_for_the_knowledge(
     assert [f for f in again if f.signal == "knowledge_loading"] == []
 
 
-def test_healthz_says_whether_screening_is_ready(api: TestClient) -> None:  # noqa: F811
+def test_healthz_says_whether_screening_is_ready(api: TestClient) -> None:
     deadline = time.monotonic() + 20
     while (body := api.get("/healthz").json())["screening"] != "ready":
         assert body["screening"] == "loading"
@@ -82,12 +82,14 @@ def test_healthz_says_whether_screening_is_ready(api: TestClient) -> None:  # no
 
 
 def test_held_ads_still_held_right_after_a_start(
-    api: TestClient,  # noqa: F811
-    staff: dict[str, dict[str, str]],  # noqa: F811
+    api: TestClient,
+    staff: dict[str, dict[str, str]],
 ) -> None:
     """Right after the server starts, a foreign submission is held by its own signals."""
-    auth, page = advertiser(api, "Being Patriotic", currency="RUB", billing="RU",
-                            admin=("Ivan", ["RU"]))  # fmt: skip
+    russian = advertiser(
+        api, "Being Patriotic", currency="RUB", billing="RU", admins=[admin("Ivan", ["RU"])]
+    )
+    auth, page = auth_and_page(russian)
     body = ad(page, "Handmade leather boots, free shipping this week.", political=False,
               paid_for_by=None)  # fmt: skip
     r = api.post("/api/me/ads", json=body, headers=auth)

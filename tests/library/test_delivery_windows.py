@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +17,6 @@ from sqlalchemy import Engine
 
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 
 from conftest import IRA_CLEAN
 
@@ -46,11 +43,10 @@ def source_counts() -> dict[int, int]:
 
 
 @pytest.fixture
-def client(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
+def client(engine: Engine, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
     report = run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
     assert report.rows == 3517, report.as_dict()
-    settings = Settings(index_dir=str(tmp_path / "index"), **UNLIMITED)
-    with TestClient(create_app(db_url, settings)) as c:
+    with make_api(**UNLIMITED) as c:
         yield c
 
 

@@ -1,6 +1,6 @@
 """What the reliability tests share: an advertiser with a card and a page made through the
-API, an ad body, a classifier that holds every ad for a person, staff tokens, and a paidfor
-server in a subprocess."""
+API and an ad body (both with ``tests/factories.py``), a classifier that holds every ad for
+a person, staff tokens, and a paidfor server in a subprocess."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+import factories
 import httpx
+from factories import Client, admin, auth_and_page, bearer, commercial, token
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 
-CARD = "4242 4242 4242 4242"
 ROOT = Path(__file__).resolve().parents[2]
 PAIDFOR = str(Path(sys.executable).with_name("paidfor"))
-
-
-class Client(Protocol):
-    def post(self, url: str, **kw: Any) -> httpx.Response: ...
 
 
 class Unsure:
@@ -43,41 +40,20 @@ class Unsure:
 
 
 def advertiser(client: Client, name: str) -> tuple[dict[str, str], int]:
-    """An advertiser account with a card and a page: its token header and the page id."""
-    r = client.post("/api/advertisers", json={"name": name, "country": "US"})
-    assert r.status_code == 201, r.text
-    auth = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = client.post(
-        "/api/me/payment-instruments",
-        json={"currency": "USD", "billing_country": "US", "card_number": CARD},
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    r = client.post(
-        "/api/me/pages",
-        json={"name": f"{name} Page", "country": "US", "category": "Business",
-              "admins": [{"name": "Ann", "login_countries": ["US"]}]},
-        headers=auth,
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    return auth, int(r.json()["id"])
+    """An advertiser account with a card and a page (a business's, its admin Ann signing in
+    from the US): its token header and the page id."""
+    made = factories.advertiser(client, name, category="Business", admins=[admin("Ann", ["US"])])
+    return auth_and_page(made)
 
 
 def ad_body(page_id: int, text: str) -> dict[str, Any]:
-    return {
-        "page_id": page_id,
-        "bodies": [text],
-        "targeting": {"locations": [{"country": "US"}], "age_min": 18},
-        "start": "2026-12-01T00:00:00Z",
-        "budget": "100.00",
-        "currency": "USD",
-        "political": False,
-    }
+    """An ad not declared political, budget 100 USD."""
+    return commercial(page_id, text, budget="100.00")
 
 
 def staff_tokens(engine: Engine, n: int, role: Role = Role.REVIEWER) -> list[dict[str, str]]:
     tokens = TokenService(engine)
-    return [{"Authorization": f"Bearer {tokens.create(role, f'{role}-{k}')[0]}"} for k in range(n)]
+    return [bearer(token(tokens, role, f"{role}-{k}")) for k in range(n)]
 
 
 def free_port() -> int:

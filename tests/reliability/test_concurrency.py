@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +17,10 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from paidfor.auth.roles import Role
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.review.intake_store import Conflict, DecisionRecord, IntakeRepository
 from paidfor.review.service import ReviewService
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.models import AdRow, AuditEventRow
 from paidfor.storage.repo import AdRepository
@@ -34,12 +31,14 @@ REVIEWERS = 4
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def api(
+    make_api: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The app with a classifier that holds every undeclared ad for a person."""
     import paidfor.services as services_module
 
     monkeypatch.setattr(services_module, "political_classifier", Unsure)
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
+    with make_api() as client:
         yield client
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from factories import ad, advertiser, auth_and_page
 from fastapi.testclient import TestClient
 from library.test_index_store import random_ad
 from plans import scans, sqlite_plans
@@ -15,15 +16,14 @@ from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.writer import BatchWriter
-from review.test_review_flow import ad, advertiser, api  # noqa: F401
 
 
 def test_undecided_submissions_are_found_from_the_submissions(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     engine: Engine,
 ) -> None:
     BatchWriter(engine).write([random_ad(random.Random(1), n, "imported") for n in range(400)])
-    auth, page = advertiser(api, "Coffee Co")
+    auth, page = auth_and_page(advertiser(api, "Coffee Co"))
     ids = []
     for k in range(3):
         body = ad(page, f"Fresh roasted coffee beans, order today {k}.", political=False,

@@ -9,9 +9,8 @@ routes are rate-limited. And the deadline rule itself (``domain.ttpa.response_de
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,14 +22,12 @@ from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.domain import Election
 from paidfor.domain.ttpa import RequesterKind, response_deadline
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.audit_query import list_events
-from review.test_ttpa_flow import ad, api, declaration, reviewer, sponsor, vote
+from review.test_ttpa_flow import ad, declaration, reviewer, sponsor, vote
 
-__all__ = ["api", "reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
+__all__ = ["reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
 NOTIFY = "/api/ttpa/notifications"
 STATUS = "/api/ttpa/notifications/status"
 
@@ -166,14 +163,8 @@ def test_in_the_month_before_a_vote_the_answer_is_due_in_48_hours(
 
 
 @pytest.fixture
-def strict(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        index_dir=str(tmp_path / "index"),
-        secret_key="test-secret-key-123",
-        notification_rate_limit=3,
-        notification_rate_window=600,
-    )
-    with TestClient(create_app(db_url, settings)) as client:
+def strict(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    with make_api(notification_rate_limit=3, notification_rate_window=600) as client:
         yield client
 
 

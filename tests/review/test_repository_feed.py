@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paidfor.review.election_store import ElectionRepository
-from review.test_ttpa_flow import ad, api, declaration, problems, reviewer, sponsor, vote
+from review.test_ttpa_flow import ad, declaration, problems, reviewer, sponsor, vote
 
-__all__ = ["api", "reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
+__all__ = ["reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
 FEED = "/api/ttpa/repository"
 
 

@@ -235,7 +235,8 @@ def test_held_ads_wait_for_a_reviewer_whose_decisions_are_audited(
             return ["policy"]
 
     monkeypatch.setattr(services_module, "political_classifier", Unsure)
-    _held_flow(make_api(), staff, engine)
+    with make_api() as api:
+        _held_flow(api, staff, engine)
 
 
 def _held_flow(api: TestClient, staff: dict[str, dict[str, str]], engine: Engine) -> None:

@@ -25,9 +25,9 @@ from paidfor.domain.ttpa import (
 )
 from paidfor.review.notice import NOTICE_SCHEMA, notice_of
 from paidfor.review.targeting_annex import ANNEX_SCHEMA, TARGETING_POLICY_PATH, annex_of
-from review.test_ttpa_flow import ad, api, declaration, problems, reviewer, sponsor, vote
+from review.test_ttpa_flow import ad, declaration, problems, reviewer, sponsor, vote
 
-__all__ = ["api", "reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
+__all__ = ["reviewer", "vote"]  # fixtures of test_ttpa_flow, used here
 
 words = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x250), min_size=1, max_size=20)
 locations = st.builds(Location, country=st.sampled_from(["DE", "FR", "AT"]),

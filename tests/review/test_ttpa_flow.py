@@ -7,26 +7,22 @@ served outside them (art. 5(2)); special-category and under-age targeting are re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import admin, advertiser, auth_and_page, authorize, bearer, token
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
 from paidfor.domain import Election
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.declaration_store import DeclarationRepository
 from paidfor.review.election_store import ElectionRepository
-from paidfor.settings import Settings
 from paidfor.storage.audit import verify_chain
 from paidfor.storage.audit_query import list_events
 
-CARD = "4242 4242 4242 4242"
 TEXT = (
     "Wählen Sie am 6. Juni: für gute Schulen und bezahlbare Mieten. Vote for Anna Muster, "
     "protect our democracy and go to the polls."
@@ -35,16 +31,8 @@ VOTE_DAY = date(2027, 6, 6)  # window: 2027-03-06 .. 2027-06-06
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings)) as client:
-        yield client
-
-
-@pytest.fixture
 def reviewer(api: TestClient, engine: Engine) -> dict[str, str]:
-    token, _ = TokenService(engine).create(Role.REVIEWER, "test-reviewer")
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(token(TokenService(engine), Role.REVIEWER))
 
 
 @pytest.fixture
@@ -68,46 +56,14 @@ def sponsor(
     admin_countries: tuple[str, ...] = ("DE",),
 ) -> tuple[dict[str, str], int]:
     """An advertiser with a card, a page and an approved authorization in DE."""
-    r = api.post("/api/advertisers", json={"name": name, "country": "DE"})
-    assert r.status_code == 201, r.text
-    auth = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = api.post(
-        "/api/me/payment-instruments",
-        headers=auth,
-        json={"currency": currency, "billing_country": billing, "card_number": CARD},
-    )
-    assert r.status_code == 201, r.text
-    r = api.post(
-        "/api/me/pages",
-        headers=auth,
-        json={
-            "name": f"{name} Seite",
-            "country": "DE",
-            "category": "Politician",
-            "admins": [{"name": "Admin", "login_countries": list(admin_countries)}],
-        },
-    )
-    assert r.status_code == 201, r.text
-    page = r.json()["id"]
-    r = api.post(
-        "/api/me/authorizations",
-        headers=auth,
-        json={
-            "country": "DE",
-            "legal_name": name,
-            "residence_country": "DE",
-            "id_document_ref": "personalausweis-1",
-            "funder": name,
-        },
-    )
-    assert r.status_code == 201, r.text
-    r = api.post(
-        f"/api/review/authorizations/{r.json()['id']}/decision",
-        headers=reviewer,
-        json={"approve": True, "reason": "identity document checked"},
-    )
-    assert r.status_code == 200, r.text
-    return auth, page  # fmt: skip
+    made = advertiser(
+        api, name, country="DE", currency=currency, billing=billing, page_name=f"{name} Seite",
+        admins=[admin("Admin", list(admin_countries))],
+    )  # fmt: skip
+    auth, page = auth_and_page(made)
+    authorize(api, auth, reviewer, country="DE", legal_name=name,
+              id_document_ref="personalausweis-1", funder=name)  # fmt: skip
+    return auth, page
 
 
 def declaration(**kw: Any) -> dict[str, Any]:

@@ -42,12 +42,10 @@ from paidfor.integrity.cases import CaseService
 from paidfor.integrity.detection_store import DetectionRepository
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network
 from paidfor.integrity.relationship_store import RelationshipRepository
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.review.notification_store import NotificationRepository
 from paidfor.review.notifications import NotificationService
-from paidfor.settings import Settings
 from paidfor.storage.db import make_engine
 from paidfor.storage.models import FunderRow
 from paidfor.storage.repo import AdRepository
@@ -719,17 +717,13 @@ def verdict(r: Any) -> str:
 
 
 @pytest.fixture
-def ctx(db_url: str, tmp_path: Path) -> Iterator[Ctx]:
+def ctx(db_url: str, tmp_path: Path, make_api: Callable[..., TestClient]) -> Iterator[Ctx]:
     key, _public = keys.generate(tmp_path / "keys" / "disclosure.key")
-    settings = Settings(
-        index_dir=str(tmp_path / "index"),
-        secret_key=SECRET,
-        disclosure_key=str(key),
-        disclosure_dir=str(tmp_path / "packages"),
-        **UNLIMITED,
-    )
+    packages = str(tmp_path / "packages")
     engine = make_engine(db_url)
-    with TestClient(create_app(db_url, settings)) as client:
+    with make_api(
+        secret_key=SECRET, disclosure_key=str(key), disclosure_dir=packages, **UNLIMITED
+    ) as client:
         world = seed_world(engine, client)
         with engine.connect() as conn:
             world.ids["funder"] = conn.execute(

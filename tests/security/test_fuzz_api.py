@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from factories import ad, advertiser, authorize, bearer, submit, token
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -66,7 +67,6 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-CARD = "4242 4242 4242 4242"
 
 
 @dataclass
@@ -97,66 +97,19 @@ def seed(
         assert r.status_code == status, r.text
         return r.json()
 
-    r = ok(api.post("/api/advertisers", json={"name": "Citizens for Jane", "country": "US"}))
-    me = {"Authorization": f"Bearer {r['token']}"}
-    ok(
-        api.post(
-            "/api/me/payment-instruments",
-            headers=me,
-            json={"currency": "USD", "billing_country": "US", "card_number": CARD},
-        )
-    )
-    page = ok(
-        api.post(
-            "/api/me/pages",
-            headers=me,
-            json={
-                "name": "Jane Smith",
-                "country": "US",
-                "category": "Politician",
-                "admins": [{"name": "Jane", "login_countries": ["US"]}],
-            },
-        )
-    )
-    auth = ok(
-        api.post(
-            "/api/me/authorizations",
-            headers=me,
-            json={
-                "country": "US",
-                "legal_name": "Jane Smith",
-                "residence_country": "US",
-                "id_document_ref": "passport-123",
-                "funder": "Citizens for Jane",
-            },
-        )
-    )
+    jane = advertiser(api, "Citizens for Jane", page_name="Jane Smith")
+    me = jane.auth
+    auth_id = authorize(api, me, None)  # left pending
     image = ok(
         api.post("/api/me/images", headers=me, files={"file": ("a.png", png(), "image/png")})
     )
-    submitted = ok(
-        api.post(
-            "/api/me/ads",
-            headers=me,
-            json={
-                "page_id": page["id"],
-                "bodies": ["Vote for Jane Smith for Senate on November 6."],
-                "targeting": {"locations": [{"country": "US"}], "age_min": 18},
-                "start": "2026-12-01T00:00:00Z",
-                "budget": "500.00",
-                "currency": "USD",
-                "political": True,
-                "paid_for_by": "Citizens for Jane",
-            },
-        )
-    )
+    submitted = submit(api, me, ad(jane.page, "Vote for Jane Smith for Senate on November 6."))
 
     tokens = TokenService(engine)
     headers: dict[str | None, dict[str, str]] = {None: {}, "advertiser": me}
     for role in (Role.REVIEWER, Role.INVESTIGATOR, Role.PARTNER, Role.ADMIN):
         groups = ["shared"] if role is Role.PARTNER else None
-        token, _ = tokens.create(role, f"fuzz-{role}", groups=groups)
-        headers[str(role)] = {"Authorization": f"Bearer {token}"}
+        headers[str(role)] = bearer(token(tokens, role, f"fuzz-{role}", groups=groups))
     indicator = ok(
         api.post(
             "/api/exchange/indicators",
@@ -185,9 +138,9 @@ def seed(
     )
     known = {
         "ad_id": submitted["ad_id"],
-        "auth_id": auth["id"],
+        "auth_id": auth_id,
         "case_id": case_id,
-        "page_id": page["id"],
+        "page_id": jane.page,
         "funder_id": 1,
         "indicator_id": indicator["id"],
         "name": "shared",

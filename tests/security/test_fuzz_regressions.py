@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import advertiser, authorize
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -132,20 +133,8 @@ def test_nul_in_a_form_field_or_a_path_is_a_422(
 def test_nul_in_a_review_reason_is_refused_before_anything_is_written(
     api: TestClient, admin: dict[str, str]
 ) -> None:
-    r = api.post("/api/advertisers", json={"name": "Citizens for Jane", "country": "US"})
-    me = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = api.post(
-        "/api/me/authorizations",
-        headers=me,
-        json={
-            "country": "US",
-            "legal_name": "Jane Smith",
-            "residence_country": "US",
-            "id_document_ref": "passport-123",
-            "funder": "Citizens for Jane",
-        },
-    )
-    auth_id = r.json()["id"]
+    me = advertiser(api, "Citizens for Jane", with_card=False, with_page=False).auth
+    auth_id = authorize(api, me, None)  # left pending
     decision = f"/api/review/authorizations/{auth_id}/decision"
     r = api.post(decision, headers=admin, json={"approve": True, "reason": "ok\x00ok"})
     assert is_error(r, 422)["fields"][0]["field"] == "reason"
@@ -227,8 +216,7 @@ def test_a_huge_offset_or_related_account_is_a_422_not_a_500(
     related account's id past it on a declared relationship, reached the database."""
     is_error(api.get(f"/api/cases?offset={TOO_BIG}", headers=admin), 422)
     assert api.get(f"/api/cases?offset={I64_MAX}", headers=admin).status_code == 200
-    made = api.post("/api/advertisers", json={"name": "Probe Co", "country": "US"})
-    own = {"Authorization": f"Bearer {made.json()['token']}"}
+    own = advertiser(api, "Probe Co", with_card=False, with_page=False).auth
     is_error(api.get(f"/api/me/images?offset={TOO_BIG}", headers=own), 422)
     body = {"related_advertiser_id": TOO_BIG, "relation": "managed_by"}
     is_error(api.post("/api/me/relationships", json=body, headers=own), 422)

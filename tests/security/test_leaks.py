@@ -26,15 +26,16 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import factories
 import pytest
+from factories import advertiser, authorize
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
@@ -45,7 +46,6 @@ from paidfor.exchange.feed_models import ExchangeSourceRow
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.model import EntityKey, Evidence, Link, Member, Network, SignalResult
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.archive import KNOWN_FIELDS
 from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.settings import Settings
@@ -63,7 +63,6 @@ from paidfor.storage.models import (
 )
 
 SECRET = "leak-hunt-secret-key-0123456789"
-CARD = "4242 4242 4242 4242"
 POLITICAL = (
     "Vote for Jane Smith for Senate on November 6. Protect our elections, our voting rights "
     "and our democracy: register to vote and go to the polls."
@@ -184,60 +183,36 @@ def seed_world(engine: Engine, client: TestClient) -> World:
         return {"Authorization": f"Bearer {w.tokens[name]}"}
 
     # an advertiser, its card, page, authorization and image
-    made = ok(client.post("/api/advertisers", json={"name": "Open Library Fund", "country": "US"}))
-    w.ids["advertiser"] = made["advertiser"]["id"]
-    w.tokens["advertiser"] = made["token"]
-    w.secrets[made["token"]] = "api token of the advertiser"
-    adv = bearer("advertiser")
-    card = {"currency": "USD", "billing_country": "US", "card_number": CARD}
-    w.ids["card"] = ok(client.post("/api/me/payment-instruments", json=card, headers=adv))["id"]
-    page = {
-        "name": "Open Library Voices",
-        "country": "US",
-        "category": "Community",
-        "admins": [{"name": m("admins.name"), "login_countries": ["US"]}],
-    }
-    made_page = ok(client.post("/api/me/pages", json=page, headers=adv))
-    w.ids["page"], w.ids["page_ext"] = made_page["id"], made_page["page_id"]
-    auth = {
-        "country": "US",
-        "legal_name": m("authorizations.legal_name"),
-        "residence_country": "US",
-        "id_document_ref": m("authorizations.id_document_ref"),
-        "funder": FUNDER,
-    }
-    w.ids["authorization"] = ok(client.post("/api/me/authorizations", json=auth, headers=adv))["id"]
-    decision = {"approve": True, "reason": m("authorization decision reason")}
-    ok(
-        client.post(
-            f"/api/review/authorizations/{w.ids['authorization']}/decision",
-            json=decision,
-            headers=bearer("reviewer"),
-        )
+    made = advertiser(
+        client, "Open Library Fund", page_name="Open Library Voices", category="Community",
+        admins=[factories.admin(m("admins.name"), ["US"])],
+    )  # fmt: skip
+    w.ids["advertiser"] = made.id
+    w.tokens["advertiser"] = made.token
+    w.secrets[made.token] = "api token of the advertiser"
+    adv = made.auth
+    w.ids["card"] = made.card
+    w.ids["page"], w.ids["page_ext"] = made.page, made.page_external_id
+    asked = {"legal_name": m("authorizations.legal_name"), "funder": FUNDER,
+             "id_document_ref": m("authorizations.id_document_ref")}  # fmt: skip
+    decided = m("authorization decision reason")
+    w.ids["authorization"] = authorize(
+        client, adv, bearer("reviewer"), country="US", reason=decided, **asked
     )
     # authorized in Germany too: the political ad also runs in the Union, so it carries the
     # EU label and transparency notice (Regulation (EU) 2024/900)
-    auth_de = auth | {"country": "DE", "legal_name": m("authorizations.legal_name (DE)"),
-                      "id_document_ref": m("authorizations.id_document_ref (DE)")}  # fmt: skip
-    de_id = ok(client.post("/api/me/authorizations", json=auth_de, headers=adv))["id"]
-    ok(
-        client.post(
-            f"/api/review/authorizations/{de_id}/decision",
-            json=decision,
-            headers=bearer("reviewer"),
-        )
-    )
+    asked_de = asked | {"legal_name": m("authorizations.legal_name (DE)"),
+                        "id_document_ref": m("authorizations.id_document_ref (DE)")}  # fmt: skip
+    authorize(client, adv, bearer("reviewer"), country="DE", residence_country="US",
+              reason=decided, **asked_de)  # fmt: skip
     # a second authorization left pending (for the reviewers' queue)
-    auth2 = auth | {
-        "country": "GB",
-        "legal_name": m("authorizations.legal_name (pending)"),
-        "id_document_ref": m("authorizations.id_document_ref (pending)"),
+    w.ids["pending_authorization"] = authorize(
+        client, adv, None, country="GB", residence_country="US",
+        legal_name=m("authorizations.legal_name (pending)"),
+        id_document_ref=m("authorizations.id_document_ref (pending)"),
         # a funder nobody verified: not public, though its id is the next one
-        "funder": m("funders.name (pending authorization)"),
-    }
-    w.ids["pending_authorization"] = ok(
-        client.post("/api/me/authorizations", json=auth2, headers=adv)
-    )["id"]
+        funder=m("funders.name (pending authorization)"),
+    )  # fmt: skip
     image = ok(
         client.post("/api/me/images", files={"file": ("a.png", png(1), "image/png")}, headers=adv)
     )
@@ -366,16 +341,13 @@ def seed_world(engine: Engine, client: TestClient) -> World:
     )
 
     # a second account whose page is disabled, with a private reason
-    other_adv = ok(client.post("/api/advertisers", json={"name": "Beans Ltd", "country": "US"}))
-    adv2 = {"Authorization": f"Bearer {other_adv['token']}"}
-    w.secrets[other_adv["token"]] = "api token of the second advertiser"
-    ok(client.post("/api/me/payment-instruments", json=card, headers=adv2))
-    page2 = {
-        "name": "Bean Counters",
-        "country": "US",
-        "admins": [{"name": m("admins.name (second page)"), "login_countries": ["DE"]}],
-    }
-    w.ids["page2"] = ok(client.post("/api/me/pages", json=page2, headers=adv2))["id"]
+    other_adv = advertiser(
+        client, "Beans Ltd", page_name="Bean Counters", category=None,
+        admins=[factories.admin(m("admins.name (second page)"), ["DE"])],
+    )  # fmt: skip
+    adv2 = other_adv.auth
+    w.secrets[other_adv.token] = "api token of the second advertiser"
+    w.ids["page2"] = other_adv.page
     ad2 = {
         "page_id": w.ids["page2"],
         "bodies": [COMMERCIAL + " Decaf too."],
@@ -391,12 +363,12 @@ def seed_world(engine: Engine, client: TestClient) -> World:
             headers=reviewer,
             json={
                 "action": "disable_advertiser",
-                "targets": [other_adv["advertiser"]["id"]],
+                "targets": [other_adv.id],
                 "reason": m("actions.reason (disable advertiser)"),
             },
         )
     )
-    w.ids["advertiser2"] = other_adv["advertiser"]["id"]
+    w.ids["advertiser2"] = other_adv.id
     w.public_ads = [political, commercial, removed]
     w.private_ads = [held, rejected]
     w.ids.update(
@@ -872,9 +844,8 @@ def crawl_as_advertiser(client: TestClient, world: World, limit: int = 200) -> C
 
 
 @pytest.fixture
-def app_client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET, **UNLIMITED)
-    with TestClient(create_app(db_url, settings)) as c:
+def app_client(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    with make_api(secret_key=SECRET, **UNLIMITED) as c:
         yield c
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,8 +20,6 @@ from sqlalchemy import Engine, select
 from paidfor.domain.urls import link_of
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 from paidfor.storage.models import PageRow
 
 from conftest import IRA_CLEAN
@@ -127,7 +126,7 @@ def test_a_meta_library_record_with_an_unsafe_snapshot_url_is_reported(
 
 @pytest.mark.parametrize("source", ["hpsci-ira", "native"])
 def test_an_imported_unsafe_url_is_reported_and_shown_as_text(
-    source: str, engine: Engine, db_url: str, tmp_path: Path
+    source: str, engine: Engine, make_api: Callable[..., TestClient], tmp_path: Path
 ) -> None:
     path = _ira_csv(tmp_path) if source == "hpsci-ira" else _native_json(tmp_path)
     report = run_import(engine, SOURCES[source](), [path], parallel=False)
@@ -136,8 +135,7 @@ def test_an_imported_unsafe_url_is_reported_and_shown_as_text(
     assert report.as_dict()["warnings"]
     with engine.connect() as conn:
         page_id = conn.execute(select(PageRow.id).where(PageRow.url == EVIL)).scalar_one()
-    settings_ = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
-    with TestClient(create_app(db_url, settings_)) as client:
+    with make_api() as client:
         html = client.get(f"/pages/{page_id}").text
     assert "javascript:alert" in html  # shown, as text
     assert not re.search(r'(href|src)="\s*javascript', html, re.I), html

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,6 @@ from fastapi.testclient import TestClient
 from library_data import EVIL_REGION, PRIVATE_KEYS, REMOVAL, assert_public, load
 from sqlalchemy import Engine
 
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.views import PublicAd
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -22,6 +22,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
+
+
+@pytest.fixture
+def client(ids: dict[str, int], api: TestClient) -> TestClient:
+    """The app (``api``), started once ``ids`` loaded the data."""
+    return api
 
 
 def svgs(html: str) -> list[ET.Element]:
@@ -209,8 +215,8 @@ def test_home_page(client: TestClient, ids: dict[str, int]) -> None:
     assert moved.status_code == 307 and moved.headers["location"] == "/search?q=water"
 
 
-def test_home_page_of_an_empty_library(db_url: str) -> None:
-    with TestClient(create_app(db_url)) as client:
+def test_home_page_of_an_empty_library(make_api: Callable[..., TestClient]) -> None:
+    with make_api() as client:
         html = client.get("/").text
         assert "The library has no published ads yet." in html and "0 ads in the library" in html
         assert client.get("/api/home").json()["top_funders"] == []

@@ -7,8 +7,7 @@ one account never reaching another's pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +16,6 @@ from sqlalchemy import Engine, select
 
 from paidfor.auth.roles import Role
 from paidfor.auth.tokens import TokenService
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 from paidfor.storage.models import AuditEventRow, PaymentInstrumentRow
 
 SECRET = "test-secret-key-123"
@@ -31,10 +28,8 @@ POLITICAL = (
 
 
 @pytest.fixture
-def web(db_url: str, tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    settings = Settings(index_dir=str(tmp_path / "index"), secret_key=SECRET)
-    app = create_app(db_url, settings)
-    with TestClient(app) as client:
+def web(engine: Engine, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    with make_api(secret_key=SECRET) as client:
         yield client
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,10 @@ from sqlalchemy import Engine
 
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.library import exports
 from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
 from paidfor.library.search import LibraryQuery
 from paidfor.library.store import LibraryRepository
-from paidfor.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 
@@ -33,6 +32,12 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
+
+
+@pytest.fixture
+def client(ids: dict[str, int], api: TestClient) -> TestClient:
+    """The app (``api``), started once ``ids`` loaded the data."""
+    return api
 
 
 def search_ids(client: TestClient, params: dict[str, Any]) -> list[int]:
@@ -172,9 +177,11 @@ def test_cap_and_row_groups(
     assert len(list(ExportService(repo).csv(LibraryQuery()))) == 7  # 6 batches and the tail
 
 
-def test_ira_release_downloads(db_url: str, engine: Engine, data_dir: Path) -> None:
+def test_ira_release_downloads(
+    make_api: Callable[..., TestClient], engine: Engine, data_dir: Path
+) -> None:
     run_import(engine, SOURCES["hpsci-ira"](), [data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv"])
-    with TestClient(create_app(db_url)) as client:
+    with make_api() as client:
         every = search_ids(client, {"sort": "impressions"})
         assert len(every) == 3517
         rows = read_csv(client, {"sort": "impressions"})
@@ -210,7 +217,7 @@ def test_a_cell_that_starts_a_formula_is_neutralised(text: str) -> None:
 
 
 def test_the_csv_download_holds_no_live_formula(
-    db_url: str, engine: Engine, tmp_path: Path
+    make_api: Callable[..., TestClient], engine: Engine, tmp_path: Path
 ) -> None:
     """A page, a funder and a body named as formulas come out of /search.csv as text (a ``'``
     before them), while the Parquet file, which no spreadsheet evaluates, keeps them as
@@ -234,8 +241,7 @@ def test_the_csv_download_holds_no_live_formula(
     path = tmp_path / "f.jsonl"
     path.write_bytes(orjson.dumps(ad_to_json(ad)) + b"\n")
     assert run_import(engine, SOURCES["native"](), [path]).rows == 1
-    settings = Settings(index_dir=str(tmp_path / "index"))
-    with TestClient(create_app(db_url, settings)) as client:
+    with make_api() as client:
         rows = read_csv(client, {"type": "all"})
         table = read_parquet(client, {"type": "all"})
     [row] = [r for r in rows if r["page_name"].endswith('click")')]

@@ -6,6 +6,7 @@ parser, with hypothesis."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ from sqlalchemy import Engine
 
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
-from paidfor.interfaces.http.api.app import create_app
 from paidfor.library.search import (
     MAX_RESULTS_PAGED,
     PLATFORMS,
@@ -28,7 +28,6 @@ from paidfor.library.search import (
     LibraryQueryError,
 )
 from paidfor.library.views import PublicAd
-from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository, search_words
 
 ACTIVE = {"w1", "u1", "c1", "h1"}
@@ -37,6 +36,12 @@ ACTIVE = {"w1", "u1", "c1", "h1"}
 @pytest.fixture
 def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
     return load(engine, tmp_path)
+
+
+@pytest.fixture
+def client(ids: dict[str, int], api: TestClient) -> TestClient:
+    """The app (``api``), started once ``ids`` loaded the data."""
+    return api
 
 
 def fetch_all(client: TestClient, params: Any, per_page: int = 7) -> list[dict[str, Any]]:
@@ -246,14 +251,14 @@ def _newest_key(ad: Any) -> tuple[bool, datetime, int]:
     return (ad.created_at is not None, ad.created_at or datetime.min.replace(tzinfo=UTC), ad.id)
 
 
-def test_ira_release(db_url: str, engine: Engine, data_dir: Path) -> None:
+def test_ira_release(make_api: Callable[..., TestClient], engine: Engine, data_dir: Path) -> None:
     """The real release: all 3,517 ads are political and removed; a word search finds
     exactly the ads whose text has the word, and paging covers each of them once."""
     path = data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv"
     report = run_import(engine, SOURCES["hpsci-ira"](), [path])
     assert report.counts.inserted == 3517
     everything = AdRepository(engine).latest(limit=10_000)
-    with TestClient(create_app(db_url)) as client:
+    with make_api() as client:
 
         def total(**params: Any) -> int:
             return int(client.get("/api/search", params=params).json()["total"])
@@ -370,7 +375,7 @@ def test_every_card_links_to_its_advertiser_and_its_funder(
 
 
 def test_the_search_box_finds_advertisers_by_name(
-    db_url: str, engine: Engine, tmp_path: Path
+    make_api: Callable[..., TestClient], engine: Engine, tmp_path: Path
 ) -> None:
     """Typing a page's name ("Woke Blacks") lists that page, with its number of ads, above
     the ads that mention the words; a funder too; and nothing private is named."""
@@ -380,7 +385,7 @@ def test_the_search_box_finds_advertisers_by_name(
     from conftest import IRA_CLEAN
 
     run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
-    with TestClient(create_app(db_url, Settings(index_dir=str(tmp_path / "i")))) as client:
+    with make_api() as client:
         body = client.get("/api/search", params={"q": "woke blacks", "type": "all"}).json()
         [page] = [a for a in body["advertisers"] if a["name"] == "Woke Blacks"]
         own = client.get("/api/search", params={"page_id": page["id"], "type": "all"}).json()
