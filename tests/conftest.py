@@ -10,13 +10,21 @@ except with CI=true, where it fails.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from databases import PostgresSchemas, copy_sqlite, migrated_sqlite, schema_url
+from databases import (
+    PostgresSchemas,
+    Seed,
+    copy_sqlite,
+    migrated_sqlite,
+    schema_url,
+    seeded_sqlite,
+)
 from sqlalchemy import Engine, create_engine, text
 
 from paidfor.settings import Settings
@@ -63,6 +71,15 @@ def require_postgres() -> None:
     pytest.skip(f"PostgreSQL unreachable: {error}")
 
 
+def ira_release(engine: Engine, folder: Path) -> Any:
+    """A seed (``databases.seeded``): the IRA release as published (3,517 ads), imported;
+    the import's report."""
+    from paidfor.ingest.pipeline import run_import
+    from paidfor.ingest.registry import SOURCES
+
+    return run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
+
+
 def pg_schema_url(schema: str) -> str:
     return schema_url(PG_URL, schema)
 
@@ -81,8 +98,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_schemas() -> Iterator[PostgresSchemas]:
-    """The test process's PostgreSQL schemas: a template migrated once, and a copy of it per
+def sqlite_seeded(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[Seed], tuple[Path, Any]]:
+    """A seed's SQLite file (the migrated one with the seed's data, made once per test
+    process) and what the seed returned."""
+    made: dict[Seed, tuple[Path, Any]] = {}
+
+    def seeded(seed: Seed) -> tuple[Path, Any]:
+        if seed not in made:
+            folder = tmp_path_factory.mktemp("seed")
+            path = folder / "paidfor.db"
+            made[seed] = (path, seeded_sqlite(sqlite_template, path, seed, folder))
+        return made[seed]
+
+    return seeded
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresSchemas]:
+    """The test process's PostgreSQL schemas: templates made once, and a copy of one per
     test (``tests/databases.py``)."""
     require_postgres()
     schemas = PostgresSchemas(PG_URL)
@@ -92,24 +127,50 @@ def pg_schemas() -> Iterator[PostgresSchemas]:
         schemas.close()
 
 
+SEED_DATA = pytest.StashKey[Any]()
+
+
+def seed_of(request: pytest.FixtureRequest) -> Seed | None:
+    """The seed the test's ``seed`` mark names (``databases.seeded(load)``), the closest one
+    (a module's ``pytestmark = seeded(load)``, or the test's own: ``@seeded(None)`` for an
+    empty database)."""
+    marker = request.node.get_closest_marker("seed")
+    return cast("Seed | None", marker.args[0]) if marker is not None else None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty, migrated database on each backend, made from one migrated once per
-    test process (``tests/databases.py``): a copy of the SQLite file (migrating took 0.3 s a
-    test, a copy takes 5 ms), or a PostgreSQL schema of its own, the template schema's dump
-    replayed (0.3-0.8 s against 0.7-2 s to migrate). Each is the test's alone, dropped after
-    it."""
+    """A URL of a migrated database of the test's own on each backend: empty, or with the
+    data of the test's seed (``databases.seeded(load)``; ``seed_data`` is what ``load``
+    returned). It is a copy of one made once per test process (``tests/databases.py``): of
+    the SQLite file (migrating took 0.3-2 s a test, a copy takes 2-15 ms), or of a PostgreSQL
+    schema, whose dump is replayed (0.3-0.8 s against 0.7-2 s to migrate)."""
+    seed = seed_of(request)
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
+        if seed is not None:
+            template, request.node.stash[SEED_DATA] = request.getfixturevalue("sqlite_seeded")(seed)
         yield copy_sqlite(template, tmp_path / "paidfor.db")
         return
     require_postgres()
     schemas: PostgresSchemas = request.getfixturevalue("pg_schemas")
-    schema = schemas.create()
+    workdir = tmp_path / "seed"
+    workdir.mkdir()
+    schema = schemas.create(seed, workdir)
+    if seed is not None:
+        request.node.stash[SEED_DATA] = schemas.data(seed)
     try:
         yield pg_schema_url(schema)
     finally:
         schemas.drop(schema)
+
+
+@pytest.fixture
+def seed_data(request: pytest.FixtureRequest, db_url: str) -> Any:
+    """What the seed of the test's database (``databases.seeded(load)``) returned when it
+    loaded the data."""
+    assert seed_of(request) is not None, "the test's database has no seed"
+    return copy.deepcopy(request.node.stash[SEED_DATA])  # the test's own, as its database
 
 
 @pytest.fixture
@@ -123,7 +184,7 @@ TEST_SECRET = "test-secret-key-123"
 
 
 @pytest.fixture
-def test_settings(tmp_path: Path) -> Settings:
+def api_settings(tmp_path: Path) -> Settings:
     """The settings of the tests' app: its search index and rate-limit counts in
     ``tmp_path``, a fixed secret key."""
     return Settings(
@@ -134,8 +195,8 @@ def test_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def make_api(db_url: str, test_settings: Settings) -> Callable[..., TestClient]:
-    """The app on ``db_url`` (``create_app``) with ``test_settings`` changed by the keywords
+def make_api(db_url: str, api_settings: Settings) -> Callable[..., TestClient]:
+    """The app on ``db_url`` (``create_app``) with ``api_settings`` changed by the keywords
     given, as a TestClient to start with ``with`` (its start-up and shutdown run there). For a
     test that needs the app as a setting makes it, or started after its data is loaded; most
     take ``api``."""
@@ -144,14 +205,14 @@ def make_api(db_url: str, test_settings: Settings) -> Callable[..., TestClient]:
     from paidfor.interfaces.http.api.app import create_app
 
     def make(**changes: Any) -> TestClient:
-        return TestClient(create_app(db_url, test_settings.model_copy(update=changes)))
+        return TestClient(create_app(db_url, api_settings.model_copy(update=changes)))
 
     return make
 
 
 @pytest.fixture
 def api(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
-    """The app on ``db_url`` (``create_app`` with ``test_settings``), started. A module that
+    """The app on ``db_url`` (``create_app`` with ``api_settings``), started. A module that
     loads data before the app starts says so in a fixture of its own that takes its data
     first, then ``api``."""
     with make_api() as client:

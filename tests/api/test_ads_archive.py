@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from archive_data import load
+from databases import seeded
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -19,9 +20,15 @@ URL = "/v19.0/ads_archive"
 NOT_CANADA = "['US','GB','DE','FR']"
 
 
+# Every test's database starts with the test ads (loaded once per test process and
+# backend, copied for each test), but for those marked ``seeded(None)``.
+pytestmark = seeded(load)
+
+
 @pytest.fixture
-def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
-    return load(engine, tmp_path)
+def ids(seed_data: dict[str, int]) -> dict[str, int]:
+    """The test ads' ids, by their external id."""
+    return seed_data
 
 
 @pytest.fixture
@@ -385,6 +392,7 @@ def test_rate_limit_answers_like_graph(
         assert client.get("/api/stats").status_code == 200
 
 
+@seeded(None)  # an empty library
 def test_a_meta_library_record_keeps_its_identity_and_is_found_by_country(
     make_api: Callable[..., TestClient], engine: Engine, data_dir: Path, tmp_path: Path
 ) -> None:

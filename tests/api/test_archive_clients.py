@@ -19,24 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from archive_data import load
+from databases import seeded
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
+pytestmark = seeded(load)
 BASE = "http://testserver/v19.0/ads_archive"
 Get = Callable[..., Any]
 
 
 @pytest.fixture
-def client(
-    engine: Engine, tmp_path: Path, make_api: Callable[..., TestClient]
-) -> Iterator[TestClient]:
-    load(engine, tmp_path)
+def client(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    """The app, on a copy of a database with the test ads (``archive_data.load``)."""
     with make_api(archive_rate_limit=100_000) as c:
         yield c
 

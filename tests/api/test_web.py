@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from paidfor.ingest.hpsci_ira import HpsciIra
-from paidfor.ingest.pipeline import run_import
+from conftest import ira_release
 
-from conftest import IRA_CLEAN
+pytestmark = seeded(ira_release)  # each test's database: a copy of one with the release
 
 
 @pytest.fixture
-def client(engine: Engine, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
-    run_import(engine, HpsciIra(), [IRA_CLEAN])
+def client(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
     with make_api() as c:
         yield c
 

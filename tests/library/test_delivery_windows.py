@@ -10,17 +10,16 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from paidfor.ingest.pipeline import run_import
-from paidfor.ingest.registry import SOURCES
-
-from conftest import IRA_CLEAN
+from conftest import IRA_CLEAN, ira_release
 
 YEARS = (2015, 2016, 2017, 2018)
+pytestmark = seeded(ira_release)
 UNLIMITED = {"archive_rate_limit": 100_000, "search_rate_limit": 0, "download_rate_limit": 0}
 
 
@@ -43,8 +42,8 @@ def source_counts() -> dict[int, int]:
 
 
 @pytest.fixture
-def client(engine: Engine, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
-    report = run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
+def client(seed_data: Any, make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
+    report = seed_data  # the import of the release (``ira_release``)
     assert report.rows == 3517, report.as_dict()
     with make_api(**UNLIMITED) as c:
         yield c

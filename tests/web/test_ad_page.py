@@ -7,21 +7,26 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
 from library_data import EVIL_REGION, PRIVATE_KEYS, REMOVAL, assert_public, load
-from sqlalchemy import Engine
 
 from paidfor.library.views import PublicAd
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+# Every test's database starts with the test ads (loaded once per test process and
+# backend, copied for each test), but for those marked ``seeded(None)``.
+pytestmark = seeded(load)
+
+
 @pytest.fixture
-def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
-    return load(engine, tmp_path)
+def ids(seed_data: dict[str, int]) -> dict[str, int]:
+    """The test ads' ids, by their external id."""
+    return seed_data
 
 
 @pytest.fixture
@@ -215,6 +220,7 @@ def test_home_page(client: TestClient, ids: dict[str, int]) -> None:
     assert moved.status_code == 307 and moved.headers["location"] == "/search?q=water"
 
 
+@seeded(None)  # an empty library
 def test_home_page_of_an_empty_library(make_api: Callable[..., TestClient]) -> None:
     with make_api() as client:
         html = client.get("/").text

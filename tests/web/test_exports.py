@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
 from library_data import PRIVATE_KEYS, assert_public, load
 from sqlalchemy import Engine
@@ -29,9 +30,15 @@ from paidfor.library.store import LibraryRepository
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 
 
+# Every test's database starts with the test ads (loaded once per test process and
+# backend, copied for each test), but for those marked ``seeded(None)``.
+pytestmark = seeded(load)
+
+
 @pytest.fixture
-def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
-    return load(engine, tmp_path)
+def ids(seed_data: dict[str, int]) -> dict[str, int]:
+    """The test ads' ids, by their external id."""
+    return seed_data
 
 
 @pytest.fixture
@@ -177,6 +184,7 @@ def test_cap_and_row_groups(
     assert len(list(ExportService(repo).csv(LibraryQuery()))) == 7  # 6 batches and the tail
 
 
+@seeded(None)  # an empty library
 def test_ira_release_downloads(
     make_api: Callable[..., TestClient], engine: Engine, data_dir: Path
 ) -> None:
@@ -216,6 +224,7 @@ def test_a_cell_that_starts_a_formula_is_neutralised(text: str) -> None:
     assert csv_text("Friends of " + text) == "Friends of " + text  # only at the start
 
 
+@seeded(None)  # an empty library
 def test_the_csv_download_holds_no_live_formula(
     make_api: Callable[..., TestClient], engine: Engine, tmp_path: Path
 ) -> None:

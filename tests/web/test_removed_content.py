@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,6 +32,8 @@ from paidfor.ingest.registry import SOURCES
 from paidfor.interfaces.http.api.app import create_app
 from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository
+
+from conftest import IRA_CLEAN
 
 SECRET = "Secret water rally tomorrow"  # the text of library_data's r1, removed for the rules
 UNMASK = {"unmask_removed_content": "true"}
@@ -51,10 +54,10 @@ def test_the_rule(status: AdStatus, source: str, unmask: bool) -> None:
         assert withheld
 
 
-@pytest.fixture
-def world(engine: Engine, tmp_path: Path, data_dir: Path) -> dict[str, Any]:
+def load_world(engine: Engine, tmp_path: Path) -> dict[str, Any]:
+    """A seed: the library's test ads and the first rows of the IRA release."""
     ids = load(engine, tmp_path)
-    lines = (data_dir / "hpsci_ira_ads" / "ira_ads_clean.csv").read_text().splitlines()
+    lines = IRA_CLEAN.read_text().splitlines()
     sample = tmp_path / "ira_sample.csv"
     sample.write_text("\n".join(lines[: IRA_ROWS + 1]) + "\n")
     report = run_import(engine, SOURCES["hpsci-ira"](), [sample])
@@ -67,6 +70,15 @@ def world(engine: Engine, tmp_path: Path, data_dir: Path) -> dict[str, Any]:
     ]
     assert ira and all(a.status is AdStatus.REMOVED for a in ira)
     return {"ids": ids, "ira": ira[0]}
+
+
+pytestmark = seeded(load_world)
+
+
+@pytest.fixture
+def world(seed_data: dict[str, Any], data_dir: Path) -> dict[str, Any]:
+    """Its ids, and an IRA ad with an ASCII body."""
+    return seed_data
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from databases import seeded
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,9 +34,15 @@ from paidfor.storage.repo import AdRepository, search_words
 ACTIVE = {"w1", "u1", "c1", "h1"}
 
 
+# Every test's database starts with the test ads (loaded once per test process and
+# backend, copied for each test), but for those marked ``seeded(None)``.
+pytestmark = seeded(load)
+
+
 @pytest.fixture
-def ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
-    return load(engine, tmp_path)
+def ids(seed_data: dict[str, int]) -> dict[str, int]:
+    """The test ads' ids, by their external id."""
+    return seed_data
 
 
 @pytest.fixture
@@ -251,6 +258,7 @@ def _newest_key(ad: Any) -> tuple[bool, datetime, int]:
     return (ad.created_at is not None, ad.created_at or datetime.min.replace(tzinfo=UTC), ad.id)
 
 
+@seeded(None)  # an empty library
 def test_ira_release(make_api: Callable[..., TestClient], engine: Engine, data_dir: Path) -> None:
     """The real release: all 3,517 ads are political and removed; a word search finds
     exactly the ads whose text has the word, and paging covers each of them once."""
@@ -374,6 +382,7 @@ def test_every_card_links_to_its_advertiser_and_its_funder(
         assert client.get(f"/pages/{page.group(1)}").status_code == 200
 
 
+@seeded(None)  # an empty library
 def test_the_search_box_finds_advertisers_by_name(
     make_api: Callable[..., TestClient], engine: Engine, tmp_path: Path
 ) -> None:
