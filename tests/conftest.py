@@ -116,7 +116,7 @@ def sqlite_seeded(
 
 
 @pytest.fixture(scope="session")
-def pg_schemas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresSchemas]:
+def pg_schemas() -> Iterator[PostgresSchemas]:
     """The test process's PostgreSQL schemas: templates made once, and a copy of one per
     test (``tests/databases.py``)."""
     require_postgres()
@@ -154,7 +154,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     require_postgres()
     schemas: PostgresSchemas = request.getfixturevalue("pg_schemas")
-    workdir = tmp_path / "seed"
+    workdir = tmp_path / "seed"  # where a seed writes its files, the first time
     workdir.mkdir()
     schema = schemas.create(seed, workdir)
     if seed is not None:
@@ -196,10 +196,10 @@ def api_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def make_api(db_url: str, api_settings: Settings) -> Callable[..., TestClient]:
-    """The app on ``db_url`` (``create_app``) with ``api_settings`` changed by the keywords
-    given, as a TestClient to start with ``with`` (its start-up and shutdown run there). For a
-    test that needs the app as a setting makes it, or started after its data is loaded; most
-    take ``api``."""
+    """Make the app on ``db_url`` (``create_app``) with ``api_settings`` changed by the
+    keywords given: a TestClient to start with ``with`` (its start-up and shutdown run
+    there). For a test that needs a setting of its own, or the app started after something it
+    does first (a classifier patched, data imported); most take ``api``."""
     from fastapi.testclient import TestClient
 
     from paidfor.interfaces.http.api.app import create_app
@@ -212,17 +212,17 @@ def make_api(db_url: str, api_settings: Settings) -> Callable[..., TestClient]:
 
 @pytest.fixture
 def api(make_api: Callable[..., TestClient]) -> Iterator[TestClient]:
-    """The app on ``db_url`` (``create_app`` with ``api_settings``), started. A module that
-    loads data before the app starts says so in a fixture of its own that takes its data
-    first, then ``api``."""
+    """The app on ``db_url`` (``create_app`` with ``api_settings``), started. Data the app
+    should find at start-up comes first: a seed of the module's (``databases.seeded``), or a
+    fixture of its own that takes its data, then ``api``."""
     with make_api() as client:
         yield client
 
 
 @pytest.fixture
 def services(api: TestClient) -> Services:
-    """The running app's services (``paidfor.services``): what the factories use to make
-    things without HTTP."""
+    """The running app's services (``paidfor.services``): what ``factories.open_account`` and
+    ``factories.submit_ad`` use to make things without HTTP."""
     return cast("Services", api.app.state.services)  # type: ignore[attr-defined]
 
 

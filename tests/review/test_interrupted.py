@@ -6,31 +6,31 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from factories import ad, advertiser, auth_and_page
-from fastapi.testclient import TestClient
+from factories import commercial, open_account, submit_ad
 from library.test_index_store import random_ad
 from plans import scans, sqlite_plans
 from sqlalchemy import Engine, delete
 
 from paidfor.review.intake_models import ReviewDecisionRow
 from paidfor.review.intake_store import IntakeRepository
+from paidfor.services import Services
 from paidfor.storage.mapping import stored_now
 from paidfor.storage.writer import BatchWriter
 
 
 def test_undecided_submissions_are_found_from_the_submissions(
-    api: TestClient,
+    services: Services,
     engine: Engine,
 ) -> None:
     BatchWriter(engine).write([random_ad(random.Random(1), n, "imported") for n in range(400)])
-    auth, page = auth_and_page(advertiser(api, "Coffee Co"))
+    coffee = open_account(services, "Coffee Co")
+    assert coffee.page is not None
+    page = coffee.page
     ids = []
     for k in range(3):
-        body = ad(page, f"Fresh roasted coffee beans, order today {k}.", political=False,
-                  paid_for_by=None)  # fmt: skip
-        r = api.post("/api/me/ads", json=body, headers=auth)
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["ad_id"])
+        body = commercial(page, f"Fresh roasted coffee beans, order today {k}.")
+        ad_id, _outcome = submit_ad(services, coffee, body)
+        ids.append(ad_id)
     repo = IntakeRepository(engine)
     later = stored_now() + timedelta(seconds=1)
     assert repo.undecided(later) == []

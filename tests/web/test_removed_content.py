@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,6 @@ from paidfor.domain import Ad, AdStatus
 from paidfor.domain.models import RELEASED_SOURCES
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
-from paidfor.interfaces.http.api.app import create_app
-from paidfor.settings import Settings
 from paidfor.storage.repo import AdRepository
 
 from conftest import IRA_CLEAN
@@ -82,8 +81,9 @@ def world(seed_data: dict[str, Any], data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(db_url: str, world: dict[str, Any]) -> TestClient:
-    return TestClient(create_app(db_url, Settings(search_index=False, search_rate_limit=0)))
+def client(world: dict[str, Any], make_api: Callable[..., TestClient]) -> TestClient:
+    """The app, not started: no search index, no rate limit on the search."""
+    return make_api(search_index=False, search_rate_limit=0)
 
 
 def test_the_ad_page(client: TestClient, world: dict[str, Any]) -> None:
