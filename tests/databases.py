@@ -1,20 +1,23 @@
-"""Empty, migrated databases for the tests, made fast: the migrations run once per test
-process, and each test gets a copy of what they made.
+"""Databases for the tests, made fast: the migrations run once per test process, and each
+test gets a copy of what they made; a module's data (a seed) is loaded once too, and copied.
 
-- SQLite: the file migrated once is copied (``shutil.copyfile``, a few milliseconds).
-- PostgreSQL: a template schema is migrated once; ``pg_dump --schema`` writes it out (tables,
-  indexes, the generated ``tsvector`` columns, triggers, sequences, and the rows the migrations
-  insert: ``alembic_version``, the search and exchange counters), and each test's schema is
-  that script replayed under its own name, in one round trip. Without a ``pg_dump`` that can
-  read the server (none installed, an older major version), each test's schema is migrated
-  as before.
+- SQLite: the file migrated (and seeded) once is copied (``shutil.copyfile``).
+- PostgreSQL: a template schema is migrated (and seeded) once; ``pg_dump --schema`` writes it
+  out (tables, indexes, the generated ``tsvector`` columns, triggers, functions, sequences
+  and every row, ``alembic_version`` and the counters the migrations insert among them), and
+  each test's schema is that script replayed under its own name, in one round trip. Without
+  a ``pg_dump`` that can read the server (none installed, an older major version), each
+  test's schema is migrated (and seeded) as before.
 
 Each copy gets an ``epoch`` of its own (``search_state``, migration 0003: the name of the
 database a search index was built for), as a database migrated afresh would.
+``tests/storage/test_test_databases.py`` holds that a copy is what migrating gives.
 
-Measured on the two shared cores (docs in the report of the test-house branch): migrating a
-PostgreSQL schema 0.7-2.0 s, replaying its dump 0.3-0.8 s, creating a database from a template
-with ``STRATEGY FILE_COPY`` 2-3 s; dropping a schema 0.1-0.3 s.
+Measured on the two shared cores under a load of 7-18 (median of 5-8): a PostgreSQL schema
+migrated 0.7-2.0 s, its dump replayed 0.3-0.8 s, a database from a template database with
+``STRATEGY FILE_COPY`` 2.2-3.3 s (and 0.3-0.6 s to drop), the migration's own statements
+recorded and replayed 0.9-1.0 s; a schema dropped 0.1-0.3 s. A SQLite file migrated 0.5-1.9 s,
+copied 1-2 ms (2-15 ms with its new epoch), copied with SQLite's backup API 12-80 ms.
 """
 
 from __future__ import annotations
