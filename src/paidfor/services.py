@@ -179,7 +179,7 @@ class Services:
             exports=ExportService(library),
             hub=HubService(HubRepository(engine)),
             review=review,
-            accounts=AccountService(intake, tokens),
+            accounts=AccountService(intake, tokens, AdRepository(engine)),
             elections=ElectionService(elections),
             transparency=TransparencyService(AdRepository(engine), review.declarations, elections),
             notifications=NotificationService(
@@ -193,7 +193,7 @@ class Services:
             exchange=ExchangeService(engine),
             sources=Sources(engine),
             publisher=Publisher(engine),
-            disclosure=DisclosureService(engine),
+            disclosure=DisclosureService(engine, elections=elections),
             audit=AuditLog(engine),
         )
 

@@ -77,6 +77,19 @@ class AuthorizationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """An advertiser's request to run political ads in ``country``: who it is (checked by a
+    reviewer against the identity document), where it lives, and the "Paid for by" name the
+    approval verifies."""
+
+    country: str
+    legal_name: str
+    residence_country: str
+    id_document_ref: str
+    funder_name: str
+
+
 class ActionKind(enum.StrEnum):
     REMOVE_AD = "remove_ad"
     RESTORE_AD = "restore_ad"
