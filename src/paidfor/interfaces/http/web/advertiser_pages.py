@@ -32,7 +32,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from paidfor.domain.models import PUBLIC_STATUSES
-from paidfor.errors import NotFound, PaidforError
+from paidfor.errors import PaidforError
 from paidfor.interfaces.http.api.answers import RowId
 from paidfor.interfaces.http.api.intake_schemas import AdIn, AuthorizationIn, PageIn, PaymentIn
 from paidfor.interfaces.http.refusals import shown_on
@@ -223,10 +223,7 @@ def install_advertiser_pages(
 
     @router.get("/advertiser/ads/{ad_id}", response_class=HTMLResponse)
     def one_ad(request: Request, ad_id: RowId, visit: Signed) -> Response:
-        try:
-            ad = accounts.own_ad(ad_id, visit.account)
-        except NotFound:
-            return pages.refuse(request, 404, f"Your account has no ad {ad_id}.")
+        ad = accounts.own_ad(ad_id, visit.account)  # NotFound: the refusal page says so
         status = str(ad.status)
         ctx = {
             "who": visit.who,
