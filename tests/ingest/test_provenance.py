@@ -32,10 +32,16 @@ from conftest import IRA_CLEAN
 
 def native_line(i: int, text: str = "vote") -> str:
     return json.dumps(
-        {"kind": "ad", "source": "prov", "external_id": f"p{i}",
-         "creative": {"bodies": [f"{text} {i}"]}, "page": {"name": f"Page {i % 3}"},
-         "status": "approved", "delivery": {"currency": "USD", "spend": "10.00"},
-         "created_at": "2024-03-01T10:00:00+00:00"}  # fmt: skip
+        {
+            "kind": "ad",
+            "source": "prov",
+            "external_id": f"p{i}",
+            "creative": {"bodies": [f"{text} {i}"]},
+            "page": {"name": f"Page {i % 3}"},
+            "status": "approved",
+            "delivery": {"currency": "USD", "spend": "10.00"},
+            "created_at": "2024-03-01T10:00:00+00:00",
+        }
     )
 
 
@@ -183,8 +189,12 @@ def test_migration_0018_goes_down_and_up_keeping_the_full_text_triggers(engine: 
     assert "import_run_id" not in {c["name"] for c in inspect(engine).get_columns("ads")}
     if engine.dialect.name == "sqlite":  # going down copied the table: its triggers are back
         with engine.connect() as conn:
-            triggers = {n for (n,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ads'")}
+            triggers = {
+                n
+                for (n,) in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ads'"
+                )
+            }
         assert triggers == {"ads_fts_ai", "ads_fts_ad", "ads_fts_au"}  # fmt: skip
     migrate(engine)
     assert "import_runs" in inspect(engine).get_table_names()
