@@ -9,9 +9,11 @@ A Facebook address whose first segment is one of Facebook's own (``FACEBOOK_PATH
 can take such a name) is not a page: a redirect (``/login/?next=``, ``l.php?u=``,
 ``lsr.php?u=``) is followed to the address it leads to; a shop's product
 (``/commerce/products/ID``) and a group get kinds of their own; the rest are kind
-``facebook``, keyed by the path, never a page named "login" or "commerce". The HPSCI release was made from PDFs by OCR, so URLs carry
-scanning damage ("www .face book. com", "\\vww", "facebook.comNVoke-Blacks", "1 601685693432389",
-"29423460095643l"); the common damage is repaired before keying, so one page is one Page.
+``facebook``, keyed by the path, never a page named "login" or "commerce".
+
+The HPSCI release was made from PDFs by OCR, so URLs carry scanning damage ("www .face
+book. com", "\\vww", "facebook.comNVoke-Blacks", "1 601685693432389", "29423460095643l");
+the common damage is repaired before keying, so one page is one Page.
 """
 
 from __future__ import annotations
