@@ -16,7 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, select
 
-from paidfor.domain.models import FILE_NAME_MAX, SUBMITTED_SOURCE, Ad, source_file_name
+from paidfor.domain.models import (
+    FILE_NAME_MAX,
+    SUBMITTED_SOURCE,
+    Ad,
+    SourceFile,
+    source_file_name,
+)
 from paidfor.errors import Invalid
 from paidfor.ingest.hpsci_ira import HpsciIra
 from paidfor.ingest.native import Native
@@ -179,6 +185,10 @@ def test_a_submitted_ad_says_so() -> None:
     provenance = Provenance.of(Ad(source=SUBMITTED_SOURCE, external_id="abc"))
     assert provenance.origin == "submitted" and provenance.file is None
     assert provenance.line.startswith("Submitted by the advertiser")
+    run = SourceFile(run_id=1, name="a.jsonl", sha256=None, importer="native",
+                     started_at=None, finished=True)  # fmt: skip
+    imported = Provenance.of(Ad(source=SUBMITTED_SOURCE, external_id="x", source_file=run))
+    assert imported.origin == "import" and imported.file == "a.jsonl"  # a file says "paidfor"
     old = Provenance.of(Ad(source="hpsci-ira", external_id="79"))  # imported before 0018
     assert old.origin == "import" and old.line == "Source: hpsci-ira, id 79, file not recorded"
 

@@ -215,7 +215,7 @@ class Provenance:
 
     @classmethod
     def of(cls, ad: Ad) -> Provenance:
-        if ad.submitted:
+        if ad.submitted and ad.source_file is None:  # an import run says it was imported
             return cls(origin="submitted", source=ad.source, source_id=ad.external_id)
         f = ad.source_file
         return cls(
