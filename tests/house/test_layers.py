@@ -139,10 +139,12 @@ def test_the_walk_sees_the_imports_it_judges() -> None:
 
 # storage/ is shared plumbing (DESIGN.md "Layers"): the engine and migrations, the core tables
 # and their mapping to domain types, the rules written once in SQL, the change counter, bulk
-# writing, the audit chain and the plain read of stored ads. Nothing else goes there.
+# writing (with the import runs whose ids its rows carry: an ad's provenance, which the plain
+# read of stored ads gives with the ad), the audit chain and the plain read of stored ads.
+# Nothing else goes there.
 PLUMBING = {
     "db", "models", "tables", "mapping", "rules", "repo", "changes",  # engine, tables, reads
-    "bulk", "prepare", "writer", "entity_writer",  # bulk writing
+    "bulk", "prepare", "writer", "entity_writer", "import_runs",  # bulk writing
     "audit", "audit_query",  # the audit chain
 }  # fmt: skip
 

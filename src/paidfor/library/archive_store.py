@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 # Never read for the public library: targeting and risk explanations stay in the database
 # (and what no public view shows is not read either).
 _UNREAD = ("targeting", "risk_explanations", "search_text", "content_hash", "imported_at",
-           "search_seq", "advertiser_id")  # fmt: skip
+           "search_seq", "advertiser_id", "import_run_id")  # fmt: skip
 _PUBLIC_COLUMNS = [c for c in AdRow.__table__.c if c.name not in _UNREAD]
 _PAGE_COLUMNS = [
     c.label(f"pg_{c.name}")

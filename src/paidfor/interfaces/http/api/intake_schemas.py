@@ -25,7 +25,7 @@ from paidfor.domain import (
     PaymentInstrument,
     Targeting,
 )
-from paidfor.domain.models import AdType
+from paidfor.domain.models import SUBMITTED_SOURCE, AdType
 from paidfor.domain.targeting import Location
 from paidfor.domain.text import clean_name
 from paidfor.domain.ttpa import (
@@ -303,7 +303,7 @@ class AdIn(Body):
 
     def to_domain(self) -> Ad:
         return Ad(
-            source="paidfor",
+            source=SUBMITTED_SOURCE,
             external_id="",
             creative=Creative(
                 bodies=list(self.bodies),
