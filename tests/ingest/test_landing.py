@@ -156,3 +156,39 @@ def test_no_page_is_named_after_facebooks_own_paths(head: str, rest: str) -> Non
     assert page is not None and page.kind in KINDS
     if page.kind == "page":  # only where a redirect led to one
         assert page.key.lower() not in {"login", "commerce", "groups", "photo.php", "l.php"}
+
+
+def test_the_documented_vanity_pages_are_what_the_release_gives() -> None:
+    """docs/formats.md says which IRA pages have only a vanity name, with their ads; the
+    figures are the release's, read with ``parse_landing`` as the importer reads them."""
+    import csv
+    import re
+    from collections import Counter
+
+    from conftest import IRA_CLEAN, ROOT
+
+    pages: Counter[str] = Counter()
+    with IRA_CLEAN.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            found = parse_landing(row["Ad_Landing_Page"])
+            if found is not None and found.kind == "page":
+                pages[found.key] += 1
+    numeric = {k: n for k, n in pages.items() if k.isdigit()}
+    vanity = {k: n for k, n in pages.items() if not k.isdigit()}
+    doc = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    said = doc[doc.index("**Which pages have only a vanity name") :]
+    said = " ".join(said[: said.index("\n- ")].split())
+    totals = re.search(r"(\d+) Facebook pages \(([\d,]+) ads.*?(\d+) keys \(([\d,]+) ads\)", said)
+    assert totals is not None, said
+    assert [int(g.replace(",", "")) for g in totals.groups()] == [
+        len(numeric),
+        sum(numeric.values()),
+        len(vanity),
+        sum(vanity.values()),
+    ]
+    counted = {k: int(n) for k, n in re.findall(r"`([\w.]+)`\s+\((\d+)\)", said)}
+    counted |= {k: int(n) for k, n in re.findall(r"`([\w.]+)`\s+(\d+)\b", said)}
+    assert len(counted) >= 20, counted  # the list was read
+    assert {k: vanity.get(k) for k in counted} == counted
+    named = {name.lower() for name in re.findall(r"`([A-Za-z][\w.]*)`", said)}
+    assert set(vanity) - named == set(), "a vanity page the docs do not name"
