@@ -180,7 +180,9 @@ class LibraryRepository(ArchiveRepository):
             with self.engine.connect() as conn:
                 queries = IndexQuery(self.index)
                 query = queries.combine(queries.library_clauses(conn, flt))
-                ids, found = self.index.search(query, order=sort, offset=offset, limit=limit)
+                ids, found = self.index.search(
+                    query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
+                )
                 found_ads = self._ads_by_ids(conn, ids)
             if found_ads is not None and found is not None:
                 return found_ads, found
@@ -198,7 +200,9 @@ class LibraryRepository(ArchiveRepository):
             with self.engine.connect() as conn:
                 queries = IndexQuery(self.index)
                 query = queries.combine(queries.library_clauses(conn, flt))
-            _, found = self.index.search(query, order="newest", offset=0, limit=1)
+            _, found = self.index.search(
+                query, order="newest", offset=0, limit=1, parallel=not queries.narrow(flt)
+            )
             if found is not None:
                 self.answered_by = "index"
                 return found
