@@ -402,14 +402,12 @@ def check(system: str, q: Query, body: dict[str, Any]) -> str | None:
     return None
 
 
-def gc_totals(folder: Path | None) -> tuple[int, list[dict[str, Any]]]:
+def gc_totals(folder: Path | None) -> tuple[int, list[dict[str, Any]]] | None:
     """The full collections paidfor's server process has made so far, and the latest ones'
-    pauses (``api.gcwatch``); (0, []) without the folder."""
-    if folder is None:
-        return 0, []
-    files = sorted(folder.glob("gc-*.json"))
+    pauses (``api.gcwatch``); None without them (an older paidfor writes none)."""
+    files = sorted(folder.glob("gc-*.json")) if folder is not None else []
     if not files:
-        return 0, []
+        return None
     stats = json.loads(files[-1].read_text())
     return int(stats["collections"][2]), list(stats["full"])
 
@@ -427,7 +425,7 @@ def measure(
 ) -> KindResult:
     result = KindResult(system, kind, round=round_no)
     result.load_avg.append(round(os.getloadavg()[0], 2))
-    gcs_before, _ = gc_totals(gc_folder)
+    gc_before = gc_totals(gc_folder)
     times: list[float] = []
     for i, q in enumerate(queries):
         if system == "paidfor":
@@ -458,9 +456,10 @@ def measure(
             break
     result.load_avg.append(round(os.getloadavg()[0], 2))
     result.busy = max(result.load_avg) > (os.cpu_count() or 1)
-    if gc_folder is not None:
-        gcs_after, full = gc_totals(gc_folder)
-        result.full_gcs = gcs_after - gcs_before
+    gc_after = gc_totals(gc_folder)
+    if gc_before is not None and gc_after is not None:
+        gcs_after, full = gc_after
+        result.full_gcs = gcs_after - gc_before[0]
         recent = full[-result.full_gcs :] if result.full_gcs else []
         result.full_gc_max_ms = max((f["ms"] for f in recent), default=0.0)
     result.requests = len(times)

@@ -241,6 +241,19 @@ def test_a_pages_and_a_funders_ads_are_the_databases(
     assert seen > 0
 
 
+@pytest.mark.parametrize("text", ["page", "Fund 1", "fund", "age 3", "nobody", "%", "_", "e/"])
+def test_names_in_the_search_box_are_counted_alike(
+    loaded: tuple[Engine, AdIndex], text: str
+) -> None:
+    """The pages and funders whose name holds the words, with their public ads: counted by
+    the index as the database counts them (pages without public ads left out alike)."""
+    engine, index = loaded
+    by_db = LibraryRepository(engine).advertisers_named(text)
+    assert LibraryRepository(engine, index).advertisers_named(text) == by_db
+    if text in ("page", "fund"):
+        assert len(by_db) == 5 and all(n > 0 for *_, n in by_db)
+
+
 def test_the_index_holds_exactly_the_public_ads(loaded: tuple[Engine, AdIndex]) -> None:
     engine, index = loaded
     with engine.connect() as conn:

@@ -493,6 +493,16 @@ class AdIndex:
         total = sum(p[1] for p in parts)
         return [key & mask for key in page], (total if count else None)
 
+    def term_counts(self, field: str, values: list[int]) -> dict[int, int]:
+        """How many indexed ads hold each of ``values`` in ``field`` ("page", "funder"): a
+        term's count in every shard, in this thread."""
+        searchers = [shard.searcher() for shard in self.shards]
+        out: dict[int, int] = {}
+        for value in values:
+            query = tantivy.Query.term_query(self.schema, field, value)
+            out[value] = sum(int(s.search(query, 1, count=True).count or 0) for s in searchers)
+        return out
+
     def num_docs(self) -> int:
         return sum(int(shard.searcher().num_docs) for shard in self.shards)
 
