@@ -192,9 +192,14 @@ class IndexQuery:
         """Whether ``flt`` names pages or funders: such a query matches the ads of a few
         advertisers, and its shards are searched in turn (``AdIndex.search``'s
         ``parallel``)."""
-        archive = getattr(flt, "archive", flt)
-        named = (archive.page_ids, archive.bylines)
-        return any(named) or bool(getattr(flt, "page_ids", ()) or getattr(flt, "funder_ids", ()))
+        from paidfor.library.store import LibraryFilter  # the store imports this module
+
+        if isinstance(flt, LibraryFilter):
+            archive = flt.archive
+            own = bool(flt.page_ids or flt.funder_ids)
+        else:
+            archive, own = flt, False
+        return own or bool(archive.page_ids or archive.bylines)
 
     @staticmethod
     def combine(clauses: list[Any]) -> Any:

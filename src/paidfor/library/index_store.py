@@ -500,7 +500,8 @@ class AdIndex:
         out: dict[int, int] = {}
         for value in values:
             query = tantivy.Query.term_query(self.schema, field, value)
-            out[value] = sum(int(s.search(query, 1, count=True).count or 0) for s in searchers)
+            found = (s.search(query, 1, count=True) for s in searchers)
+            out[value] = sum(int(getattr(r, "count", 0) or 0) for r in found)
         return out
 
     def num_docs(self) -> int:
