@@ -31,10 +31,11 @@ p95, their spread (lowest to highest), p99 of every request of every round toget
 ratios of paidfor's medians to Datasette's. The 1-minute load average is recorded before and
 after each run of a kind (a busy machine says so: ``busy`` when it exceeds the cores), and
 paidfor's garbage collections (``PAIDFOR_GC_STATS``, ``api.gcwatch``) during each: how many
-full ones and their longest pause. Everything goes to ``bench/results/search.json``. A kind
-stops early in a round after ``--budget`` seconds (its count says how many ran). Every answer
-is checked: HTTP 200 and a full page where the total says there should be one; a refusal
-(a 429) is an error, never a timing.
+full ones and their longest pause; and each server process's CPU time a request (from
+``/proc``: every thread, what a request costs whatever else the machine runs). Everything
+goes to ``bench/results/search.json``. A kind stops early in a round after ``--budget``
+seconds (its count says how many ran). Every answer is checked: HTTP 200 and a full page
+where the total says there should be one; a refusal (a 429) is an error, never a timing.
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ class KindResult:
     # paidfor's full garbage collections during the run, and the longest one's pause
     full_gcs: int | None = None
     full_gc_max_ms: float | None = None
+    # the server process's CPU time a request (user and system, every thread): what a
+    # request costs the machine, whatever else runs on it
+    server_cpu_ms: float | None = None
     times_ms: list[float] = field(default_factory=list, repr=False)
 
 
@@ -141,6 +145,7 @@ class Summary:
     max_ms: float | None
     full_gcs: int | None = None
     full_gc_max_ms: float | None = None
+    server_cpu_ms: float | None = None  # median over the rounds
     ratio_p50: float | None = None  # paidfor's median / Datasette's
     ratio_p95: float | None = None
     load_avg: list[float] = field(default_factory=list)  # lowest and highest seen
@@ -321,17 +326,19 @@ def make_queries(db: Path, n: int, seed: int) -> dict[str, list[Query]]:
     return out
 
 
-#: One client makes every request of a run, hundreds a second: paidfor's per-address search
-#: limit (300 calls a minute by default) would refuse it, and the run would time the 429s.
-#: The limit is off (0) rather than raised as bench/load.py raises it: a store counts a
-#: client's calls in the window on every call, which is cheap up to the default's 300 (0.06
-#: ms) but 1.6 ms with the 8,000 a raised limit lets this client make in a minute, a cost no
-#: client of a default server can cause (BENCHMARKS.md). The archive's limits are raised.
+#: One client makes every request of a run: paidfor's per-address limits (search, archive)
+#: are raised for it, or the run would time the 429 answers (bench/load.py uses these).
 LIMITS = {
     "PAIDFOR_ARCHIVE_RATE_LIMIT": "100000000",
     "PAIDFOR_ARCHIVE_TIME_BUDGET": "100000000",
-    "PAIDFOR_SEARCH_RATE_LIMIT": "0",
+    "PAIDFOR_SEARCH_RATE_LIMIT": "100000000",
+    "PAIDFOR_SEARCH_TIME_BUDGET": "100000000",
 }
+#: This benchmark turns the search limit off (0) instead: a store counts a client's calls in
+#: the window on every call, which is cheap up to the default's 300 a minute (0.06 ms) but
+#: took 1.6 ms a request with the 8,000 calls a raised limit lets this one client make in a
+#: minute, a cost no client of a default server can cause (BENCHMARKS.md).
+SEARCH_LIMITS = {**LIMITS, "PAIDFOR_SEARCH_RATE_LIMIT": "0"}
 
 
 # -- servers -----------------------------------------------------------------------------
@@ -345,7 +352,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def server(
-    cmd: list[str], port: int, env: dict[str, str], log: str, probe: str = "/"
+    cmd: list[str],
+    port: int,
+    env: dict[str, str],
+    log: str,
+    probe: str = "/",
+    pids: dict[str, int] | None = None,
 ) -> Iterator[str]:
     import httpx
 
@@ -356,6 +368,8 @@ def server(
             cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}, cwd=WORK
         )
         url = f"http://127.0.0.1:{port}"
+        if pids is not None:
+            pids[url] = proc.pid
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -412,6 +426,17 @@ def gc_totals(folder: Path | None) -> tuple[int, list[dict[str, Any]]] | None:
     return int(stats["collections"][2]), list(stats["full"])
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User and system CPU seconds process ``pid`` has used so far (Linux), else None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
     client: Any,
     system: str,
@@ -422,9 +447,11 @@ def measure(
     round_no: int,
     db_name: str = "",
     gc_folder: Path | None = None,
+    pid: int | None = None,
 ) -> KindResult:
     result = KindResult(system, kind, round=round_no)
     result.load_avg.append(round(os.getloadavg()[0], 2))
+    cpu_before = cpu_seconds(pid)
     gc_before = gc_totals(gc_folder)
     times: list[float] = []
     for i, q in enumerate(queries):
@@ -455,6 +482,9 @@ def measure(
         if sum(times) > budget:
             break
     result.load_avg.append(round(os.getloadavg()[0], 2))
+    cpu_after = cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None:  # warm-up requests included
+        result.server_cpu_ms = round(1000 * (cpu_after - cpu_before) / len(queries), 2)
     result.busy = max(result.load_avg) > (os.cpu_count() or 1)
     gc_after = gc_totals(gc_folder)
     if gc_before is not None and gc_after is not None:
@@ -506,6 +536,9 @@ def summarize(runs: Sequence[KindResult]) -> list[Summary]:
                         (r.full_gc_max_ms for r in mine if r.full_gc_max_ms is not None),
                         default=None,
                     ),
+                    server_cpu_ms=_median(
+                        [r.server_cpu_ms for r in mine if r.server_cpu_ms is not None]
+                    ),
                     load_avg=[min(loads), max(loads)] if loads else [],
                     busy=any(r.busy for r in mine),
                 )
@@ -534,14 +567,15 @@ def print_table(summaries: Sequence[Summary], size: int) -> None:
 
     table = Table(title=f"search over HTTP, {size:,} ads, interleaved (ms per request)")
     cols = ("kind", "system", "n", "err", "p50", "p50 spread", "p95", "p95 spread", "p99",
-            "full GCs (max ms)", "p50 ratio", "p95 ratio", "load")  # fmt: skip
+            "CPU", "full GCs (max ms)", "p50 ratio", "p95 ratio", "load")  # fmt: skip
     for col in cols:
         table.add_column(col, justify="left" if col in ("kind", "system") else "right")
     for s in summaries:
         gcs = "" if s.full_gcs is None else f"{s.full_gcs} ({num(s.full_gc_max_ms)})"
         table.add_row(
             s.kind, s.system, str(s.requests), str(s.errors), num(s.p50_ms), spread(s.p50_spread),
-            num(s.p95_ms), spread(s.p95_spread), num(s.p99_ms), gcs, num(s.ratio_p50, ".3f"),
+            num(s.p95_ms), spread(s.p95_spread), num(s.p99_ms), num(s.server_cpu_ms, ".2f"), gcs,
+            num(s.ratio_p50, ".3f"),
             num(s.ratio_p95, ".3f"), spread(s.load_avg) + (" busy" if s.busy else ""),
         )  # fmt: skip
     Console(width=160).print(table)
@@ -631,7 +665,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             env = {
                 "PAIDFOR_DATABASE_URL": f"sqlite:///{ours}",
                 "PAIDFOR_GC_STATS": str(gc_folder),
-                **LIMITS,
+                **SEARCH_LIMITS,
             }
         else:
             assert peer is not None
@@ -648,8 +682,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready_s: float | None = None
     with contextlib.ExitStack() as stack:
         clients: dict[str, Any] = {}
+        pids: dict[str, int] = {}
+        urls: dict[str, str] = {}
         for system, (cmd, port, env) in commands.items():
-            url = stack.enter_context(server(cmd, port, env, f"search-{system}-{size}"))
+            url = stack.enter_context(server(cmd, port, env, f"search-{system}-{size}", pids=pids))
+            urls[system] = url
             if system == "paidfor":
                 ready_s = wait_ready(url)
                 print(f"   paidfor ready (start-up loads done) after {ready_s:.1f} s", flush=True)
@@ -671,8 +708,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         round_no,
                         db_name=peer.stem if peer else "",
                         gc_folder=gc_folder if system == "paidfor" else None,
+                        pid=pids.get(urls[system]),
                     )
-                    gcs = "" if r.full_gcs is None else f" fullGC={r.full_gcs}/{r.full_gc_max_ms}ms"
+                    gcs = f" cpu={r.server_cpu_ms}ms"
+                    if r.full_gcs is not None:
+                        gcs += f" fullGC={r.full_gcs}/{r.full_gc_max_ms}ms"
                     print(
                         f"   r{round_no} {system:9s} {kind:17s} n={r.requests:4d} err={r.errors} "
                         f"p50={r.p50_ms} p95={r.p95_ms} p99={r.p99_ms} load={r.load_avg}{gcs}"
