@@ -358,6 +358,7 @@ def server(
     log: str,
     probe: str = "/",
     pids: dict[str, int] | None = None,
+    wait: float = 120,
 ) -> Iterator[str]:
     import httpx
 
@@ -371,7 +372,7 @@ def server(
         if pids is not None:
             pids[url] = proc.pid
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + wait
             while True:
                 if proc.poll() is not None:
                     raise SystemExit(f"{log} exited with {proc.returncode}; see {out.name}")
@@ -685,7 +686,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         pids: dict[str, int] = {}
         urls: dict[str, str] = {}
         for system, (cmd, port, env) in commands.items():
-            url = stack.enter_context(server(cmd, port, env, f"search-{system}-{size}", pids=pids))
+            # paidfor's home page counts the library (seconds at a million ads on a busy
+            # machine): it is probed on /healthz, then waited for until its loads are done
+            probe = "/healthz" if system == "paidfor" else "/"
+            url = stack.enter_context(
+                server(cmd, port, env, f"search-{system}-{size}", probe, pids=pids, wait=600)
+            )
             urls[system] = url
             if system == "paidfor":
                 ready_s = wait_ready(url)
