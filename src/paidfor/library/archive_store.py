@@ -178,8 +178,9 @@ class ArchiveRepository(AdRepository):
                 if before_id is not None:
                     clauses.append(queries.before_id(before_id))
                 ids, _ = self.index.search(
-                    queries.combine(clauses), order="id", offset=0, limit=limit, count=False
-                )
+                    queries.combine(clauses), order="id", offset=0, limit=limit, count=False,
+                    parallel=not queries.narrow(flt),
+                )  # fmt: skip
                 found_ads = self._ads_by_ids(conn, ids)
             if found_ads is not None:
                 return found_ads
