@@ -45,6 +45,9 @@ RUNS: list[tuple[str, list[str], list[str]]] = [
      ["detection", "screening"]),
     ("profile_ingest.py", ["--ads", "300", "--out", "{out}"], ["cpu_us_per_ad"]),
     ("ingest.py", ["--sizes", "250", "--repeat", "1", "--out", "{out}"], ["results"]),
+    # search_cpu.py reads the database search.py made: one run, both in turn
+    ("search.py", ["--ads", "320", "--requests", "3", "--rounds", "1", "--warmup", "1",
+                   "--budget", "5", "--out", "{out}"], ["summary", "runs"]),
     ("load.py", ["--ads", "260", "--seconds", "2", "--clients", "2", "--workers", "1",
                  "--think", "0", "--backend", "sqlite", "--out", "{out}"], ["results"]),
 ]  # fmt: skip
@@ -62,7 +65,7 @@ def _digests() -> dict[str, str]:
 def test_every_script_has_a_run_here() -> None:
     """A new benchmark gets a run in this file (``families.py`` is a module the others use)."""
     scripts = {p.name for p in BENCH.glob("*.py")} - {"families.py"}
-    covered = {name for name, _, _ in RUNS} | {"search.py", "search_cpu.py"}
+    covered = {name for name, _, _ in RUNS} | {"search_cpu.py"}  # with search.py
     assert scripts <= covered, f"no run for {sorted(scripts - covered)}"
 
 
@@ -87,4 +90,14 @@ def test_the_benchmark_runs_as_committed(
         results = json.loads(out.read_text())
         missing = [k for k in keys if k not in results]
         assert not missing, f"{script}'s results lack {missing}"
+    if script == "search.py":
+        cpu = tmp_path / "search_cpu.json"
+        run = subprocess.run(
+            [sys.executable, str(BENCH / "search_cpu.py"), "--ads", "320", "--requests", "3",
+             "--out", str(cpu)],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )  # fmt: skip
+        assert run.returncode == 0, f"search_cpu.py failed:\n{run.stdout[-3000:]}{run.stderr}"
+        assert json.loads(cpu.read_text())["results"]
     assert _digests() == before, f"{script} wrote over recorded results or a shipped model"
