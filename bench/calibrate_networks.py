@@ -77,7 +77,9 @@ def clusters_of(a: Analysis, bad: set[EntityKey]) -> list[tuple[dict[str, float]
 HAND_SET = frozenset({"shared_infrastructure", "removed_creative", "threat_indicator"})
 
 
-def fit_risk(analyses: list[tuple[Analysis, set[EntityKey]]], meta: dict[str, object]) -> None:
+def fit_risk(
+    analyses: list[tuple[Analysis, set[EntityKey]]], meta: dict[str, object], out: Path
+) -> None:
     names = [s.name for s in SIGNALS if s.name not in HAND_SET]
     x, y = [], []
     for a, bad in analyses:
@@ -116,7 +118,7 @@ def fit_risk(analyses: list[tuple[Analysis, set[EntityKey]]], meta: dict[str, ob
             "hand_set": sorted(HAND_SET),
         },
     }
-    RISK_OUT.write_text(json.dumps(result, indent=2) + "\n")
+    out.write_text(json.dumps(result, indent=2) + "\n")
     risk.risk_model.cache_clear()
     table = Table("signal", "weight")
     for n, w in result["weights"].items():
@@ -177,6 +179,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105, 106])
     ap.add_argument("--advertisers", type=int, default=None)
     ap.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the fit")
+    ap.add_argument("--out", type=Path, default=OUT, help="the network model (shipped)")
+    ap.add_argument("--risk-out", type=Path, default=RISK_OUT, help="the risk model (shipped)")
     args = ap.parse_args()
     analyses = []
     for seed in args.seeds:
@@ -192,7 +196,7 @@ def main() -> None:
         "date": dt.date.today().isoformat(),
         "code": commit,
     }
-    fit_risk(analyses, meta)
+    fit_risk(analyses, meta, args.risk_out)
     rows: list[tuple[dict[str, float], list[bool]]] = []
     for a, bad in analyses:
         rows += clusters_of(a, bad)
@@ -214,7 +218,7 @@ def main() -> None:
             "member_f1_at_threshold": round(f1, 4),
         },
     }
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     network_score.network_model.cache_clear()
     table = Table("feature", "weight")
     for n, w in result["weights"].items():
@@ -222,7 +226,7 @@ def main() -> None:
     table.add_row("bias", f"{result['bias']:+.3f}")
     table.add_row("threshold", f"{result['threshold']:.2f}")
     console.print(table)
-    console.print(f"{len(rows)} clusters, training member F1 {f1:.3f} -> {OUT}")
+    console.print(f"{len(rows)} clusters, training member F1 {f1:.3f} -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="20,000 indicators")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     opts = parser.parse_args()
     n = 20_000 if opts.quick else opts.indicators
     rows: list[dict[str, Any]] = []
@@ -239,14 +240,14 @@ def main() -> None:
               f"{r['threatexchange_seconds']:>18.2f}{r['threatexchange_peak_rss_mib']:>8.0f}"
               f"{r['ratio'] or 0:>8.2f}")  # fmt: skip
     print(f"mirrors equal to the server's live set: {agreement}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(json.dumps({
         "benchmark": "exchange_sync", "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": code_version(), "machine": machine(), "python": platform.python_version(),
         "command": " ".join(["python", "bench/exchange_sync.py", *sys.argv[1:]]),
         "indicators": n, "rows": rows, "agreement": agreement,
     }, indent=2) + "\n")  # fmt: skip
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {opts.out}")
 
 
 if __name__ == "__main__":

@@ -219,6 +219,7 @@ def main() -> None:
     ap.add_argument("--advertisers", type=int, default=3000)
     ap.add_argument("--runs", type=int, default=3, help="screening runs (median and spread)")
     ap.add_argument("--skip", choices=["screening", "detection"], action="append", default=[])
+    ap.add_argument("--out", type=Path, default=RESULTS / "integrity.json", help="results JSON")
     args = ap.parse_args()
     out: dict[str, object] = {
         "date": dt.date.today().isoformat(),
@@ -242,8 +243,8 @@ def main() -> None:
                 if k != "runs":
                     table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
             console.print(table)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "integrity.json"
+    path = args.out
+    path.parent.mkdir(parents=True, exist_ok=True)
     if args.skip and path.is_file():  # keep the part this run skipped, with when it was run
         before = json.loads(path.read_text())
         for part in args.skip:

@@ -36,8 +36,8 @@ SLEEPERS = ("sleeper", "sleeper_cell")
 console = Console()
 
 
-def run(family: str, seed: int) -> dict[str, Any]:
-    world, labels = loaded(family, seed)
+def run(family: str, seed: int, advertisers: int | None = None) -> dict[str, Any]:
+    world, labels = loaded(family, seed, advertisers=advertisers)
     started = time.perf_counter()
     analysis = analyse(world)
     networks = find(analysis)
@@ -81,6 +81,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--families", nargs="+", default=["world", "cycle"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    ap.add_argument("--advertisers", type=int, default=None, help="each world's (its default)")
+    ap.add_argument("--out", type=Path, default=OUT, help="results JSON")
     args = ap.parse_args()
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
@@ -102,7 +104,7 @@ def main() -> None:
             table.add_column(col)
         for seed in args.seeds:
             with console.status(f"{family} world {seed}"):
-                r = run(family, seed)
+                r = run(family, seed, args.advertisers)
             r["seed"] = seed
             rows.append(r)
             sl = [r["by_style"][s] for s in SLEEPERS if s in r["by_style"]]
@@ -121,9 +123,9 @@ def main() -> None:
         styles = ", ".join(f"{s} {v:.2f}" for s, v in sorted(total["recall_by_style"].items()))
         console.print(f"recall by style: {styles}")
         report["families"][family] = {"seeds": rows, "all": total}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=1) + "\n")
-    console.print(f"-> {OUT}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    console.print(f"-> {args.out}")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--advertisers", type=int, default=3000)
+    ap.add_argument("--out", type=Path, default=OUT, help="results JSON")
     args = ap.parse_args()
     csv = args.data / "hpsci_ira_ads" / "ira_ads_clean.csv"
     report: dict[str, Any] = {
@@ -124,9 +125,9 @@ def main() -> None:
         f"{report['entities']:,} accounts and pages ({report['ira_entities']} from the IRA "
         f"release); τ {report['link_threshold']}"
     )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=1) + "\n")
-    console.print(f"-> {OUT}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    console.print(f"-> {args.out}")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--ads", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="per kind")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     opts = parser.parse_args()
     db = WORK / f"search-paidfor-{opts.ads}.db"
     if not db.exists():
@@ -98,14 +99,14 @@ def main() -> None:
         rows.append(row)
         print(f"{kind:<14}{row['requests']:>6}{row['mean_ms']:>10}{row['p50_ms']:>9}"
               f"{row['p99_ms']:>9}")  # fmt: skip
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(json.dumps({
         "benchmark": "search_cpu", "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": code_version(), "machine": machine(), "python": platform.python_version(),
         "command": " ".join(["python", "bench/search_cpu.py", *sys.argv[1:]]),
         "ads": opts.ads, "results": rows,
     }, indent=2) + "\n")  # fmt: skip
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {opts.out}")
 
 
 if __name__ == "__main__":

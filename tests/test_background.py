@@ -115,6 +115,50 @@ def test_a_slow_rebuild_runs_in_the_background_while_the_old_value_answers() -> 
     assert source.builds == 2
 
 
+def test_a_caller_that_must_see_a_change_waits_for_the_slow_rebuild() -> None:
+    """``stale_wait``: after a write (an enforcement action), a slow rebuild still runs in the
+    background, but the caller waits for it (a bounded time) instead of answering the value
+    from before the write."""
+    source = Source(delay=0.3)
+    snap = snapshot(source, inline_under=0.1, stale_wait=10)
+    assert snap.refresh_if_stale() == 0
+    source.version = 1
+    assert snap.get() == 1 and source.builds == 2
+    # a build under way that read the marker before the caller's write is followed by another
+    source.version, source.gate = 2, threading.Event()
+    snap.put(1, 1)  # the value was built before the write, quickly, with the marker 1...
+    snap.inline_under = 0.0  # ...but every build now counts as slow
+    background = threading.Thread(target=snap.get)
+    background.start()
+    until(lambda: source.builds == 3)  # a build reading version 2 is held at the gate
+    source.version = 3
+    got: list[int | None] = []
+    caller = threading.Thread(target=lambda: got.append(snap.get()))
+    caller.start()
+    source.gate.set()
+    caller.join(10)
+    background.join(10)
+    assert got == [3] and source.builds == 4
+
+
+def test_the_wait_for_a_slow_rebuild_is_bounded() -> None:
+    source = Source(delay=0.3)
+    snap = snapshot(source, inline_under=0.1, stale_wait=0.05)
+    assert snap.refresh_if_stale() == 0
+    source.gate = threading.Event()
+    source.version = 1
+    started = time.monotonic()
+    assert snap.get() == 0  # the old value, once the wait is over
+    assert 0.04 < time.monotonic() - started < 1
+    source.gate.set()
+    until(lambda: snap.peek() == 1)
+    snap.close(timeout=10)
+    source.version = 2
+    started = time.monotonic()
+    snap.stale_wait = 10
+    assert snap.get() == 1 and time.monotonic() - started < 1  # closed: no build will come
+
+
 def test_an_old_value_is_rebuilt_in_the_background() -> None:
     source = Source()
     snap = snapshot(source, max_age=0.05)

@@ -61,14 +61,26 @@ def test_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     assert r.exit_code == 6 and "cannot open the database" in r.output
 
 
-def test_demo_imports_without_serving(
+def test_demo_imports_then_serves_where_the_settings_say(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The demo's server listens where ``serve``'s would: PAIDFOR_PORT was ignored by it."""
+    import paidfor.interfaces.http.api.serving as serving
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        serving, "serve", lambda settings, host, port, workers: calls.append((host, port))
+    )
+    monkeypatch.setenv("PAIDFOR_PORT", "9124")
+    get_settings.cache_clear()
     db = tmp_path / "demo.db"
     configured = os.environ["PAIDFOR_DATABASE_URL"]
-    r = runner.invoke(app, ["demo", "--db", str(db), "--data", str(data_dir), "--no-serve"])
+    r = runner.invoke(app, ["demo", "--db", str(db), "--data", str(data_dir)])
     assert r.exit_code == 0, r.output
     assert "3,517" in r.output and "5,303" in r.output
+    assert calls == [("127.0.0.1", 9124)] and "http://127.0.0.1:9124/" in r.output
+    monkeypatch.delenv("PAIDFOR_PORT")
+    get_settings.cache_clear()
     # The demo passed its settings on; it did not rewrite the environment to do it.
     assert os.environ["PAIDFOR_DATABASE_URL"] == configured
     # The import built the search index beside the database, and it agrees with it.

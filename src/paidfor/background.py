@@ -168,7 +168,8 @@ class Snapshot(Generic[T]):
     - ``marker()`` (a cheap query, read before every build and on every ``get``) changed,
       or ``expired(value)`` says the value itself is out of date: rebuilt in the caller when
       the last build took under ``inline_under`` seconds (the caller reads its own writes),
-      else in the background while the old value answers;
+      else in the background, the caller waiting for it at most ``stale_wait`` seconds
+      before the old value answers (0: at once);
     - older than ``max_age`` seconds: rebuilt in the background.
 
     One build at a time (``OneAtATime``, thread ``name``); the first runs in the background
@@ -187,6 +188,7 @@ class Snapshot(Generic[T]):
         expired: Callable[[T], bool] | None = None,
         inline_under: float = 1.0,
         first_wait: float = 2.0,
+        stale_wait: float = 0.0,
     ) -> None:
         self.build = build
         self.marker = marker
@@ -194,6 +196,7 @@ class Snapshot(Generic[T]):
         self.expired = expired
         self.inline_under = inline_under
         self.first_wait = first_wait
+        self.stale_wait = stale_wait
         self._runs = OneAtATime(name)
         self._built: Built[T] | None = None
         self._ready = threading.Event()
@@ -283,8 +286,7 @@ class Snapshot(Generic[T]):
                 self._runs.start(self._build)
             return built.value
         if built.cost >= self.inline_under:
-            self._runs.start(self._build)  # unless one goes already; the old value answers
-            return built.value
+            return self._rebuilt_behind(built, marker, asked)
         with self._runs.turn(wait) as mine:
             with self._runs.lock:
                 built = self._built or built
@@ -297,6 +299,27 @@ class Snapshot(Generic[T]):
             except Exception:
                 log.exception("%s failed; the next caller tries again", self._runs.name)
                 return built.value
+
+    def _rebuilt_behind(self, built: Built[T], marker: Hashable, asked: float) -> T:
+        """A stale value's rebuild in the background (unless one goes already), the caller
+        waiting at most ``stale_wait`` seconds for a value that answers it; a build under way
+        that started before the caller's marker was read is followed by another. Then the
+        newest value, fresh or not."""
+        deadline = asked + self.stale_wait
+        last = built
+
+        def answers() -> bool:
+            return not self._runs.running or self._fresh(self._built or last, marker, asked)
+
+        while True:
+            self._runs.start(self._build)
+            with self._runs.lock:
+                self._runs.lock.wait_for(answers, timeout=time_left(deadline))
+                built = self._built or built
+                if self._fresh(built, marker, asked) or time_left(deadline) <= 0:
+                    return built.value
+                if self._runs.closed:  # shutting down: no build will come
+                    return built.value
 
     def refresh_if_stale(self) -> T:
         """The newest value: rebuilt here now if the marker changed or the value expired

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # keepalive 60 s), so they close first: uvicorn's own 5 s equals httpx's, and either side
     # may then send into, or close, a connection the other is closing (a reset, a 502).
     keep_alive_seconds: PositiveInt = 75
+    # A folder where each ``paidfor serve`` process writes what its garbage collector did
+    # (``gc-PID.json``: collections, pauses; ``api.gcwatch``), for the benchmarks. Unset: not
+    # watched (the default: no hook on the collector).
+    gc_stats: str | None = None
     # The largest request body a route takes (image uploads take their 8 MB and a little).
     max_body_bytes: int = 1024 * 1024
     # The Ed25519 private key (PEM) that signs disclosure packages: a path outside the

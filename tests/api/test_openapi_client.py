@@ -36,7 +36,7 @@ import json, sys
 from paidfor_client import Client
 from paidfor_client.api.default import api_search_api_search_get as search
 from paidfor_client.api.default import api_ad_api_ads_ad_id_get as one_ad
-from paidfor_client.models import Error, PublicAd, SearchAnswer
+from paidfor_client.models import Error, PublicAd, PublicAdDetail, SearchAnswer
 
 client = Client(base_url=sys.argv[1], raise_on_unexpected_status=True)
 pages = []
@@ -52,7 +52,8 @@ for page in ("1", "2"):
 refused = search.sync(client=client, sort="cheapest")
 assert isinstance(refused, Error), refused
 ad = one_ad.sync(client=client, ad_id=pages[0]["ids"][0])
-assert isinstance(ad, PublicAd), ad
+assert isinstance(ad, PublicAdDetail), ad
+assert ad.provenance.origin == "import", ad.provenance
 print(json.dumps({"pages": pages, "refused": refused.error.message, "ad": ad.text}))
 """
 

@@ -139,10 +139,12 @@ def test_the_walk_sees_the_imports_it_judges() -> None:
 
 # storage/ is shared plumbing (DESIGN.md "Layers"): the engine and migrations, the core tables
 # and their mapping to domain types, the rules written once in SQL, the change counter, bulk
-# writing, the audit chain and the plain read of stored ads. Nothing else goes there.
+# writing (with the import runs whose ids its rows carry: an ad's provenance, which the plain
+# read of stored ads gives with the ad), the audit chain and the plain read of stored ads.
+# Nothing else goes there.
 PLUMBING = {
     "db", "models", "tables", "mapping", "rules", "repo", "changes",  # engine, tables, reads
-    "bulk", "prepare", "writer", "entity_writer",  # bulk writing
+    "bulk", "prepare", "writer", "entity_writer", "import_runs",  # bulk writing
     "audit", "audit_query",  # the audit chain
 }  # fmt: skip
 
@@ -182,10 +184,14 @@ def _persistence(target: str) -> bool:
     )
 
 
+STORE_ATTRIBUTES = ("engine", "repo", "intake")
+
+
 def reaches_in(module: str, source: str) -> list[str]:
     """Where the module ``module`` (its text ``source``) reaches past the services: an
-    import of the persistence layer (its own rate-limit counter,
-    ``interfaces.http.api.ratelimit_store``, aside) or a service's ``.engine`` or ``.repo``."""
+        import of the persistence layer (its own rate-limit counter,
+        ``interfaces.http.api.ratelimit_store``, aside) or a service's store: ``.engine``, ``.repo``
+    or the review service's ``.intake``."""
     found = []
     for node in ast.walk(ast.parse(source)):
         targets: list[str] = []
@@ -193,7 +199,7 @@ def reaches_in(module: str, source: str) -> list[str]:
             targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         elif isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
-        elif isinstance(node, ast.Attribute) and node.attr in ("engine", "repo"):
+        elif isinstance(node, ast.Attribute) and node.attr in STORE_ATTRIBUTES:
             found.append(f"{module}:{node.lineno} uses .{node.attr}")
         for t in targets:
             if _persistence(t) and not t.startswith("paidfor.interfaces."):
@@ -222,6 +228,7 @@ def test_the_interface_walk_sees_what_it_judges() -> None:
         "def f(service):\n"
         "    from paidfor.review.intake_store import IntakeRepository\n"
         "    import paidfor.storage.models\n"
+        "    service.intake.advertiser(1)\n"
         "    return service.repo.engine\n"
         "from paidfor.services import Services\n"
         "from paidfor.interfaces.http.api.ratelimit_store import open_windows\n"
@@ -230,6 +237,6 @@ def test_the_interface_walk_sees_what_it_judges() -> None:
     assert sorted(found) == sorted([
         "imports sqlalchemy", "imports sqlalchemy.Engine",
         "imports paidfor.review.intake_store",
-        "imports paidfor.storage.models", "uses .repo", "uses .engine",
+        "imports paidfor.storage.models", "uses .repo", "uses .engine", "uses .intake",
     ])  # fmt: skip
     assert (ROOT / "interfaces" / "cli" / "main.py").is_file()  # the walk has files to read

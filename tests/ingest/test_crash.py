@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from paidfor.storage.bulk import missing_indexes
 from paidfor.storage.db import make_engine
-from paidfor.storage.models import AdRow
+from paidfor.storage.models import AdRow, ImportRunRow
 
 from conftest import IRA_CLEAN
 
@@ -68,6 +68,24 @@ def _count(url: str) -> int:
 
 def _cli(url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "paidfor", *args]
+
+
+def _runs(url: str) -> list[tuple[int, str, bool, int]]:
+    """The import runs: (id, status, finished, ads that name it)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            named = dict(
+                conn.execute(
+                    select(AdRow.import_run_id, func.count()).group_by(AdRow.import_run_id)
+                ).all()
+            )
+            return [
+                (r.id, r.status, r.finished_at is not None, int(named.get(r.id, 0)))
+                for r in conn.execute(select(ImportRunRow).order_by(ImportRunRow.id))
+            ]
+    finally:
+        engine.dispose()
 
 
 def _missing_indexes(url: str) -> list[str]:
@@ -121,6 +139,11 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
     after_kill = _count(db_url)
     assert 0 < after_kill < total  # a part landed; no batch is half-written (checked below)
     assert after_kill % 150 == 0 or after_kill == total
+    # the killed import's run never finished, and names every ad it wrote (provenance)
+    killed = _runs(db_url)
+    assert [(status, done, n) for _, status, done, n in killed][-1] == (
+        "running", False, after_kill,
+    )  # fmt: skip
     deferred = "--defer-indexes" in mode
     # the killed import had set the read indexes aside; they stay missing until a command runs
     assert bool(_missing_indexes(db_url)) == deferred
@@ -132,6 +155,12 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
     report = json.loads(done.stdout)
     assert report["inserted"] == total - after_kill
     assert report["unchanged"] == after_kill
+    # the ads the killed run wrote keep it (the re-import found them unchanged); the new
+    # run finished and names the rest
+    *_, (killed_id, _, _, kept), (run_id, status, done, named) = _runs(db_url)
+    assert killed_id == killed[-1][0] and kept == after_kill
+    assert (run_id, status, done, named) == (report["import_runs"][0], "done", True,
+                                             total - after_kill)  # fmt: skip
 
     stats = subprocess.run(
         _cli(db_url, "stats", "--json"), env=env, capture_output=True, text=True, check=True

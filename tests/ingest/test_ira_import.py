@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from paidfor.domain import AdStatus
 from paidfor.ingest.hpsci_ira import HpsciIra
 from paidfor.ingest.pipeline import run_import
-from paidfor.storage.models import PageRow
+from paidfor.storage.models import AdRow, PageRow
 from paidfor.storage.repo import AdRepository
 
 from conftest import IRA_CLEAN, IRA_RAW
@@ -108,6 +108,17 @@ def test_landing_pages_become_pages(engine: Engine) -> None:
     assert 80 <= kinds["page"] <= 140
     assert kinds["domain"] >= 10 and kinds["event"] >= 50
     assert "unknown" not in kinds
+    # Facebook's own paths are no pages (ingest.landing.FACEBOOK_PATHS): the two sign-in
+    # redirects lead to Army of Jesus, the two shop products and the damaged event are theirs
+    assert kinds["product"] == 2
+    with engine.connect() as conn:
+        keys = {k for (k,) in conn.execute(select(PageRow.external_id))}
+        army = conn.execute(
+            select(func.count()).select_from(AdRow).join(PageRow, PageRow.id == AdRow.page_id)
+            .where(PageRow.external_id == "1195795607160174", AdRow.landing_url.contains("login"))
+        ).scalar_one()  # fmt: skip
+    assert not keys & {"login", "commerce", "events"} and "59606484220517" in keys
+    assert army == 2
 
 
 def test_full_text_search_finds_ira_ads(engine: Engine) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
 from paidfor.library import index_store
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
+from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.index_store import AdIndex, IndexBusy, sort_key
 from paidfor.library.store import LibraryFilter, LibraryRepository
 from paidfor.storage.changes import current_state, touch_ads
@@ -205,6 +206,54 @@ def test_archive_agrees_with_the_database(
     by_index = with_index.archive(flt, before_id=before, limit=limit)
     assert with_index.answered_by == "index"
     assert [a.id for a in by_index] == [a.id for a in by_db]
+
+
+@pytest.mark.parametrize("sort", ["newest", "spend"])
+def test_a_pages_and_a_funders_ads_are_the_databases(
+    loaded: tuple[Engine, AdIndex], sort: Any
+) -> None:
+    """Every page's and every funder's ads (the narrow queries whose shards are searched in
+    turn, with one term or a union of terms), one by one and two at a time, in the
+    database's order and number, and the same as the shards searched at once."""
+    engine, index = loaded
+    with engine.connect() as conn:
+        page_ids = list(conn.execute(text("SELECT id FROM pages ORDER BY id")).scalars())
+        funder_ids = list(conn.execute(text("SELECT id FROM funders ORDER BY id")).scalars())
+    filters = [LibraryFilter(ArchiveFilter(now=NOW), page_ids=(p,)) for p in page_ids]
+    filters += [LibraryFilter(ArchiveFilter(now=NOW), funder_ids=(f,)) for f in funder_ids]
+    filters += [LibraryFilter(ArchiveFilter(now=NOW), page_ids=tuple(page_ids[:2]))]
+    filters += [LibraryFilter(ArchiveFilter(now=NOW, bylines=("FUND 1", "fund 3")))]
+    filters += [LibraryFilter(ArchiveFilter(now=NOW, page_ids=(PAGES[2].external_id,)))]
+    with_index = LibraryRepository(engine, index)
+    queries = IndexQuery(index)
+    seen = 0
+    for flt in filters:
+        by_db, total_db = LibraryRepository(engine).search_library(flt, sort, 0, 25)
+        by_index, total_index = with_index.search_library(flt, sort, 0, 25)
+        assert with_index.answered_by == "index" and queries.narrow(flt)
+        assert [a.id for a in by_index] == [a.id for a in by_db] and total_index == total_db
+        with engine.connect() as conn:
+            query = queries.combine(queries.library_clauses(conn, flt))
+        at_once = index.search(query, order=sort, offset=0, limit=25, parallel=True)
+        in_turn = index.search(query, order=sort, offset=0, limit=25, parallel=False)
+        assert at_once == in_turn == ([a.id for a in by_db], total_db)
+        seen += total_db
+    assert seen > 0
+
+
+@pytest.mark.parametrize("text", ["page", "Fund 1", "fUnD", "age 3", "nobody", "%", "_", "e/"])
+def test_names_in_the_search_box_are_counted_alike(
+    loaded: tuple[Engine, AdIndex], text: str
+) -> None:
+    """The pages and funders whose name holds the words, with their public ads: counted by
+    the index as the database counts them (pages without public ads left out alike)."""
+    engine, index = loaded
+    by_db = LibraryRepository(engine).advertisers_named(text)
+    assert LibraryRepository(engine, index).advertisers_named(text) == by_db
+    assert all(text.lower() in name.lower() for _, _, name, _ in by_db)
+    assert LibraryRepository(engine).advertisers_named(text.upper()) == by_db  # any case
+    if text in ("page", "fUnD"):
+        assert len(by_db) == 5 and all(n > 0 for *_, n in by_db)
 
 
 def test_the_index_holds_exactly_the_public_ads(loaded: tuple[Engine, AdIndex]) -> None:

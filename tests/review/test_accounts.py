@@ -14,6 +14,7 @@ from paidfor.errors import Invalid
 from paidfor.review.accounts import AccountService
 from paidfor.review.intake_store import IntakeRepository
 from paidfor.storage.models import AdvertiserRow, ApiTokenRow, AuditEventRow
+from paidfor.storage.repo import AdRepository
 
 
 def _count(engine: Engine, table: Any) -> int:
@@ -22,7 +23,7 @@ def _count(engine: Engine, table: Any) -> int:
 
 
 def test_an_account_opens_with_its_token(engine: Engine) -> None:
-    accounts = AccountService(IntakeRepository(engine), TokenService(engine))
+    accounts = AccountService(IntakeRepository(engine), TokenService(engine), AdRepository(engine))
     adv, token, who = accounts.open_account("Citizens for Parks", "US")
     assert who.role is Role.ADVERTISER and who.advertiser_id == adv.id
     assert TokenService(engine).authenticate(token) == who
@@ -41,7 +42,9 @@ class FailsAfterWriting(TokenService):
 
 
 def test_a_failure_after_the_account_leaves_neither_account_nor_token(engine: Engine) -> None:
-    accounts = AccountService(IntakeRepository(engine), FailsAfterWriting(engine))
+    accounts = AccountService(
+        IntakeRepository(engine), FailsAfterWriting(engine), AdRepository(engine)
+    )
     before = (_count(engine, AdvertiserRow), _count(engine, ApiTokenRow))
     events = _count(engine, AuditEventRow)
     with pytest.raises(RuntimeError):
@@ -52,7 +55,7 @@ def test_a_failure_after_the_account_leaves_neither_account_nor_token(engine: En
 
 def test_a_refused_token_leaves_no_account(engine: Engine) -> None:
     """The token's own checks (a name too long for a token) refuse it: no account either."""
-    accounts = AccountService(IntakeRepository(engine), TokenService(engine))
+    accounts = AccountService(IntakeRepository(engine), TokenService(engine), AdRepository(engine))
     with pytest.raises(Invalid):
         accounts.open_account("x" * 201, "US")
     assert _count(engine, AdvertiserRow) == 0

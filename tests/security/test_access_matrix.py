@@ -37,6 +37,7 @@ from sqlalchemy import Engine, select
 from paidfor.auth.roles import Role
 from paidfor.disclosure import keys
 from paidfor.disclosure.service import DisclosureService, Who
+from paidfor.domain import AuthorizationRequest
 from paidfor.exchange.service import ExchangeService
 from paidfor.integrity.cases import CaseService
 from paidfor.integrity.detection_store import DetectionRepository
@@ -479,11 +480,13 @@ def held_ad(c: Ctx, _col: str) -> dict[str, Any]:
 def pending_authorization(c: Ctx, _col: str) -> dict[str, Any]:
     rec = IntakeRepository(c.engine).request_authorization(
         c.world.ids["advertiser"],
-        next(COUNTRIES),
-        legal_name="Probe Co",
-        residence_country="US",
-        id_document_ref="doc-2",
-        funder_name="Probe Fund",
+        AuthorizationRequest(
+            country=next(COUNTRIES),
+            legal_name="Probe Co",
+            residence_country="US",
+            id_document_ref="doc-2",
+            funder_name="Probe Fund",
+        ),
         actor="test",
     )
     return {"auth_id": rec.id}

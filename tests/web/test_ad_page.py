@@ -13,7 +13,7 @@ from databases import seeded
 from fastapi.testclient import TestClient
 from library_data import EVIL_REGION, PRIVATE_KEYS, REMOVAL, assert_public, load
 
-from paidfor.library.views import PublicAd
+from paidfor.library.views import PublicAdDetail
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -149,7 +149,7 @@ def test_removed_ad_says_why(client: TestClient, ids: dict[str, int]) -> None:
 
 def test_json_twin(client: TestClient, ids: dict[str, int]) -> None:
     data = client.get(f"/api/ads/{ids['w1']}").json()
-    assert set(data) == set(PublicAd.__dataclass_fields__)
+    assert set(data) == set(PublicAdDetail.__dataclass_fields__)
     assert not set(data) & set(PRIVATE_KEYS)
     assert data["bodies"] == ["Vote for clean water in Texas", "Clean water is a right"]
     assert data["demographic_distribution"] == [

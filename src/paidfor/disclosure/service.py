@@ -88,10 +88,18 @@ def _text(value: str, what: str, low: int = 3) -> str:
 
 
 class DisclosureService:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = _now,
+        elections: ElectionRepository | None = None,
+    ) -> None:
+        """``elections``: the store the composition root shares with the review (the votes
+        before which a request is answered sooner, ``domain.ttpa.response_deadline``); its
+        own if none."""
         self.engine = engine
         self.repo = DisclosureRepository(engine)
-        self.elections = ElectionRepository(engine)
+        self.elections = elections or ElectionRepository(engine)
         self.clock = clock
 
     def request(

@@ -7,6 +7,8 @@ Fields that the public never sees are listed in ``PRIVATE_FIELDS``.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +32,27 @@ LIBRARY_ID_SOURCES = frozenset({"meta"})
 #: their ads were removed for coordinated inauthentic behaviour and then published, text and
 #: all, so their content is shown like any other ad's (``Ad.content_withheld``).
 RELEASED_SOURCES = frozenset({"hpsci-ira"})
+
+#: The source of the ads advertisers submit through paidfor itself (``POST /api/me/ads``, the
+#: advertiser pages): not imported from any file (``Ad.submitted``).
+SUBMITTED_SOURCE = "paidfor"
+
+#: The longest file name an import run keeps (``source_file_name``).
+FILE_NAME_MAX = 200
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+
+
+def source_file_name(given: str) -> str:
+    """The name an import run keeps of the file it read: the last part of the path as given
+    (split at ``/`` and ``\\`` alike, so neither a POSIX nor a Windows path of the importing
+    machine is kept), every control or format character (a newline, a bidirectional
+    override) as ``?``, cut to ``FILE_NAME_MAX`` characters (its end kept with an ellipsis),
+    and ``?`` for an empty name. A file name is untrusted input: the pages still escape it."""
+    name = _PATH_SEPARATORS.split(given)[-1]
+    name = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in name).strip()
+    if len(name) > FILE_NAME_MAX:
+        name = name[: FILE_NAME_MAX - 1] + "…"
+    return name or "?"
 
 
 class AdStatus(enum.StrEnum):
@@ -75,6 +98,19 @@ class AuthorizationStatus(enum.StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
     REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """An advertiser's request to run political ads in ``country``: who it is (checked by a
+    reviewer against the identity document), where it lives, and the "Paid for by" name the
+    approval verifies."""
+
+    country: str
+    legal_name: str
+    residence_country: str
+    id_document_ref: str
+    funder_name: str
 
 
 class ActionKind(enum.StrEnum):
@@ -197,6 +233,21 @@ class Risk:
     explanations: list[dict[str, Any]] = field(default_factory=list)  # private
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """The file an imported ad was last written from: one run of ``paidfor import`` over one
+    file (migration 0018). Public facts about a public source file: its name as given (no
+    path: ``source_file_name``) and SHA-256, the importer, when the run started and whether it
+    finished (a run killed half-way never does). Who ran it, and where, is not kept."""
+
+    run_id: int
+    name: str
+    sha256: str | None
+    importer: str
+    started_at: datetime | None
+    finished: bool
+
+
 @dataclass
 class Ad:
     source: str
@@ -220,6 +271,18 @@ class Ad:
     risk: Risk = field(default_factory=Risk)
     snapshot_url: str | None = None
     id: int | None = None
+    # Where the stored record came from (issue 20, "provenance"): when it was last written by
+    # an import (or stored when submitted), and the file of that import (None: submitted, or
+    # imported before migration 0018 recorded files). A re-import that finds the record
+    # unchanged does not write it, so both keep naming the import that wrote what is stored.
+    imported_at: datetime | None = None
+    source_file: SourceFile | None = None
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the ad was submitted by its advertiser through paidfor (review's intake)
+        rather than imported from a file."""
+        return self.source == SUBMITTED_SOURCE
 
     @property
     def started_at(self) -> datetime | None:

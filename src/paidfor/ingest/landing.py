@@ -3,25 +3,44 @@
 Facebook pages become pages keyed by their numeric id (``/Black-Matters-1579673598947501/``,
 ``/pages/L-for-life/994910227187446``) or, without an id, by their vanity path
 (``/blackmattersus.mvmnt/``); events and Instagram accounts get their own kinds; any other
-site becomes a landing domain. The HPSCI release was made from PDFs by OCR, so URLs carry
-scanning damage ("www .face book. com", "\\vww", "facebook.comNVoke-Blacks", "1 601685693432389",
-"29423460095643l"); the common damage is repaired before keying, so one page is one Page.
+site becomes a landing domain.
+
+A Facebook address whose first segment is one of Facebook's own (``FACEBOOK_PATHS``: no page
+can take such a name) is not a page: a redirect (``/login/?next=``, ``l.php?u=``,
+``lsr.php?u=``) is followed to the address it leads to; a shop's product
+(``/commerce/products/ID``) and a group get kinds of their own; the rest are kind
+``facebook``, keyed by the path, never a page named "login" or "commerce".
+
+The HPSCI release was made from PDFs by OCR, so URLs carry scanning damage ("www .face
+book. com", "\\vww", "facebook.comNVoke-Blacks", "1 601685693432389", "29423460095643l");
+the common damage is repaired before keying, so one page is one Page.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from paidfor.domain import Page
 from paidfor.domain.urls import host_of
 
 _TRAILER = re.compile(r"\s+(Ad Targeting|Ad Impressions|Ad Clicks).*$", re.S)
 _FB_HOST = re.compile(
-    r"^(?:https?:\s*/\s*/)?\s*(?:[\\/]?vww|www|w\s*w\s*w)?[\s.,]*face\s*book\s*[.,]\s*c\s*o\s*m",
+    r"^(?:https?:\s*/\s*/)?\s*(?:[\\/]?vww|www|w\s*w\s*w|[lI1m](?=\s*\.))?[\s.,]*face\s*book\s*[.,]\s*c\s*o\s*m",
     re.I,
 )
+# Facebook's own first path segments, which no page can take as its name. Redirects lead on.
+REDIRECTS = frozenset({"login", "login.php", "l.php", "lsr.php", "flx"})
+FACEBOOK_PATHS = REDIRECTS | frozenset({
+    "commerce", "groups", "marketplace", "photo.php", "photos", "photo", "profile.php",
+    "permalink.php", "story.php", "watch", "hashtag", "sharer", "sharer.php", "share",
+    "share.php", "search", "help", "policies", "privacy", "legal", "ads", "business", "notes",
+    "media", "settings", "messages", "notifications", "friends", "home.php", "dialog",
+    "plugins", "gaming", "fundraisers", "donate", "live", "video.php", "reg", "recover",
+})  # fmt: skip
+_REDIRECT_TO = re.compile(r"[?&](?:next|u)=([^&]+)", re.I)
+_MAX_REDIRECTS = 3
 # OCR read the "/" after ".com" (and the W after it) as n, N, A, N\, \/...
 _SLASH_W = re.compile(r"^(?:ANoke|NVoke|nVoke)", re.I)
 _DIGITISH = str.maketrans({"l": "1", "I": "1", "i": "1", "O": "0", "o": "0", "S": "5"})
@@ -66,7 +85,37 @@ def _slug_name(slug: str) -> str:
     return " ".join(words) or slug
 
 
-def parse_landing(url: str | None) -> LandingPage | None:
+def _redirect_target(url: str) -> str | None:
+    """Where a Facebook redirect (``/login/?next=...``, ``l.php?u=...``) leads: its target,
+    decoded (scanning put spaces into the encoded address; they go)."""
+    found = _REDIRECT_TO.search(re.sub(r"\s+", "", url))
+    if found is None:
+        return None
+    target = unquote(found.group(1))
+    return target if target.strip() else None
+
+
+def _not_a_page(head: str, parts: list[str], url: str, depth: int) -> LandingPage | None:
+    """A Facebook address under one of Facebook's own paths: where a redirect leads, a
+    shop's product, a group, or an address of kind ``facebook``."""
+    key = head.lower()
+    if key in REDIRECTS and depth < _MAX_REDIRECTS:
+        target = _redirect_target(url)
+        found = parse_landing(target, _depth=depth + 1) if target else None
+        if found is not None and found.kind != "unknown":
+            return LandingPage(found.kind, found.key, found.name, url)
+    rest = [re.sub(r"\s+", "", p) for p in parts[1:]]
+    if key == "commerce" and len(rest) >= 2 and rest[0].lower() == "products":
+        product = _digits(rest[1]) or rest[1]
+        return LandingPage("product", product, f"Facebook shop product {product}", url)
+    if key == "groups" and rest:
+        group = _digits(rest[0]) or rest[0].lower()
+        return LandingPage("group", group, f"Facebook group {rest[0]}", url)
+    path = "/".join([key, *rest]).lower()
+    return LandingPage("facebook", path[:300], f"Facebook /{path}"[:500], url)
+
+
+def parse_landing(url: str | None, *, _depth: int = 0) -> LandingPage | None:
     """The page behind a landing URL, or None if there is no URL at all."""
     if url is None:
         return None
@@ -81,9 +130,14 @@ def parse_landing(url: str | None) -> LandingPage | None:
         if not parts:
             return LandingPage("page", "facebook", "Facebook", url)
         head = parts[0].strip()
-        if head.lower() == "events" and len(parts) > 1:
-            event = _digits(parts[1]) or parts[1].strip()
-            return LandingPage("event", event, f"Facebook event {event}", url)
+        if head.lower() == "events":
+            # the event's number, else (scanning read its "/" as "?") what follows the "?"
+            after = parts[1] if len(parts) > 1 else url.split("?", 1)[-1] if "?" in url else ""
+            event = _digits(after.strip(" /")) or after.strip(" /")
+            if event:
+                return LandingPage("event", event, f"Facebook event {event}", url)
+        if head.lower() in FACEBOOK_PATHS or head.lower() == "events":
+            return _not_a_page(head, parts, url, _depth)
         if head.lower() == "pages" and len(parts) > 1:
             name = _slug_name(parts[1])
             page_id = _digits(parts[2]) if len(parts) > 2 else None

@@ -1,8 +1,14 @@
 """The shared import pipeline: parse rows with a Source, write them in batches (one
-transaction each), report bad rows by file and line, and record the run in the audit log."""
+transaction each), report bad rows by file and line, and record the run in the audit log.
+
+Each file is an import run of its own (``storage.import_runs``, migration 0018): committed
+before the file's first batch, named by every ad a batch of that file writes (a batch never
+holds two files' records), and finished with the file's counts and SHA-256 after its last.
+A dry run records none."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing as mp
 import os
@@ -32,7 +38,7 @@ from paidfor.ingest.base import (
     unlinked_urls,
 )
 from paidfor.ingest.base import any_nul as _any_nul
-from paidfor.storage import bulk
+from paidfor.storage import bulk, import_runs
 from paidfor.storage.audit import append_event
 from paidfor.storage.prepare import PreparedAd, prepare_ad
 from paidfor.storage.writer import BatchWriter, WriteCounts, stored_hashes
@@ -68,6 +74,7 @@ class ImportReport:
     indexes_deferred: bool = False
     index_seconds: float = 0.0
     truth: int = 0  # a world's ground-truth and population lines: counted, never stored
+    runs: list[int] = field(default_factory=list)  # the import runs, one a file, in order
 
     @property
     def rate(self) -> float:
@@ -92,6 +99,7 @@ class ImportReport:
             "seconds": round(self.seconds, 3),
             "indexes_deferred": self.indexes_deferred,
             "index_seconds": round(self.index_seconds, 3),
+            "import_runs": list(self.runs),
         }
 
 
@@ -101,6 +109,7 @@ ProgressHook = Callable[[int, int, int], None]
 PhaseHook = Callable[[str], None]
 
 # What the parsing side hands the writing side, in file order:
+#   ("file", index): the rows of the file ``paths[index]`` follow,
 #   ("row", line, PreparedAd | SpendReport), ("error", RowError), ("warning", RowError),
 #   ("progress", index, bytes), ("same", line): a line stored unchanged, skipped unread
 Event = tuple[Any, ...]
@@ -136,6 +145,7 @@ def events(
     ``RowSource`` reads its ads straight into rows and, with ``known``, skips the lines
     stored unchanged (``("same", line)``)."""
     for index, path in enumerate(paths):
+        yield ("file", index)
         pending: list[Event] = []
 
         def hook(consumed: int, index: int = index, pending: list[Event] = pending) -> None:
@@ -301,6 +311,37 @@ def _parallel_events(
         queue.close()
 
 
+@dataclass
+class _Run:
+    """The import run of one file: its id, the report's figures when it began, its hash."""
+
+    id: int
+    report: ImportReport
+    digest: import_runs.FileDigest
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+
+    def __post_init__(self) -> None:
+        r = self.report
+        self.rows, self.errors = r.rows, len(r.errors)
+        self.inserted, self.updated, self.unchanged = (
+            r.counts.inserted, r.counts.updated, r.counts.unchanged,
+        )  # fmt: skip
+
+    def counts(self, r: ImportReport) -> import_runs.RunCounts:
+        """What the run did: the report's figures since it began."""
+        return import_runs.RunCounts(
+            read=r.rows - self.rows + len(r.errors) - self.errors,
+            added=r.counts.inserted - self.inserted,
+            updated=r.counts.updated - self.updated,
+            unchanged=r.counts.unchanged - self.unchanged,
+            refused=len(r.errors) - self.errors,
+        )
+
+
 def run_import(
     engine: Engine,
     source: Source,
@@ -359,6 +400,28 @@ def run_import(
             entities.clear()
             same = 0
 
+    run: _Run | None = None  # the import run of the file being read
+
+    def next_file(index: int) -> None:
+        """Finish the run of the file before (its last batch written) and start ``index``'s."""
+        nonlocal run
+        flush()
+        end_run(failed=False)
+        if not dry_run:
+            path = paths[index]
+            run = _Run(import_runs.start(engine, source.name, path), report,
+                       import_runs.FileDigest(path))  # fmt: skip
+            writer.run_id = run.id
+            report.runs.append(run.id)
+
+    def end_run(*, failed: bool) -> None:
+        nonlocal run
+        if run is not None:
+            import_runs.finish(engine, run.id, run.counts(report), run.digest.result(),
+                               failed=failed)  # fmt: skip
+            run = None
+            writer.run_id = None
+
     # An import allocates millions of short-lived containers that reference counting frees;
     # the cyclic collector's passes over them took about half of the import's time.
     gc_was_enabled = gc.isenabled()
@@ -380,7 +443,9 @@ def run_import(
     try:
         for event in stream:
             kind = event[0]
-            if kind == "progress":
+            if kind == "file":
+                next_file(event[1])
+            elif kind == "progress":
                 if progress is not None:
                     progress(event[1], event[2], report.rows)
             elif kind == "warning":
@@ -396,6 +461,7 @@ def run_import(
                 if strict:
                     flush()
                     report.seconds = time.perf_counter() - started
+                    end_run(failed=True)
                     raise ImportAborted(event[1])
             else:
                 report.rows += 1
@@ -411,6 +477,13 @@ def run_import(
                 if len(ads) + len(reports) + len(entities) + same >= batch_size:
                     flush()
         flush()
+        end_run(failed=False)
+    except BaseException:
+        # best effort: a run whose end cannot be recorded (the database went away) stays
+        # unfinished, which is what it is
+        with contextlib.suppress(Exception):
+            end_run(failed=True)
+        raise
     finally:
         if isinstance(stream, Generator):
             stream.close()

@@ -106,6 +106,14 @@ def full_screening_context(engine: Engine, indicators: IndicatorMatcher | None =
     return build_context(world, carried, dict(df), indicators)
 
 
+# How long a submission waits for the rebuild an enforcement action or a new case started,
+# when that rebuild is too slow to run in the request (``Snapshot.inline_under``). Screening
+# a copy of an ad with the knowledge from before the ad's removal is the gap an operation
+# uses (re-submit the copies right after a takedown), so the submission waits; past this
+# bound (a pathological build) it is screened with the older knowledge and the periodic
+# rescore and hunt commands cover it.
+STALE_WAIT = 15.0
+
 INDICATOR_HOLD_AT = 0.35  # a MALICIOUS indicator of confidence 35, a SUSPICIOUS one of 50...
 
 
@@ -118,6 +126,7 @@ class RiskScreen:
         indicators: IndicatorMatcher | None = None,
         refresh_seconds: float = 300.0,
         first_wait: float = 2.0,
+        stale_wait: float = STALE_WAIT,
     ) -> None:
         self.engine = engine
         self.indicators = indicators
@@ -129,6 +138,7 @@ class RiskScreen:
             name="paidfor-screen",
             max_age=refresh_seconds,
             first_wait=first_wait,
+            stale_wait=stale_wait,
         )
 
     def close(self, timeout: float = 30.0) -> bool:
@@ -156,8 +166,9 @@ class RiskScreen:
         """The knowledge to screen with. The first build runs in the background; a request
         waits for it at most ``wait`` (default ``first_wait``) seconds, then gets None
         (``screen`` then checks what it can without it). Rebuilt at once after an enforcement
-        action or a new case when a build is quick (under a second), else in the background;
-        in any case every ``refresh_seconds``."""
+        action or a new case when a build is quick (under a second), else in the background
+        while the caller waits for it at most ``stale_wait`` seconds; in any case every
+        ``refresh_seconds``."""
         return self.knowledge.get(wait)
 
     def screen(self, inp: ReviewInput) -> list[Finding]:

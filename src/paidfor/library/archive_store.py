@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 # Never read for the public library: targeting and risk explanations stay in the database
 # (and what no public view shows is not read either).
 _UNREAD = ("targeting", "risk_explanations", "search_text", "content_hash", "imported_at",
-           "search_seq", "advertiser_id")  # fmt: skip
+           "search_seq", "advertiser_id", "import_run_id")  # fmt: skip
 _PUBLIC_COLUMNS = [c for c in AdRow.__table__.c if c.name not in _UNREAD]
 _PAGE_COLUMNS = [
     c.label(f"pg_{c.name}")
@@ -178,8 +178,9 @@ class ArchiveRepository(AdRepository):
                 if before_id is not None:
                     clauses.append(queries.before_id(before_id))
                 ids, _ = self.index.search(
-                    queries.combine(clauses), order="id", offset=0, limit=limit, count=False
-                )
+                    queries.combine(clauses), order="id", offset=0, limit=limit, count=False,
+                    parallel=not queries.narrow(flt),
+                )  # fmt: skip
                 found_ads = self._ads_by_ids(conn, ids)
             if found_ads is not None:
                 return found_ads

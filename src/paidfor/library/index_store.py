@@ -430,18 +430,22 @@ class AdIndex:
         offset: int,
         limit: int,
         count: bool = True,
+        parallel: bool = True,
     ) -> tuple[list[int], int | None]:
         """Ids of one page of matching ads in ``order`` ("newest", "spend", "impressions" or
         "id": highest first), and how many match (when ``count``). ``query`` None: every
         public ad, the library's default listing, whose first ``LISTED`` in each order are
-        kept from one index commit to the next."""
+        kept from one index commit to the next. ``parallel`` False: the shards are searched
+        one after the other in this thread (a narrow query, ``IndexQuery.narrow``)."""
         if query is None:
             listed = self._listing(order) if offset + limit <= LISTED else None
             if listed is not None:
                 keys, total = listed
                 return keys[offset : offset + limit], (total if count else None)
             query = tantivy.Query.all_query()
-        return self._search(query, order=order, offset=offset, limit=limit, count=count)
+        return self._search(
+            query, order=order, offset=offset, limit=limit, count=count, parallel=parallel
+        )
 
     def _listing(self, order: str) -> tuple[list[int], int]:
         generation = self.generation
@@ -455,7 +459,14 @@ class AdIndex:
         return found[1], found[2]
 
     def _search(
-        self, query: tantivy.Query, *, order: str, offset: int, limit: int, count: bool
+        self,
+        query: tantivy.Query,
+        *,
+        order: str,
+        offset: int,
+        limit: int,
+        count: bool,
+        parallel: bool = True,
     ) -> tuple[list[int], int | None]:
         field = "id" if order == "id" else SORT_FIELDS[order]
 
@@ -466,15 +477,32 @@ class AdIndex:
             return [key for key, _ in result.hits], int(getattr(result, "count", 0) or 0)
 
         # tantivy lets go of the GIL: the other shards are searched at once, in the pool,
-        # while this thread searches the first.
-        others = [self._pool.submit(run, shard) for shard in self.shards[1:]]
-        parts = [run(self.shards[0]), *(f.result() for f in others)]
+        # while this thread searches the first. A narrow query's shards take a fraction of a
+        # millisecond each, less than handing one to another thread and waking this one
+        # again (on a busy machine each wake-up waits for a core: bench/search.py's page and
+        # funder kinds), so they are searched in turn.
+        if not parallel:
+            parts = [run(shard) for shard in self.shards]
+        else:
+            others = [self._pool.submit(run, shard) for shard in self.shards[1:]]
+            parts = [run(self.shards[0]), *(f.result() for f in others)]
         # Keys are unique: sorting the shards' pages together gives the global order.
         keys = parts[0][0] if len(parts) == 1 else sorted(chain(*(p[0] for p in parts)))[::-1]
         page = keys[offset : offset + limit]
         mask = ID_LIMIT - 1 if order != "id" else (1 << 64) - 1
         total = sum(p[1] for p in parts)
         return [key & mask for key in page], (total if count else None)
+
+    def term_counts(self, field: str, values: list[int]) -> dict[int, int]:
+        """How many indexed ads hold each of ``values`` in ``field`` ("page", "funder"): a
+        term's count in every shard, in this thread."""
+        searchers = [shard.searcher() for shard in self.shards]
+        out: dict[int, int] = {}
+        for value in values:
+            query = tantivy.Query.term_query(self.schema, field, value)
+            found = (s.search(query, 1, count=True) for s in searchers)
+            out[value] = sum(int(getattr(r, "count", 0) or 0) for r in found)
+        return out
 
     def num_docs(self) -> int:
         return sum(int(shard.searcher().num_docs) for shard in self.shards)

@@ -47,7 +47,7 @@ from paidfor.library.store import (
     Removed,
     Sort,
 )
-from paidfor.library.views import PublicAd
+from paidfor.library.views import PublicAd, PublicAdDetail
 from paidfor.storage.repo import search_words
 
 PLATFORMS = tuple(p.lower() for p in GRAPH_PLATFORMS)
@@ -398,12 +398,13 @@ class LibraryService:
                 return None
         return found
 
-    def ad(self, ad_id: int, unmask: bool = False) -> PublicAd | None:
-        """A published ad (never one still pending review or rejected: those never ran);
-        ``unmask``: with a removed ad's content (``Ad.content_withheld``)."""
+    def ad(self, ad_id: int, unmask: bool = False) -> PublicAdDetail | None:
+        """A published ad (never one still pending review or rejected: those never ran), with
+        where its record came from; ``unmask``: with a removed ad's content
+        (``Ad.content_withheld``)."""
         if not 0 < ad_id < 2**63:
             return None
         found = self.repo.get(ad_id)
         if found is None or found.status not in PUBLIC_STATUSES:
             return None
-        return PublicAd.of(found, unmask)
+        return PublicAdDetail.of_ad(found, unmask)

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, null, select
+from sqlalchemy import ColumnElement, bindparam, case, func, null, select
 
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
@@ -100,6 +100,37 @@ def _dollars(cents: Any) -> Decimal:
 NAME_CANDIDATES = 50
 
 
+def _named(table: Any, column: Any, *, fold: bool) -> tuple[Any, Any]:
+    """The first ``NAME_CANDIDATES`` ids and names of ``table`` whose name is like
+    ``:pattern`` (lower-case, escaped with ``/``), and the public ads of ``:ids`` by id: built
+    once. ``fold``: the name lower-cased first (PostgreSQL's LIKE heeds case). SQLite's LIKE
+    ignores the case of ASCII letters, and its ``lower`` folds those only, so there it is the
+    same test without lower-casing every name: half the time of the scan (5 ms of 11 for
+    50,000 pages)."""
+    name = func.lower(table.name) if fold else table.name
+    candidates = (
+        select(table.id, table.name)
+        .where(name.like(bindparam("pattern"), escape="/"))
+        .order_by(table.id)
+        .limit(NAME_CANDIDATES)
+    )
+    counted = (
+        select(column, func.count(AdRow.id))
+        .where(column.in_(bindparam("ids", expanding=True)), public_condition())
+        .group_by(column)
+    )
+    return candidates, counted
+
+
+_NAMED = {
+    fold: {
+        "page": _named(PageRow, AdRow.page_id, fold=fold),
+        "funder": _named(FunderRow, AdRow.funder_id, fold=fold),
+    }
+    for fold in (True, False)
+}
+
+
 class LibraryRepository(ArchiveRepository):
     """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
 
@@ -122,33 +153,31 @@ class LibraryRepository(ArchiveRepository):
         ads the library shows: (``"page"`` or ``"funder"``, id, name, public ads), most ads
         first. What the search box offers above the ads ("Woke Blacks" is a page). It runs on
         every first page of a search, so ads are counted only for the first
-        ``NAME_CANDIDATES`` names that match (a one-letter query matches most of them)."""
+        ``NAME_CANDIDATES`` names that match (a one-letter query matches most of them), by
+        the search index when it is in use (a term's count: counting them in the database
+        read every ad of fifty pages, 16 ms at 100,000 ads for "vote")."""
         needle = text.strip().lower()
         if not needle:
             return []
+        pattern = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
         out: list[tuple[str, int, str, int]] = []
+        index = self.index if self.index is not None and self.index.ready(stale_ok=True) else None
         with self.engine.connect() as conn:
-            for kind, table, column in (
-                ("page", PageRow, AdRow.page_id),
-                ("funder", FunderRow, AdRow.funder_id),
-            ):
-                count = func.count(AdRow.id)
-                named = table.id.in_(
-                    select(table.id)
-                    .where(func.lower(table.name).contains(needle, autoescape=True))
-                    .order_by(table.id)
-                    .limit(NAME_CANDIDATES)
-                    .scalar_subquery()
-                )
-                rows = conn.execute(
-                    select(table.id, table.name, count)
-                    .join(AdRow, column == table.id)
-                    .where(named, public_condition())
-                    .group_by(table.id, table.name)
-                    .order_by(count.desc(), table.id)
-                    .limit(limit)
-                ).all()
-                out.extend((kind, int(i), str(n), int(c)) for i, n, c in rows)
+            fold = self.engine.dialect.name != "sqlite"
+            for kind, (named, counted) in _NAMED[fold].items():
+                names = {int(i): str(n) for i, n in conn.execute(named, {"pattern": pattern})}
+                if not names:
+                    continue
+                if index is not None:
+                    counts = index.term_counts(kind, list(names))
+                    found = [(i, names[i], c) for i, c in counts.items() if c > 0]
+                else:
+                    found = [
+                        (int(i), names[int(i)], int(c))
+                        for i, c in conn.execute(counted, {"ids": list(names)})
+                    ]
+                found.sort(key=lambda r: (-r[2], r[0]))
+                out.extend((kind, i, n, c) for i, n, c in found[:limit])
         return sorted(out, key=lambda r: (-r[3], r[0], r[1]))[:limit]
 
     @classmethod
@@ -180,7 +209,9 @@ class LibraryRepository(ArchiveRepository):
             with self.engine.connect() as conn:
                 queries = IndexQuery(self.index)
                 query = queries.combine(queries.library_clauses(conn, flt))
-                ids, found = self.index.search(query, order=sort, offset=offset, limit=limit)
+                ids, found = self.index.search(
+                    query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
+                )
                 found_ads = self._ads_by_ids(conn, ids)
             if found_ads is not None and found is not None:
                 return found_ads, found
@@ -198,7 +229,9 @@ class LibraryRepository(ArchiveRepository):
             with self.engine.connect() as conn:
                 queries = IndexQuery(self.index)
                 query = queries.combine(queries.library_clauses(conn, flt))
-            _, found = self.index.search(query, order="newest", offset=0, limit=1)
+            _, found = self.index.search(
+                query, order="newest", offset=0, limit=1, parallel=not queries.narrow(flt)
+            )
             if found is not None:
                 self.answered_by = "index"
                 return found

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC
 from typing import Any
 
 from paidfor.domain import Ad, Creative, Range
-from paidfor.domain.models import political
+from paidfor.domain.models import political, source_file_name
 from paidfor.library.ranges import impressions_range, spend_range
 
 
@@ -187,3 +188,76 @@ class PublicAd:
 
 
 _PUBLIC_FIELDS = tuple(f.name for f in fields(PublicAd))
+
+
+def _utc(moment: Any) -> str | None:
+    """A time as ISO 8601 in UTC to the second, ``Z`` for its zone."""
+    if moment is None:
+        return None
+    return str(moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()) + "Z"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an ad's record came from (issue 20): imported (the source, the record's id in
+    it, the file and when the import that last wrote it ran) or submitted by its advertiser
+    through paidfor. Public facts about a public source file only: its name as given (never a
+    path, cut and cleaned by ``domain.models.source_file_name`` when it was recorded, and
+    again here) and SHA-256; not who imported it, nor where."""
+
+    origin: str  # "import", or "submitted" (by the advertiser, through paidfor)
+    source: str
+    source_id: str
+    file: str | None = None  # None: submitted, or imported before files were recorded (0018)
+    file_sha256: str | None = None
+    imported_at: str | None = None  # ISO 8601, UTC; None for a submitted ad
+    import_finished: bool | None = None  # False: the import writing it died or failed
+
+    @classmethod
+    def of(cls, ad: Ad) -> Provenance:
+        if ad.submitted and ad.source_file is None:  # an import run says it was imported
+            return cls(origin="submitted", source=ad.source, source_id=ad.external_id)
+        f = ad.source_file
+        return cls(
+            origin="import",
+            source=ad.source,
+            source_id=ad.external_id,
+            file=source_file_name(f.name) if f else None,
+            file_sha256=f.sha256 if f else None,
+            imported_at=_utc(ad.imported_at),
+            import_finished=f.finished if f else None,
+        )
+
+    @property
+    def line(self) -> str:
+        """The sentence the ad's page shows (plain text: the page escapes it)."""
+        if self.origin == "submitted":
+            return "Submitted by the advertiser through this library, not imported"
+        parts = [f"Source: {self.source}", f"id {self.source_id}"]
+        parts.append(f"file {self.file}" if self.file else "file not recorded")
+        if self.imported_at:
+            when = self.imported_at.replace("T", " ").removesuffix("Z")
+            parts.append(f"imported {when} UTC")
+        text = ", ".join(parts)
+        if self.import_finished is False:
+            text += " (that import did not finish)"
+        return text
+
+
+@dataclass(frozen=True)
+class PublicAdDetail(PublicAd):
+    """One ad on its own (its page, ``/api/ads/{id}``): the ``PublicAd`` and where its record
+    came from. Lists of ads (searches, the hub, the exports) carry no provenance."""
+
+    provenance: Provenance | None = None
+
+    @classmethod
+    def of_ad(cls, ad: Ad, unmask: bool = False) -> PublicAdDetail:
+        view = PublicAd.of(ad, unmask)
+        return cls(**{name: getattr(view, name) for name in _PUBLIC_FIELDS},
+                   provenance=Provenance.of(ad))  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        out = super().as_json()
+        out["provenance"] = None if self.provenance is None else asdict(self.provenance)
+        return out

@@ -2,6 +2,8 @@
 
 - ``open_account``: a new advertiser account and its first token, in one transaction (a
   failure between the two leaves neither, never an account nobody can sign in to);
+- the account as its owner sees it: its cards, pages, authorizations, and its own ads (an
+  ad is the account's when the account submitted it; ``own_ad`` answers nothing otherwise);
 - ad images: upload (checked and hashed by ``review.images``; the same bytes again answer
   the image already stored), list, and read back, only ever the account's own;
 - ``record_delivery``: what an approved ad delivered (impressions, spend, reach).
@@ -12,25 +14,28 @@ Which images an ad may name (only the account's own) is checked where ads are su
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from paidfor.auth.roles import Principal, Role
 from paidfor.auth.tokens import TokenService
-from paidfor.domain import Advertiser
+from paidfor.domain import Ad, Advertiser, AuthorizationRequest, Delivery, Page, PaymentInstrument
+from paidfor.errors import NotFound
 from paidfor.review import image_store
+from paidfor.review.authorization_store import AuthorizationRecord
 from paidfor.review.delivery_store import record_delivery
 from paidfor.review.image_store import StoredImage
 from paidfor.review.images import hash_image
 from paidfor.review.intake_store import IntakeRepository
+from paidfor.storage.repo import AdRepository
 
 SELF_SERVICE = "self-service"  # the actor of what a visitor does before having an account
 
 
 class AccountService:
-    def __init__(self, intake: IntakeRepository, tokens: TokenService) -> None:
+    def __init__(self, intake: IntakeRepository, tokens: TokenService, ads: AdRepository) -> None:
         self._intake = intake
         self._tokens = tokens
+        self._ads = ads
         self._engine = intake.engine
 
     def open_account(self, name: str, country: str | None) -> tuple[Advertiser, str, Principal]:
@@ -42,6 +47,45 @@ class AccountService:
                 Role.ADVERTISER, name, advertiser_id=adv.id, actor=SELF_SERVICE, conn=conn
             )
         return adv, token, who
+
+    # -- the account --------------------------------------------------------------------
+
+    def advertiser(self, advertiser_id: int) -> Advertiser | None:
+        return self._intake.advertiser(advertiser_id)
+
+    def pages(self, advertiser_id: int) -> list[Page]:
+        return self._intake.pages_of(advertiser_id)
+
+    def ads(self, advertiser_id: int) -> list[tuple[int, str, str, str]]:
+        """The account's latest ads: id, status, text and when submitted."""
+        return self._intake.ads_of(advertiser_id)
+
+    def authorizations(self, advertiser_id: int) -> list[AuthorizationRecord]:
+        return self._intake.authorizations(advertiser_id=advertiser_id)
+
+    def own_ad(self, ad_id: int, advertiser_id: int | None, *, any_account: bool = False) -> Ad:
+        """The ad, when ``advertiser_id`` submitted it (``any_account``: an administrator, who
+        may read any submission); else ``NotFound``, the same answer as for no ad at all."""
+        owner = self._intake.submission_owner(ad_id)
+        ad = None if owner is None else self._ads.get(ad_id)
+        if ad is None or not (any_account or owner == advertiser_id):
+            raise NotFound(f"no ad {ad_id} of this advertiser")
+        return ad
+
+    def add_payment_instrument(
+        self, advertiser_id: int, card: PaymentInstrument, *, actor: str
+    ) -> PaymentInstrument:
+        return self._intake.add_payment_instrument(advertiser_id, card, actor=actor)
+
+    def create_page(self, advertiser_id: int, page: Page, *, actor: str) -> Page:
+        return self._intake.create_page(advertiser_id, page, actor=actor)
+
+    def request_authorization(
+        self, advertiser_id: int, request: AuthorizationRequest, *, actor: str
+    ) -> AuthorizationRecord:
+        """Ask (or ask again) to run political ads in a country; pending until a reviewer
+        decides (``ReviewService.decide_authorization``)."""
+        return self._intake.request_authorization(advertiser_id, request, actor=actor)
 
     # -- images ---------------------------------------------------------------------------
 
@@ -60,27 +104,6 @@ class AccountService:
 
     # -- delivery -------------------------------------------------------------------------
 
-    def record_delivery(
-        self,
-        ad_id: int,
-        *,
-        impressions: int,
-        spend: Decimal,
-        currency: str,
-        reached_countries: list[str],
-        demographic_distribution: list[dict[str, Any]],
-        delivery_by_region: list[dict[str, Any]],
-        actor: str,
-    ) -> dict[str, Any]:
+    def record_delivery(self, ad_id: int, delivery: Delivery, *, actor: str) -> dict[str, Any]:
         """``DeliveryError`` (409) for an ad that does not deliver (not approved, removed)."""
-        return record_delivery(
-            self._engine,
-            ad_id,
-            impressions=impressions,
-            spend=spend,
-            currency=currency,
-            reached_countries=reached_countries,
-            demographic_distribution=demographic_distribution,
-            delivery_by_region=delivery_by_region,
-            actor=actor,
-        )
+        return record_delivery(self._engine, ad_id, delivery, actor=actor)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from paidfor import errors
-from paidfor.domain import AuthorizationStatus
+from paidfor.domain import AuthorizationRequest, AuthorizationStatus
 from paidfor.storage.audit import append_event_conn
 from paidfor.storage.mapping import aware, stored_now
 from paidfor.storage.models import AdvertiserRow, AuthorizationRow, FunderRow
@@ -78,23 +78,21 @@ class AuthorizationRepository:
     def request_authorization(
         self,
         advertiser_id: int,
-        country: str,
+        request: AuthorizationRequest,
         *,
-        legal_name: str,
-        residence_country: str,
-        id_document_ref: str,
-        funder_name: str,
         actor: str,
     ) -> AuthorizationRecord:
-        """Ask (or ask again) for authorization in ``country``; pending until decided."""
+        """Ask (or ask again) for authorization in the request's country; pending until
+        decided."""
+        country, funder_name = request.country, request.funder_name
         with self.engine.begin() as conn:
             require_row(conn, AdvertiserRow, advertiser_id)
             funder = funder_id(conn, funder_name)
             values = {
                 "status": str(AuthorizationStatus.PENDING),
-                "legal_name": legal_name,
-                "residence_country": residence_country,
-                "id_document_ref": id_document_ref,
+                "legal_name": request.legal_name,
+                "residence_country": request.residence_country,
+                "id_document_ref": request.id_document_ref,
                 "funder_id": funder,
                 "decided_at": None,
             }

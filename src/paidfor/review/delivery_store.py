@@ -7,12 +7,11 @@ to US dollars at the ad's start date, and marks an approved ad as running.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from paidfor.domain import AdStatus
+from paidfor.domain import AdStatus, Delivery
 from paidfor.domain.models import RECORDS_DELIVERY
 from paidfor.domain.money import default_rates, to_cents
 from paidfor.errors import Conflict
@@ -32,15 +31,15 @@ class DeliveryError(Conflict):
 def record_delivery(
     engine: Engine,
     ad_id: int,
+    delivery: Delivery,
     *,
-    impressions: int,
-    spend: Decimal,
-    currency: str,
-    reached_countries: list[str],
-    demographic_distribution: list[dict[str, Any]],
-    delivery_by_region: list[dict[str, Any]],
     actor: str,
 ) -> dict[str, Any]:
+    """Replace the ad's figures by ``delivery``'s (its impressions, spend and currency are
+    required; the shares and countries may be empty)."""
+    impressions, spend, currency = delivery.impressions, delivery.spend, delivery.currency
+    if impressions is None or spend is None or currency is None:
+        raise ValueError("a delivery names its impressions, spend and currency")
     with engine.begin() as conn:
         row = conn.execute(
             select(AdRow.status, started().label("started"), AdRow.impressions,
@@ -58,9 +57,9 @@ def record_delivery(
             "currency": currency,
             "spend_cents": to_cents(spend),
             "spend_usd_cents": to_cents(usd) if usd is not None else None,
-            "reached_countries": reached_countries,
-            "demographic_distribution": demographic_distribution,
-            "delivery_by_region": delivery_by_region,
+            "reached_countries": delivery.reached_countries,
+            "demographic_distribution": delivery.demographic_distribution,
+            "delivery_by_region": delivery.delivery_by_region,
             "status": status,
         }
         conn.execute(update(AdRow).where(AdRow.id == ad_id).values(values))

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paidfor import errors
 from paidfor.domain import Ad, Admin, Advertiser, Page, PaymentInstrument
-from paidfor.domain.models import AdType
+from paidfor.domain.models import SUBMITTED_SOURCE, AdType
 from paidfor.domain.ttpa import SponsorDeclaration
 from paidfor.review.authorization_store import (
     AuthorizationRecord,
@@ -47,7 +47,7 @@ from paidfor.storage.models import (
 
 __all__ = ["AuthorizationRecord", "Conflict", "DecisionRecord", "IntakeRepository", "NotFound"]
 
-SOURCE = "paidfor"  # the source of ads submitted here (imports keep their own)
+SOURCE = SUBMITTED_SOURCE  # the source of ads submitted here (imports keep their own)
 
 
 @dataclass(frozen=True)

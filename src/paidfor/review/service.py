@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from paidfor import errors
-from paidfor.domain import Ad, AdStatus, Advertiser, Election
+from paidfor.domain import Ad, AdStatus, Advertiser, AuthorizationStatus, Election
 from paidfor.domain.models import AdType
 from paidfor.domain.ttpa import EU_MEMBER_STATES, SponsorDeclaration
 from paidfor.review import image_store
+from paidfor.review.authorization_store import AuthorizationRecord
 from paidfor.review.declaration_store import DeclarationRepository
 from paidfor.review.election_store import ElectionRepository
 from paidfor.review.elections import upcoming
@@ -291,6 +292,20 @@ class ReviewService:
             reason=reason,
             answers=answers,
         )
+
+    def authorizations(
+        self, status: AuthorizationStatus | None = None
+    ) -> list[AuthorizationRecord]:
+        """Every advertiser's requests to run political ads (``status``: only those), for the
+        reviewers, who see the identity document's reference."""
+        return self.intake.authorizations(status=status)
+
+    def decide_authorization(
+        self, auth_id: int, *, approve: bool, reason: str, actor: str
+    ) -> AuthorizationRecord:
+        """Approve (which verifies the "Paid for by" name) or refuse a request; audited."""
+        return self.intake.decide_authorization(auth_id, approve=approve, reason=reason,
+                                                actor=actor)  # fmt: skip
 
     def union_elections(self, when: datetime | None = None) -> list[Election]:
         """The elections and referendums in Member States of the Union voting from ``when``

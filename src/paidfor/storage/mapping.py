@@ -20,6 +20,7 @@ from paidfor.domain import (
     SpendReport,
     Targeting,
 )
+from paidfor.domain.models import SourceFile
 from paidfor.domain.money import from_cents, to_cents
 from paidfor.domain.urls import site_of
 
@@ -124,10 +125,16 @@ def row_to_page(row: Any) -> Page:
 
 
 def row_to_ad(
-    row: Any, page: Page | None = None, funder: Funder | None = None, *, public: bool = False
+    row: Any,
+    page: Page | None = None,
+    funder: Funder | None = None,
+    *,
+    public: bool = False,
+    source_file: SourceFile | None = None,
 ) -> Ad:
     """The ad of an ``ads`` row; ``public``: a row read without the private columns
-    (targeting, risk explanations), which stay empty."""
+    (targeting, risk explanations), which stay empty, nor the bookkeeping ones (when it was
+    imported, and from which file: ``source_file``, the row's import run's)."""
     c = row.creative or {}
     return Ad(
         id=row.id,
@@ -172,6 +179,8 @@ def row_to_ad(
             explanations=[] if public else list(row.risk_explanations or []),
         ),
         snapshot_url=row.snapshot_url,
+        imported_at=None if public else aware(row.imported_at),
+        source_file=source_file,
     )
 
 

@@ -225,6 +225,31 @@ class AdRow(Base):
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The value of ``search_state.seq`` when the row last changed (``library.index_store``).
     search_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # The import run that last wrote the row (migration 0018); None for a submitted ad and for
+    # one imported before runs were recorded. Not indexed: nothing looks ads up by run.
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+
+
+class ImportRunRow(Base):
+    """One run of ``paidfor import`` over one file (migration 0018; ``storage.import_runs``):
+    the importer, the file's name as given (its last part only, never a path of the importing
+    machine: ``domain.models.source_file_name``) and SHA-256, when it started and finished
+    (never, for a run killed half-way), and what it did with the file's records."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))  # the importer: hpsci-ira, native, ...
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # running, done, failed
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    added: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated: Mapped[int] = mapped_column(BigInteger, default=0)
+    unchanged: Mapped[int] = mapped_column(BigInteger, default=0)
+    refused: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SearchStateRow(Base):

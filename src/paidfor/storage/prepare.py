@@ -17,8 +17,11 @@ from paidfor.storage.mapping import ad_values, content_hash, dumps
 from paidfor.storage.models import AdRow
 
 ADS: Table = AdRow.__table__  # type: ignore[assignment]
-# Filled in by the writer, once it knows the ids; every other column is prepared here.
-ID_COLUMNS = ("page_id", "funder_id", "advertiser_id", "imported_at", "search_seq")
+# Filled in by the writer, once it knows the ids (and the import run writing the batch);
+# every other column is prepared here.
+ID_COLUMNS = (
+    "page_id", "funder_id", "advertiser_id", "imported_at", "search_seq", "import_run_id",
+)  # fmt: skip
 STATIC_COLUMNS = tuple(c.name for c in ADS.columns if c.name != "id" and c.name not in ID_COLUMNS)
 AD_COLUMNS = (*STATIC_COLUMNS, *ID_COLUMNS)  # the order of the upsert's parameters
 JSON_COLUMNS = frozenset(c.name for c in ADS.columns if isinstance(c.type, JSON))

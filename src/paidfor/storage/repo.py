@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from paidfor.domain import Ad, Funder
 from paidfor.domain.money import from_cents
+from paidfor.storage.import_runs import source_files
 from paidfor.storage.mapping import row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
 
@@ -105,7 +106,16 @@ class AdRepository:
                 if funder_ids
                 else {}
             )
-        return [row_to_ad(r, pages.get(r.page_id), funders.get(r.funder_id)) for r in rows]
+        files = source_files(self.engine, (r.import_run_id for r in rows if r.import_run_id))
+        return [
+            row_to_ad(
+                r,
+                pages.get(r.page_id),
+                funders.get(r.funder_id),
+                source_file=files.get(r.import_run_id) if r.import_run_id else None,
+            )
+            for r in rows
+        ]
 
     def get(self, ad_id: int) -> Ad | None:
         with self.engine.connect() as conn:

@@ -121,6 +121,9 @@ class BatchWriter:
     # not written is new without looking it up. ``_written`` holds the keys' hashes (a
     # collision only costs a look-up).
     fresh: bool = False
+    # The import run (``storage.import_runs``) whose file the batches come from: every ad
+    # written (new or changed) names it; an unchanged one keeps the run that wrote it.
+    run_id: int | None = None
     _written: set[int] = field(default_factory=set)
     _pages: dict[tuple[str, str], int] = field(default_factory=dict)
     _funders: dict[str, int] = field(default_factory=dict)
@@ -327,6 +330,7 @@ class BatchWriter:
         now = datetime.now(UTC).replace(tzinfo=None)
         stamp = now.isoformat(sep=" ", timespec="microseconds") if self._sqlite(conn) else now
         seq = next_search_seq(conn)
+        run_id = self.run_id
         pages, funders, advertisers = self._pages, self._funders, self._advertisers
         params = [
             (
@@ -336,6 +340,7 @@ class BatchWriter:
                 advertisers[advertiser_key(ad.advertiser)] if ad.advertiser else None,
                 stamp,
                 seq,
+                run_id,
             )
             for ad in todo
         ]

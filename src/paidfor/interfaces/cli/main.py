@@ -390,12 +390,18 @@ def demo(
         "paidfor-demo.db"
     ),
     data: Annotated[Path | None, typer.Option(help="the shared/data folder")] = None,
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default: PAIDFOR_HOST, 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="default: PAIDFOR_PORT, 8000")
+    ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
 ) -> None:
-    """A fresh SQLite database with the IRA ads and the Meta report, served on 127.0.0.1:8000."""
+    """A fresh SQLite database with the IRA ads and the Meta report, served as ``serve`` does
+    (on 127.0.0.1:8000 unless the options or PAIDFOR_HOST and PAIDFOR_PORT say otherwise)."""
     configured = get_settings()
+    host, port = host or configured.host, port or configured.port
     folder = find_data_dir(data, configured)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -40,7 +40,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from paidfor.auth.roles import Principal, Role
-from paidfor.domain import AuthorizationStatus
+from paidfor.domain import Ad, AuthorizationStatus
 from paidfor.errors import BadRequest, NotFound
 from paidfor.integrity.service import IntegrityService
 from paidfor.interfaces.http.api.answers import RowId
@@ -98,17 +98,14 @@ def make_intake_router(
     service: ReviewService, accounts: AccountService, integrity: IntegrityService, secret_key: str
 ) -> APIRouter:
     router = APIRouter(tags=["advertisers and review"])
-    intake = service.intake
 
     def own_account(who: Principal) -> int:
         if who.advertiser_id is None:
             raise NotFound("this token acts for no advertiser account")
         return who.advertiser_id
 
-    def own_ad(who: Principal, ad_id: int) -> None:
-        owner = intake.submission_owner(ad_id)
-        if owner is None or (who.role is not Role.ADMIN and owner != who.advertiser_id):
-            raise NotFound(f"no ad {ad_id} of this advertiser")
+    def own_ad(who: Principal, ad_id: int) -> Ad:
+        return accounts.own_ad(ad_id, who.advertiser_id, any_account=who.role is Role.ADMIN)
 
     @router.post(
         "/api/advertisers",
@@ -126,7 +123,8 @@ def make_intake_router(
 
     @router.get("/api/me", summary="The advertiser account", responses=ok(Account))
     def me(who: Advertiser) -> Any:
-        adv = intake.advertiser(own_account(who))
+        account = own_account(who)
+        adv = accounts.advertiser(account)
         if adv is None:
             raise NotFound("the account is gone")
         return {
@@ -138,9 +136,7 @@ def make_intake_router(
                 {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
                 for p in adv.payment_instruments
             ],
-            "authorizations": [
-                a.public_json() for a in intake.authorizations(advertiser_id=adv.id)
-            ],
+            "authorizations": [a.public_json() for a in accounts.authorizations(account)],
         }
 
     @router.post(
@@ -150,7 +146,7 @@ def make_intake_router(
         responses=ok(PaymentInstrument, 201),
     )
     def add_payment(body: PaymentIn, who: Advertiser) -> Any:
-        p = intake.add_payment_instrument(
+        p = accounts.add_payment_instrument(
             own_account(who), body.to_domain(secret_key), actor=who.actor
         )
         return {"id": p.id, "currency": p.currency, "billing_country": p.billing_country}
@@ -159,7 +155,7 @@ def make_intake_router(
         "/api/me/pages", status_code=201, summary="Create a page", responses=ok(PageCreated, 201)
     )
     def create_page(body: PageIn, who: Advertiser) -> Any:
-        page = intake.create_page(own_account(who), body.to_domain(), actor=who.actor)
+        page = accounts.create_page(own_account(who), body.to_domain(), actor=who.actor)
         return {"id": page.id, "page_id": page.external_id, "name": page.name,
                 "country": page.country, "admins": len(page.admins)}  # fmt: skip
 
@@ -170,15 +166,7 @@ def make_intake_router(
         responses=ok(Authorization, 201),
     )
     def ask_authorization(body: AuthorizationIn, who: Advertiser) -> Any:
-        rec = intake.request_authorization(
-            own_account(who),
-            body.country,
-            legal_name=body.legal_name,
-            residence_country=body.residence_country,
-            id_document_ref=body.id_document_ref,
-            funder_name=body.funder,
-            actor=who.actor,
-        )
+        rec = accounts.request_authorization(own_account(who), body.to_domain(), actor=who.actor)
         return rec.public_json()
 
     @router.post(
@@ -194,9 +182,7 @@ def make_intake_router(
 
     @router.get("/api/me/ads/{ad_id}", summary="An own ad and its review", responses=ok(MyAd))
     def my_ad(ad_id: RowId, who: Advertiser) -> Any:
-        own_ad(who, ad_id)
-        ad = service.ads.get(ad_id)
-        assert ad is not None
+        ad = own_ad(who, ad_id)
         return {
             "ad": PublicAd.of(ad, unmask=True).as_json(),  # its own ad, removed or not
             "decisions": [d.as_json() for d in service.decisions_for_advertiser(ad_id)],
@@ -209,17 +195,7 @@ def make_intake_router(
     )
     def delivery(ad_id: RowId, body: DeliveryIn, who: Advertiser) -> Any:
         own_ad(who, ad_id)
-        demo, regions = body.shares()
-        return accounts.record_delivery(
-            ad_id,
-            impressions=body.impressions,
-            spend=body.spend,
-            currency=body.currency,
-            reached_countries=list(body.reached_countries),
-            demographic_distribution=demo,
-            delivery_by_region=regions,
-            actor=who.actor,
-        )
+        return accounts.record_delivery(ad_id, body.to_domain(), actor=who.actor)
 
     @router.get("/api/review/queue", summary="Ads held for a person", responses=ok(Queue))
     def queue(who: Reviewer) -> Any:
@@ -267,7 +243,7 @@ def make_intake_router(
                     "advertiser": a.advertiser_name,
                     "id_document_ref": a.id_document_ref,
                 }
-                for a in intake.authorizations(status=wanted)
+                for a in service.authorizations(wanted)
             ]
         }
 
@@ -277,7 +253,7 @@ def make_intake_router(
         responses=ok(Authorization),
     )
     def decide_authorization(auth_id: RowId, body: DecisionIn, who: Reviewer) -> Any:
-        return intake.decide_authorization(
+        return service.decide_authorization(
             auth_id, approve=body.approve, reason=body.reason, actor=who.actor
         ).public_json()
 

@@ -8,7 +8,7 @@ import hmac
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
@@ -18,12 +18,14 @@ from paidfor.domain import (
     Ad,
     Admin,
     AdStatus,
+    AuthorizationRequest,
     Creative,
+    Delivery,
     Page,
     PaymentInstrument,
     Targeting,
 )
-from paidfor.domain.models import AdType
+from paidfor.domain.models import SUBMITTED_SOURCE, AdType
 from paidfor.domain.targeting import Location
 from paidfor.domain.text import clean_name
 from paidfor.domain.ttpa import (
@@ -148,6 +150,15 @@ class AuthorizationIn(Body):
     residence_country: Country
     id_document_ref: Annotated[str, Field(min_length=3, max_length=200)]
     funder: Name  # the "Paid for by" name to be verified
+
+    def to_domain(self) -> AuthorizationRequest:
+        return AuthorizationRequest(
+            country=self.country,
+            legal_name=self.legal_name,
+            residence_country=self.residence_country,
+            id_document_ref=self.id_document_ref,
+            funder_name=self.funder,
+        )
 
 
 class DecisionIn(Body):
@@ -292,7 +303,7 @@ class AdIn(Body):
 
     def to_domain(self) -> Ad:
         return Ad(
-            source="paidfor",
+            source=SUBMITTED_SOURCE,
             external_id="",
             creative=Creative(
                 bodies=list(self.bodies),
@@ -358,15 +369,21 @@ class DeliveryIn(Body):
                 )
         return self
 
-    def shares(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        demo = [
-            {"age": d.age, "gender": d.gender, "percentage": str(d.percentage)}
-            for d in self.demographic_distribution
-        ]
-        regions = [
-            {"region": r.region, "percentage": str(r.percentage)} for r in self.delivery_by_region
-        ]
-        return demo, regions
+    def to_domain(self) -> Delivery:
+        return Delivery(
+            impressions=self.impressions,
+            spend=self.spend,
+            currency=self.currency,
+            reached_countries=list(self.reached_countries),
+            demographic_distribution=[
+                {"age": d.age, "gender": d.gender, "percentage": str(d.percentage)}
+                for d in self.demographic_distribution
+            ],
+            delivery_by_region=[
+                {"region": r.region, "percentage": str(r.percentage)}
+                for r in self.delivery_by_region
+            ],
+        )
 
 
 class EnforcementIn(Body):

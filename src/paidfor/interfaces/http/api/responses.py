@@ -165,6 +165,20 @@ AD_EXAMPLE: Json = {
 }
 
 
+AD_DETAIL_EXAMPLE: Json = {
+    **AD_EXAMPLE,
+    "provenance": {
+        "origin": "import",
+        "source": "hpsci-ira",
+        "source_id": "P(1)0001234",
+        "file": "ira_ads_clean.csv",
+        "file_sha256": "9f1c2b8e6d0a4f3e8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a",
+        "imported_at": "2026-12-07T13:40:12Z",
+        "import_finished": True,
+    },
+}
+
+
 class AdvertiserFound(BaseModel):
     """A page or funder whose name holds a search's words, with its number of public ads."""
 
@@ -376,6 +390,7 @@ class NoticeAnswer(BaseModel):
 #: (``ok(PublicAd)``: a dataclass's schema is its fields').
 LIBRARY_EXAMPLES: dict[str, list[Json]] = {
     "PublicAd": [AD_EXAMPLE],
+    "PublicAdDetail": [AD_DETAIL_EXAMPLE],
     "PageView": [PAGE_VIEW_EXAMPLE],
     "FundersHub": [FUNDERS_HUB_EXAMPLE],
     "FunderView": [FUNDER_VIEW_EXAMPLE],

@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from paidfor.interfaces.http.api.app import create_app
+from paidfor.interfaces.http.api.gcwatch import watch as watch_gc
 from paidfor.settings import Settings, proxy_list
 
 #: Seconds a worker has to answer the supervisor's ping (see the module's docstring).
@@ -38,6 +39,7 @@ def worker_app(settings: Settings) -> FastAPI:
     them with its configuration, not from the environment). What exists once it is made lives
     as long as the process: kept out of the garbage collector's full passes, which otherwise
     walk it every few hundred requests (the 60 ms outliers bench/search.py saw)."""
+    watch_gc(settings.gc_stats)  # PAIDFOR_GC_STATS: the benchmarks' view of the collector
     app = create_app(settings.database_url, settings)
     app.state.freeze_when_loaded = True  # and again when the background loads are done
     gc.collect()

@@ -83,7 +83,6 @@ def install_advertiser_pages(
     """Add the advertiser pages to ``app`` (after ``install_auth``, which gives the session
     and the token service). ``secret_key`` keys the card fingerprints, as in the API."""
     pages = Pages(templates)
-    intake = service.intake
     router = APIRouter(include_in_schema=False, dependencies=[shown_on(pages.refusal)])
 
     def form_page(
@@ -94,7 +93,7 @@ def install_advertiser_pages(
         errors: Errors | None = None,
         status: int = 200,
     ) -> Response:
-        adv = intake.advertiser(visit.account)
+        adv = accounts.advertiser(visit.account)
         ctx: dict[str, Any] = {
             "who": visit.who,
             "advertiser": adv,
@@ -102,19 +101,19 @@ def install_advertiser_pages(
             "errors": errors or {},
         }
         if name == "advertiser_ad_form.html":
-            ctx["pages"] = intake.pages_of(visit.account)
+            ctx["pages"] = accounts.pages(visit.account)
             ctx["platform_names"] = PLATFORM_NAMES
             ctx["eu_elections"] = service.union_elections()
         return pages.render(request, name, ctx, status)
 
     @router.get("/advertiser", response_class=HTMLResponse)
     def dashboard(request: Request, visit: Signed) -> Response:
-        adv = intake.advertiser(visit.account)
+        adv = accounts.advertiser(visit.account)
         if adv is None:
             request.session.clear()
             return RedirectResponse("/advertiser/login", 303)
         ads = []
-        for ad_id, status, text, submitted in intake.ads_of(visit.account):
+        for ad_id, status, text, submitted in accounts.ads(visit.account):
             history = service.decisions_for_advertiser(ad_id)
             ads.append(
                 {
@@ -130,8 +129,8 @@ def install_advertiser_pages(
         ctx = {
             "who": visit.who,
             "advertiser": adv,
-            "pages": intake.pages_of(visit.account),
-            "authorizations": intake.authorizations(advertiser_id=visit.account),
+            "pages": accounts.pages(visit.account),
+            "authorizations": accounts.authorizations(visit.account),
             "ads": ads,
             "flash": take_flash(request),
         }
@@ -148,7 +147,7 @@ def install_advertiser_pages(
         if body is None:
             values = values_to_show(visit.form)
             return form_page(request, visit, "advertiser_card.html", values, errors, 422)
-        card = intake.add_payment_instrument(
+        card = accounts.add_payment_instrument(
             visit.account, body.to_domain(secret_key), actor=visit.who.actor
         )
         return flash(request, f"Card added: pays in {card.currency}, billed in "
@@ -165,7 +164,7 @@ def install_advertiser_pages(
         if body is None:
             values = values_to_show(visit.form)
             return form_page(request, visit, "advertiser_page.html", values, errors, 422)
-        page = intake.create_page(visit.account, body.to_domain(), actor=visit.who.actor)
+        page = accounts.create_page(visit.account, body.to_domain(), actor=visit.who.actor)
         return flash(request, f"Page “{page.name}” created; its public page id is "
                               f"{page.external_id}.")  # fmt: skip
 
@@ -182,15 +181,8 @@ def install_advertiser_pages(
             values = values_to_show(visit.form)
             name = "advertiser_authorization.html"
             return form_page(request, visit, name, values, errors, 422)
-        rec = intake.request_authorization(
-            visit.account,
-            body.country,
-            legal_name=body.legal_name,
-            residence_country=body.residence_country,
-            id_document_ref=body.id_document_ref,
-            funder_name=body.funder,
-            actor=visit.who.actor,
-        )
+        rec = accounts.request_authorization(visit.account, body.to_domain(),
+                                             actor=visit.who.actor)  # fmt: skip
         return flash(request, f"Asked for authorization in {rec.country} for “Paid for by "
                               f"{rec.funder_name}”. A reviewer will check it.")  # fmt: skip
 
@@ -231,13 +223,11 @@ def install_advertiser_pages(
 
     @router.get("/advertiser/ads/{ad_id}", response_class=HTMLResponse)
     def one_ad(request: Request, ad_id: RowId, visit: Signed) -> Response:
-        ad = service.ads.get(ad_id) if intake.submission_owner(ad_id) == visit.account else None
-        if ad is None:
-            return pages.refuse(request, 404, f"Your account has no ad {ad_id}.")
+        ad = accounts.own_ad(ad_id, visit.account)  # NotFound: the refusal page says so
         status = str(ad.status)
         ctx = {
             "who": visit.who,
-            "advertiser": intake.advertiser(visit.account),
+            "advertiser": accounts.advertiser(visit.account),
             "ad": ad,
             "status": status,
             "status_words": STATUS_WORDS.get(status, status),
@@ -248,7 +238,7 @@ def install_advertiser_pages(
         return pages.render(request, "advertiser_ad.html", ctx)
 
     def visit_country(visit: Visit) -> str:
-        adv = intake.advertiser(visit.account)
+        adv = accounts.advertiser(visit.account)
         return (adv.country or "") if adv is not None else ""
 
     install_gate(app, pages)

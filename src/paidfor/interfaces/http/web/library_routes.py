@@ -47,7 +47,7 @@ from paidfor.library.search import (
     LibraryQueryError,
     LibraryService,
 )
-from paidfor.library.views import PublicAd
+from paidfor.library.views import PublicAdDetail
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLATFORM_NAMES = {
@@ -343,7 +343,11 @@ def make_library_router(
         return Response(data, media_type=content_type,
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
-    @router.get("/api/ads/{ad_id}", summary="One ad (JSON)", responses=ok(PublicAd))
+    @router.get(
+        "/api/ads/{ad_id}",
+        summary="One ad (JSON), with where its record came from (provenance)",
+        responses=ok(PublicAdDetail),
+    )
     def api_ad(ad_id: RowId, unmask_removed_content: Unmask = False) -> Any:
         ad = service.ad(ad_id, unmask_removed_content)
         if ad is None:

@@ -63,7 +63,7 @@ def install_review_pages(
         context = {
             "who": who,
             "held": service.queue(),
-            "authorizations": service.intake.authorizations(status=AuthorizationStatus.PENDING),
+            "authorizations": service.authorizations(AuthorizationStatus.PENDING),
             "actions": [str(a) for a in ActionKind],
             "csrf": csrf_token(request),
             **take_flash(request),
@@ -94,7 +94,7 @@ def install_review_pages(
     def decide_authorization(
         request: Request, auth_id: RowId, who: Reviewer, decision: Decision, reason: Reason
     ) -> Response:
-        service.intake.decide_authorization(
+        service.decide_authorization(
             auth_id, approve=decision == "approve", reason=reason, actor=who.actor
         )
         verb = "approved" if decision == "approve" else "refused"
