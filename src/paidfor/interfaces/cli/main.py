@@ -358,14 +358,19 @@ def show_stats(database_url: str, as_json: bool = False) -> None:
     out.print(table)
 
 
+# Where ``serve`` and ``demo`` listen: the options, else the settings (PAIDFOR_HOST/PORT).
+HostOption = Annotated[
+    str | None, typer.Option(help="address to listen on (default: PAIDFOR_HOST, 127.0.0.1)")
+]
+PortOption = Annotated[
+    int | None, typer.Option(min=1, max=65535, help="default: PAIDFOR_PORT, 8000")
+]
+
+
 @app.command()
 def serve(
-    host: Annotated[
-        str | None, typer.Option(help="address to listen on (default: PAIDFOR_HOST, 127.0.0.1)")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="default: PAIDFOR_PORT, 8000")
-    ] = None,
+    host: HostOption = None,
+    port: PortOption = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the library and the API."""
@@ -390,12 +395,8 @@ def demo(
         "paidfor-demo.db"
     ),
     data: Annotated[Path | None, typer.Option(help="the shared/data folder")] = None,
-    host: Annotated[
-        str | None, typer.Option(help="address to listen on (default: PAIDFOR_HOST, 127.0.0.1)")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="default: PAIDFOR_PORT, 8000")
-    ] = None,
+    host: HostOption = None,
+    port: PortOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="import, then exit")] = False,
 ) -> None:
     """A fresh SQLite database with the IRA ads and the Meta report, served as ``serve`` does
