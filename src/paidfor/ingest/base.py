@@ -53,6 +53,25 @@ class Same:
 
 
 Progress = Callable[[int], None]  # called with the number of bytes consumed so far
+
+
+def file_lines(
+    path: Path, progress: Progress | None = None, every: int = 512
+) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a line-per-record file with their numbers (from 1), telling
+    ``progress`` the bytes read every ``every`` lines and once more at the end."""
+    consumed = 0
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            consumed += len(raw)
+            if progress is not None and number % every == 0:
+                progress(consumed)
+            if raw.strip():
+                yield number, raw
+    if progress is not None:
+        progress(consumed)
+
+
 # The content hash stored for each of the given (source, external_id) keys that is stored.
 Known = Callable[[Sequence[tuple[str, str]]], dict[tuple[str, str], str]]
 

@@ -21,7 +21,7 @@ import pycountry
 from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
 from paidfor.domain.models import AdType
 from paidfor.domain.money import default_rates
-from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source
+from paidfor.ingest.base import Parsed, Progress, RowError, RowRejected, Source, file_lines
 
 SOURCE_KEY = "meta"
 
@@ -232,18 +232,11 @@ class MetaArchive(Source):
             progress(size)
 
     def _lines(self, path: Path, progress: Progress | None) -> Iterator[tuple[int, Any]]:
-        consumed = 0
-        with open(path, "rb") as f:
-            for number, raw in enumerate(f, start=1):
-                consumed += len(raw)
-                if progress is not None and number % 256 == 0:
-                    progress(consumed)
-                if not raw.strip():
-                    continue
-                try:
-                    yield number, json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                    yield number, RowError(str(path), number, f"not JSON: {exc}")
+        for number, raw in file_lines(path, progress, every=256):
+            try:
+                yield number, json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+                yield number, RowError(str(path), number, f"not JSON: {exc}")
 
 
 def _records(obj: Any) -> list[Any]:

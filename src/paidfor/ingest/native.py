@@ -21,6 +21,7 @@ from paidfor.ingest.base import (
     RowError,
     RowSource,
     Same,
+    file_lines,
     holds_nul,
     unlinked_urls,
 )
@@ -49,29 +50,20 @@ class Native(RowSource):
     description: ClassVar[str] = "paidfor JSON lines (docs/formats.md)"
 
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Parsed | RowError]:
-        consumed = 0
         rates = default_rates()
-        with open(path, "rb") as f:
-            for number, raw in enumerate(f, start=1):
-                consumed += len(raw)
-                if progress is not None and number % 512 == 0:
-                    progress(consumed)
-                if not raw.strip():
+        for number, raw in file_lines(path, progress):
+            try:
+                obj = orjson.loads(raw)
+                if not isinstance(obj, dict):
+                    raise ValueError("a record must be a JSON object")
+                if obj.get("kind", "ad") != "ad":
+                    yield Parsed(number, world_record_from_json(obj))
                     continue
-                try:
-                    obj = orjson.loads(raw)
-                    if not isinstance(obj, dict):
-                        raise ValueError("a record must be a JSON object")
-                    if obj.get("kind", "ad") != "ad":
-                        yield Parsed(number, world_record_from_json(obj))
-                        continue
-                    ad = ad_from_json(obj)
-                except UNREADABLE as exc:
-                    yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
-                    continue
-                yield Parsed(number, with_usd(ad, rates))
-        if progress is not None:
-            progress(consumed)
+                ad = ad_from_json(obj)
+            except UNREADABLE as exc:
+                yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
+                continue
+            yield Parsed(number, with_usd(ad, rates))
 
     def rows(
         self,
@@ -84,7 +76,6 @@ class Native(RowSource):
         """``read``, with each ad straight into its row (``native_rows.ad_row``); with
         ``known``, the lines stored unchanged are ``Same`` (probed ``PROBE_LINES`` at a time)
         unless their key came earlier in this file as a row to write."""
-        consumed = 0
         rates = default_rates()
         sqlite = dialect == "sqlite"
         written: set[tuple[str, str]] = set()  # keys sent as rows: their later lines are rows
@@ -105,23 +96,15 @@ class Native(RowSource):
                     yield item
             pending.clear()
 
-        with open(path, "rb") as f:
-            for number, raw in enumerate(f, start=1):
-                consumed += len(raw)
-                if progress is not None and number % 512 == 0:
-                    progress(consumed)
-                if not raw.strip():
-                    continue
-                if known is None:
-                    yield from self._row(path, number, raw, line_hash(raw), rates, sqlite)
-                    continue
-                pending.append((number, raw))
-                if len(pending) >= PROBE_LINES:
-                    yield from probe()
-            if pending:
+        for number, raw in file_lines(path, progress):
+            if known is None:
+                yield from self._row(path, number, raw, line_hash(raw), rates, sqlite)
+                continue
+            pending.append((number, raw))
+            if len(pending) >= PROBE_LINES:
                 yield from probe()
-        if progress is not None:
-            progress(consumed)
+        if pending:
+            yield from probe()
 
     @staticmethod
     def _row(
