@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import submit
 from fastapi.testclient import TestClient
 from review.test_ttpa_flow import ad, declaration, sponsor
 from sqlalchemy import Engine
@@ -51,18 +52,12 @@ def eu_ads(api: TestClient, reviewer: dict[str, str]) -> list[int]:
     auth, page = sponsor(api, reviewer)
     made = []
     for process in ("the Berlin rent law", "the school reform"):
-        r = api.post(
-            "/api/me/ads",
-            headers=auth,
-            json=ad(
-                page,
-                declaration(
-                    linked_process=process, payer_name="Freunde", payer_email="kasse@example.org"
-                ),
-            ),
+        said = declaration(
+            linked_process=process, payer_name="Freunde", payer_email="kasse@example.org"
         )
-        assert r.json()["decision"] == "approved", r.text
-        made.append(r.json()["ad_id"])
+        review = submit(api, auth, ad(page, said))
+        assert review["decision"] == "approved", review
+        made.append(review["ad_id"])
     return made
 
 

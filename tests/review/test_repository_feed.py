@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from factories import submit
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -36,19 +37,13 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
     auth, page = sponsor(api, reviewer)
     made = []
     for n in range(3):
-        r = api.post(
-            "/api/me/ads",
-            headers=auth,
-            json=ad(
-                page,
-                declaration(
-                    linked_election_id=vote if n == 0 else None,
-                    linked_process=None if n == 0 else f"law {n}",
-                ),
-            ),
+        said = declaration(
+            linked_election_id=vote if n == 0 else None,
+            linked_process=None if n == 0 else f"law {n}",
         )
-        assert r.json()["decision"] == "approved", r.text
-        made.append(r.json()["ad_id"])
+        review = submit(api, auth, ad(page, said))
+        assert review["decision"] == "approved", review
+        made.append(review["ad_id"])
     # no notice: an ad refused (no declaration) and one aimed only outside the Union
     refused = api.post("/api/me/ads", headers=auth, json=ad(page, None)).json()
     assert refused["decision"] == "rejected"

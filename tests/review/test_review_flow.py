@@ -128,7 +128,7 @@ def test_a_funder_is_public_only_once_an_ad_it_paid_for_is(
     shown = api.post("/api/me/ads", json=ad(page, POLITICAL), headers=auth).json()
     assert shown["decision"] == "approved", shown
     with engine.connect() as conn:
-        ids = dict(conn.execute(select(FunderRow.name, FunderRow.id)).tuples().all())
+        ids = dict(conn.execute(select(FunderRow.name, FunderRow.id)).all())
     hidden = [ids[n] for n in ("Comite Secret 2027", "Refused Friends") if n in ids]
     hidden += [ids[n] for n in ("Hidden Payer Ltd",) if n in ids]
     assert hidden, ids  # the intake did store them: they must not be public

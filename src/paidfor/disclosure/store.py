@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 
 from paidfor import errors
 from paidfor.disclosure.request_models import DisclosureRequestRow as R
@@ -271,7 +271,7 @@ def ads_in_scope(engine: Engine, case_id: int | None, f: dict[str, Any]) -> list
                     select(FunderRow.id).where(func.lower(FunderRow.name) == f["funder"].lower())
                 )
             )
-        return list(conn.execute(q.where(and_(*conds)).order_by(AdRow.id)).all())
+        return list(conn.execute(q.where(*conds).order_by(AdRow.id)).all())
 
 
 @dataclass
