@@ -55,18 +55,41 @@ class Same:
 Progress = Callable[[int], None]  # called with the number of bytes consumed so far
 
 
+# A parser's share of a file (``Share``) is made of blocks of this many consecutive lines.
+SHARE_LINES = 500
+
+
+@dataclass(frozen=True)
+class Share:
+    """Parser ``k`` of ``n`` reads the lines of the blocks ``k``, ``k + n``, ``k + 2n``...
+    (``lines`` lines each, numbered from 0): the parsers of one import split its files
+    between them, and their blocks, merged in order, are the file."""
+
+    k: int
+    n: int
+    lines: int = SHARE_LINES
+
+    def block(self, number: int) -> int:
+        """The block of line ``number`` (from 1)."""
+        return (number - 1) // self.lines
+
+    def owns(self, number: int) -> bool:
+        return self.block(number) % self.n == self.k
+
+
 def file_lines(
-    path: Path, progress: Progress | None = None, every: int = 512
+    path: Path, progress: Progress | None = None, every: int = 512, share: Share | None = None
 ) -> Iterator[tuple[int, bytes]]:
     """The non-blank lines of a line-per-record file with their numbers (from 1), telling
-    ``progress`` the bytes read every ``every`` lines and once more at the end."""
+    ``progress`` the bytes read every ``every`` lines and once more at the end; with
+    ``share``, only the lines of its blocks."""
     consumed = 0
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             consumed += len(raw)
             if progress is not None and number % every == 0:
                 progress(consumed)
-            if raw.strip():
+            if raw.strip() and (share is None or share.owns(number)):
                 yield number, raw
     if progress is not None:
         progress(consumed)
@@ -99,10 +122,12 @@ class RowSource(Source):
         *,
         dialect: str = "sqlite",
         known: Known | None = None,
+        share: Share | None = None,
     ) -> Iterator[Parsed | Same | RowError]:
         """Every row of ``path``: an ad as a ``PreparedAd`` (its ``notes`` said), another
         record as ``read`` gives it, or the reason it was rejected; with ``known``, a line
-        whose ad is stored unchanged as ``Same``."""
+        whose ad is stored unchanged as ``Same``; with ``share``, only the rows of its lines
+        (``file_lines``; not with ``known``: a key's later line depends on its earlier ones)."""
 
 
 def unlinked_urls(

@@ -21,6 +21,7 @@ from paidfor.ingest.base import (
     RowError,
     RowSource,
     Same,
+    Share,
     file_lines,
     holds_nul,
     unlinked_urls,
@@ -72,10 +73,14 @@ class Native(RowSource):
         *,
         dialect: str = "sqlite",
         known: Known | None = None,
+        share: Share | None = None,
     ) -> Iterator[Parsed | Same | RowError]:
         """``read``, with each ad straight into its row (``native_rows.ad_row``); with
         ``known``, the lines stored unchanged are ``Same`` (probed ``PROBE_LINES`` at a time)
-        unless their key came earlier in this file as a row to write."""
+        unless their key came earlier in this file as a row to write; with ``share``, only
+        the lines of its blocks."""
+        if share is not None and known is not None:
+            raise ValueError("a share of the lines cannot skip the stored ones")
         rates = default_rates()
         sqlite = dialect == "sqlite"
         written: set[tuple[str, str]] = set()  # keys sent as rows: their later lines are rows
@@ -96,7 +101,7 @@ class Native(RowSource):
                     yield item
             pending.clear()
 
-        for number, raw in file_lines(path, progress):
+        for number, raw in file_lines(path, progress, share=share):
             if known is None:
                 yield from self._row(path, number, raw, line_hash(raw), rates, sqlite)
                 continue

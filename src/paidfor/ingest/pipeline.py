@@ -28,11 +28,13 @@ from paidfor.domain.world import EntityRecord, PopulationRecord, TruthRecord
 from paidfor.errors import Invalid
 from paidfor.ingest.base import (
     NUL_REASON,
+    SHARE_LINES,
     Known,
     Parsed,
     RowError,
     RowSource,
     Same,
+    Share,
     Source,
     holds_nul,
     unlinked_urls,
@@ -115,6 +117,8 @@ PhaseHook = Callable[[str], None]
 Event = tuple[Any, ...]
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 _CHUNK = 500
+# Parsing processes of a first load at most (``parsers_for``).
+MAX_PARSERS = 4
 _SAMPLE = 1 << 20
 
 
@@ -139,11 +143,18 @@ def estimate_rows(paths: Sequence[Path]) -> int:
 
 
 def events(
-    source: Source, paths: Sequence[Path], dialect: str, known: Known | None = None
+    source: Source,
+    paths: Sequence[Path],
+    dialect: str,
+    known: Known | None = None,
+    share: Share | None = None,
 ) -> Iterator[Event]:
     """Parse and prepare every row of ``paths``: the CPU-heavy half of an import. A
     ``RowSource`` reads its ads straight into rows and, with ``known``, skips the lines
-    stored unchanged (``("same", line)``)."""
+    stored unchanged (``("same", line)``), or with ``share`` reads only its share of the
+    lines."""
+    if share is not None and not isinstance(source, RowSource):
+        raise ValueError(f"{source.name} cannot read a share of its lines")
     for index, path in enumerate(paths):
         yield ("file", index)
         pending: list[Event] = []
@@ -152,7 +163,7 @@ def events(
             pending.append(("progress", index, consumed))
 
         items: Iterator[Any] = (
-            source.rows(path, hook, dialect=dialect, known=known)
+            source.rows(path, hook, dialect=dialect, known=known, share=share)
             if isinstance(source, RowSource)
             else source.read(path, hook)
         )
@@ -228,11 +239,58 @@ def lookup(engine: Engine) -> Known:
     return known
 
 
+def _line_of(event: Event) -> int | None:
+    """The line an event is about, if any."""
+    kind = event[0]
+    if kind == "row" or kind == "same":
+        return int(event[1])
+    if kind == "error" or kind == "warning":
+        return event[1].line
+    return None
+
+
+def _blocks(stream: Iterator[Event], share: Share) -> Iterator[tuple[Any, ...]]:
+    """A parser's events grouped by its blocks of lines: ``("block", file, block, events)``
+    for each block it read a line of, in order, and ``("eof", file, events)`` after a file's
+    last (with what came after its last line: the progress at the end)."""
+    file: int | None = None
+    block: int | None = None
+    current: list[Event] = []
+    for event in stream:
+        if event[0] == "file":
+            if file is not None:
+                if block is not None:
+                    yield ("block", file, block, current)
+                    current = []
+                yield ("eof", file, current)
+                current = []
+            file, block = event[1], None
+            continue
+        line = _line_of(event)
+        if line is not None and share.block(line) != block:
+            if block is not None:
+                yield ("block", file, block, current)
+                current = []
+            block = share.block(line)
+        current.append(event)
+    if file is not None:
+        if block is not None:
+            yield ("block", file, block, current)
+            current = []
+        yield ("eof", file, current)
+
+
 def _produce(
-    source_name: str, paths: list[Path], dialect: str, queue: Any, probe_url: str | None
+    source_name: str,
+    paths: list[Path],
+    dialect: str,
+    queue: Any,
+    probe_url: str | None,
+    share: Share | None = None,
 ) -> None:
-    """Child process: parse into ``queue`` in chunks; exit if the parent is gone. With
-    ``probe_url``, look up the stored lines in that database (``events``)."""
+    """Child process: parse into ``queue`` in chunks (with ``share``, a chunk a block of its
+    lines: ``_blocks``); exit if the parent is gone. With ``probe_url``, look up the stored
+    lines in that database (``events``)."""
     from paidfor.ingest.registry import SOURCES
     from paidfor.storage.db import make_engine
 
@@ -263,52 +321,102 @@ def _produce(
             orphaned()
 
     try:
-        chunk: list[Event] = []
         known = None if probe_url is None else lookup(make_engine(probe_url))
-        for event in events(SOURCES[source_name](), paths, dialect, known):
-            chunk.append(event)
-            if len(chunk) >= _CHUNK:
-                put(chunk)
-                chunk = []
-        put(chunk)
+        stream = events(SOURCES[source_name](), paths, dialect, known, share)
+        if share is not None:
+            for block in _blocks(stream, share):
+                put(block)
+        else:
+            chunk: list[Event] = []
+            for event in stream:
+                chunk.append(event)
+                if len(chunk) >= _CHUNK:
+                    put(chunk)
+                    chunk = []
+            put(chunk)
         put(None)
     except BaseException as exc:  # report it to the parent, which raises it
         put(("crash", f"{type(exc).__name__}: {exc}"))
     drain()
 
 
+def parsers_for(source: Source, probing: bool) -> int:
+    """How many processes parse a parallel import: one, or for a ``RowSource`` that skips
+    no stored line (a first load) one per core but the writer's, at least two and at most
+    ``MAX_PARSERS`` (the writer falls behind beyond that)."""
+    if probing or not isinstance(source, RowSource):
+        return 1
+    return max(2, min(MAX_PARSERS, (os.cpu_count() or 1) - 1))
+
+
 def _parallel_events(
-    source: Source, paths: Sequence[Path], dialect: str, probe_url: str | None
+    source: Source,
+    paths: Sequence[Path],
+    dialect: str,
+    probe_url: str | None,
+    parsers: int = 1,
+    block_lines: int = SHARE_LINES,
 ) -> Iterator[Event]:
+    """The events of ``paths`` parsed in ``parsers`` child processes: with more than one,
+    each reads its ``Share`` of every file's lines (blocks of ``block_lines``), and their
+    blocks are merged in order."""
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue(maxsize=16)
-    proc = ctx.Process(
-        target=_produce,
-        args=(source.name, list(paths), dialect, queue, probe_url),
-        name="paidfor-parse",
-        daemon=True,
-    )
-    proc.start()
-    try:
+    queues = [ctx.Queue(maxsize=16) for _ in range(parsers)]
+    shares = [Share(k, parsers, block_lines) if parsers > 1 else None for k in range(parsers)]
+    procs = [
+        ctx.Process(
+            target=_produce,
+            args=(source.name, list(paths), dialect, queue, probe_url, share),
+            name=f"paidfor-parse-{k}",
+            daemon=True,
+        )
+        for k, (queue, share) in enumerate(zip(queues, shares, strict=True))
+    ]
+    for proc in procs:
+        proc.start()
+
+    def get(k: int) -> Any:
         while True:
             try:
-                chunk = queue.get(timeout=5.0)
+                item = queues[k].get(timeout=5.0)
             except Empty:
-                if not proc.is_alive():
+                if not procs[k].is_alive():
                     raise RuntimeError(
-                        f"the parsing process died (exit code {proc.exitcode})"
+                        f"the parsing process died (exit code {procs[k].exitcode})"
                     ) from None
                 continue
-            if chunk is None:
-                break
-            if isinstance(chunk, tuple) and chunk[0] == "crash":
-                raise RuntimeError(f"parsing failed: {chunk[1]}")
-            yield from chunk
+            if isinstance(item, tuple) and item[0] == "crash":
+                raise RuntimeError(f"parsing failed: {item[1]}")
+            return item
+
+    try:
+        if parsers == 1:
+            while (chunk := get(0)) is not None:
+                yield from chunk
+            return
+        for index in range(len(paths)):
+            yield ("file", index)
+            # each parser's next block of this file; its "eof" ends its part of the file
+            heads: dict[int, tuple[Any, ...]] = {k: get(k) for k in range(parsers)}
+            tail: list[Event] = []
+            while heads:
+                for k in [k for k, head in heads.items() if head[0] == "eof"]:
+                    tail.extend(heads.pop(k)[2])
+                if heads:
+                    k = min(heads, key=lambda k: heads[k][2])  # the lowest block next
+                    yield from heads[k][3]
+                    heads[k] = get(k)
+            yield from tail
+        for k in range(parsers):
+            if get(k) is not None:
+                raise RuntimeError("a parsing process read past the last file")
     finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=10)
-        queue.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc, queue in zip(procs, queues, strict=True):
+            proc.join(timeout=10)
+            queue.close()
 
 
 @dataclass
@@ -433,7 +541,7 @@ def run_import(
         url = engine.url
         in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
         probe_url = url.render_as_string(hide_password=False) if probing and not in_memory else None
-        stream = _parallel_events(source, paths, dialect, probe_url)
+        stream = _parallel_events(source, paths, dialect, probe_url, parsers_for(source, probing))
     else:
         stream = events(source, paths, dialect, lookup(engine) if probing else None)
     if defer_indexes:
