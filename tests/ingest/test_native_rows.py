@@ -6,6 +6,7 @@ by the value hash of an older version are recognised."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from paidfor.domain import Ad
+from paidfor.domain import Ad, Funder, Page
 from paidfor.domain.money import default_rates
 from paidfor.domain.serialize import ad_from_json
 from paidfor.ingest.base import Parsed, RowError, Same
@@ -176,6 +177,17 @@ def test_the_short_way_gives_the_row_of_the_long_way(obj: dict[str, Any], dialec
         expected.key, expected.page, expected.funder, expected.advertiser,
     )  # fmt: skip
     assert got_notes == notes
+    # a parsing process pickles its rows to the writer (PreparedAd.__reduce__): nothing lost
+    assert pickle.loads(pickle.dumps(got)) == got
+    assert pickle.loads(pickle.dumps(expected)) == expected
+
+
+def test_a_row_pickles_a_verified_funder_whole() -> None:
+    ad = Ad(source="t", external_id="v", funder=Funder(name="F", verified=True, id=7),
+            page=Page(name="P", url="https://www.facebook.com/p"))  # fmt: skip
+    row = prepare_ad(ad)
+    again = pickle.loads(pickle.dumps(row))
+    assert again == row and again.funder == Funder(name="F", verified=True, id=7)
 
 
 def _ad_line(n: int, **extra: Any) -> str:

@@ -53,6 +53,46 @@ class PreparedAd:
     funder: Funder | None
     advertiser: Advertiser | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as plain values (a parsing process hands its rows to the writer): the
+        page as the columns the pages table keeps, the funder as its name (what the writer
+        reads of them), a third of the time of pickling the dataclasses."""
+        page, funder = self.page, self.funder
+        return (
+            _unpickle,
+            (
+                self.key,
+                self.content_hash,
+                self.params,
+                None if page is None else _page_values(page),
+                funder if funder is None or funder.verified or funder.id else funder.name,
+                self.advertiser,
+            ),
+        )
+
+
+def _page_values(page: Page) -> tuple[Any, ...]:
+    return (page.name, page.kind, page.external_id, page.url, page.created_at, page.language,
+            page.country, page.category)  # fmt: skip
+
+
+def _unpickle(
+    key: tuple[str, str],
+    digest: str,
+    params: tuple[Any, ...],
+    page: tuple[Any, ...] | None,
+    funder: Funder | str | None,
+    advertiser: Advertiser | None,
+) -> PreparedAd:
+    return PreparedAd(
+        key,
+        digest,
+        params,
+        None if page is None else Page(*page),
+        Funder(funder) if isinstance(funder, str) else funder,
+        advertiser,
+    )
+
 
 # Per column, in STATIC_COLUMNS order: (stored as JSON text, a time).
 _PLAN = tuple((n in JSON_COLUMNS, n in TIME_COLUMNS) for n in STATIC_COLUMNS)
