@@ -4,6 +4,7 @@ database and another process holding its lock."""
 
 from __future__ import annotations
 
+import calendar
 import random
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from paidfor.domain import Ad, AdStatus, Creative, Delivery, Funder, Page, Range
 from paidfor.library import index_store
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.index_query_store import IndexQuery
+from paidfor.library.index_schema_store import micros
 from paidfor.library.index_store import AdIndex, IndexBusy, sort_key
 from paidfor.library.store import LibraryFilter, LibraryRepository
 from paidfor.storage.changes import current_state, touch_ads
@@ -626,3 +628,12 @@ def test_processes_writing_the_state_at_once_do_not_break_each_other(tmp_path: P
     engine.dispose()
     assert failures == []
     assert [p.name for p in (tmp_path / "index").iterdir() if p.name.endswith(".tmp")] == []
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)))
+def test_a_times_microseconds_are_exact(moment: datetime) -> None:
+    """The ``start``/``stop`` fields: microseconds since 1970 by whole numbers (a float
+    timestamp times a million can land one below), an aware time read as UTC's wall clock."""
+    want = calendar.timegm(moment.timetuple()) * 1_000_000 + moment.microsecond
+    assert micros(moment) == want
+    assert micros(moment.replace(tzinfo=UTC)) == want

@@ -11,7 +11,7 @@ spend; larger values tie, and fall back to id order) and creation times to the s
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -76,9 +76,14 @@ def month_of(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def micros(value: datetime) -> int:
-    """Microseconds since 1970 of a naive-UTC time (the ``start``, ``stop`` fields)."""
-    return int(value.replace(tzinfo=UTC).timestamp() * 1_000_000)
+    """Microseconds since 1970 of a naive-UTC time (the ``start``, ``stop`` fields): exact,
+    where going through a float timestamp could be one off (and took five times as long)."""
+    return (value.replace(tzinfo=None) - _EPOCH) // _MICROSECOND
 
 
 def _micros(value: datetime | str | None) -> int | None:
