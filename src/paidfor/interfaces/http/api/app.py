@@ -118,7 +118,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(
         make_library_router(services.library, services.exports, labels=transparency.labels)
     )
-    app.include_router(make_hub_router(services.hub, make_templates()))
+    app.include_router(make_hub_router(services.hub, make_templates(), labels=transparency.labels))
 
     @app.get("/api/stats", summary="Totals for the whole library", responses=ok(StatsAnswer))
     def api_stats() -> dict[str, Any]:
