@@ -1,18 +1,26 @@
-"""``paidfor disclosure verify`` and ``paidfor keys generate``."""
+"""``paidfor disclosure verify`` and ``paidfor keys generate``; requests under Regulation
+(EU) 2024/900 (``disclosure request --requester-kind --received-at``, ``disclosure reject
+--ground``) on SQLite and PostgreSQL, refused as the API refuses them."""
 
 from __future__ import annotations
 
 import json
 import stat
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from paidfor.disclosure.keys import generate, load_private
+from paidfor.domain import Election
 from paidfor.interfaces.cli.main import app
+from paidfor.review.election_store import ElectionRepository
 from paidfor.settings import get_settings
+from paidfor.storage.audit_query import list_events
 
 from .conftest import make_package
 
@@ -126,3 +134,103 @@ def test_keys_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r = runner.invoke(app, ["keys", "generate"])
     assert r.exit_code == 0 and (tmp_path / "configured.pem").is_file()
     assert "PAIDFOR_DISCLOSURE_KEY already names it" in r.output
+
+
+# -- requests under Regulation (EU) 2024/900, arts. 16-17 (docs/ttpa.md) --------------------
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PAIDFOR_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    return db_url
+
+
+def as_user(monkeypatch: pytest.MonkeyPatch, name: str, *args: str) -> Result:
+    monkeypatch.setenv("LOGNAME", name)
+    monkeypatch.setenv("USER", name)
+    return runner.invoke(app, ["disclosure", *args])
+
+
+AUTHORITY = ["request", "--country", "DE", "--recipient", "Bundesnetzagentur", "--purpose",
+             "supervision of political advertising (art. 16)", "--legal-basis",
+             "ttpa_competent_authority"]  # fmt: skip
+
+
+def test_a_request_under_arts_16_17_from_the_command_line(
+    cli_db: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a researcher's request received on a given day: due one month later (art. 17)
+    asked = ["request", "--country", "DE", "--recipient", "Dr. R. Forscher", "--purpose",
+             "research on political advertising", "--legal-basis", "ttpa_interested_entity",
+             "--requester-kind", "vetted_researcher", "--received-at",
+             "2026-11-30T10:00:00+01:00", "--json"]  # fmt: skip
+    r = as_user(monkeypatch, "ivy", *asked)
+    assert r.exit_code == 0, r.output
+    researcher = json.loads(r.output)
+    assert researcher["requester_kind"] == "vetted_researcher"
+    assert datetime.fromisoformat(researcher["received_at"]) == datetime(2026, 11, 30, 9,
+                                                                          tzinfo=UTC)  # fmt: skip
+    assert datetime.fromisoformat(researcher["due_at"]) == datetime(2026, 12, 30, 9, tzinfo=UTC)
+    assert researcher["deadline_rule"].startswith("art. 17")
+
+    # an authority's, in the month before a vote in a Member State: due in 48 hours (art. 16)
+    soon = date.today() + timedelta(days=10)
+    ElectionRepository(engine).add(
+        Election(country="AT", name="Gemeinderatswahl", date=soon, level="local"), actor="t"
+    )
+    r = as_user(monkeypatch, "ivy", *AUTHORITY, "--requester-kind", "competent_authority")
+    assert r.exit_code == 0, r.output
+    assert ": requested" in r.output and "competent authority: answer due" in r.output
+    assert f"art. 16: within 48 hours, the vote of {soon.isoformat()}" in r.output
+
+    # refused by an administrator only with a ground beside the reason, which is shown
+    rid = str(researcher["id"])
+    r = as_user(monkeypatch, "ada", "reject", rid, "--reason", "asked and answered last week")
+    assert r.exit_code == 2 and "refused with a ground" in r.output, r.output
+    r = as_user(monkeypatch, "ada", "reject", rid, "--reason", "asked and answered last week",
+                "--ground", "excessive")  # fmt: skip
+    assert r.exit_code == 0 and ": rejected" in r.output, r.output
+    assert "refused: the request is excessive" in r.output
+    [event] = [e for e in list_events(engine)
+               if e.action == "disclosure_reject" and e.target_id == rid]  # fmt: skip
+    assert event.actor == "cli:ada"
+    assert event.after == {"status": "rejected", "refusal_ground": "excessive"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--requester-kind", "journalist"], "is from one of: competent_authority"),
+        (["--requester-kind", "spy"], "is from one of: competent_authority"),
+        ([], "is from one of: competent_authority"),
+        (["--requester-kind", "competent_authority", "--received-at", "2026-11-30"],
+         "is not a date and time with its time zone"),
+        (["--requester-kind", "competent_authority", "--received-at", "yesterday"],
+         "is not a date and time with its time zone"),
+        (["--requester-kind", "competent_authority", "--received-at", "2999-01-01T00:00:00Z"],
+         "in the future"),
+        (["--legal-basis", "subpoena", "--requester-kind", "journalist"],
+         "goes with the legal basis"),
+    ],
+)  # fmt: skip
+def test_bad_request_fields_are_refused_with_a_sentence(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch, extra: list[str], message: str
+) -> None:
+    r = as_user(monkeypatch, "ivy", *AUTHORITY, *extra)  # a later --legal-basis wins
+    assert r.exit_code == 2 and message in r.output, r.output
+    r = as_user(monkeypatch, "ivy", "list", "--json")
+    assert json.loads(r.output) == []  # nothing was recorded
+
+
+def test_a_ground_goes_with_a_rejection_it_knows(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = as_user(monkeypatch, "ivy", *AUTHORITY, "--requester-kind", "competent_authority",
+                "--json")  # fmt: skip
+    rid = str(json.loads(r.output)["id"])
+    r = as_user(monkeypatch, "ada", "reject", rid, "--reason", "no", "--ground", "bored")
+    assert r.exit_code == 2 and "a refusal's ground is one of manifestly_unfounded" in r.output
+    # (approve takes no ground: the option is the rejection's only)
+    r = as_user(monkeypatch, "ada", "approve", rid, "--reason", "ok", "--ground", "excessive")
+    assert r.exit_code == 2 and "--ground" in r.output

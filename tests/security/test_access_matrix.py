@@ -179,6 +179,8 @@ MATRIX: dict[str, str] = {
     "POST /api/review/ttpa/notifications/{notification_id}/decision": (
         "401 403 ok 403 403 ok 401 ok 403 ok"
     ),
+    "GET /staff/notifications": "401 403 ok 403 403 ok 401 ok 403 ok",
+    "POST /staff/notifications/{notification_id}": "401 403 ok 403 403 ok 401 ok 403 ok",
     "GET /pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /api/pages/{page_id}": "ok ok ok ok ok ok ok ok ok ok",
     "GET /funders": "ok ok ok ok ok ok ok ok ok ok",
@@ -274,6 +276,10 @@ BODIES: dict[str, tuple[str, Body]] = {
     "POST /api/review/ttpa/notifications/{notification_id}/decision": (
         "json",
         lambda c, col: {"decision": "dismiss", "reason": "the notice is right"},
+    ),
+    "POST /staff/notifications/{notification_id}": (
+        "form",
+        lambda c, col: {"decision": "uphold", "reason": "the sponsor named is wrong"},
     ),
     "POST /staff/login": ("form", lambda c, col: {"token": c.token(role_of(col) or "reviewer")}),
     "POST /staff/logout": ("form", lambda c, col: {}),
@@ -581,6 +587,9 @@ FRESH: dict[str, Callable[[Ctx, str], dict[str, Any]]] = {
     "POST /api/disclosures/{request_id}/decision": requested_disclosure,
     "POST /api/disclosures/{request_id}/build": approved_disclosure,
     "POST /api/review/ttpa/notifications/{notification_id}/decision": (
+        lambda c, col: {"notification_id": _notification(c)[0]}
+    ),
+    "POST /staff/notifications/{notification_id}": (
         lambda c, col: {"notification_id": _notification(c)[0]}
     ),
 }

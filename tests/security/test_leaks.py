@@ -675,6 +675,7 @@ def start_urls(world: World, page_ext: str) -> list[str]:
         "/openapi.json",
         "/healthz",
         "/staff/login",
+        "/staff/notifications",  # a reviewer's: the notifiers' contacts (a 401 here)
         "/advertiser/login",
         "/advertiser/signup",
         *(f"/ads/{a}" for a in ads),

@@ -7,6 +7,7 @@ election table and the audit chain can never disagree.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -146,3 +147,12 @@ class ElectionRepository:
         with self.engine.connect() as conn:
             row = conn.execute(select(*_COLUMNS).where(ElectionRow.id == id)).first()
         return _to_domain(row) if row is not None else None
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, Election]:
+        """The elections of ``ids`` that exist, by id, in one query."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_COLUMNS).where(ElectionRow.id.in_(wanted))).all()
+        return {int(r.id): _to_domain(r) for r in rows}

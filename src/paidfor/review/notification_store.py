@@ -5,6 +5,7 @@ the notifier's contact nor their words (the audit log is read more widely)."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,17 @@ class NotificationRepository:
         q = select(N).order_by(N.id).limit(limit)
         if status is not None:
             q = q.where(N.status == status)
+        with self.engine.connect() as conn:
+            return [_notification(r) for r in conn.execute(q)]
+
+    def recently_decided(self, limit: int = 100) -> builtins.list[Notification]:
+        """The notifications decided (upheld or dismissed), the latest decision first."""
+        q = (
+            select(N)
+            .where(N.status != "received")
+            .order_by(N.decided_at.desc(), N.id.desc())
+            .limit(limit)
+        )
         with self.engine.connect() as conn:
             return [_notification(r) for r in conn.execute(q)]
 

@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from paidfor import errors
@@ -63,6 +64,16 @@ def _clean(value: str | None, what: str, low: int, high: int) -> str | None:
     if not low <= len(text) <= high:
         raise errors.Invalid(f"{what} must be {low or 1} to {high} characters")
     return text
+
+
+@dataclass(frozen=True)
+class NotificationQueue:
+    """The reviewers' view of the notifications (``NotificationService.queue``)."""
+
+    open: list[Notification]
+    decided: list[Notification]
+    overdue: frozenset[int]  # ids of open notifications past their deadline
+    at: datetime  # when it was read
 
 
 class NotificationService:
@@ -127,6 +138,16 @@ class NotificationService:
             raise errors.Invalid(f"status must be one of {', '.join(STATUSES)}")
         return self.repo.list(status)
 
+    def queue(self, decided: int = 100) -> NotificationQueue:
+        """What the reviewers' page shows (``/staff/notifications``): the open notifications,
+        the one due first at the top (those with no fixed deadline after them, oldest
+        first), which of them are overdue, and the ``decided`` latest decided."""
+        now = self.clock()
+        waiting = self.repo.list("received")
+        waiting.sort(key=lambda n: (n.due_at is None, n.due_at or n.received_at, n.id))
+        overdue = frozenset(n.id for n in waiting if n.due_at is not None and n.due_at < now)
+        return NotificationQueue(waiting, self.repo.recently_decided(decided), overdue, now)
+
     def decide(self, actor: str, notification_id: int, decision: str, reason: str) -> Notification:
         """A reviewer upholds or dismisses a notification with a reason: the outcome the
         notifier reads. Upholding records the finding; removing or correcting the ad is the
@@ -142,4 +163,4 @@ class NotificationService:
         return self.repo.get(notification_id)
 
 
-__all__ = ["GROUNDS", "NotificationService", "digest"]
+__all__ = ["GROUNDS", "NotificationQueue", "NotificationService", "digest"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from paidfor.domain import PUBLIC_STATUSES, Ad, political
+from paidfor.domain import PUBLIC_STATUSES, Ad, Election, political
 from paidfor.domain.ttpa import SponsorDeclaration
 from paidfor.errors import NotFound
 from paidfor.review.declaration_store import DeclarationRepository
@@ -48,17 +48,30 @@ class TransparencyService:
             and bool(union_countries(targeted_countries(ad)))
         )
 
-    def _election(self, decl: SponsorDeclaration) -> Any:
-        return self.elections.get(decl.linked_election_id) if decl.linked_election_id else None
+    def _carrying(
+        self, ad_ids: Sequence[int]
+    ) -> dict[int, tuple[Ad, SponsorDeclaration, Election | None]]:
+        """Those of ``ad_ids`` that carry a label and a notice, with their declaration and
+        linked election: a constant number of queries however many ads are asked for (the
+        declarations, the ads with their pages and funders, the elections), never one an
+        ad."""
+        declarations = self.declarations.get_many(list(ad_ids))
+        ads = self.ads.get_many(list(declarations))
+        elections = self.elections.get_many(
+            d.linked_election_id for d in declarations.values() if d.linked_election_id
+        )
+        out = {}
+        for ad_id, decl in declarations.items():
+            ad = ads.get(ad_id)
+            if ad is not None and self._eu_political(ad, decl):
+                linked = elections.get(decl.linked_election_id or 0)
+                out[ad_id] = (ad, decl, linked)
+        return out
 
     def labels(self, ad_ids: Sequence[int]) -> dict[int, Label]:
-        """The labels of those of ``ad_ids`` that carry one (a search page's cards)."""
-        out = {}
-        for ad_id, decl in self.declarations.get_many(list(ad_ids)).items():
-            ad = self.ads.get(ad_id)
-            if ad is not None and self._eu_political(ad, decl):
-                out[ad_id] = label_of(ad, decl, self._election(decl))
-        return out
+        """The labels of those of ``ad_ids`` that carry one (art. 11(1)): every card of a
+        list of ads (search, home, an advertiser's page, a funder's page) asks at once."""
+        return {ad_id: label_of(*found) for ad_id, found in self._carrying(ad_ids).items()}
 
     def label(self, ad_id: int) -> Label | None:
         return self.labels([ad_id]).get(ad_id)
@@ -66,11 +79,10 @@ class TransparencyService:
     def notice(self, ad_id: int, url: str) -> dict[str, Any]:
         """The ad's transparency notice (``review.notice.notice_of``); NotFound for an ad that
         has none."""
-        ad = self.ads.get(ad_id)
-        decl = self.declarations.get(ad_id)
-        if ad is None or decl is None or not self._eu_political(ad, decl):
+        found = self._carrying([ad_id]).get(ad_id)
+        if found is None:
             raise NotFound(f"ad {ad_id} has no transparency notice")
-        return notice_of(ad, decl, self._election(decl), url)
+        return notice_of(*found, url)
 
     @staticmethod
     def schema() -> dict[str, Any]:
@@ -83,11 +95,10 @@ class TransparencyService:
         whenever it changes (its delivery, its status, its linked election); an ad read that
         has no notice (not political, not aimed at the Union) moves the cursor all the same."""
         changed = self.declarations.changed_since(after, limit)
-        declarations = self.declarations.get_many([ad_id for _, ad_id in changed])
+        carrying = self._carrying([ad_id for _, ad_id in changed])
         out = []
         for seq, ad_id in changed:
-            ad, decl = self.ads.get(ad_id), declarations.get(ad_id)
-            if ad is not None and decl is not None and self._eu_political(ad, decl):
-                notice = notice_of(ad, decl, self._election(decl), f"/api/ads/{ad_id}/notice")
+            if (found := carrying.get(ad_id)) is not None:
+                notice = notice_of(*found, f"/api/ads/{ad_id}/notice")
                 out.append({"cursor": f"{seq}.{ad_id}", "notice": notice})
         return out, (changed[-1] if changed else after)

@@ -122,6 +122,15 @@ class AdRepository:
             row = conn.execute(select(AdRow).where(AdRow.id == ad_id)).one_or_none()
         return self._hydrate([row])[0] if row is not None else None
 
+    def get_many(self, ad_ids: Sequence[int]) -> dict[int, Ad]:
+        """Those of ``ad_ids`` that exist, by id: one query for the ads and one each for their
+        pages, funders and source files, however many are asked for (a page of cards)."""
+        if not ad_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(AdRow).where(AdRow.id.in_(set(ad_ids)))).all()
+        return {int(ad.id): ad for ad in self._hydrate(rows) if ad.id is not None}
+
     def get_by_key(self, source: str, external_id: str) -> Ad | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from paidfor.disclosure.service import (
     Who,
     find_approved,
 )
+from paidfor.domain.ttpa import REFUSAL_GROUNDS, RequesterKind
 from paidfor.errors import EXIT_FAILED, Invalid, PaidforError
 from paidfor.interfaces.cli.support import Commands
 from paidfor.settings import get_settings
@@ -131,9 +133,50 @@ Recipient = Annotated[str | None, typer.Option("--recipient", help="who receives
 Basis = Annotated[
     str | None,
     typer.Option("--legal-basis", help="congressional_request, subpoena, voluntary, "
-                 "court_order or search_warrant (docs/disclosure.md)"),
+                 "court_order, search_warrant (docs/disclosure.md), ttpa_competent_authority "
+                 "or ttpa_interested_entity (docs/ttpa.md)"),
 ]  # fmt: skip
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+# Regulation (EU) 2024/900, arts. 16-17 (docs/ttpa.md): who asks, when it arrived, why it is
+# refused; the service checks each (``DisclosureService.request``, ``decide``), as for the API
+INTERESTED = ", ".join(k for k in RequesterKind if k is not RequesterKind.COMPETENT_AUTHORITY)
+Kind = Annotated[
+    str | None,
+    typer.Option("--requester-kind",
+                 help="who asks: competent_authority, with the legal basis "
+                 f"ttpa_competent_authority (art. 16); {INTERESTED}, with "
+                 "ttpa_interested_entity (art. 17)"),
+]  # fmt: skip
+Received = Annotated[
+    str | None,
+    typer.Option("--received-at",
+                 help="when the request arrived, ISO 8601 with its time zone (e.g. "
+                 "2026-11-30T09:00:00+01:00 or 2026-11-30T08:00:00Z); default now. The "
+                 "deadline runs from it"),
+]  # fmt: skip
+Ground = Annotated[
+    str | None,
+    typer.Option("--ground", help="why a request under arts. 16-17 is refused (needed for "
+                 "one): " + ", ".join(REFUSAL_GROUNDS)),
+]  # fmt: skip
+
+
+def received_at(value: str | None) -> datetime | None:
+    """``--received-at`` as an aware time; Invalid (exit 2) for what is not one: the API
+    takes only a date and time with its zone, and so does the command."""
+    if value is None:
+        return None
+    wrong = Invalid(
+        f"--received-at {value!r} is not a date and time with its time zone "
+        "(ISO 8601, e.g. 2026-11-30T09:00:00+01:00 or 2026-11-30T08:00:00Z)"
+    )
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise wrong from exc
+    if moment.utcoffset() is None:
+        raise wrong
+    return moment
 
 
 def _filters(**given: object) -> dict[str, object]:
@@ -156,23 +199,38 @@ def _say(req: DisclosureRequest, as_json: bool) -> None:
         return
     typer.echo(f"disclosure #{req.id} ({req.scope()}) for {req.recipient} on "
                f"{req.legal_basis}: {req.status}")  # fmt: skip
+    if req.deadline_rule:  # a request under Regulation (EU) 2024/900, arts. 16-17
+        due = f"{req.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if req.due_at else "no time"
+        typer.echo(f"  {str(req.requester_kind).replace('_', ' ')}: answer due {due} "
+                   f"({req.deadline_rule})")  # fmt: skip
+    if req.refusal_ground:
+        typer.echo(f"  refused: {REFUSAL_GROUNDS.get(req.refusal_ground, req.refusal_ground)}")
 
 
 @disclosure_app.command("request")
 def request_cmd(
     recipient: Annotated[str, typer.Option("--recipient", help="who receives it")],
-    legal_basis: Annotated[str, typer.Option("--legal-basis", help="see docs/disclosure.md")],
+    legal_basis: Annotated[
+        str, typer.Option("--legal-basis", help="see docs/disclosure.md; ttpa_competent_authority "
+                          "or ttpa_interested_entity for arts. 16-17 (docs/ttpa.md)")
+    ],
     purpose: Annotated[str, typer.Option("--purpose", help="why, in words")],
     case: Case = None, currency: Currency = None, since: Since = None, until: Until = None,
     country: Country = None, funder: Funder = None, page_ids: PageIds = None,
-    source: Source = None, status: Status = None, as_json: AsJson = False,
+    source: Source = None, status: Status = None, requester_kind: Kind = None,
+    received: Received = None, as_json: AsJson = False,
 ) -> None:  # fmt: skip
-    """Ask for a disclosure package: a case's ads (--case) or the ads the filters select."""
+    """Ask for a disclosure package: a case's ads (--case) or the ads the filters select. A
+    request under Regulation (EU) 2024/900 (--legal-basis ttpa_competent_authority, art. 16,
+    or ttpa_interested_entity, art. 17) names its --requester-kind and may say when it was
+    --received-at; its deadline is computed and shown."""
+    when = received_at(received)
     with _service() as (service, me):
         req = service.request(
             me, recipient=recipient, legal_basis=legal_basis, purpose=purpose, case_id=case,
             filters=_filters(currency=currency, since=since, until=until, country=country,
                              funder=funder, page_ids=page_ids, source=source, status=status),
+            requester_kind=requester_kind, received_at=when,
         )  # fmt: skip
     _say(req, as_json)
     if not as_json:
@@ -180,9 +238,11 @@ def request_cmd(
                    "--reason '...'")  # fmt: skip
 
 
-def _decide(request_id: int, reason: str, approve: bool, as_json: bool) -> None:
+def _decide(
+    request_id: int, reason: str, approve: bool, as_json: bool, ground: str | None = None
+) -> None:
     with _service() as (service, me):
-        req = service.decide(me, request_id, approve=approve, reason=reason)
+        req = service.decide(me, request_id, approve=approve, reason=reason, ground=ground)
     _say(req, as_json)
 
 
@@ -200,10 +260,12 @@ def approve_cmd(
 def reject_cmd(
     request_id: Annotated[int, typer.Argument(help="the request")],
     reason: Annotated[str, typer.Option("--reason", help="why, in words")],
+    ground: Ground = None,
     as_json: AsJson = False,
 ) -> None:
-    """Reject a request."""
-    _decide(request_id, reason, False, as_json)
+    """Reject a request; one under Regulation (EU) 2024/900 (arts. 16-17) with its --ground
+    beside the reason."""
+    _decide(request_id, reason, False, as_json, ground)
 
 
 @disclosure_app.command("list")

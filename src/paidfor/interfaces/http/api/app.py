@@ -45,6 +45,7 @@ from paidfor.interfaces.http.web.case_pages import install_case_pages
 from paidfor.interfaces.http.web.hub import make_hub_router
 from paidfor.interfaces.http.web.library_routes import make_library_router, make_templates
 from paidfor.interfaces.http.web.notice_routes import make_notice_router
+from paidfor.interfaces.http.web.notification_pages import install_notification_pages
 from paidfor.interfaces.http.web.notification_routes import install_notifications
 from paidfor.interfaces.http.web.refusal_pages import limit_page
 from paidfor.interfaces.http.web.review_pages import install_review_pages
@@ -101,6 +102,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(make_relationships_router(integrity))
     app.add_exception_handler(RequestValidationError, invalid_body)
     install_review_pages(app, review, integrity, make_templates())
+    install_notification_pages(app, services.notifications, make_templates())  # art. 15
     install_advertiser_pages(app, review, services.accounts, make_templates(), secret)
     install_case_api(app, services.cases, services.publisher)
     install_exchange_api(app, services.exchange)
@@ -118,7 +120,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(
         make_library_router(services.library, services.exports, labels=transparency.labels)
     )
-    app.include_router(make_hub_router(services.hub, make_templates()))
+    app.include_router(make_hub_router(services.hub, make_templates(), labels=transparency.labels))
 
     @app.get("/api/stats", summary="Totals for the whole library", responses=ok(StatsAnswer))
     def api_stats() -> dict[str, Any]:

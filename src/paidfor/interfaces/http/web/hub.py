@@ -6,6 +6,7 @@ it. The charts are ``web/hub_charts.py``'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -129,8 +130,17 @@ HUB_CSS = Markup(
 FORMATTERS: dict[str, Any] = {"money": money, "amounts": amounts, "num": num, "hub_css": HUB_CSS}
 
 
-def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRouter:
+def make_hub_router(
+    service: HubService,
+    templates: Jinja2Templates,
+    labels: Callable[[Sequence[int]], Mapping[int, Any]] | None = None,
+) -> APIRouter:
+    """``labels``: the labels of the ads of a list that carry one (Regulation (EU) 2024/900,
+    art. 11; ``review.transparency.TransparencyService.labels``), asked once a page."""
     router = APIRouter(tags=["library: pages and funders"])
+
+    def labelled(ads: Iterable[Any]) -> Mapping[int, Any]:
+        return labels([ad.id for ad in ads]) if labels else {}
 
     def render(
         request: Request, name: str, ctx: dict[str, Any], status_code: int = 200
@@ -173,7 +183,8 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         view = service.page_view(page_id, past_page=page, running_page=running)
         if view is None:
             return render(request, "page.html", {"view": None, "page_id": page_id}, 404)
-        return render(request, "page.html", {"view": view})
+        shown = labelled([*view.running, *view.past])
+        return render(request, "page.html", {"view": view, "labels": shown})
 
     @router.get(
         "/api/pages/{page_id}",
@@ -280,7 +291,12 @@ def make_hub_router(service: HubService, templates: Jinja2Templates) -> APIRoute
         return render(
             request,
             "funder.html",
-            {"view": view, "weekly_svg": svg, "weekly_full": weekly_series(view.weekly)},
+            {
+                "view": view,
+                "weekly_svg": svg,
+                "weekly_full": weekly_series(view.weekly),
+                "labels": labelled(view.ads),
+            },
         )
 
     @router.get(
