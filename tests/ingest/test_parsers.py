@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +135,28 @@ def test_a_shared_first_load_stores_what_one_parser_stores(
         assert stored(engine) == stored(serial_engine)
     finally:
         serial_engine.dispose()
+
+
+def test_a_parser_does_not_run_the_parents_main_script_again(tmp_path: Path) -> None:
+    """``spawn`` runs the parent's main script again in each child unless told otherwise; the
+    ``paidfor`` command's script imports the whole command line (about a second of a parser's
+    start-up). A script that notes each run of itself starts two parsers: it runs once."""
+    data = tmp_path / "ads.jsonl"
+    data.write_text("".join(ad_line(i) + "\n" for i in range(30)), encoding="utf-8")
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "main_script"  # no .py, as a console script
+    script.write_text(
+        "import sys\n"
+        f"open({str(runs)!r}, 'a').write(__name__ + '\\n')\n"
+        "from pathlib import Path\n"
+        "from paidfor.ingest.native import Native\n"
+        "from paidfor.ingest.pipeline import _parallel_events\n"
+        "if __name__ == '__main__':\n"
+        f"    got = list(_parallel_events(Native(), [Path({str(data)!r})], 'sqlite', None, 2))\n"
+        "    print(sum(1 for e in got if e[0] == 'row'))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    assert done.stdout.strip() == "30"
+    assert runs.read_text(encoding="utf-8").split() == ["__main__"]

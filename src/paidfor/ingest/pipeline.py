@@ -340,6 +340,26 @@ def _produce(
     drain()
 
 
+@contextlib.contextmanager
+def _main_left_behind() -> Iterator[None]:
+    """Start processes without the parent's main script: ``spawn`` runs it again in each
+    child (as ``__mp_main__``) unless it was run as a module, and the ``paidfor`` command's
+    script imports the whole command line, about a second of a parser's start-up for
+    nothing it uses (``_produce`` is found by its module). The script is what
+    ``multiprocessing.spawn.get_preparation_data`` reads of ``__main__`` while a process
+    starts: its ``__file__``, hidden meanwhile."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def parsers_for(source: Source, probing: bool) -> int:
     """How many processes parse a parallel import: one, or for a ``RowSource`` that skips
     no stored line (a first load) one per core but the writer's, at least two and at most
@@ -372,8 +392,9 @@ def _parallel_events(
         )
         for k, (queue, share) in enumerate(zip(queues, shares, strict=True))
     ]
-    for proc in procs:
-        proc.start()
+    with _main_left_behind():
+        for proc in procs:
+            proc.start()
 
     def get(k: int) -> Any:
         while True:
