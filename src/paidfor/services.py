@@ -13,6 +13,7 @@ all of it within one deadline, and closes the database's connections.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import threading
 import time
@@ -72,6 +73,19 @@ SHUTDOWN_WAIT = 30.0
 # Seconds the political-ad model's load waits for the screening loads, whose time decides
 # whether later reloads run inline, and which it would slow down.
 CLASSIFIER_WAITS = 30.0
+# The libraries the services import where they use them (so that a command does not pay for
+# them at start-up) that a server's requests may need: a server imports them with its
+# background loads, before ``gc.freeze``, so that no request pays for the import and full
+# collections do not walk their objects (issue 22).
+SERVER_LIBRARIES = (
+    "numpy",
+    "igraph",
+    "datasketch",
+    "threatexchange.signal_type.pdq.signal",
+    "PIL.Image",
+    "pyarrow.parquet",
+    "httpx",
+)
 
 # What the interfaces need of the layers below besides the services themselves: the types
 # they are handed, and the database's failures they answer (a 503, exit 6).
@@ -238,6 +252,11 @@ class Services:
             loaded = False
             log.exception("loading the political-ad classifier failed; submissions retry it")
         if self._freeze:
+            try:
+                for name in SERVER_LIBRARIES:
+                    importlib.import_module(name)
+            except Exception:  # a request that needs it tries again
+                log.exception("importing %s in the background failed", name)
             # Before ``ready`` says so: a server that says it is ready (``/healthz``, which
             # the benchmarks wait for) no longer walks the loads' objects in full collections.
             gc.collect()

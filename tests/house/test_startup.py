@@ -100,3 +100,24 @@ def test_a_database_at_the_newest_migration_is_not_migrated_again(engine: Engine
     assert not at_head(engine)
     migrate(engine)
     assert at_head(engine)
+
+
+def test_a_server_imports_what_its_requests_use_before_it_freezes(tmp_path: Path) -> None:
+    """A server imports the libraries the services defer with its background loads, before
+    ``gc.freeze`` (``Services.start``), as it did when every module imported them itself."""
+    from paidfor.services import SERVER_LIBRARIES
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    loaded = loaded_after(
+        "import time\n"
+        "from paidfor.services import Services\n"
+        f"s = Services.open(database_url={url!r}, migrate=True, search_index=False)\n"
+        "s.start(freeze_when_loaded=True)\n"
+        "deadline = time.monotonic() + 120\n"
+        "while not s.ready and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "assert s.ready\n"
+        "s.close()"
+    )
+    assert {name.split(".")[0] for name in SERVER_LIBRARIES} <= loaded
+    assert {"sklearn", "scipy"} <= loaded  # the political-ad model, as before
