@@ -74,17 +74,26 @@ SHUTDOWN_WAIT = 30.0
 # whether later reloads run inline, and which it would slow down.
 CLASSIFIER_WAITS = 30.0
 # The libraries the services import where they use them (so that a command does not pay for
-# them at start-up) that a server's requests may need: a server imports them with its
-# background loads, before ``gc.freeze``, so that no request pays for the import and full
-# collections do not walk their objects (issue 22).
+# them at start-up) that a server's requests and background loads need: a server imports them
+# when it starts, before its loads, as every module did at import before (issue 22). Else the
+# first indicator or screening load pays for them, takes over a second, and its reloads go
+# to the background while the old set answers; and their objects, made after ``gc.freeze``,
+# are walked by every full collection.
 SERVER_LIBRARIES = (
     "numpy",
     "igraph",
+    "regex",
     "datasketch",
+    "threatexchange.common",
+    "threatexchange.signal_type.raw_text",
     "threatexchange.signal_type.pdq.signal",
+    "threatexchange.signal_type.pdq.pdq_index",
+    "threatexchange.signal_type.pdq.pdq_hasher",
+    "threatexchange.signal_type.pdq.pdq_utils",
     "PIL.Image",
     "pyarrow.parquet",
     "httpx",
+    "paidfor.integrity.networks",
 )
 
 # What the interfaces need of the layers below besides the services themselves: the types
@@ -222,6 +231,8 @@ class Services:
         long as the process; left in the collected generations they were walked by every
         full collection, stalling a request every few hundred by 30-50 ms (issue 22)."""
         self._freeze = freeze_when_loaded
+        for name in SERVER_LIBRARIES:
+            importlib.import_module(name)
         if self.index is not None:
             self.index.catch_up_in_background()  # searches use the database until it is done
         self.screen.warm()
@@ -252,11 +263,6 @@ class Services:
             loaded = False
             log.exception("loading the political-ad classifier failed; submissions retry it")
         if self._freeze:
-            try:
-                for name in SERVER_LIBRARIES:
-                    importlib.import_module(name)
-            except Exception:  # a request that needs it tries again
-                log.exception("importing %s in the background failed", name)
             # Before ``ready`` says so: a server that says it is ready (``/healthz``, which
             # the benchmarks wait for) no longer walks the loads' objects in full collections.
             gc.collect()

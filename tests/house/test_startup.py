@@ -103,7 +103,7 @@ def test_a_database_at_the_newest_migration_is_not_migrated_again(engine: Engine
 
 
 def test_a_server_imports_what_its_requests_use_before_it_freezes(tmp_path: Path) -> None:
-    """A server imports the libraries the services defer with its background loads, before
+    """A server imports the libraries the services defer when it starts, before its loads and
     ``gc.freeze`` (``Services.start``), as it did when every module imported them itself."""
     from paidfor.services import SERVER_LIBRARIES
 
