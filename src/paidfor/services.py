@@ -13,6 +13,7 @@ all of it within one deadline, and closes the database's connections.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import threading
 import time
@@ -72,6 +73,28 @@ SHUTDOWN_WAIT = 30.0
 # Seconds the political-ad model's load waits for the screening loads, whose time decides
 # whether later reloads run inline, and which it would slow down.
 CLASSIFIER_WAITS = 30.0
+# The libraries the services import where they use them (so that a command does not pay for
+# them at start-up) that a server's requests and background loads need: a server imports them
+# when it starts, before its loads, as every module did at import before (issue 22). Else the
+# first indicator or screening load pays for them, takes over a second, and its reloads go
+# to the background while the old set answers; and their objects, made after ``gc.freeze``,
+# are walked by every full collection.
+SERVER_LIBRARIES = (
+    "numpy",
+    "igraph",
+    "regex",
+    "datasketch",
+    "threatexchange.common",
+    "threatexchange.signal_type.raw_text",
+    "threatexchange.signal_type.pdq.signal",
+    "threatexchange.signal_type.pdq.pdq_index",
+    "threatexchange.signal_type.pdq.pdq_hasher",
+    "threatexchange.signal_type.pdq.pdq_utils",
+    "PIL.Image",
+    "pyarrow.parquet",
+    "httpx",
+    "paidfor.integrity.networks",
+)
 
 # What the interfaces need of the layers below besides the services themselves: the types
 # they are handed, and the database's failures they answer (a 503, exit 6).
@@ -208,6 +231,8 @@ class Services:
         long as the process; left in the collected generations they were walked by every
         full collection, stalling a request every few hundred by 30-50 ms (issue 22)."""
         self._freeze = freeze_when_loaded
+        for name in SERVER_LIBRARIES:
+            importlib.import_module(name)
         if self.index is not None:
             self.index.catch_up_in_background()  # searches use the database until it is done
         self.screen.warm()

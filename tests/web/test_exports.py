@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from paidfor.ingest.pipeline import run_import
 from paidfor.ingest.registry import SOURCES
 from paidfor.library import exports
-from paidfor.library.exports import COLUMNS, SCHEMA, ExportService
+from paidfor.library.exports import COLUMNS, ExportService, schema
 from paidfor.library.search import LibraryQuery
 from paidfor.library.store import LibraryRepository
 
@@ -76,7 +76,7 @@ def read_parquet(client: TestClient, params: dict[str, Any]) -> list[dict[str, A
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "application/vnd.apache.parquet"
     table = pq.read_table(io.BytesIO(resp.content))
-    assert table.schema.equals(SCHEMA)
+    assert table.schema.equals(schema())
     rows = table.to_pylist()
     assert resp.headers["x-result-count"] == str(len(rows))
     assert_public(repr(rows))

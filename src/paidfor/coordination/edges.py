@@ -40,11 +40,16 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import numpy as np
-import numpy.typing as npt
-import regex
+# NumPy (and ``regex``) are imported by the functions that compute: the command-line tool
+# imports this module for its names on every run.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[np.int64]
+    FloatArray = npt.NDArray[np.float64]
 
 Kind = Literal["co_link", "co_share", "co_reply", "co_text", "co_similar_text"]
 KINDS: tuple[Kind, ...] = ("co_link", "co_share", "co_reply", "co_text", "co_similar_text")
@@ -57,8 +62,6 @@ CNT_KIND: dict[str, str] = {
     "co_similar_text": "co_similar_tweet",
 }
 Edge = tuple[str, str, int]
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 PAIR_BUDGET = 1 << 23  # candidate pairs materialised at once
 
 
@@ -111,6 +114,8 @@ class PostTable:
     @classmethod
     @no_gc()
     def of(cls, posts: Sequence[Post]) -> PostTable:
+        import numpy as np
+
         columns: list[Sequence[Any]] = list(zip(*posts, strict=True)) or [()] * 8
         ids, user_ids, _, reposts, replies, texts, times, urls = columns
         user, users = _user_codes(user_ids)
@@ -132,6 +137,8 @@ class PostTable:
 def _patterns() -> tuple[Any, Any]:
     """CNT's tokenizer and @mention cleaner (coordination_network_toolkit/similarity.py). They
     need the ``regex`` package: ``re`` has no Unicode word boundaries nor ``\\p{Word_Break}``."""
+    import regex
+
     tokenizer = regex.compile(
         r"\b\p{Word_Break=WSegSpace}*'?", flags=regex.WORD | regex.UNICODE | regex.V1
     )
@@ -184,6 +191,8 @@ def coordination_edges(
     ``similarity`` (0 < t <= 1) and ``min_tokens`` apply to co_similar_text only; CNT's CLI
     defaults are 0.8 and 1 (its Python API's are 0.9 and no minimum, which raises
     ZeroDivisionError on an empty token set)."""
+    import numpy as np
+
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     if not window >= 0:
@@ -220,6 +229,8 @@ def coordination_edges(
 def _codes(values: Sequence[Hashable], none: int | None = None) -> tuple[IntArray, list[Any]]:
     """Dense integer codes of ``values`` in order of first appearance, and the distinct values;
     with ``none``, None and "" are coded ``none`` and not listed."""
+    import numpy as np
+
     index: defaultdict[Hashable, int] = defaultdict(itertools.count().__next__)
     if none is not None:
         index[None] = index[""] = none
@@ -230,6 +241,8 @@ def _codes(values: Sequence[Hashable], none: int | None = None) -> tuple[IntArra
 def _user_codes(users: Sequence[str]) -> tuple[IntArray, list[str]]:
     """Codes in the order of the names (code point order, SQLite's BINARY order of UTF-8), so
     that sorting codes sorts names."""
+    import numpy as np
+
     names = sorted(set(users))
     index = {name: k for k, name in enumerate(names)}
     return np.fromiter(map(index.__getitem__, users), dtype=np.int64, count=len(users)), names
@@ -237,6 +250,8 @@ def _user_codes(users: Sequence[str]) -> tuple[IntArray, list[str]]:
 
 def _unique(a: IntArray, counts: bool = False) -> tuple[IntArray, IntArray]:
     """``np.unique`` by sorting (its hash table is slower on millions of wide codes)."""
+    import numpy as np
+
     a = np.sort(a)
     first = np.flatnonzero(np.concatenate(([True], a[1:] != a[:-1]))) if len(a) else a
     n = np.diff(np.append(first, len(a))) if counts else first
@@ -249,6 +264,8 @@ def _link_edges(
     """co_link over CNT's ``message_url`` rows: one per (message_id, url), first row wins, the
     URLs of reposts left out; a row keeps the user and time of the post it came from (in CNT a
     repeated message_id's row adds its URLs: compat mode only)."""
+    import numpy as np
+
     keep = t.repost[t.url_row] < 0
     if not cnt_compat:
         keep &= t.first[t.url_row] & (t.url != t.empty_url)
@@ -274,6 +291,8 @@ def _window_pairs(
 ) -> Iterator[tuple[IntArray, IntArray]]:
     """Every (i, j), i != j, with ``key[i] == key[j]`` and ``ts[i] - window <= ts[j] <=
     ts[i] + window`` (evaluated in float64 like SQLite's ``between``), in chunks."""
+    import numpy as np
+
     n = len(key)
     if n < 2:
         return
@@ -314,6 +333,8 @@ def _weighted(
 ) -> list[Edge]:
     """CNT's ``count(distinct e_1.message_id) ... group by e_1.user_id, e_2.user_id``: each
     row i stands for the message ``eid[i]`` of ``user[i]``; a pair (i, j) is one match."""
+    import numpy as np
+
     n_users = np.int64(max(len(names), 1))
     parts = []
     for i, j in pairs:
@@ -340,6 +361,8 @@ def _similar_edges(
 ) -> list[Edge]:  # fmt: skip
     """co_similar_text: candidates share a prefix token within the window; CNT's Jaccard
     expression decides."""
+    import numpy as np
+
     sets = list(map(token_set, map(t.texts.__getitem__, rows.tolist())))
     sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
     keep = np.flatnonzero(sizes >= max(min_tokens, 1))  # smaller sets are similar to none
@@ -378,6 +401,8 @@ def _verified(
 ) -> Iterator[tuple[IntArray, IntArray]]:
     """The directed message pairs among prefix-row pairs whose similarity reaches
     ``threshold``: ``len(a & b) / len(a | b) >= threshold``, as CNT computes it."""
+    import numpy as np
+
     n = np.int64(max(len(sets), 1))
     codes = [np.empty(0, dtype=np.int64)]
     for i, j in pairs:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-import httpx
 from sqlalchemy import Engine
 
 from paidfor.exchange.fetch_store import Applied, Fetched, FetchRepository, Source
@@ -43,7 +42,9 @@ from paidfor.exchange.model import (
     parse_type,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx is imported to fetch: it brings its command line (Pygments, rich)
+    import httpx
+
     from paidfor.exchange.consume import HuntReport
 
 PAGE = 1000
@@ -150,6 +151,8 @@ def read_feed(
     source: Source, client: httpx.Client, cursor: str | None, limit: int = PAGE
 ) -> Iterator[tuple[list[Any], str, bool]]:
     """The pages of a paidfor source's feed after ``cursor``: (items, next cursor, more)."""
+    import httpx
+
     assert source.remote_group is not None
     url = f"{source.url}/api/exchange/groups/{quote(source.remote_group, safe='')}/updates"
     while True:
@@ -231,6 +234,8 @@ def fetch(
 ) -> FetchReport:
     """Bring ``source``'s indicators up to date here; the report says what changed. A source
     that fails leaves what was already applied, and its error is stored on the source."""
+    import httpx
+
     report = FetchReport(source.name, cursor=source.cursor)
     try:
         if source.kind == "csv":

@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
+from paidfor.integrity.unionfind import UnionFind
 
-from paidfor.integrity.graph import UnionFind
+if TYPE_CHECKING:  # datasketch is imported when first used: it pulls SciPy in (half a second)
+    from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
 THRESHOLD = 0.7  # exact Jaccard similarity of the shingle sets
@@ -36,13 +39,25 @@ def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-_EMPTY = MinHash(num_perm=NUM_PERM)  # its permutations, drawn once instead of per batch
+@cache
+def _empty() -> MinHash:
+    """A MinHash with no shingles: its permutations, drawn once instead of per batch."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM)
+
+
+def _lsh() -> MinHashLSH:
+    from datasketch import MinHashLSH
+
+    return MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
 
 
 def _minhashes(texts: Sequence[list[bytes]]) -> list[MinHash]:
     out = []
+    empty = _empty()
     for sh in texts:
-        mh = _EMPTY.copy()
+        mh = empty.copy()
         mh.update_batch(sh)
         out.append(mh)
     return out
@@ -61,7 +76,7 @@ def cluster(texts: Iterable[tuple[int, str]], threshold: float = THRESHOLD) -> d
         return {}
     hashes = _minhashes([list(k) for k in keys])
     sets = [frozenset(k) for k in keys]
-    lsh = MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
+    lsh = _lsh()
     uf: UnionFind[int] = UnionFind()
     for i, mh in enumerate(hashes):
         for j in lsh.query(mh):
@@ -91,7 +106,7 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=CANDIDATE, num_perm=NUM_PERM)
+        self._lsh: MinHashLSH | None = None  # made with the first text (an empty index is common)
         self._hashes: dict[int, MinHash] = {}
         self._sets: dict[int, frozenset[bytes]] = {}
 
@@ -103,6 +118,8 @@ class NearDuplicateIndex:
         pending = [(item, sh) for item, sh in pending if sh and item not in self._hashes]
         if not pending:
             return
+        if self._lsh is None:
+            self._lsh = _lsh()
         with self._lsh.insertion_session() as session:
             for (item, sh), mh in zip(pending, _minhashes([sh for _, sh in pending]), strict=True):
                 self._hashes[item] = mh
@@ -115,7 +132,7 @@ class NearDuplicateIndex:
     def lookup_many(self, texts: Sequence[str]) -> list[list[Match]]:
         """``lookup`` for each text, hashing them all in one batch."""
         out: list[list[Match]] = [[] for _ in texts]
-        if not self._hashes:
+        if self._lsh is None or not self._hashes:
             return out
         sets = [shingles(t) for t in texts]
         todo = [i for i, sh in enumerate(sets) if sh]

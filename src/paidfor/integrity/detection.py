@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -16,8 +16,10 @@ from paidfor.integrity.detection_store import DetectionRepository
 from paidfor.integrity.mark_store import MarkRepository
 from paidfor.integrity.marks import apply_marks
 from paidfor.integrity.model import EntityKey, Network
-from paidfor.integrity.networks import Analysis, analyse, find
 from paidfor.integrity.store import load_world
+
+if TYPE_CHECKING:  # the analysis imports NumPy and igraph when it runs
+    from paidfor.integrity.networks import Analysis
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Detection:
 
 
 def detect(engine: Engine, analysis: Analysis | None = None) -> Detection:
+    from paidfor.integrity.networks import analyse, find
+
     started = time.perf_counter()
     if analysis is None:
         analysis = analyse(load_world(engine))
@@ -91,7 +95,7 @@ def open_seeded_case(
     case (``paidfor demo`` leaves the IRA pages found from three seeds); None when a name is
     not there or nothing is tied to the seeds."""
     from paidfor.integrity.cases import CaseService
-    from paidfor.integrity.networks import expand
+    from paidfor.integrity.networks import analyse, expand
 
     analysis = analyse(load_world(engine))
     by_name: dict[str, list[EntityKey]] = {}

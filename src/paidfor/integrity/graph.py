@@ -26,7 +26,6 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import igraph as ig
 import numpy as np
@@ -51,7 +50,6 @@ FDR = 0.05
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-H = TypeVar("H")
 
 
 _IGRAPH_RNG = threading.Lock()
@@ -165,30 +163,6 @@ def project(table: AttributeTable, ent: IntArray | None = None) -> Projection:
     uniq, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=wt)
     return Projection(n, uniq // n, uniq % n, total.astype(np.float64))
-
-
-class UnionFind(Generic[H]):
-    """Disjoint sets of hashable items (an item never joined is its own set); a set's root
-    is its smallest item."""
-
-    def __init__(self) -> None:
-        self.parent: dict[H, H] = {}
-
-    def find(self, x: H) -> H:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while x != root:  # path compression
-            nxt = self.parent.get(x, x)
-            self.parent[x] = root
-            x = nxt
-        return root
-
-    def union(self, a: H, b: H) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            lo, hi = (ra, rb) if ra < rb else (rb, ra)  # type: ignore[operator]
-            self.parent[hi] = lo
 
 
 def control_links(table: AttributeTable, proj: Projection) -> BoolArray:

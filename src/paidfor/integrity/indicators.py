@@ -35,24 +35,26 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
-from threatexchange.common import normalize_string
-from threatexchange.signal_type.pdq.pdq_index import PDQIndex
-from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHOLD
-from threatexchange.signal_type.raw_text import RawTextSignal
 from weighted_levenshtein import lev
 
 from paidfor.domain.urls import canonical_domain, host_of
 from paidfor.integrity.model import Profile
 from paidfor.integrity.signals import IndicatorHit
 
+# NumPy and the threatexchange library (which brings faiss and Pillow with its PDQ index) are
+# imported where they are used, so that importing this (every command does) costs none of it.
+if TYPE_CHECKING:
+    import numpy as np
+    from threatexchange.signal_type.pdq.pdq_index import PDQIndex
+
 _SPACE = re.compile(r"\s+")
 _PDQ = re.compile(r"^[0-9a-f]{64}$")
 TYPES = ("domain", "url", "payment_fingerprint", "raw_text", "pdq", "page_id", "account_id")
 EXACT_TYPES = ("payment_fingerprint", "page_id", "account_id")
-PDQ_THRESHOLD = PDQ_CONFIDENT_MATCH_THRESHOLD  # 31, as PDQIndex.get_match_threshold()
+PDQ_THRESHOLD = 31  # the library's PDQ_CONFIDENT_MATCH_THRESHOLD, PDQIndex.get_match_threshold()
 TEXT_PCT = 5.0  # RawTextSignal.matches_str's default pct_diff_threshold
 SEGMENT = 10  # the length of the pieces of normalised text the text index looks up
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -134,6 +136,9 @@ def _text_matches(signal: str, haystack: str) -> bool:
     raises ``UnicodeEncodeError`` when it has to compute a distance between normalised
     strings that are not ASCII (weighted_levenshtein works on ASCII only); then the same
     distance and threshold are computed here (see ``_levenshtein``)."""
+    from threatexchange.common import normalize_string
+    from threatexchange.signal_type.raw_text import RawTextSignal
+
     try:
         return RawTextSignal.matches_str(signal, haystack, TEXT_PCT).match
     except UnicodeEncodeError:
@@ -192,6 +197,8 @@ def _text_keys(norm: str) -> tuple[list[int], int]:
 
 def _probe_keys(norm: str) -> tuple[np.ndarray, np.ndarray]:
     """The keys a probe text looks up, and where each starts in it."""
+    import numpy as np
+
     keys = [hash(norm) ^ _EXACT_TAG]
     if len(norm) >= 2 * SEGMENT - 1:  # the shortest that can match a 20-character one
         keys += [hash(norm[i : i + SEGMENT]) for i in range(len(norm) - SEGMENT + 1)]
@@ -224,6 +231,8 @@ class _TextIndex:
     """
 
     def __init__(self) -> None:
+        import numpy as np
+
         self.values: list[str | None] = []  # slot -> the indicator's value (None: removed)
         self.slot: dict[str, int] = {}
         self.lens = array("i")  # slot -> normalised length (-1 until indexed)
@@ -263,6 +272,9 @@ class _TextIndex:
     def _keys_of(self, batch: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The keys to index for these slots (key, slot, start), by batches to bound the
         memory it takes."""
+        import numpy as np
+        from threatexchange.common import normalize_string
+
         owners: list[int] = []
         flat: list[int] = []
         starts: list[int] = []
@@ -299,6 +311,8 @@ class _TextIndex:
         return hashes[keep], slots[keep], pos[keep]
 
     def build(self) -> None:
+        import numpy as np
+
         if not self.pending and not self._too_dead():
             return
         parts = [
@@ -342,6 +356,8 @@ class _TextIndex:
 
     def _compact(self) -> None:
         """Renumber the live slots (after many removals)."""
+        import numpy as np
+
         alive = np.array([v is not None for v in self.values], bool)
         renumber = np.cumsum(alive, dtype=np.int64) - 1
         self.slots = renumber[self.slots].astype(np.int32)
@@ -354,6 +370,8 @@ class _TextIndex:
 
     def candidates(self, norm: str) -> list[int]:
         """Slots that may match a probe normalised to ``norm`` (a superset of the matches)."""
+        import numpy as np
+
         q, at = _probe_keys(norm)
         n = len(norm)
         found: list[int] = []
@@ -379,6 +397,8 @@ class _TextIndex:
 
     def query(self, text: str) -> list[str]:
         """The values of the indicators ``text`` matches, as the library decides."""
+        from threatexchange.common import normalize_string
+
         norm = normalize_string(text)
         whole = hash(norm)
         bag: Counter[str] | None = None
@@ -445,6 +465,8 @@ class _PdqIndex:
         return True
 
     def build(self) -> None:
+        from threatexchange.signal_type.pdq.pdq_index import PDQIndex
+
         if not self.pending and len(self.gone) <= max(1000, len(self.live) // 4):
             return
         if len(self.recent) + len(self.pending) > self.main_size // 8 or len(self.gone) > max(

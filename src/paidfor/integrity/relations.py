@@ -31,7 +31,6 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paidfor.domain.world import EXPLAINING_STATUSES
-from paidfor.integrity.graph import UnionFind
 from paidfor.integrity.model import (
     CONTROL_KINDS,
     EntityKey,
@@ -39,6 +38,7 @@ from paidfor.integrity.model import (
     Relationship,
     SignalResult,
 )
+from paidfor.integrity.unionfind import UnionFind
 
 # The findings that make an account unable to vouch for others.
 FOREIGN_SIGNALS = frozenset({"payment_country", "admin_location", "language"})

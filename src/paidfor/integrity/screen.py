@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 
 from paidfor.background import Snapshot
 from paidfor.integrity.model import Profile
-from paidfor.integrity.networks import build_context
 from paidfor.integrity.risk import HOLD_AT, assess
 from paidfor.integrity.signals import Context, IndicatorMatcher, admin_attribute, attributes
 from paidfor.integrity.store import (
@@ -90,6 +89,8 @@ def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None
         for attrs in carried.values()
         for kind, value in attrs
     }
+    from paidfor.integrity.networks import build_context  # NumPy and igraph: when it runs
+
     flagged.ads = removed_ads(engine)
     ctx = build_context(flagged, carried, df, indicators)
     ctx.n_entities = count_entities(engine)
@@ -99,6 +100,8 @@ def screening_context(engine: Engine, indicators: IndicatorMatcher | None = None
 def full_screening_context(engine: Engine, indicators: IndicatorMatcher | None = None) -> Context:
     """The same knowledge from every account, page and ad (the definition
     ``screening_context`` is tested against; a batch job's cost)."""
+    from paidfor.integrity.networks import build_context
+
     world = load_world(engine)
     world.ads = [ad for ad in world.ads if ad.removed]  # a submission brings its own texts
     carried = {k: attributes(p) for k, p in world.profiles.items()}

@@ -16,6 +16,7 @@ API, the staff pages and the CLI call (cases themselves: ``integrity.cases.CaseS
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -25,11 +26,13 @@ from paidfor.integrity.enforcement_store import ActionKind, ActionResult, Enforc
 from paidfor.integrity.entity import EntityReport, entity_report
 from paidfor.integrity.mark_store import Mark, MarkRepository
 from paidfor.integrity.model import EntityKey
-from paidfor.integrity.networks import Analysis
 from paidfor.integrity.relationship_store import RelationshipRecord, RelationshipRepository
 from paidfor.integrity.risk import HOLD_AT
 from paidfor.integrity.store import World, load_world, save_risk
 from paidfor.storage.audit import append_event
+
+if TYPE_CHECKING:  # the analysis imports NumPy and igraph when it runs
+    from paidfor.integrity.networks import Analysis
 
 
 class IntegrityService:

@@ -13,64 +13,81 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from paidfor.domain.serialize import csv_text
 from paidfor.library.search import LibraryQuery
 from paidfor.library.store import LibraryRepository
 from paidfor.library.views import PublicAd
 
+if TYPE_CHECKING:  # pyarrow (with NumPy) is imported to write Parquet
+    import pyarrow as pa
+
 EXPORT_CAP = 1_000_000  # rows in one download; docs/exports.md
 BATCH = 5_000  # rows read, and one Parquet row group, at a time
 
-_STRINGS = pa.list_(pa.string())
-_DEMOGRAPHIC = pa.list_(
-    pa.struct([("age", pa.string()), ("gender", pa.string()), ("percentage", pa.float64())])
-)
-_REGIONS = pa.list_(pa.struct([("region", pa.string()), ("percentage", pa.float64())]))
-
-COLUMNS: dict[str, pa.DataType] = {
-    "ad_id": pa.int64(),
-    "ad_url_path": pa.string(),
-    "source": pa.string(),
-    "source_ad_id": pa.string(),
-    "status": pa.string(),
-    "removal_reason": pa.string(),
-    "content_withheld": pa.bool_(),
-    "ad_type": pa.string(),
-    "political": pa.bool_(),
-    "created_date": pa.date32(),
-    "delivery_start_date": pa.date32(),
-    "delivery_stop_date": pa.date32(),
-    "page_id": pa.int64(),
-    "page_name": pa.string(),
-    "page_platform_id": pa.string(),
-    "page_url": pa.string(),
-    "funder_id": pa.int64(),
-    "paid_for_by": pa.string(),
-    "creative_bodies": _STRINGS,
-    "link_titles": _STRINGS,
-    "link_captions": _STRINGS,
-    "link_descriptions": _STRINGS,
-    "landing_url": pa.string(),
-    "currency": pa.string(),
-    "spend_lower": pa.int64(),
-    "spend_upper": pa.int64(),
-    "impressions_lower": pa.int64(),
-    "impressions_upper": pa.int64(),
-    "audience_lower": pa.int64(),
-    "audience_upper": pa.int64(),
-    "reached_countries": _STRINGS,
-    "platforms": _STRINGS,
-    "languages": _STRINGS,
-    "demographic_distribution": _DEMOGRAPHIC,
-    "delivery_by_region": _REGIONS,
+COLUMNS: dict[str, str] = {  # name: type (see ``schema``)
+    "ad_id": "int64",
+    "ad_url_path": "string",
+    "source": "string",
+    "source_ad_id": "string",
+    "status": "string",
+    "removal_reason": "string",
+    "content_withheld": "bool",
+    "ad_type": "string",
+    "political": "bool",
+    "created_date": "date32",
+    "delivery_start_date": "date32",
+    "delivery_stop_date": "date32",
+    "page_id": "int64",
+    "page_name": "string",
+    "page_platform_id": "string",
+    "page_url": "string",
+    "funder_id": "int64",
+    "paid_for_by": "string",
+    "creative_bodies": "strings",
+    "link_titles": "strings",
+    "link_captions": "strings",
+    "link_descriptions": "strings",
+    "landing_url": "string",
+    "currency": "string",
+    "spend_lower": "int64",
+    "spend_upper": "int64",
+    "impressions_lower": "int64",
+    "impressions_upper": "int64",
+    "audience_lower": "int64",
+    "audience_upper": "int64",
+    "reached_countries": "strings",
+    "platforms": "strings",
+    "languages": "strings",
+    "demographic_distribution": "demographic",
+    "delivery_by_region": "regions",
 }
-SCHEMA = pa.schema(list(COLUMNS.items()))
+
+
+@cache
+def schema() -> pa.Schema:
+    """The Parquet file's schema: ``COLUMNS`` as Arrow types."""
+    import pyarrow as pa
+
+    strings = pa.list_(pa.string())
+    demographic = pa.list_(
+        pa.struct([("age", pa.string()), ("gender", pa.string()), ("percentage", pa.float64())])
+    )
+    regions = pa.list_(pa.struct([("region", pa.string()), ("percentage", pa.float64())]))
+    types = {
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "bool": pa.bool_(),
+        "date32": pa.date32(),
+        "strings": strings,
+        "demographic": demographic,
+        "regions": regions,
+    }
+    return pa.schema([(name, types[kind]) for name, kind in COLUMNS.items()])
 
 
 def _day(text: str | None) -> date | None:
@@ -188,12 +205,15 @@ class ExportService:
         yield out.getvalue().encode()
 
     def parquet(self, query: LibraryQuery, now: datetime | None = None) -> Iterator[bytes]:
-        """A Parquet file (``SCHEMA``), one row group per batch, sent as it is written."""
+        """A Parquet file (``schema()``), one row group per batch, sent as it is written."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         sink = _Sink()
-        writer = pq.ParquetWriter(sink, SCHEMA, compression="zstd")
+        writer = pq.ParquetWriter(sink, schema(), compression="zstd")
         try:
             for batch in self._batches(query, now):
-                table = pa.Table.from_pylist([export_row(ad) for ad in batch], schema=SCHEMA)
+                table = pa.Table.from_pylist([export_row(ad) for ad in batch], schema=schema())
                 writer.write_table(table, row_group_size=len(batch))
                 yield sink.take()
         finally:

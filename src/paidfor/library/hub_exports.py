@@ -19,9 +19,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from paidfor.domain.serialize import csv_text
 from paidfor.library.hub_views import (
     CountryLine,
@@ -92,6 +89,9 @@ def columns(table: str) -> list[str]:
 
 
 def to_parquet(rows: list[dict[str, Any]], names: list[str]) -> bytes:
+    import pyarrow as pa  # here: the web app imports this module, few requests want Parquet
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pylist(rows) if rows else pa.table({n: [] for n in names})
     sink = io.BytesIO()
     pq.write_table(table.select(names) if rows else table, sink, compression="zstd")

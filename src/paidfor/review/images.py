@@ -24,18 +24,19 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-
-from PIL import Image, UnidentifiedImageError
-from threatexchange.signal_type.pdq import pdq_hasher
-from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHOLD, simple_distance
-from threatexchange.signal_type.pdq.signal import PdqSignal
+from typing import TYPE_CHECKING
 
 from paidfor import errors
+
+# Pillow and the threatexchange library (with faiss and NumPy) are imported where an image is
+# decoded or hashed: every command imports this module, few of them see an image.
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 8000
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-PDQ_MATCH_DISTANCE = PDQ_CONFIDENT_MATCH_THRESHOLD  # 31: at most this far is the same picture
+PDQ_MATCH_DISTANCE = 31  # the library's PDQ_CONFIDENT_MATCH_THRESHOLD: the same picture
 _HASHED_AS_IS = ("RGB", "L")
 
 
@@ -66,6 +67,8 @@ def md5_hex(data: bytes) -> str:
 
 def _decode(data: bytes) -> Image.Image:
     """The decoded picture (first frame), or ImageRefused saying what is wrong."""
+    from PIL import Image, UnidentifiedImageError
+
     names = "PNG, JPEG, GIF or WebP"
     kind = "image"
     try:
@@ -95,6 +98,10 @@ def _decode(data: bytes) -> Image.Image:
 def pdq_of(data: bytes, image: Image.Image | None = None) -> tuple[str | None, int]:
     """The PDQ hash of an image file's bytes (None below the quality threshold) and its
     quality, through the ``threatexchange`` library."""
+    from PIL import Image
+    from threatexchange.signal_type.pdq import pdq_hasher
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
     if image is not None and image.mode not in _HASHED_AS_IS:
         if "A" in image.getbands() or "transparency" in image.info:
             white = Image.new("RGBA", image.size, (255, 255, 255, 255))
@@ -140,4 +147,6 @@ def hash_image(data: bytes) -> HashedImage:
 
 def pdq_distance(a: str, b: str) -> int:
     """How many of the 256 bits of two PDQ hashes differ (at most 31: the same picture)."""
+    from threatexchange.signal_type.pdq.pdq_utils import simple_distance
+
     return int(simple_distance(a, b))
