@@ -3,7 +3,7 @@ test gets a copy of what they made; a module's data (a seed) is loaded once too,
 
 - SQLite: the file migrated (and seeded) once is copied (``shutil.copyfile``).
 - PostgreSQL: a template schema is migrated (and seeded) once; ``pg_dump --schema`` writes it
-  out (tables, indexes, the generated ``tsvector`` columns, triggers, functions, sequences
+  out (tables, indexes, the full-text expression index, triggers, functions, sequences
   and every row, ``alembic_version`` and the counters the migrations insert among them), and
   each test's schema is that script replayed under its own name, in one round trip. Without
   a ``pg_dump`` that can read the server (none installed, an older major version), each

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
+from paidfor.domain import Ad, Creative
 from paidfor.ingest.pipeline import ImportAborted, estimate_rows, run_import
 from paidfor.ingest.registry import SOURCES
 from paidfor.storage import bulk
 from paidfor.storage.db import open_database
 from paidfor.storage.repo import AdRepository
+from paidfor.storage.writer import BatchWriter
 
 from conftest import IRA_CLEAN
 
@@ -78,3 +82,84 @@ def test_a_failed_deferred_import_still_rebuilds_the_indexes(
     with pytest.raises(ImportAborted):
         run_import(engine, SOURCES["native"](), [bad], strict=True, defer_indexes=True)
     assert bulk.missing_indexes(engine) == []
+
+
+def _migration(name: str) -> ModuleType:
+    return importlib.import_module(f"paidfor.storage.migrations.versions.{name}")
+
+
+def test_the_migrations_make_what_bulk_makes_again() -> None:
+    """The frozen DDL of the migrations is what ``ensure_indexes`` creates after a load: the
+    FTS5 triggers (0002) and PostgreSQL's full-text vector (0019)."""
+    assert _migration("0002_fulltext").SQLITE_UP[1:] == list(bulk.FTS_TRIGGERS.values())
+    vector_index = _migration("0019_search_vector_index").PG_UP[-1]
+    assert vector_index == bulk.PG_SEARCH_DDL.replace(" IF NOT EXISTS", "")
+    assert bulk.PG_SEARCH_VECTOR in vector_index
+
+
+def _indexdef(engine: Engine, name: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :n AND schemaname = "
+                 "current_schema()"),
+            {"n": name},
+        ).scalar()  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_postgres_rebuilds_the_search_index_the_migration_made(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's index")
+    migrated = _indexdef(engine, bulk.PG_SEARCH_INDEX)
+    assert migrated is not None and "to_tsvector('simple'::regconfig" in migrated
+    with engine.connect() as conn:  # no stored vector: the index is over the expression
+        columns = {c["name"] for c in inspect(conn).get_columns("ads")}
+    assert "search_tsv" not in columns
+    bulk.drop_indexes(engine)
+    assert bulk.ensure_indexes(engine)
+    assert _indexdef(engine, bulk.PG_SEARCH_INDEX) == migrated
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("phrase", [False, True])
+def test_postgres_searches_through_the_vector_index(engine: Engine, phrase: bool) -> None:
+    """The search names the indexed expression verbatim, so the planner can use the index
+    (sequential and plain index scans turned off: what is left is the GIN index, or a
+    sequential scan the planner was told not to make if the expressions differed)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN])
+    where, params = AdRepository._fts("postgresql", ["black", "matters"], phrase)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE ads")
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+        for query in (
+            f"SELECT count(*) {where}",
+            f"SELECT id {where} ORDER BY id DESC LIMIT 50 OFFSET 0",
+        ):
+            plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {query}"), params))
+            assert f"Bitmap Index Scan on {bulk.PG_SEARCH_INDEX}" in plan, plan
+            assert "Seq Scan" not in plan, plan
+    repo = AdRepository(engine)
+    assert 0 < repo.count_search("black matters", phrase=phrase) <= repo.count_search("black")
+
+
+def test_phrase_search_keeps_the_words_order(engine: Engine) -> None:
+    bodies = ["see example.com today", "com example, see", "an example of a com"]
+    BatchWriter(engine).write(
+        [
+            Ad(source="t", external_id=str(n), creative=Creative(bodies=[body]))
+            for n, body in enumerate(bodies)
+        ]
+    )
+    repo = AdRepository(engine)
+
+    def found(query: str, phrase: bool) -> set[str]:
+        return {a.external_id for a in repo.search(query, phrase=phrase, limit=10)}
+
+    assert found("example com", False) == {"0", "1", "2"}
+    assert found("example com", True) == {"0"}
+    assert found("com example", True) == {"1"}
+    assert found("example.com today", True) == {"0"}
+    assert repo.count_search("example com", phrase=True) == 1

@@ -4,7 +4,7 @@ PostgreSQL.
 
 JSON list columns (``reached_countries``, ``platforms``, ``languages``) are searched with
 ``json_each`` on SQLite and with ``?|`` / ``jsonb_array_elements_text`` on PostgreSQL; full-text
-search uses the same FTS5 table / tsvector column as ``AdRepository.search``.
+search uses the same FTS5 table / tsvector index as ``AdRepository.search``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from paidfor.domain import Ad, Funder
 from paidfor.domain.money import from_cents
+from paidfor.storage.bulk import PG_SEARCH_VECTOR
 from paidfor.storage.import_runs import source_files
 from paidfor.storage.mapping import row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
@@ -158,8 +159,9 @@ class AdRepository:
         if dialect == "sqlite":
             match = '"' + " ".join(words) + '"' if phrase else " ".join(f'"{w}"' for w in words)
             return "FROM ads_fts WHERE ads_fts MATCH :q", {"q": match}
+        # the indexed expression verbatim, or the planner would not use ix_ads_search_tsv
         fn = "phraseto_tsquery" if phrase else "plainto_tsquery"
-        return f"FROM ads WHERE search_tsv @@ {fn}('simple', :q)", {"q": " ".join(words)}
+        return f"FROM ads WHERE {PG_SEARCH_VECTOR} @@ {fn}('simple', :q)", {"q": " ".join(words)}
 
     def search(
         self, query: str, *, phrase: bool = False, limit: int = 50, offset: int = 0
