@@ -6,6 +6,7 @@ one parser, and the database holds what one parser gives it."""
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import subprocess
@@ -160,3 +161,24 @@ def test_a_parser_does_not_run_the_parents_main_script_again(tmp_path: Path) -> 
                           timeout=120, check=True)  # fmt: skip
     assert done.stdout.strip() == "30"
     assert runs.read_text(encoding="utf-8").split() == ["__main__"]
+
+
+def test_the_collector_waits_for_the_search_index_catch_up(engine: Engine, tmp_path: Path) -> None:
+    """The catch-up beside the index build makes a document of every row read back: it runs
+    with the cyclic collector still off, as the load did, and the collector is on again after
+    (also when the import fails)."""
+    data = tmp_path / "ads.jsonl"
+    data.write_text("".join(ad_line(i) + "\n" for i in range(20)), encoding="utf-8")
+    seen: list[bool] = []
+    assert gc.isenabled()
+    run_import(engine, Native(), [data], defer_indexes=True, parallel=False,
+               alongside_indexes=lambda report: seen.append(gc.isenabled()))  # fmt: skip
+    assert seen == [False] and gc.isenabled()
+
+    def fail(report: Any) -> None:
+        raise RuntimeError("the catch-up failed")
+
+    with pytest.raises(RuntimeError, match="catch-up"):
+        run_import(engine, Native(), [data], defer_indexes=True, parallel=False,
+                   alongside_indexes=fail)  # fmt: skip
+    assert gc.isenabled()

@@ -616,13 +616,17 @@ def run_import(
     finally:
         if isinstance(stream, Generator):
             stream.close()
-        if gc_was_enabled:
-            gc.enable()
-        if defer_indexes:  # on success and on failure alike; after a kill, open_database
-            if on_phase is not None:
-                on_phase("building indexes")
-            loaded = sys.exc_info()[0] is None
-            _build_indexes(engine, report, alongside_indexes if loaded else None)
+        try:
+            if defer_indexes:  # on success and on failure alike; after a kill, open_database
+                if on_phase is not None:
+                    on_phase("building indexes")
+                loaded = sys.exc_info()[0] is None
+                _build_indexes(engine, report, alongside_indexes if loaded else None)
+        finally:
+            # the search index's catch-up alongside makes a document of every row read
+            # back: collections walked them as they did the load's
+            if gc_was_enabled:
+                gc.enable()
     report.seconds = time.perf_counter() - started
     if not dry_run:
         append_event(
