@@ -70,7 +70,7 @@ NOT_APPLICABLE = {
     "or referendum.",
 }
 
-#: (number, key, title) of each section, in the template's order.
+#: (number, key, title) of each section, in the order of art. 12(1), points (a) to (l).
 SECTIONS: tuple[tuple[int, str, str], ...] = (
     (1, "sponsor", "The sponsor"),
     (2, "controller", "The entity ultimately controlling the sponsor"),
