@@ -76,6 +76,10 @@ def test_a_visitor_sees_the_label_and_opens_the_notice(
         body = page.inner_text("main")
         assert "The sponsor" in body and "anna@example.org" in body
         assert "Musterstraße" not in body  # a person's postal address stays private
+        # art. 12(1)(h), section 10: an ad linked to a law, not to an election, links no vote
+        tenth = page.locator('.notice li[value="10"]')
+        assert "Links to official information" in tenth.inner_text()
+        assert "Does not apply" in tenth.inner_text() and tenth.get_by_role("link").count() == 0
         # the targeting annex (art. 19): the ages targeted, and the platform's policy linked
         annex = page.get_by_role("region", name="Targeting annex (art. 19)")
         assert annex.count() == 1 and "Ages: 18 to any" in annex.inner_text()

@@ -48,7 +48,7 @@ def test_a_notification_is_received_decided_and_answered(
 ) -> None:
     ad_id = eu_ad(api, reviewer)
     # the notice tells how to notify
-    notify = api.get(f"/api/ads/{ad_id}/notice").json()["sections"][10]["value"]
+    notify = api.get(f"/api/ads/{ad_id}/notice").json()["sections"][11]["value"]
     assert notify["url"] == f"/ads/{ad_id}/notify"
 
     body = {

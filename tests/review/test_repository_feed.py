@@ -87,7 +87,12 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
     stored = elections.get(vote)
     assert stored is not None
     elections.add(replace(stored, source_url="https://www.bundeswahlleiterin.de/neu"), actor="t")
-    assert ids(read(api, f"{FEED}?after={cursor}")) == [made[0]]
+    corrected = read(api, f"{FEED}?after={cursor}")
+    assert ids(corrected) == [made[0]]
+    # its section 10 (art. 12(1)(h)) links the corrected page
+    participation = corrected["data"][0]["notice"]["sections"][9]
+    assert participation["key"] == "participation"
+    assert participation["value"]["links"][0]["url"] == "https://www.bundeswahlleiterin.de/neu"
 
     # removed for breaking the rules: again, saying so
     cursor = read(api, f"{FEED}?after={cursor}")["cursor"]
@@ -99,7 +104,7 @@ def test_the_feed_sends_every_notice_and_each_again_when_its_ad_changes(
     assert r.status_code == 200, r.text
     removed = read(api, f"{FEED}?after={cursor}")
     assert ids(removed) == [made[2]]
-    suspended = removed["data"][0]["notice"]["sections"][11]["value"]
+    suspended = removed["data"][0]["notice"]["sections"][12]["value"]
     assert suspended["suspended_or_discontinued"] is True
 
 

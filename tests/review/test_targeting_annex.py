@@ -105,7 +105,7 @@ def test_a_targeted_eu_ads_notice_carries_the_annex(
 
     notice = api.get(f"/api/ads/{ad_id}/notice").json()
     assert problems(notice, api.get("/api/ttpa/notice.schema.json").json()) == []
-    assert notice["notice_version"] == 2
+    assert notice["notice_version"] == 3
     annex = {s["key"]: s["value"] for s in notice["sections"]}["targeting"]["annex"]
     assert annex["parameters"]["locations"] == ["Berlin, Berlin, DE"]
     assert annex["parameters"]["interests"] == ["Öffentlicher Nahverkehr"]
@@ -133,10 +133,12 @@ def test_an_ad_shown_to_its_countries_alone_has_no_annex() -> None:
     plain = Ad(source="native", external_id="z", targeting=Targeting([Location("DE")]), id=3)
     notice = notice_of(plain, decl, None, "/api/ads/3/notice")
     assert problems(notice, NOTICE_SCHEMA) == []
-    assert notice["sections"][12]["value"]["used"] is False
-    assert notice["sections"][12]["value"]["annex"] is None
+    assert notice["sections"][13]["key"] == "targeting"
+    assert notice["sections"][13]["value"]["used"] is False
+    assert notice["sections"][13]["value"]["annex"] is None
 
 
 def test_the_schema_holds_the_annex() -> None:
-    section = NOTICE_SCHEMA["properties"]["sections"]["prefixItems"][12]
+    section = NOTICE_SCHEMA["properties"]["sections"]["prefixItems"][13]
+    assert section["properties"]["number"] == {"const": 14}
     assert section["properties"]["value"]["properties"]["annex"] is ANNEX_SCHEMA

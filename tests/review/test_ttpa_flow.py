@@ -215,6 +215,19 @@ def test_a_declaration_is_checked_where_it_is_parsed(
 
 # --- labels and transparency notices (arts. 11-12, Implementing Regulation (EU) 2025/1410) ----
 
+#: The notice's sections, 1-14, in the order of art. 12(1), points (a) to (l).
+ART_12_1_ORDER = (
+    "sponsor", "controller",  # (a)
+    "payer",  # (b)
+    "period",  # (c)
+    "amounts", "campaign_amounts",  # (d)
+    "funding",  # (e)
+    "methodology",  # (f)
+    "linked_to",  # (g)
+    "participation",  # (h)
+    "repository", "notify", "suspended", "targeting",  # (i)-(l)
+)  # fmt: skip
+
 TYPES = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool,
          "null": type(None)}  # fmt: skip
 
@@ -294,12 +307,17 @@ def test_an_eu_political_ad_carries_its_label_and_notice(
     assert r.status_code == 200, r.text
     notice = r.json()
     assert problems(notice, schema.json()) == []
-    assert [s["number"] for s in notice["sections"]] == list(range(1, 14))
+    assert [s["number"] for s in notice["sections"]] == list(range(1, 15))
+    assert [s["key"] for s in notice["sections"]] == list(ART_12_1_ORDER)
     by_key = {s["key"]: s["value"] for s in notice["sections"]}
     assert by_key["sponsor"] == {"name": "Anna Muster", "email": "anna@example.org",
                                  "country": "DE"}  # fmt: skip
     assert by_key["amounts"] == {"total": "123.45", "currency": "EUR"}
     assert by_key["linked_to"]["election"]["name"] == "Testwahl 2027"
+    # art. 12(1)(h): official information on how to take part, the election's page
+    assert by_key["participation"]["links"] == [{
+        "name": "Testwahl 2027", "country": "DE", "date": "2027-06-06",
+        "url": "https://www.bundeswahlleiterin.de/"}]  # fmt: skip
     assert by_key["targeting"]["used"] is True and by_key["suspended"] == {
         "suspended_or_discontinued": False, "reason": None}  # fmt: skip
     # a person's postal address, the other parties' contacts and the status stay private

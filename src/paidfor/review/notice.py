@@ -3,11 +3,15 @@ Regulation (EU) 2024/900; format and template: Commission Implementing Regulatio
 2025/1410), built as plain values from the ad, its sponsor's declaration and the election it
 is linked to. No database, no web: ``review.transparency`` reads, the interfaces render.
 
-The notice's sections follow the template's numbering: 1-5 as the Annex words them (the
-sponsor; the entity ultimately controlling it; the entity paying; the period; the aggregated
-amounts for the ad), 6-13 in the order of art. 12(1)'s remaining elements (docs/ttpa.md says
-which to check against the Official Journal's text). ``NOTICE_SCHEMA`` is the JSON Schema of
-the machine-readable notice (published at ``/api/ttpa/notice.schema.json``).
+The notice's sections 1-14 follow art. 12(1) in order: (a) the sponsor (1) and the entity
+ultimately controlling it (2); (b) the payer (3); (c) the period (4); (d) the aggregated
+amounts for the ad (5) and the campaign (6); (e) their source and origin (7); (f) the
+methodology (8); (g) the linked election, referendum or process (9); (h) links to official
+information on how to take part in the linked elections or referendums (10); then the European
+repository, how to notify, suspension and targeting (11-14), in the order of the remaining
+points, (i)-(l) (docs/ttpa.md says which points were checked against a copy of the text and
+which wait for the Official Journal). ``NOTICE_SCHEMA`` is the JSON Schema of the
+machine-readable notice (published at ``/api/ttpa/notice.schema.json``).
 
 What it shows of a declaration is what arts. 11-12 ask for: the sponsor's name and email, an
 organisation's postal address, country and registration number, the names of the entity
@@ -24,11 +28,14 @@ from typing import Any
 
 from paidfor.domain import Ad, AdStatus, Election
 from paidfor.domain.ttpa import SponsorDeclaration, SponsorKind
+from paidfor.domain.urls import link_of
 from paidfor.review.targeting_annex import ANNEX_SCHEMA, annex_of
 
 LAW = "Regulation (EU) 2024/900"
 #: 2: section 13 carries the targeting annex (art. 19), sections 10 and 11 their addresses.
-NOTICE_VERSION = 2
+#: 3: section 10 is art. 12(1)(h), links to official information on how to take part in the
+#: linked elections; the repository, notify, suspended and targeting sections are now 11-14.
+NOTICE_VERSION = 3
 TEMPLATE = "Commission Implementing Regulation (EU) 2025/1410"
 STATEMENT = "Political advertisement"  # art. 11(1)(a)
 METHODOLOGY = (
@@ -49,8 +56,21 @@ NOTIFY = (
     "break Regulation (EU) 2024/900, at the address given (art. 15). The notifier gets a "
     "receipt and can read the outcome with it."
 )
+# art. 12(1)(h): the page of each linked election is its ``source_url``, which an administrator
+# sets to the official page on how to vote (docs/elections.md; no field of its own yet).
+PARTICIPATION = (
+    "Official information on how to take part in the election or referendum this political "
+    "advertisement is linked to: the page recorded for each."
+)
+PARTICIPATION_MISSING = "No page of official information is recorded for {election}."
+NOT_APPLICABLE = {
+    "process": "Does not apply: the political advertisement is linked to a legislative or "
+    "regulatory process, not to a specific election or referendum.",
+    "none": "Does not apply: the political advertisement is not linked to a specific election "
+    "or referendum.",
+}
 
-#: (number, key, title) of each section, in the template's order.
+#: (number, key, title) of each section, in the order of art. 12(1), points (a) to (l).
 SECTIONS: tuple[tuple[int, str, str], ...] = (
     (1, "sponsor", "The sponsor"),
     (2, "controller", "The entity ultimately controlling the sponsor"),
@@ -66,11 +86,13 @@ SECTIONS: tuple[tuple[int, str, str], ...] = (
     (8, "methodology", "The methodology used to calculate the amounts"),
     (9, "linked_to", "The election, referendum, legislative or regulatory process the "
                      "political advertisement is linked to"),
-    (10, "repository", "The European repository for online political advertisements"),
-    (11, "notify", "How to notify a political advertisement that may not comply"),
-    (12, "suspended", "Whether the political advertisement was suspended or discontinued for "
+    (10, "participation", "Links to official information about how to take part in the "
+                          "election or referendum the political advertisement is linked to"),
+    (11, "repository", "The European repository for online political advertisements"),
+    (12, "notify", "How to notify a political advertisement that may not comply"),
+    (13, "suspended", "Whether the political advertisement was suspended or discontinued for "
                       "breaking Regulation (EU) 2024/900"),
-    (13, "targeting", "Whether targeting or ad-delivery techniques were used"),
+    (14, "targeting", "Whether targeting or ad-delivery techniques were used"),
 )  # fmt: skip
 
 FUNDING_WORDS = {
@@ -125,6 +147,23 @@ def linked_to(decl: SponsorDeclaration, election: Election | None) -> str | None
     if election is not None:
         return f"{election.name} ({election.country}, {election.date.isoformat()})"
     return decl.linked_process
+
+
+def participation(decl: SponsorDeclaration, election: Election | None) -> dict[str, Any]:
+    """Art. 12(1)(h): for an ad linked to a specific election or referendum, a link for each to
+    official information on how to take part in it (the election's ``source_url``, when it is
+    an http(s) link: ``domain.urls.link_of``); for one linked to a legislative or regulatory
+    process only, or to nothing, it does not apply."""
+    if election is None:
+        why = "process" if decl.linked_process else "none"
+        return {"applies": False, "text": NOT_APPLICABLE[why], "links": []}
+    url = link_of(election.source_url)
+    text = PARTICIPATION
+    if url is None:
+        text += " " + PARTICIPATION_MISSING.format(election=linked_to(decl, election))
+    link = {"name": election.name, "country": election.country,
+            "date": election.date.isoformat(), "url": url}  # fmt: skip
+    return {"applies": True, "text": text, "links": [link]}
 
 
 def label_of(ad: Ad, decl: SponsorDeclaration, election: Election | None) -> Label:
@@ -186,6 +225,7 @@ def notice_of(
                 "level": election.level,
             },
         },
+        "participation": participation(decl, election),
         "repository": {"url": REPOSITORY_FEED, "text": REPOSITORY},
         "notify": {"url": f"/ads/{ad.id}/notify", "text": NOTIFY},
         "suspended": {
@@ -279,6 +319,29 @@ _VALUE: dict[str, Any] = {
                     "level": {"enum": ["eu", "national", "regional", "local"]},
                 },
                 "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+    "participation": {
+        "type": "object",
+        "required": ["applies", "text", "links"],
+        "properties": {
+            "applies": {"type": "boolean"},
+            "text": {"type": "string"},
+            "links": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "country", "date", "url"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "country": {"type": "string"},
+                        "date": {"type": "string"},
+                        "url": {"type": ["string", "null"], "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+                    },
+                    "additionalProperties": False,
+                },
             },
         },
         "additionalProperties": False,
