@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from factories import admin, advertiser, auth_and_page, authorize, bearer, token
 from fastapi.testclient import TestClient
+from jsonschema_rs import Draft202012Validator
 from sqlalchemy import Engine
 
 from paidfor.auth.roles import Role
@@ -228,50 +229,22 @@ ART_12_1_ORDER = (
     "repository", "notify", "suspended", "targeting",  # (i)-(l)
 )  # fmt: skip
 
-TYPES = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool,
-         "null": type(None)}  # fmt: skip
 
-
-def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
-    """What of ``value`` breaks ``schema``, for the JSON Schema keywords the notice's schema
-    uses (type, const, enum, required, properties, additionalProperties, prefixItems, items,
-    minItems). No validator library is installed; this one is small enough to read."""
-    if schema is False:
-        return [f"{where}: not allowed"]
-    out: list[str] = []
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(isinstance(value, TYPES[k]) and not (k == "integer" and isinstance(value, bool))
-                   for k in kinds):  # fmt: skip
-            return [f"{where}: {type(value).__name__} is not {kinds}"]
-    if "const" in schema and value != schema["const"]:
-        out.append(f"{where}: {value!r} is not {schema['const']!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        out.append(f"{where}: {value!r} not in {schema['enum']}")
-    if isinstance(value, dict):
-        out += [f"{where}: lacks {k}" for k in schema.get("required", []) if k not in value]
-        props = schema.get("properties", {})
-        for k, v in value.items():
-            if k in props:
-                out += problems(v, props[k], f"{where}.{k}")
-            elif schema.get("additionalProperties") is False:
-                out.append(f"{where}: {k} is not allowed")
-    if isinstance(value, list):
-        prefix = schema.get("prefixItems", [])
-        if len(value) < schema.get("minItems", 0):
-            out.append(f"{where}: fewer than {schema['minItems']} items")
-        for i, v in enumerate(value):
-            sub = prefix[i] if i < len(prefix) else schema.get("items", True)
-            if sub is not True:
-                out += problems(v, sub, f"{where}[{i}]")
-    return out
+def problems(value: Any, schema: Any) -> list[str]:
+    """What of ``value`` breaks ``schema`` (JSON Schema 2020-12, by ``jsonschema_rs``), each
+    as where it is and what is wrong."""
+    return [
+        f"${''.join(f'[{p}]' for p in error.instance_path)}: {error.message}"
+        for error in Draft202012Validator(schema).iter_errors(value)
+    ]
 
 
 def test_the_schema_checker_finds_what_breaks_it() -> None:
     schema = {"type": "object", "required": ["a"], "additionalProperties": False,
               "properties": {"a": {"const": 1}}}  # fmt: skip
     assert problems({"a": 1}, schema) == []
-    assert problems({"a": 2, "b": 0}, schema) == ["$.a: 2 is not 1", "$: b is not allowed"]
+    found = problems({"a": 2, "b": 0}, schema)
+    assert len(found) == 2 and any(p.startswith("$[a]:") for p in found), found
 
 
 def test_an_eu_political_ad_carries_its_label_and_notice(
