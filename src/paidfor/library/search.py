@@ -381,10 +381,10 @@ class LibraryService:
 
     def search(self, query: LibraryQuery, now: datetime | None = None) -> SearchResult:
         flt = query.to_filter(now or datetime.now(UTC))
-        ads, total = self.repo.search_library(flt, query.sort, query.offset, query.per_page)
+        ads, total = self.repo.search_facts(flt, query.sort, query.offset, query.per_page)
         named = self.repo.advertisers_named(query.q) if query.q and query.page == 1 else []
         unmask = query.unmask_removed_content
-        return SearchResult(query, [PublicAd.of(a, unmask) for a in ads], total, named)
+        return SearchResult(query, [PublicAd.of_facts(a, unmask) for a in ads], total, named)
 
     def image(self, ad_id: int, image_hash: str, unmask: bool = False) -> tuple[str, bytes] | None:
         """An image of a published ad (``LibraryRepository.public_image``), and not of one
