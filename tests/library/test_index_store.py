@@ -30,6 +30,7 @@ from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.index_schema_store import micros
 from paidfor.library.index_store import AdIndex, IndexBusy, sort_key
 from paidfor.library.store import LibraryFilter, LibraryRepository
+from paidfor.library.views import PublicAd
 from paidfor.storage.changes import current_state, touch_ads
 from paidfor.storage.db import make_engine, migrate, normalize_url
 from paidfor.storage.models import AdRow, SearchStateRow
@@ -195,6 +196,22 @@ def test_library_search_agrees_with_the_database(
     assert [a.id for a in by_index] == [a.id for a in by_db]
     assert total_index == total_db
     assert with_index.count_library(flt) == total_db and with_index.answered_by == "index"
+
+
+@HYP
+@given(flt=library_filters(), sort=st.sampled_from(["newest", "spend"]), unmask=st.booleans())
+def test_a_search_pages_views_from_rows_are_its_ads_views(
+    loaded: tuple[Engine, AdIndex], flt: LibraryFilter, sort: Any, unmask: bool
+) -> None:
+    """What the search shows (``search_facts``, views built from the rows) is the view of
+    the ads ``search_library`` finds, by the index and by the database alike."""
+    engine, index = loaded
+    for repo in (LibraryRepository(engine, index), LibraryRepository(engine)):
+        ads, total = repo.search_library(flt, sort, 0, 40)
+        facts, total_facts = repo.search_facts(flt, sort, 0, 40)
+        assert total_facts == total
+        want = [PublicAd.of(a, unmask) for a in ads]
+        assert [PublicAd.of_facts(f, unmask) for f in facts] == want
 
 
 @HYP

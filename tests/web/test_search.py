@@ -27,7 +27,9 @@ from paidfor.library.search import (
     PLATFORMS,
     LibraryQuery,
     LibraryQueryError,
+    LibraryService,
 )
+from paidfor.library.store import LibraryRepository
 from paidfor.library.views import PublicAd
 from paidfor.storage.repo import AdRepository, search_words
 
@@ -403,3 +405,19 @@ def test_the_search_box_finds_advertisers_by_name(
         assert f'href="{page["url"]}">Woke Blacks</a>' in html and f"{page['ads']} ads" in html
         assert client.get("/api/search", params={"q": "zzqx"}).json()["advertisers"] == []
         assert client.get("/api/search", params={"q": "100%_"}).json()["advertisers"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"per_page": "100"}, {"q": "water", "sort": "spend"}, {"unmask_removed_content": "true"}],
+)
+def test_the_api_writes_the_services_result(
+    client: TestClient, engine: Engine, params: dict[str, str]
+) -> None:
+    """``/api/search`` encodes the ads as their views (``as_json(views=True)``): the same
+    JSON as the result's ``as_json``, every ad's ``PublicAd.as_json``."""
+    answer = client.get("/api/search", params=params)
+    assert answer.status_code == 200
+    service = LibraryService(LibraryRepository(engine))
+    result = service.search(LibraryQuery.parse(params.items()))
+    assert result.ads and answer.json() == result.as_json()

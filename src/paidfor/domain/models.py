@@ -93,6 +93,12 @@ def political(is_political: bool | None, ad_type: str | None) -> bool:
     return ad_type == AdType.POLITICAL_AND_ISSUE_ADS
 
 
+def content_withheld(status: str, source: str, unmask: bool = False) -> bool:
+    """``Ad.content_withheld`` of an ad's stored status and source: the rule itself, for a
+    view built from a row without an ``Ad`` (the library's search)."""
+    return status == AdStatus.REMOVED and source not in RELEASED_SOURCES and not unmask
+
+
 class AuthorizationStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -307,8 +313,7 @@ class Ad:
         public record (``RELEASED_SOURCES``: the IRA's ads, removed for coordinated
         inauthentic behaviour and published by a legislature) is shown whole, as published.
         Every other ad is shown whole."""
-        removed = self.status == AdStatus.REMOVED
-        return removed and self.source not in RELEASED_SOURCES and not unmask
+        return content_withheld(self.status, self.source, unmask)
 
     @property
     def delivered_until(self) -> datetime | None:

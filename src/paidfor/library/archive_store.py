@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    String,
     Text,
     and_,
     bindparam,
@@ -33,12 +34,16 @@ from sqlalchemy import (
     select,
     text,
     true,
+    type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from paidfor.domain import Ad, Funder, Page
+from paidfor.domain.money import from_cents
 from paidfor.library.index_query_store import IndexQuery
-from paidfor.storage.mapping import aware, row_to_ad
+from paidfor.library.ranges import IMPRESSION_EDGES, SPEND_EDGES, published
+from paidfor.library.views import AdFacts
+from paidfor.storage.mapping import _range, aware, row_to_ad
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.rules import active_condition, delivered_since, public_condition, started
@@ -72,6 +77,69 @@ _PUBLIC_ADS = (
     .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
     .where(AdRow.id.in_(bindparam("ids", expanding=True)))
 )
+
+
+def _raw(column: Any) -> Any:
+    """A time column as the driver gives it, unparsed: SQLite's text, PostgreSQL's datetime
+    (``_day`` takes either)."""
+    return type_coerce(column, String)
+
+
+# What the library's public view of an ad needs (``views.AdFacts``), and nothing else; the
+# times unparsed, only their days are shown. Built once.
+_PUBLIC_FACTS = (
+    select(
+        AdRow.id, AdRow.source, AdRow.external_id, AdRow.status, AdRow.removal_reason,
+        PageRow.id, PageRow.name, PageRow.url, PageRow.external_id,
+        AdRow.funder_id, FunderRow.name,
+        AdRow.creative, AdRow.landing_url,
+        _raw(AdRow.created_at), _raw(AdRow.stop_at), _raw(started()),
+        AdRow.is_political, AdRow.ad_type, AdRow.currency,
+        AdRow.spend_lower, AdRow.spend_upper, AdRow.spend_cents,
+        AdRow.impressions_lower, AdRow.impressions_upper, AdRow.impressions,
+        AdRow.audience_lower, AdRow.audience_upper,
+        AdRow.reached_countries, AdRow.platforms, AdRow.languages,
+        AdRow.demographic_distribution, AdRow.delivery_by_region,
+    )
+    .outerjoin(PageRow, PageRow.id == AdRow.page_id)
+    .outerjoin(FunderRow, FunderRow.id == AdRow.funder_id)
+    .where(AdRow.id.in_(bindparam("ids", expanding=True)))
+)  # fmt: skip
+
+
+def _day(moment: Any) -> str | None:
+    """``YYYY-MM-DD`` of a stored time: SQLite's text starts with it."""
+    if moment is None:
+        return None
+    return moment[:10] if isinstance(moment, str) else str(moment.date().isoformat())
+
+
+def _facts(row: Any) -> AdFacts:
+    """``views.facts_of`` the ad of a ``_PUBLIC_FACTS`` row, without building the ``Ad``
+    (the tests hold the two equal): the page and funder only when joined, as
+    ``_public_ad`` has them; the published ranges by ``library.ranges``' rules."""
+    (ad_id, source, external_id, status, removal_reason, page_id, page_name, page_url,
+     page_external_id, funder_id, funder_name, creative, landing_url, created, stop, began,
+     is_political, ad_type, currency, spend_lower, spend_upper, spend_cents, imp_lower,
+     imp_upper, impressions, aud_lower, aud_upper, countries, platforms, languages,
+     demographic, regions) = row  # fmt: skip
+    c = creative or {}
+    has_page = page_id is not None and page_name is not None
+    has_funder = funder_id is not None and funder_name is not None
+    return AdFacts(
+        ad_id, source, external_id, status, removal_reason,
+        page_id if has_page else None, page_name if has_page else None,
+        page_url if has_page else None, page_external_id if has_page else None,
+        funder_id if has_funder else None, funder_name if has_funder else None,
+        c.get("bodies", ()), c.get("link_titles", ()), c.get("link_captions", ()),
+        c.get("link_descriptions", ()), c.get("image_hashes", ()), landing_url,
+        _day(created), _day(stop), _day(began),
+        is_political, ad_type, currency,
+        published(_range(spend_lower, spend_upper), from_cents(spend_cents), SPEND_EDGES),
+        published(_range(imp_lower, imp_upper), impressions, IMPRESSION_EDGES),
+        _range(aud_lower, aud_upper),
+        countries or (), platforms or (), languages or (), demographic or (), regions or (),
+    )  # fmt: skip
 
 
 def _public_ad(row: Any) -> Ad:
@@ -146,6 +214,18 @@ class ArchiveRepository(AdRepository):
             return None
         self.answered_by = "index"
         return [_public_ad(found[i]) for i in ids]
+
+    def _facts_by_ids(self, conn: Connection, ids: Sequence[int]) -> list[AdFacts] | None:
+        """``_ads_by_ids`` as the public view's facts (``views.AdFacts``), read from the rows
+        without building an ``Ad``: what a search page shows. None when one is missing."""
+        if not ids:
+            self.answered_by = "index"
+            return []
+        found = {row[0]: row for row in conn.execute(_PUBLIC_FACTS, {"ids": list(ids)})}
+        if len(found) != len(set(ids)):
+            return None
+        self.answered_by = "index"
+        return [_facts(found[i]) for i in ids]
 
     def archive(
         self,

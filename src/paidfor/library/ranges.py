@@ -92,11 +92,18 @@ def bucket(value: int | float | Decimal | None, edges: Sequence[int]) -> Range |
     return Range(edges[index], upper)
 
 
+def published(
+    given: Range | None, exact: int | float | Decimal | None, edges: Sequence[int]
+) -> Range | None:
+    """The published range: the source's own range if it gave one, else the bucket of the
+    exact number (of a ``Delivery``, or of a stored row: the library's search)."""
+    return given or bucket(exact, edges)
+
+
 def spend_range(delivery: Delivery) -> Range | None:
-    """The published spend range: the source's own range if it gave one, else the bucket of
-    the exact spend."""
-    return delivery.spend_range or bucket(delivery.spend, SPEND_EDGES)
+    """The published spend range (``published``)."""
+    return published(delivery.spend_range, delivery.spend, SPEND_EDGES)
 
 
 def impressions_range(delivery: Delivery) -> Range | None:
-    return delivery.impressions_range or bucket(delivery.impressions, IMPRESSION_EDGES)
+    return published(delivery.impressions_range, delivery.impressions, IMPRESSION_EDGES)

@@ -10,24 +10,26 @@ can be swapped for a dedicated search index without touching them. The filter co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, case, func, null, select
+from sqlalchemy import ColumnElement, Connection, bindparam, case, func, null, select
 
 from paidfor.domain import Ad, AdStatus, Funder
 from paidfor.domain.money import from_cents
 from paidfor.library.archive_store import ArchiveFilter, ArchiveRepository
 from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.ranges import ORDER_DOLLARS, SPEND_EDGES
+from paidfor.library.views import AdFacts, facts_of
 from paidfor.storage.models import AdImageRow, AdRow, FunderRow, PageRow
 from paidfor.storage.rules import political_condition, public_condition, started
 
 Sort = Literal["newest", "spend", "impressions"]
 Removed = Literal["include", "exclude", "only"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -204,17 +206,48 @@ class LibraryRepository(ArchiveRepository):
         first; ``impressions``: exact impressions (else the lower bound of the published
         range), highest first. Ads without the value come last; ties go newest id first.
         """
-        if self._index_ready():
-            assert self.index is not None
-            with self.engine.connect() as conn:
-                queries = IndexQuery(self.index)
-                query = queries.combine(queries.library_clauses(conn, flt))
-                ids, found = self.index.search(
-                    query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
-                )
-                found_ads = self._ads_by_ids(conn, ids)
-            if found_ads is not None and found is not None:
-                return found_ads, found
+        by_index = self._by_index(flt, sort, offset, limit, self._ads_by_ids)
+        return by_index if by_index is not None else self._by_database(flt, sort, offset, limit)
+
+    def search_facts(
+        self, flt: LibraryFilter, sort: Sort, offset: int, limit: int
+    ) -> tuple[list[AdFacts], int]:
+        """``search_library`` as the public view's facts (``views.AdFacts``): what a page of
+        search results shows, read from the index's rows without building an ``Ad`` for
+        each (about half the CPU of a funder's or a page's 25 ads)."""
+        by_index = self._by_index(flt, sort, offset, limit, self._facts_by_ids)
+        if by_index is not None:
+            return by_index
+        ads, total = self._by_database(flt, sort, offset, limit)
+        return [facts_of(a) for a in ads], total
+
+    def _by_index(
+        self,
+        flt: LibraryFilter,
+        sort: Sort,
+        offset: int,
+        limit: int,
+        read: Callable[[Connection, Sequence[int]], list[T] | None],
+    ) -> tuple[list[T], int] | None:
+        """One page by the search index, each ad ``read`` from the database; None when the
+        index cannot answer (not ready, or ahead of this connection's view)."""
+        if not self._index_ready():
+            return None
+        assert self.index is not None
+        with self.engine.connect() as conn:
+            queries = IndexQuery(self.index)
+            query = queries.combine(queries.library_clauses(conn, flt))
+            ids, found = self.index.search(
+                query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
+            )
+            found_ads = read(conn, ids)
+        if found_ads is None or found is None:
+            return None
+        return found_ads, found
+
+    def _by_database(
+        self, flt: LibraryFilter, sort: Sort, offset: int, limit: int
+    ) -> tuple[list[Ad], int]:
         conds = self.library_conditions(flt, self.engine.dialect.name)
         stmt = select(AdRow).where(*conds).order_by(*_order(sort)).offset(offset).limit(limit)
         count = select(func.count()).select_from(AdRow).where(*conds)

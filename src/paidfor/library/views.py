@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from paidfor.domain import Ad, Creative, Range
-from paidfor.domain.models import political, source_file_name
+from paidfor.domain import Ad, Range
+from paidfor.domain.models import content_withheld, creative_text, political, source_file_name
 from paidfor.library.ranges import impressions_range, spend_range
 
 
@@ -75,6 +75,87 @@ def _bounds(r: Range | None) -> tuple[int | None, int | None]:
     return (r.lower, r.upper) if r is not None else (None, None)
 
 
+class AdFacts(NamedTuple):
+    """What a public view is made of, as plain values: no targeting, payment or risk, spend
+    and impressions already as their published ranges (``library.ranges``), days as
+    ``YYYY-MM-DD``. ``facts_of`` gives them of an ``Ad``; the library's search reads them
+    straight from its rows (``archive_store``), without building an ``Ad`` first."""
+
+    id: int
+    source: str
+    external_id: str
+    status: str
+    removal_reason: str | None
+    page_id: int | None  # the page's fields are None when the ad has no page
+    page_name: str | None
+    page_url: str | None
+    page_external_id: str | None
+    funder_id: int | None  # None with funder_name: no "Paid for by" funder
+    funder_name: str | None
+    bodies: Sequence[str]
+    link_titles: Sequence[str]
+    link_captions: Sequence[str]
+    link_descriptions: Sequence[str]
+    image_hashes: Sequence[str]
+    landing_url: str | None
+    created: str | None
+    stopped: str | None
+    started: str | None  # ``Ad.started_at``'s day
+    is_political: bool | None
+    ad_type: str
+    currency: str | None
+    spend: Range | None  # published: ``ranges.spend_range``
+    impressions: Range | None  # published: ``ranges.impressions_range``
+    audience: Range | None
+    reached_countries: Sequence[str]
+    platforms: Sequence[str]
+    languages: Sequence[str]
+    demographic_distribution: Sequence[Mapping[str, Any]]
+    delivery_by_region: Sequence[Mapping[str, Any]]
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment else None
+
+
+def facts_of(ad: Ad) -> AdFacts:
+    """The public facts of an ``Ad``."""
+    d, c, page, funder = ad.delivery, ad.creative, ad.page, ad.funder
+    return AdFacts(
+        id=ad.id or 0,
+        source=ad.source,
+        external_id=ad.external_id,
+        status=str(ad.status),
+        removal_reason=ad.removal_reason,
+        page_id=page.id if page else None,
+        page_name=page.name if page else None,
+        page_url=page.url if page else None,
+        page_external_id=page.external_id if page else None,
+        funder_id=funder.id if funder else None,
+        funder_name=funder.name if funder else None,
+        bodies=c.bodies,
+        link_titles=c.link_titles,
+        link_captions=c.link_captions,
+        link_descriptions=c.link_descriptions,
+        image_hashes=c.image_hashes,
+        landing_url=c.landing_url,
+        created=_day(ad.created_at),
+        stopped=_day(ad.stop_at),
+        started=_day(ad.started_at),
+        is_political=ad.is_political,
+        ad_type=ad.ad_type,
+        currency=d.currency,
+        spend=spend_range(d),
+        impressions=impressions_range(d),
+        audience=d.estimated_audience_size,
+        reached_countries=d.reached_countries,
+        platforms=ad.platforms,
+        languages=ad.languages,
+        demographic_distribution=d.demographic_distribution,
+        delivery_by_region=d.delivery_by_region,
+    )
+
+
 @dataclass(frozen=True)
 class PublicAd:
     id: int
@@ -124,57 +205,74 @@ class PublicAd:
     def of(cls, ad: Ad, unmask: bool = False) -> PublicAd:
         """The ad as the library shows it; ``unmask``: the reader asked for a removed ad's
         content (``unmask_removed_content=true``)."""
-        d = ad.delivery
-        spend = spend_range(d)
-        imp_range = impressions_range(d)
-        cur = d.currency or ""
-        withheld = ad.content_withheld(unmask)
-        c = Creative() if withheld else ad.creative
+        return cls.of_facts(facts_of(ad), unmask)
+
+    @classmethod
+    def of_facts(cls, ad: AdFacts, unmask: bool = False) -> PublicAd:
+        """The view of an ad's public facts (``facts_of`` an ``Ad``, or the library's store
+        straight from a row): the one place that decides what the library shows."""
+        withheld = content_withheld(ad.status, ad.source, unmask)
+        if withheld:
+            bodies: list[str] = []
+            titles: list[str] = []
+            captions: list[str] = []
+            descriptions: list[str] = []
+            hashes: list[str] = []
+            landing_url = None
+        else:
+            bodies, titles = list(ad.bodies), list(ad.link_titles)
+            captions, descriptions = list(ad.link_captions), list(ad.link_descriptions)
+            hashes, landing_url = list(ad.image_hashes), ad.landing_url
         # the images of a removed ad shown because the reader asked: their links ask too
-        asked = "?unmask_removed_content=true" if ad.content_withheld() and not withheld else ""
+        asked = (
+            "?unmask_removed_content=true"
+            if not withheld and content_withheld(ad.status, ad.source)
+            else ""
+        )
+        spend, impressions, audience = ad.spend, ad.impressions, ad.audience
+        cur = ad.currency or ""
         spend_lower, spend_upper = _bounds(spend)
-        imp_lower, imp_upper = _bounds(imp_range)
-        aud_lower, aud_upper = _bounds(d.estimated_audience_size)
-        began = ad.started_at
+        imp_lower, imp_upper = _bounds(impressions)
+        aud_lower, aud_upper = _bounds(audience)
         return cls(
-            id=ad.id or 0,
-            page_name=ad.page.name if ad.page else None,
-            page_id=ad.page.id if ad.page else None,
-            page_url=ad.page.url if ad.page else None,
-            paid_for_by=ad.funder.name if ad.funder else None,
-            text=c.text(),
-            landing_url=c.landing_url,
-            created=ad.created_at.date().isoformat() if ad.created_at else None,
-            stopped=ad.stop_at.date().isoformat() if ad.stop_at else None,
-            status=str(ad.status),
+            id=ad.id,
+            page_name=ad.page_name,
+            page_id=ad.page_id,
+            page_url=ad.page_url,
+            paid_for_by=ad.funder_name,
+            text=creative_text(bodies, titles, captions, descriptions),
+            landing_url=landing_url,
+            created=ad.created,
+            stopped=ad.stopped,
+            status=ad.status,
             removal_reason=ad.removal_reason,
-            currency=d.currency,
+            currency=ad.currency,
             spend=fmt_range(spend, "") + (f" {cur}" if spend else ""),
-            impressions=fmt_range(imp_range),
+            impressions=fmt_range(impressions),
             platforms=list(ad.platforms),
             source=ad.source,
             source_ad_id=ad.external_id,
-            page_platform_id=ad.page.external_id if ad.page else None,
-            funder_id=ad.funder.id if ad.funder else None,
-            started=began.date().isoformat() if began else None,
+            page_platform_id=ad.page_external_id,
+            funder_id=ad.funder_id,
+            started=ad.started,
             ad_type=ad.ad_type,
             political=political(ad.is_political, ad.ad_type),
-            bodies=list(c.bodies),
-            link_titles=list(c.link_titles),
-            link_captions=list(c.link_captions),
-            link_descriptions=list(c.link_descriptions),
+            bodies=bodies,
+            link_titles=titles,
+            link_captions=captions,
+            link_descriptions=descriptions,
             spend_lower=spend_lower,
             spend_upper=spend_upper,
             impressions_lower=imp_lower,
             impressions_upper=imp_upper,
-            audience=fmt_range(d.estimated_audience_size),
+            audience=fmt_range(audience),
             audience_lower=aud_lower,
             audience_upper=aud_upper,
-            reached_countries=list(d.reached_countries),
+            reached_countries=list(ad.reached_countries),
             languages=list(ad.languages),
-            demographic_distribution=distribution(d.demographic_distribution, ["age", "gender"]),
-            delivery_by_region=distribution(d.delivery_by_region, ["region"]),
-            images=[f"/ads/{ad.id}/images/{h}{asked}" for h in c.image_hashes],
+            demographic_distribution=distribution(ad.demographic_distribution, ["age", "gender"]),
+            delivery_by_region=distribution(ad.delivery_by_region, ["region"]),
+            images=[f"/ads/{ad.id}/images/{h}{asked}" for h in hashes],
             content_withheld=withheld,
         )
 

@@ -268,7 +268,7 @@ def make_library_router(
     )
     @router.get("/api/ads", include_in_schema=False)  # the interim list's address
     def api_search(request: Request) -> Any:
-        return _json(service.search(_query(request)).as_json())
+        return _json(service.search(_query(request)).as_json(views=True))
 
     def download(request: Request, kind: str) -> Response:
         query = _query(request)
