@@ -339,7 +339,9 @@ class Election:
     blackout_days: int = 0
     id: int | None = None
     level: str = "national"  # eu, national, regional or local (the TTPA's scope, art. 3)
-    source_url: str | None = None  # the public page the date comes from
+    # the public page the date comes from, and the official information on taking part in
+    # the vote that a transparency notice links (art. 12(1)(h) of Regulation (EU) 2024/900)
+    source_url: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form of an election (as ``election list --json`` prints it and the audit

@@ -43,7 +43,7 @@ from paidfor.domain.money import from_cents
 from paidfor.library.index_query_store import IndexQuery
 from paidfor.library.ranges import IMPRESSION_EDGES, SPEND_EDGES, published
 from paidfor.library.views import AdFacts
-from paidfor.storage.mapping import _range, aware, row_to_ad
+from paidfor.storage.mapping import aware, row_to_ad, stored_range
 from paidfor.storage.models import AdRow, FunderRow, PageRow
 from paidfor.storage.repo import AdRepository
 from paidfor.storage.rules import active_condition, delivered_since, public_condition, started
@@ -135,9 +135,9 @@ def _facts(row: Any) -> AdFacts:
         c.get("link_descriptions", ()), c.get("image_hashes", ()), landing_url,
         _day(created), _day(stop), _day(began),
         is_political, ad_type, currency,
-        published(_range(spend_lower, spend_upper), from_cents(spend_cents), SPEND_EDGES),
-        published(_range(imp_lower, imp_upper), impressions, IMPRESSION_EDGES),
-        _range(aud_lower, aud_upper),
+        published(stored_range(spend_lower, spend_upper), from_cents(spend_cents), SPEND_EDGES),
+        published(stored_range(imp_lower, imp_upper), impressions, IMPRESSION_EDGES),
+        stored_range(aud_lower, aud_upper),
         countries or (), platforms or (), languages or (), demographic or (), regions or (),
     )  # fmt: skip
 

@@ -53,7 +53,7 @@ def content_hash(values: dict[str, Any] | list[Any]) -> str:
     return hashlib.md5(blob, usedforsecurity=False).hexdigest()
 
 
-def _range(lower: int | None, upper: int | None) -> Range | None:
+def stored_range(lower: int | None, upper: int | None) -> Range | None:
     return None if lower is None else Range(lower, upper)
 
 
@@ -155,14 +155,14 @@ def row_to_ad(
             currency=row.currency,
             spend=from_cents(row.spend_cents),
             spend_usd=from_cents(row.spend_usd_cents),
-            spend_range=_range(row.spend_lower, row.spend_upper),
+            spend_range=stored_range(row.spend_lower, row.spend_upper),
             impressions=row.impressions,
-            impressions_range=_range(row.impressions_lower, row.impressions_upper),
+            impressions_range=stored_range(row.impressions_lower, row.impressions_upper),
             clicks=row.clicks,
             demographic_distribution=list(row.demographic_distribution or []),
             delivery_by_region=list(row.delivery_by_region or []),
             reached_countries=list(row.reached_countries or []),
-            estimated_audience_size=_range(row.audience_lower, row.audience_upper),
+            estimated_audience_size=stored_range(row.audience_lower, row.audience_upper),
         ),
         created_at=aware(row.created_at),
         start_at=aware(row.start_at),

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paidfor.domain.models import AdType
 from paidfor.library.views import PublicAd
+from paidfor.review.notice import NOTICE_VERSION
 
 Json = dict[str, Any]
 
@@ -361,7 +362,7 @@ class NoticeAnswer(BaseModel):
 
     model_config = example(
         {
-            "notice_version": 1,
+            "notice_version": NOTICE_VERSION,
             "regulation": "Regulation (EU) 2024/900",
             "template": "Implementing Regulation (EU) 2025/1410, Annex",
             "ad_id": 7,
