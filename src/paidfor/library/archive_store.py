@@ -9,6 +9,7 @@ search uses the same FTS5 table / tsvector index as ``AdRepository.search``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -382,8 +383,10 @@ def _fulltext(dialect: str, words: list[str], *, phrase: bool, key: str) -> Colu
     if not words:
         return true()
     where, params = AdRepository._fts(dialect, words, phrase)
-    name = f"fts_{key}"
-    sql = where.replace(":q", f":{name}")
+    # its parameters renamed for this condition (a query may hold several): ":q0" -> ":fts_w_q0"
+    sql = re.sub(r":(\w+)", lambda m: f":fts_{key}_{m[1]}" if m[1] in params else m[0], where)
     key_col = "rowid" if dialect == "sqlite" else "id"
-    ids = text(f"SELECT {key_col} AS id {sql}").bindparams(bindparam(name, params["q"]))
+    ids = text(f"SELECT {key_col} AS id {sql}").bindparams(
+        *(bindparam(f"fts_{key}_{name}", value) for name, value in params.items())
+    )
     return AdRow.id.in_(ids.columns(column("id", Integer)))

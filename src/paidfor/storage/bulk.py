@@ -43,10 +43,21 @@ DEFERRED = (
 # is how the planner knows to use the index. ASCII punctuation but the underscore becomes a
 # space first, so 'example.com' or '3.5' are words apart, as ``search_words`` (``\w+``), FTS5
 # and the tantivy index see them; 'simple' neither stems nor drops stop words.
+PG_PUNCTUATION = "[!-/:-@[-^`{-~]+"  # ASCII punctuation but "_", which \w keeps
 PG_SEARCH_VECTOR = (
     "to_tsvector('simple'::regconfig, "
-    "regexp_replace(coalesce(search_text, ''), '[!-/:-@[-^`{-~]+', ' ', 'g'))"
+    "regexp_replace(coalesce(search_text, ''), '" + PG_PUNCTUATION + "', ' ', 'g'))"
 )
+
+
+def pg_search_phrase(param: str) -> str:
+    """The tsquery of the words in the bound parameter ``param`` as one phrase, their
+    punctuation spaced out as in the indexed text: a word typed with a hyphen ("e-mail") is
+    the phrase of its parts, as FTS5 and the tantivy index read it, never an "e-mail" token
+    that the text, split at the hyphen, does not hold."""
+    return f"phraseto_tsquery('simple', regexp_replace(:{param}, '{PG_PUNCTUATION}', ' ', 'g'))"
+
+
 # PostgreSQL's full-text index; SQLite's FTS5 table stays in step via triggers.
 PG_SEARCH_INDEX = "ix_ads_search_tsv"
 PG_SEARCH_DDL = (

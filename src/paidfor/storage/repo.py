@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from paidfor.domain import Ad, Funder
 from paidfor.domain.money import from_cents
-from paidfor.storage.bulk import PG_SEARCH_VECTOR
+from paidfor.storage.bulk import PG_SEARCH_VECTOR, pg_search_phrase
 from paidfor.storage.import_runs import source_files
 from paidfor.storage.mapping import row_to_ad, row_to_page
 from paidfor.storage.models import AdRow, FunderRow, PageRow, SpendReportRow
@@ -159,9 +159,14 @@ class AdRepository:
         if dialect == "sqlite":
             match = '"' + " ".join(words) + '"' if phrase else " ".join(f'"{w}"' for w in words)
             return "FROM ads_fts WHERE ads_fts MATCH :q", {"q": match}
-        # the indexed expression verbatim, or the planner would not use ix_ads_search_tsv
-        fn = "phraseto_tsquery" if phrase else "plainto_tsquery"
-        return f"FROM ads WHERE {PG_SEARCH_VECTOR} @@ {fn}('simple', :q)", {"q": " ".join(words)}
+        # the indexed expression verbatim, or the planner would not use ix_ads_search_tsv;
+        # every word (a phrase of its parts), or the words as one phrase
+        parts = [" ".join(words)] if phrase else list(words)
+        query = " && ".join(pg_search_phrase(f"q{i}") for i in range(len(parts)))
+        return (
+            f"FROM ads WHERE {PG_SEARCH_VECTOR} @@ ({query})",
+            {f"q{i}": part for i, part in enumerate(parts)},
+        )
 
     def search(
         self, query: str, *, phrase: bool = False, limit: int = 50, offset: int = 0
