@@ -47,6 +47,7 @@ import os
 import random
 import shlex
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -417,14 +418,25 @@ def check(system: str, q: Query, body: dict[str, Any]) -> str | None:
     return None
 
 
-def gc_totals(folder: Path | None) -> tuple[int, list[dict[str, Any]]] | None:
-    """The full collections paidfor's server process has made so far, and the latest ones'
-    pauses (``api.gcwatch``); None without them (an older paidfor writes none)."""
-    files = sorted(folder.glob("gc-*.json")) if folder is not None else []
-    if not files:
+def gc_totals(folder: Path | None, pid: int | None) -> tuple[int, list[dict[str, Any]]] | None:
+    """The full collections paidfor's server process ``pid`` has made so far, and the latest
+    ones' pauses (``api.gcwatch``), asked for with ``SIGUSR1`` between two runs (the process
+    writes them then, never while it answers); None without them (an older paidfor writes
+    none, or only at each full collection)."""
+    if folder is None or pid is None:
         return None
-    stats = json.loads(files[-1].read_text())
-    return int(stats["collections"][2]), list(stats["full"])
+    path = folder / f"gc-{pid}.json"
+    asked = time.time()
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            stats = json.loads(path.read_text())
+            if stats.get("written", 0) >= asked:
+                return int(stats["collections"][2]), list(stats["full"])
+        time.sleep(0.01)
+    return None
 
 
 def cpu_seconds(pid: int | None) -> float | None:
@@ -453,7 +465,7 @@ def measure(
     result = KindResult(system, kind, round=round_no)
     result.load_avg.append(round(os.getloadavg()[0], 2))
     cpu_before = cpu_seconds(pid)
-    gc_before = gc_totals(gc_folder)
+    gc_before = gc_totals(gc_folder, pid)
     times: list[float] = []
     for i, q in enumerate(queries):
         if system == "paidfor":
@@ -487,7 +499,7 @@ def measure(
     if cpu_before is not None and cpu_after is not None:  # warm-up requests included
         result.server_cpu_ms = round(1000 * (cpu_after - cpu_before) / len(queries), 2)
     result.busy = max(result.load_avg) > (os.cpu_count() or 1)
-    gc_after = gc_totals(gc_folder)
+    gc_after = gc_totals(gc_folder, pid)
     if gc_before is not None and gc_after is not None:
         gcs_after, full = gc_after
         result.full_gcs = gcs_after - gc_before[0]

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -615,6 +616,37 @@ def test_the_default_listing_follows_every_commit(engine: Engine, tmp_path: Path
     assert after[0].external_id == "big" and [a.id for a in after[1:]] == [a.id for a in before[:4]]
     plain, plain_total = LibraryRepository(engine).search_library(everything, "spend", 0, 5)
     assert [a.id for a in after] == [a.id for a in plain] and total_after == plain_total
+
+
+def test_the_names_counts_follow_every_commit(engine: Engine, tmp_path: Path) -> None:
+    """The index keeps the names' counts between commits (``AdIndex.term_counts``): a new
+    ad of a page and a page's ad removed from the library show in the next search's counts,
+    which stay the database's."""
+    load(engine, 60)
+    index = AdIndex(tmp_path / "index", engine)
+    repo = LibraryRepository(engine, index)
+    before = repo.advertisers_named("page", limit=10)
+    assert repo.advertisers_named("page", limit=10) == before  # kept: the same answer
+    kind, page_id, name, count = before[0]
+    page = next(p for p in PAGES if p.name == name)
+    ad = replace(random_ad(random.Random(1), 999, "later"), page=page, status=AdStatus.RUNNING)
+    BatchWriter(engine).write([ad])
+    after = repo.advertisers_named("page", limit=10)
+    assert (kind, page_id, name, count + 1) in after
+    assert after == LibraryRepository(engine).advertisers_named("page", limit=10)
+    with engine.begin() as conn:
+        ids = (
+            conn.execute(
+                select(AdRow.id).where(AdRow.page_id == page_id, AdRow.status == "running")
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(text("UPDATE ads SET status = 'pending' WHERE id = :id"), {"id": ids[0]})
+        touch_ads(conn, [ids[0]])
+    final = repo.advertisers_named("page", limit=10)
+    assert (kind, page_id, name, count) in final
+    assert final == LibraryRepository(engine).advertisers_named("page", limit=10)
 
 
 def test_processes_writing_the_state_at_once_do_not_break_each_other(tmp_path: Path) -> None:

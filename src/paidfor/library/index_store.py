@@ -127,6 +127,10 @@ def open_index(engine: Engine, database_url: str, settings: Any) -> AdIndex | No
         return None
 
 
+#: Term counts kept between two commits at most (``AdIndex.term_counts``).
+COUNTS_KEPT = 100_000
+
+
 class AdIndex:
     """The index of one database's public ads, in ``path`` (created when missing)."""
 
@@ -149,6 +153,8 @@ class AdIndex:
         )
         self.generation = 0
         self._listings: dict[str, tuple[int, list[int], int]] = {}
+        # (generation, {(field, value): count}): ``term_counts`` of this commit
+        self._counts: tuple[int, dict[tuple[str, int], int]] = (0, {})
         self.state = self._read_state()
 
     def _open_shard(self, n: int) -> tantivy.Index:
@@ -495,14 +501,34 @@ class AdIndex:
 
     def term_counts(self, field: str, values: list[int]) -> dict[int, int]:
         """How many indexed ads hold each of ``values`` in ``field`` ("page", "funder"): a
-        term's count in every shard, in this thread."""
-        searchers = [shard.searcher() for shard in self.shards]
+        term's count in every shard, in this thread, kept until the next commit (the names
+        above a search count the same fifty pages for every search of a common word: 100
+        searches of the shards, 1.2 ms at 1,000,000 ads). The generation is read before the
+        searchers, so a count kept under it is never older than it."""
+        generation = self.generation
+        kept_at, kept = self._counts
+        if kept_at < generation or len(kept) > COUNTS_KEPT:
+            kept = {}
+            self._counts = (generation, kept)
+        elif kept_at > generation:  # a reload since this call began: count, keep nothing
+            kept = {}
         out: dict[int, int] = {}
+        missing = []
         for value in values:
-            query = tantivy.Query.term_query(self.schema, field, value)
-            found = (s.search(query, 1, count=True) for s in searchers)
-            out[value] = sum(int(getattr(r, "count", 0) or 0) for r in found)
-        return out
+            count = kept.get((field, value))
+            if count is None:
+                missing.append(value)
+            else:
+                out[value] = count
+        if missing:
+            searchers = [shard.searcher() for shard in self.shards]
+            for value in missing:
+                query = tantivy.Query.term_query(self.schema, field, value)
+                found = (s.search(query, 1, count=True) for s in searchers)
+                out[value] = kept[(field, value)] = sum(
+                    int(getattr(r, "count", 0) or 0) for r in found
+                )
+        return {value: out[value] for value in values}
 
     def num_docs(self) -> int:
         return sum(int(shard.searcher().num_docs) for shard in self.shards)

@@ -384,8 +384,10 @@ class LibraryService:
 
     def search(self, query: LibraryQuery, now: datetime | None = None) -> SearchResult:
         flt = query.to_filter(now or datetime.now(UTC))
-        ads, total = self.repo.search_facts(flt, query.sort, query.offset, query.per_page)
-        named = self.repo.advertisers_named(query.q) if query.q and query.page == 1 else []
+        names = query.q if query.page == 1 else ""  # the names above the first page
+        ads, total, named = self.repo.search_page(
+            flt, query.sort, query.offset, query.per_page, names
+        )
         unmask = query.unmask_removed_content
         return SearchResult(query, [PublicAd.of_facts(a, unmask) for a in ads], total, named)
 

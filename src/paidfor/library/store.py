@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, case, func, null, select
 from sqlalchemy import column as sql_column
@@ -29,6 +29,9 @@ from paidfor.library.ranges import ORDER_DOLLARS, SPEND_EDGES
 from paidfor.library.views import AdFacts, facts_of
 from paidfor.storage.models import AdImageRow, AdRow, FunderRow, PageRow
 from paidfor.storage.rules import political_condition, public_condition, started
+
+if TYPE_CHECKING:
+    from paidfor.library.index_store import AdIndex
 
 Sort = Literal["newest", "spend", "impressions"]
 Removed = Literal["include", "exclude", "only"]
@@ -187,27 +190,34 @@ class LibraryRepository(ArchiveRepository):
         read every ad of fifty pages, 16 ms at 100,000 ads for "vote"). The names are found
         through an index of their trigrams (migration 0020): scanning them all took 7-8 ms at
         1,000,000 ads."""
+        index = self.index if self._index_ready() else None
+        with self.engine.connect() as conn:
+            return self._named_in(conn, text, index, limit)
+
+    def _named_in(
+        self, conn: Connection, text: str, index: AdIndex | None, limit: int = 5
+    ) -> list[tuple[str, int, str, int]]:
+        """``advertisers_named`` on ``conn``, the ads counted by ``index`` (None: by the
+        database)."""
         needle = text.strip().lower()
         if not needle:
             return []
         out: list[tuple[str, int, str, int]] = []
-        index = self.index if self.index is not None and self.index.ready(stale_ok=True) else None
-        with self.engine.connect() as conn:
-            for kind in ("page", "funder"):
-                names = self.names_holding(conn, kind, needle)
-                if not names:
-                    continue
-                if index is not None:
-                    counts = index.term_counts(kind, list(names))
-                    found = [(i, names[i], c) for i, c in counts.items() if c > 0]
-                else:
-                    _, counted = _NAMED[False][kind]
-                    found = [
-                        (int(i), names[int(i)], int(c))
-                        for i, c in conn.execute(counted, {"ids": list(names)})
-                    ]
-                found.sort(key=lambda r: (-r[2], r[0]))
-                out.extend((kind, i, n, c) for i, n, c in found[:limit])
+        for kind in ("page", "funder"):
+            names = self.names_holding(conn, kind, needle)
+            if not names:
+                continue
+            if index is not None:
+                counts = index.term_counts(kind, list(names))
+                found = [(i, names[i], c) for i, c in counts.items() if c > 0]
+            else:
+                _, counted = _NAMED[False][kind]
+                found = [
+                    (int(i), names[int(i)], int(c))
+                    for i, c in conn.execute(counted, {"ids": list(names)})
+                ]
+            found.sort(key=lambda r: (-r[2], r[0]))
+            out.extend((kind, i, n, c) for i, n, c in found[:limit])
         return sorted(out, key=lambda r: (-r[3], r[0], r[1]))[:limit]
 
     def names_holding(
@@ -259,11 +269,26 @@ class LibraryRepository(ArchiveRepository):
         """``search_library`` as the public view's facts (``views.AdFacts``): what a page of
         search results shows, read from the index's rows without building an ``Ad`` for
         each (about half the CPU of a funder's or a page's 25 ads)."""
-        by_index = self._by_index(flt, sort, offset, limit, self._facts_by_ids)
+        facts, total, _ = self.search_page(flt, sort, offset, limit)
+        return facts, total
+
+    def search_page(
+        self, flt: LibraryFilter, sort: Sort, offset: int, limit: int, names: str = ""
+    ) -> tuple[list[AdFacts], int, list[tuple[str, int, str, int]]]:
+        """``search_facts``, and the pages and funders named like ``names``
+        (``advertisers_named``; none when it is empty): what the library's search page
+        shows, with the index's freshness checked once and one connection for both."""
+        index = self.index if self._index_ready() else None
+        by_index: tuple[list[AdFacts], int] | None = None
+        with self.engine.connect() as conn:
+            if index is not None:
+                read = self._facts_by_ids
+                by_index = self._by_index_in(conn, index, flt, sort, offset, limit, read)
+            named = self._named_in(conn, names, index) if names else []
         if by_index is not None:
-            return by_index
+            return by_index[0], by_index[1], named
         ads, total = self._by_database(flt, sort, offset, limit)
-        return [facts_of(a) for a in ads], total
+        return [facts_of(a) for a in ads], total, named
 
     def _by_index(
         self,
@@ -279,12 +304,25 @@ class LibraryRepository(ArchiveRepository):
             return None
         assert self.index is not None
         with self.engine.connect() as conn:
-            queries = IndexQuery(self.index)
-            query = queries.combine(queries.library_clauses(conn, flt))
-            ids, found = self.index.search(
-                query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
-            )
-            found_ads = read(conn, ids)
+            return self._by_index_in(conn, self.index, flt, sort, offset, limit, read)
+
+    @staticmethod
+    def _by_index_in(
+        conn: Connection,
+        index: AdIndex,
+        flt: LibraryFilter,
+        sort: Sort,
+        offset: int,
+        limit: int,
+        read: Callable[[Connection, Sequence[int]], list[T] | None],
+    ) -> tuple[list[T], int] | None:
+        """``_by_index`` on ``conn`` with a ready ``index``."""
+        queries = IndexQuery(index)
+        query = queries.combine(queries.library_clauses(conn, flt))
+        ids, found = index.search(
+            query, order=sort, offset=offset, limit=limit, parallel=not queries.narrow(flt)
+        )
+        found_ads = read(conn, ids)
         if found_ads is None or found is None:
             return None
         return found_ads, found
