@@ -22,6 +22,7 @@ from paidfor.domain.serialize import ad_from_json
 from paidfor.ingest.base import Parsed, RowError, Same
 from paidfor.ingest.native import Native
 from paidfor.ingest.native_rows import ad_row, line_hash, line_key
+from paidfor.ingest import pipeline
 from paidfor.ingest.pipeline import run_import, unlinked
 from paidfor.storage.prepare import STATIC_COLUMNS, params_hash, prepare_ad
 from paidfor.storage.repo import AdRepository
@@ -239,6 +240,29 @@ def test_a_reimport_skips_what_it_stored_and_writes_what_changed(
     with engine.connect() as conn:
         status = conn.exec_driver_sql("SELECT status FROM ads WHERE external_id = 'a3'").scalar()
     assert status == "removed"
+
+
+def test_a_reimport_of_a_stored_file_is_read_by_the_writer_alone(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-import whose first lines are stored unchanged starts no parsing process (it
+    would have nothing to parse); a first load and a file of changed ads do (what the
+    default chooses, every file large enough here)."""
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "SAMPLE_LINES", 20)
+    path = tmp_path / "ads.jsonl"
+    lines = [_ad_line(n) for n in range(40)]
+    path.write_text("\n".join(lines) + "\n")
+    first = run_import(engine, Native(), [path])
+    assert first.parsers >= 2 and first.counts.inserted == 40  # a first load: shared out
+    assert pipeline.mostly_stored(Native(), path, engine.dialect.name, pipeline.lookup(engine))
+    again = run_import(engine, Native(), [path])
+    assert again.parsers == 0 and again.counts.unchanged == 40
+    lines[:3] = [_ad_line(n, status="removed") for n in range(3)]  # 3 of the 20 first
+    path.write_text("\n".join(lines) + "\n")
+    changed = run_import(engine, Native(), [path])
+    assert changed.parsers == 1 and (changed.counts.updated, changed.counts.unchanged) == (3, 37)
+    assert run_import(engine, Native(), [path], parallel=True).parsers == 1  # as asked
 
 
 def test_rows_stored_by_the_value_hash_are_unchanged_and_restamped(

@@ -89,7 +89,8 @@ def import_(
         bool | None,
         typer.Option(
             "--parallel/--no-parallel",
-            help="parse in a second process while writing (default: for 16 MiB and more)",
+            help="parse in a second process while writing (default: for 16 MiB and more, "
+            "unless the file's first lines are stored unchanged)",
         ),
     ] = None,
     defer_indexes: Annotated[
