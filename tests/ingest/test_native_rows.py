@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 from paidfor.domain import Ad, Funder, Page
 from paidfor.domain.money import default_rates
 from paidfor.domain.serialize import ad_from_json
+from paidfor.ingest import pipeline
 from paidfor.ingest.base import Parsed, RowError, Same
 from paidfor.ingest.native import Native
 from paidfor.ingest.native_rows import ad_row, line_hash, line_key
-from paidfor.ingest import pipeline
 from paidfor.ingest.pipeline import run_import, unlinked
 from paidfor.storage.prepare import STATIC_COLUMNS, params_hash, prepare_ad
 from paidfor.storage.repo import AdRepository

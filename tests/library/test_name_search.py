@@ -136,3 +136,28 @@ def test_the_database_uses_the_index(named: Engine) -> None:
         assert "VIRTUAL TABLE INDEX" in plan and ":L" in plan, plan  # LIKE, by the index
     else:
         assert "ix_pages_name_trgm" in plan, plan
+
+
+def test_a_large_load_sets_the_names_triggers_aside_and_mends_them(engine: Engine) -> None:
+    """A large first load drops the names' triggers with the ads' (``bulk``); the pages it
+    writes meanwhile are found once the indexes are built again, as after a kill."""
+    from paidfor.storage import bulk
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's index of trigrams is an index, kept by the server")
+    dropped = bulk.drop_fts_triggers(engine)
+    assert {"pages_name_fts_ai", "funders_name_fts_ai"} <= set(dropped)
+    assert set(dropped) <= set(bulk.missing_triggers(engine))
+    with engine.begin() as conn:
+        conn.execute(insert(PageRow), [{"kind": "page", "external_id": "9", "name": "Woke Blacks"}])
+    repo = LibraryRepository(engine)
+    with engine.connect() as conn:
+        assert repo.names_holding(conn, "page", "woke") == {}  # not followed while aside
+    assert set(bulk.ensure_indexes(engine)) >= set(dropped)
+    assert bulk.missing_triggers(engine) == []
+    with engine.connect() as conn:
+        assert list(repo.names_holding(conn, "page", "woke").values()) == ["Woke Blacks"]
+    with engine.begin() as conn:
+        for table in ("pages", "funders"):
+            fts = f"{table}_name_fts"
+            conn.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))

@@ -19,7 +19,7 @@ never dropped.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Index, Table, inspect
+from sqlalchemy import Connection, Engine, Index, Table, inspect
 from sqlalchemy.schema import CreateIndex
 
 from paidfor.storage.models import AdRow
@@ -84,6 +84,36 @@ FTS_TRIGGERS = {
 FTS_REBUILD = "INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')"
 
 
+def _name_triggers(table: str) -> dict[str, str]:
+    """The triggers that keep ``{table}_name_fts`` (the names' trigrams, migration 0020,
+    which creates them the same way: held equal by tests/storage/test_bulk.py) in step."""
+    fts = f"{table}_name_fts"
+    return {
+        f"{fts}_ai": f"""CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN
+            INSERT INTO {fts}(rowid, name) VALUES (new.id, new.name);
+        END""",
+        f"{fts}_ad": f"""CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN
+            INSERT INTO {fts}({fts}, rowid, name) VALUES ('delete', old.id, old.name);
+        END""",
+        f"{fts}_au": f"""CREATE TRIGGER {fts}_au AFTER UPDATE OF name ON {table}
+        WHEN old.name IS NOT new.name BEGIN
+            INSERT INTO {fts}({fts}, rowid, name) VALUES ('delete', old.id, old.name);
+            INSERT INTO {fts}(rowid, name) VALUES (new.id, new.name);
+        END""",
+    }
+
+
+# The pages' and funders' trigram tables, their triggers and their rebuild: set aside with
+# the ads' during a large first load (each new page cost 46 us of FTS5 work row by row).
+NAME_FTS = {
+    f"{table}_name_fts": (
+        _name_triggers(table),
+        f"INSERT INTO {table}_name_fts({table}_name_fts) VALUES ('rebuild')",
+    )
+    for table in ("pages", "funders")
+}
+
+
 def _model_indexes() -> list[Index]:
     by_name = {str(ix.name): ix for ix in ADS.indexes}
     return [by_name[name] for name in DEFERRED]
@@ -110,6 +140,20 @@ def missing_indexes(engine: Engine) -> list[str]:
     return [name for name in _ddl(engine) if name not in present]
 
 
+def _all_triggers(conn: Connection) -> dict[str, str]:
+    """Every FTS5 trigger this database should have: the ads' and those of each names'
+    table it holds (a database before migration 0020 has none)."""
+    tables = {
+        name
+        for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    out = dict(FTS_TRIGGERS)
+    for fts, (triggers, _) in NAME_FTS.items():
+        if fts in tables:
+            out.update(triggers)
+    return out
+
+
 def missing_triggers(engine: Engine) -> list[str]:
     """The FTS5 triggers that are not there (SQLite; none elsewhere)."""
     if engine.dialect.name != "sqlite":
@@ -118,10 +162,10 @@ def missing_triggers(engine: Engine) -> list[str]:
         present = {
             name
             for (name,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ads'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
             )
         }
-    return [name for name in FTS_TRIGGERS if name not in present]
+        return [name for name in _all_triggers(conn) if name not in present]
 
 
 def drop_indexes(engine: Engine) -> list[str]:
@@ -134,29 +178,36 @@ def drop_indexes(engine: Engine) -> list[str]:
 
 
 def drop_fts_triggers(engine: Engine) -> list[str]:
-    """Drop SQLite's FTS5 triggers (one transaction; nothing elsewhere): until
-    ``ensure_indexes`` creates them again and rebuilds the index, ``ads_fts`` does not
-    follow ``ads``; their names."""
+    """Drop SQLite's FTS5 triggers, the ads' and the names' (one transaction; nothing
+    elsewhere): until ``ensure_indexes`` creates them again and rebuilds the indexes, the
+    FTS5 tables do not follow their tables; their names."""
     if engine.dialect.name != "sqlite":
         return []
     with engine.begin() as conn:
-        for name in FTS_TRIGGERS:
+        names = list(_all_triggers(conn))
+        for name in names:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    return list(FTS_TRIGGERS)
+    return names
 
 
 def ensure_indexes(engine: Engine) -> list[str]:
-    """Create whichever deferrable index or FTS5 trigger is missing (one transaction; the
-    FTS5 index rebuilt from the table when a trigger was), then refresh the planner's
-    statistics of ``ads``, which a bulk load has made stale; their names."""
-    ddl = {**_ddl(engine), **FTS_TRIGGERS}
+    """Create whichever deferrable index or FTS5 trigger is missing (one transaction; an
+    FTS5 index rebuilt from its table when one of its triggers was), then refresh the
+    planner's statistics of ``ads``, which a bulk load has made stale; their names."""
     todo = missing_indexes(engine) + missing_triggers(engine)
     if todo:
         with engine.begin() as conn:
+            ddl = {
+                **_ddl(engine),
+                **(_all_triggers(conn) if engine.dialect.name == "sqlite" else {}),
+            }
             for name in todo:
                 conn.exec_driver_sql(ddl[name])
             if any(name in FTS_TRIGGERS for name in todo):
                 conn.exec_driver_sql(FTS_REBUILD)
+            for triggers, rebuild in NAME_FTS.values():
+                if any(name in triggers for name in todo):
+                    conn.exec_driver_sql(rebuild)
             if engine.dialect.name == "sqlite":  # a sample of each index is enough
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             conn.exec_driver_sql("ANALYZE ads")
