@@ -116,8 +116,8 @@ class Settings(BaseSettings):
     # may then send into, or close, a connection the other is closing (a reset, a 502).
     keep_alive_seconds: PositiveInt = 75
     # A folder where each ``paidfor serve`` process writes what its garbage collector did
-    # (``gc-PID.json``: collections, pauses; ``api.gcwatch``), for the benchmarks. Unset: not
-    # watched (the default: no hook on the collector).
+    # (``gc-PID.json``: collections, pauses; ``api.gcwatch``) when sent SIGUSR1 and at exit,
+    # for the benchmarks. Unset: not watched (the default: no hook on the collector).
     gc_stats: str | None = None
     # The largest request body a route takes (image uploads take their 8 MB and a little).
     max_body_bytes: int = 1024 * 1024
