@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import tantivy
-from sqlalchemy import func, literal_column
+from sqlalchemy import Text, cast, func, literal_column
 
 from paidfor.domain.models import ACTIVE_STATUSES, PUBLIC_STATUSES, political
 from paidfor.library.ranges import published_spend_lower, spend_order
@@ -127,6 +127,17 @@ def _image_count(dialect: str) -> Any:
     return func.coalesce(func.json_array_length(AdRow.creative, "$.image_hashes"), 0)
 
 
+#: The JSON list columns ``document`` reads.
+_LISTS = (AdRow.reached_countries, AdRow.languages, AdRow.platforms, AdRow.delivery_by_region)
+
+
+def _as_text(column: Any, dialect: str) -> Any:
+    """A JSON column as its text on PostgreSQL (``_listed`` parses it with orjson): psycopg's
+    own reading of four ``jsonb`` values a row took 0.65 s of a catch-up's 3.6 s of CPU at
+    100,000 ads. SQLite hands JSON back as text already."""
+    return column if dialect == "sqlite" else cast(column, Text).label(column.key)
+
+
 def columns(dialect: str) -> list[Any]:
     """The columns of ``ads`` that ``document`` reads."""
     return [
@@ -144,10 +155,7 @@ def columns(dialect: str) -> list[Any]:
         func.coalesce(AdRow.impressions, AdRow.impressions_lower).label("impressions"),
         AdRow.page_id,
         AdRow.funder_id,
-        AdRow.reached_countries,
-        AdRow.languages,
-        AdRow.platforms,
-        AdRow.delivery_by_region,
+        *(_as_text(c, dialect) for c in _LISTS),
         _image_count(dialect).label("images"),
         AdRow.audience_lower,
         AdRow.audience_upper,
