@@ -260,8 +260,14 @@ class LibraryRepository(ArchiveRepository):
         first; ``impressions``: exact impressions (else the lower bound of the published
         range), highest first. Ads without the value come last; ties go newest id first.
         """
-        by_index = self._by_index(flt, sort, offset, limit, self._ads_by_ids)
-        return by_index if by_index is not None else self._by_database(flt, sort, offset, limit)
+        if self._index_ready():
+            assert self.index is not None
+            with self.engine.connect() as conn:
+                read = self._ads_by_ids
+                found = self._by_index_in(conn, self.index, flt, sort, offset, limit, read)
+            if found is not None:
+                return found
+        return self._by_database(flt, sort, offset, limit)
 
     def search_facts(
         self, flt: LibraryFilter, sort: Sort, offset: int, limit: int
@@ -290,22 +296,6 @@ class LibraryRepository(ArchiveRepository):
         ads, total = self._by_database(flt, sort, offset, limit)
         return [facts_of(a) for a in ads], total, named
 
-    def _by_index(
-        self,
-        flt: LibraryFilter,
-        sort: Sort,
-        offset: int,
-        limit: int,
-        read: Callable[[Connection, Sequence[int]], list[T] | None],
-    ) -> tuple[list[T], int] | None:
-        """One page by the search index, each ad ``read`` from the database; None when the
-        index cannot answer (not ready, or ahead of this connection's view)."""
-        if not self._index_ready():
-            return None
-        assert self.index is not None
-        with self.engine.connect() as conn:
-            return self._by_index_in(conn, self.index, flt, sort, offset, limit, read)
-
     @staticmethod
     def _by_index_in(
         conn: Connection,
@@ -316,7 +306,8 @@ class LibraryRepository(ArchiveRepository):
         limit: int,
         read: Callable[[Connection, Sequence[int]], list[T] | None],
     ) -> tuple[list[T], int] | None:
-        """``_by_index`` on ``conn`` with a ready ``index``."""
+        """One page by the ready search ``index``, each ad ``read`` from the database on
+        ``conn``; None when the index cannot answer (ahead of this connection's view)."""
         queries = IndexQuery(index)
         query = queries.combine(queries.library_clauses(conn, flt))
         ids, found = index.search(
