@@ -426,6 +426,11 @@ def gc_totals(folder: Path | None, pid: int | None) -> tuple[int, list[dict[str,
     if folder is None or pid is None:
         return None
     path = folder / f"gc-{pid}.json"
+    try:  # only a process that says it takes the signal is sent it (else it would end it)
+        if not json.loads(path.read_text()).get("on_signal"):
+            return None
+    except (OSError, ValueError):
+        return None
     asked = time.time()
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGUSR1)

@@ -28,7 +28,9 @@ def test_full_collections_are_counted_timed_and_written_when_asked(tmp_path: Pat
     try:
         assert isinstance(found, GcWatch) and found in gc.callbacks
         written = tmp_path / "gc" / found.path.name
-        start = json.loads(written.read_text())["collections"][2]
+        first = json.loads(written.read_text())
+        start = first["collections"][2]
+        assert first["on_signal"] is True  # a reader may send the signal
         gc.collect()
         gc.collect(0)
         assert json.loads(written.read_text())["collections"][2] == start  # not written yet
@@ -41,3 +43,23 @@ def test_full_collections_are_counted_timed_and_written_when_asked(tmp_path: Pat
     finally:
         gc.callbacks.remove(found)
         signal.signal(WRITE_SIGNAL, before)
+
+
+def test_outside_the_main_thread_no_signal_is_taken_and_the_file_says_so(tmp_path: Path) -> None:
+    """Python runs signal handlers in the main thread only: a watch installed elsewhere takes
+    no signal, and its file says so, so that bench/search.py never sends one (its default
+    action would end the server)."""
+    import threading
+
+    before = signal.getsignal(WRITE_SIGNAL)
+    found: list[GcWatch | None] = []
+    thread = threading.Thread(target=lambda: found.append(watch(str(tmp_path / "gc"))))
+    thread.start()
+    thread.join()
+    try:
+        assert found[0] is not None and not found[0].on_signal
+        assert json.loads(found[0].path.read_text())["on_signal"] is False
+        assert signal.getsignal(WRITE_SIGNAL) == before
+    finally:
+        if found and found[0] is not None:
+            gc.callbacks.remove(found[0])

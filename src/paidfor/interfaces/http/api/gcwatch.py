@@ -45,6 +45,7 @@ class GcWatch:
         self.full: list[dict[str, Any]] = []
         self._started = 0.0
         self._lock = threading.Lock()
+        self.on_signal = False  # whether WRITE_SIGNAL asks for a write (``watch``)
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -71,6 +72,7 @@ class GcWatch:
             "frozen": gc.get_freeze_count(),
             "threshold": list(gc.get_threshold()),
             "written": time.time(),
+            "on_signal": self.on_signal,
         }
 
     def write(self) -> None:
@@ -96,8 +98,9 @@ def watch(folder: str | None) -> GcWatch | None:
     target.mkdir(parents=True, exist_ok=True)
     found = GcWatch(target / f"gc-{os.getpid()}.json")
     gc.callbacks.append(found)
-    found.write()
-    atexit.register(found.write)
     if threading.current_thread() is threading.main_thread():
         signal.signal(WRITE_SIGNAL, lambda _signum, _frame: found.write())
+        found.on_signal = True  # a reader may send it: the default action would end us
+    found.write()
+    atexit.register(found.write)
     return found
