@@ -35,7 +35,7 @@ fi
 # PYTHONDONTWRITEBYTECODE is set they would be compiled again by every command (0.3-0.5 s of
 # each one's start). Compiled here once, as pip does for the packages it installs; a module
 # changed later is compiled again when it is imported (its .pyc then stale).
-.venv/bin/python -m compileall -q -j 0 src/paidfor >/dev/null
+.venv/bin/python -m compileall -q -j 0 src/paidfor  # quiet but for a file it cannot compile
 if [ "${1:-}" = "dev" ]; then
   if [ ! -x .venv-clients/bin/python ]; then
     "$py" -m venv .venv-clients

@@ -204,12 +204,12 @@ def test_library_search_agrees_with_the_database(
 def test_a_search_pages_views_from_rows_are_its_ads_views(
     loaded: tuple[Engine, AdIndex], flt: LibraryFilter, sort: Any, unmask: bool
 ) -> None:
-    """What the search shows (``search_facts``, views built from the rows) is the view of
+    """What the search shows (``search_page``, views built from the rows) is the view of
     the ads ``search_library`` finds, by the index and by the database alike."""
     engine, index = loaded
     for repo in (LibraryRepository(engine, index), LibraryRepository(engine)):
         ads, total = repo.search_library(flt, sort, 0, 40)
-        facts, total_facts = repo.search_facts(flt, sort, 0, 40)
+        facts, total_facts, _ = repo.search_page(flt, sort, 0, 40)
         assert total_facts == total
         want = [PublicAd.of(a, unmask) for a in ads]
         assert [PublicAd.of_facts(f, unmask) for f in facts] == want

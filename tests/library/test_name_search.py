@@ -124,9 +124,9 @@ def test_the_database_uses_the_index(named: Engine) -> None:
     from paidfor.library import store
 
     if named.dialect.name == "sqlite":
-        stmt = store._NAMED_BY_TRIGRAMS["page"]
+        stmt = store._NAMES["trigrams"]["page"]
     else:
-        stmt, _ = store._NAMED[True]["page"]
+        stmt = store._NAMES["fold"]["page"]
         with named.connect() as conn:
             trgm = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
             if trgm.first() is None:

@@ -94,7 +94,7 @@ def test_the_migrations_make_what_bulk_makes_again() -> None:
     assert _migration("0002_fulltext").SQLITE_UP[1:] == list(bulk.FTS_TRIGGERS.values())
     names = _migration("0020_name_trigrams")
     for table in names.TABLES:
-        triggers, rebuild = bulk.NAME_FTS[f"{table}_name_fts"]
+        triggers, rebuild = bulk.FTS_TABLES[f"{table}_name_fts"]
         assert names._sqlite_up(table)[1:] == [*triggers.values(), rebuild]
     vector_index = _migration("0019_search_vector_index").PG_UP[-1]
     assert vector_index == bulk.PG_SEARCH_DDL.replace(" IF NOT EXISTS", "")

@@ -108,35 +108,28 @@ def _dollars(cents: Any) -> Decimal:
 NAME_CANDIDATES = 50
 
 
-def _named(table: Any, column: Any, *, fold: bool) -> tuple[Any, Any]:
+def _names_like(table: Any, *, fold: bool) -> Any:
     """The first ``NAME_CANDIDATES`` ids and names of ``table`` whose name is like
-    ``:pattern`` (lower-case, escaped with ``/``), and the public ads of ``:ids`` by id: built
-    once. ``fold``: the name lower-cased first (PostgreSQL's LIKE heeds case; its index of
-    trigrams, migration 0020, is over ``lower(name)``). SQLite's LIKE ignores the case of
-    ASCII letters, and its ``lower`` folds those only, so there it is the same test without
-    lower-casing every name."""
+    ``:pattern`` (lower-case, escaped with ``/``). ``fold``: the name lower-cased first
+    (PostgreSQL's LIKE heeds case; its index of trigrams, migration 0020, is over
+    ``lower(name)``). SQLite's LIKE ignores the case of ASCII letters, and its ``lower`` folds
+    those only, so there it is the same test without lower-casing every name."""
     name = func.lower(table.name) if fold else table.name
-    candidates = (
+    return (
         select(table.id, table.name)
         .where(name.like(bindparam("pattern"), escape="/"))
         .order_by(table.id)
         .limit(NAME_CANDIDATES)
     )
-    counted = (
-        select(column, func.count(AdRow.id))
-        .where(column.in_(bindparam("ids", expanding=True)), public_condition())
-        .group_by(column)
-    )
-    return candidates, counted
 
 
-def _named_by_trigrams(table: Any) -> Any:
-    """``_named``'s candidates on SQLite through the table's FTS5 index of trigrams
-    (migration 0020): the rows whose name is like ``:loose`` (the text with its ``%`` and
-    ``_`` left as wildcards, which SQLite answers from the index when the text holds three
-    characters in a row that are neither) and, of those, like the escaped ``:pattern``. SQLite
-    checks each ``LIKE`` itself on the rows the index finds: the same names as the scan."""
-    fts = sql_table(f"{table.name}_name_fts", sql_column("rowid"), sql_column("name"))
+def _names_by_trigrams(table: Any) -> Any:
+    """``_names_like`` on SQLite through the table's FTS5 index of trigrams (migration
+    0020): the rows whose name is like ``:loose`` (the text with its ``%`` and ``_`` left as
+    wildcards, which SQLite answers from the index when the text holds three characters in a
+    row that are neither) and, of those, like the escaped ``:pattern``. SQLite checks each
+    ``LIKE`` itself on the rows the index finds: the same names as the scan."""
+    fts = sql_table(f"{table.__tablename__}_name_fts", sql_column("rowid"), sql_column("name"))
     return (
         select(fts.c.rowid, fts.c.name)
         .where(
@@ -148,16 +141,20 @@ def _named_by_trigrams(table: Any) -> Any:
     )
 
 
-_NAMED = {
-    fold: {
-        "page": _named(PageRow, AdRow.page_id, fold=fold),
-        "funder": _named(FunderRow, AdRow.funder_id, fold=fold),
-    }
-    for fold in (True, False)
+# Built once, by kind. How names are found: "scan" (SQLite), "fold" (PostgreSQL, whose
+# planner takes its trigram index itself), "trigrams" (SQLite's FTS5 trigram tables).
+_KINDS = {"page": (PageRow, AdRow.page_id), "funder": (FunderRow, AdRow.funder_id)}
+_NAMES = {
+    "scan": {kind: _names_like(table, fold=False) for kind, (table, _) in _KINDS.items()},
+    "fold": {kind: _names_like(table, fold=True) for kind, (table, _) in _KINDS.items()},
+    "trigrams": {kind: _names_by_trigrams(table) for kind, (table, _) in _KINDS.items()},
 }
-_NAMED_BY_TRIGRAMS = {
-    "page": _named_by_trigrams(PageRow.__table__),
-    "funder": _named_by_trigrams(FunderRow.__table__),
+# The public ads of each of ``:ids`` (pages or funders), counted by the database.
+_COUNTED: dict[str, Any] = {
+    kind: select(column, func.count(AdRow.id))
+    .where(column.in_(bindparam("ids", expanding=True)), public_condition())
+    .group_by(column)
+    for kind, (_, column) in _KINDS.items()
 }
 #: Three characters in a row, none a wildcard of LIKE: what a trigram index can look up.
 _TRIGRAM = re.compile(r"[^%_]{3}")
@@ -211,10 +208,9 @@ class LibraryRepository(ArchiveRepository):
                 counts = index.term_counts(kind, list(names))
                 found = [(i, names[i], c) for i, c in counts.items() if c > 0]
             else:
-                _, counted = _NAMED[False][kind]
                 found = [
                     (int(i), names[int(i)], int(c))
-                    for i, c in conn.execute(counted, {"ids": list(names)})
+                    for i, c in conn.execute(_COUNTED[kind], {"ids": list(names)})
                 ]
             found.sort(key=lambda r: (-r[2], r[0]))
             out.extend((kind, i, n, c) for i, n, c in found[:limit])
@@ -229,12 +225,14 @@ class LibraryRepository(ArchiveRepository):
         are not LIKE's wildcards (``trigrams`` False: always by a scan, what the index must
         agree with); PostgreSQL's planner picks its trigram index itself."""
         pattern = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-        fold = self.engine.dialect.name != "sqlite"
-        named, _ = _NAMED[fold][kind]
-        if trigrams and not fold and _TRIGRAM.search(needle) is not None:
-            named = _NAMED_BY_TRIGRAMS[kind]
+        if self.engine.dialect.name != "sqlite":
+            way = "fold"
+        elif trigrams and _TRIGRAM.search(needle) is not None:
+            way = "trigrams"
+        else:
+            way = "scan"
         params = {"pattern": pattern, "loose": f"%{needle}%"}
-        return {int(i): str(n) for i, n in conn.execute(named, params)}
+        return {int(i): str(n) for i, n in conn.execute(_NAMES[way][kind], params)}
 
     @classmethod
     def library_conditions(cls, flt: LibraryFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -269,19 +267,12 @@ class LibraryRepository(ArchiveRepository):
                 return found
         return self._by_database(flt, sort, offset, limit)
 
-    def search_facts(
-        self, flt: LibraryFilter, sort: Sort, offset: int, limit: int
-    ) -> tuple[list[AdFacts], int]:
-        """``search_library`` as the public view's facts (``views.AdFacts``): what a page of
-        search results shows, read from the index's rows without building an ``Ad`` for
-        each (about half the CPU of a funder's or a page's 25 ads)."""
-        facts, total, _ = self.search_page(flt, sort, offset, limit)
-        return facts, total
-
     def search_page(
         self, flt: LibraryFilter, sort: Sort, offset: int, limit: int, names: str = ""
     ) -> tuple[list[AdFacts], int, list[tuple[str, int, str, int]]]:
-        """``search_facts``, and the pages and funders named like ``names``
+        """``search_library`` as the public view's facts (``views.AdFacts``: read from the
+        index's rows without building an ``Ad`` for each, about half the CPU of a funder's or
+        a page's 25 ads), and the pages and funders named like ``names``
         (``advertisers_named``; none when it is empty): what the library's search page
         shows, with the index's freshness checked once and one connection for both."""
         index = self.index if self._index_ready() else None

@@ -103,14 +103,18 @@ def _name_triggers(table: str) -> dict[str, str]:
     }
 
 
-# The pages' and funders' trigram tables, their triggers and their rebuild: set aside with
-# the ads' during a large first load (each new page cost 46 us of FTS5 work row by row).
-NAME_FTS = {
-    f"{table}_name_fts": (
-        _name_triggers(table),
-        f"INSERT INTO {table}_name_fts({table}_name_fts) VALUES ('rebuild')",
-    )
-    for table in ("pages", "funders")
+# Every FTS5 table, its triggers and its rebuild: the ads' (migration 0002) and the pages' and
+# funders' trigram tables (0020; each new page cost 46 us of FTS5 work row by row), set aside
+# together during a large first load.
+FTS_TABLES: dict[str, tuple[dict[str, str], str]] = {
+    "ads_fts": (FTS_TRIGGERS, FTS_REBUILD),
+    **{
+        f"{table}_name_fts": (
+            _name_triggers(table),
+            f"INSERT INTO {table}_name_fts({table}_name_fts) VALUES ('rebuild')",
+        )
+        for table in ("pages", "funders")
+    },
 }
 
 
@@ -140,18 +144,23 @@ def missing_indexes(engine: Engine) -> list[str]:
     return [name for name in _ddl(engine) if name not in present]
 
 
-def _all_triggers(conn: Connection) -> dict[str, str]:
-    """Every FTS5 trigger this database should have: the ads' and those of each names'
-    table it holds (a database before migration 0020 has none)."""
-    tables = {
-        name
-        for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+def _fts_triggers(conn: Connection) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """SQLite's FTS5 triggers that this database should have (those of each FTS5 table it
+    holds: a database before migration 0020 has no names' tables), name -> (its table, its
+    DDL), and the triggers it has; one read of the schema."""
+    tables: set[str] = set()
+    present: set[str] = set()
+    for kind, name in conn.exec_driver_sql(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+    ):
+        (tables if kind == "table" else present).add(name)
+    due = {
+        name: (fts, ddl)
+        for fts, (triggers, _) in FTS_TABLES.items()
+        if fts in tables
+        for name, ddl in triggers.items()
     }
-    out = dict(FTS_TRIGGERS)
-    for fts, (triggers, _) in NAME_FTS.items():
-        if fts in tables:
-            out.update(triggers)
-    return out
+    return due, present
 
 
 def missing_triggers(engine: Engine) -> list[str]:
@@ -159,13 +168,8 @@ def missing_triggers(engine: Engine) -> list[str]:
     if engine.dialect.name != "sqlite":
         return []
     with engine.connect() as conn:
-        present = {
-            name
-            for (name,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            )
-        }
-        return [name for name in _all_triggers(conn) if name not in present]
+        due, present = _fts_triggers(conn)
+    return [name for name in due if name not in present]
 
 
 def drop_indexes(engine: Engine) -> list[str]:
@@ -184,7 +188,7 @@ def drop_fts_triggers(engine: Engine) -> list[str]:
     if engine.dialect.name != "sqlite":
         return []
     with engine.begin() as conn:
-        names = list(_all_triggers(conn))
+        names = list(_fts_triggers(conn)[0])
         for name in names:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     return names
@@ -192,22 +196,17 @@ def drop_fts_triggers(engine: Engine) -> list[str]:
 
 def ensure_indexes(engine: Engine) -> list[str]:
     """Create whichever deferrable index or FTS5 trigger is missing (one transaction; an
-    FTS5 index rebuilt from its table when one of its triggers was), then refresh the
+    FTS5 table rebuilt from its table when one of its triggers was), then refresh the
     planner's statistics of ``ads``, which a bulk load has made stale; their names."""
     todo = missing_indexes(engine) + missing_triggers(engine)
     if todo:
         with engine.begin() as conn:
-            ddl = {
-                **_ddl(engine),
-                **(_all_triggers(conn) if engine.dialect.name == "sqlite" else {}),
-            }
+            due = _fts_triggers(conn)[0] if engine.dialect.name == "sqlite" else {}
+            ddl = {**_ddl(engine), **{name: sql for name, (_, sql) in due.items()}}
             for name in todo:
                 conn.exec_driver_sql(ddl[name])
-            if any(name in FTS_TRIGGERS for name in todo):
-                conn.exec_driver_sql(FTS_REBUILD)
-            for triggers, rebuild in NAME_FTS.values():
-                if any(name in triggers for name in todo):
-                    conn.exec_driver_sql(rebuild)
+            for fts in dict.fromkeys(due[name][0] for name in todo if name in due):
+                conn.exec_driver_sql(FTS_TABLES[fts][1])  # its rebuild from its table
             if engine.dialect.name == "sqlite":  # a sample of each index is enough
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             conn.exec_driver_sql("ANALYZE ads")
