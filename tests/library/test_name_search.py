@@ -161,3 +161,21 @@ def test_a_large_load_sets_the_names_triggers_aside_and_mends_them(engine: Engin
         for table in ("pages", "funders"):
             fts = f"{table}_name_fts"
             conn.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_without_the_trigram_tables_the_names_are_scanned(named: Engine) -> None:
+    """An SQLite older than 3.34 has no trigram tokenizer, and migration 0020 makes no
+    tables there: the names are found by the scan, the same ones."""
+    if named.dialect.name != "sqlite":
+        pytest.skip("the trigram tables are SQLite's")
+    with named.connect() as conn:
+        want = LibraryRepository(named).names_holding(conn, "page", "vote")
+    with named.begin() as conn:
+        for table in ("pages", "funders"):
+            for suffix in ("ai", "ad", "au"):
+                conn.execute(text(f"DROP TRIGGER {table}_name_fts_{suffix}"))
+            conn.execute(text(f"DROP TABLE {table}_name_fts"))
+    repo = LibraryRepository(named)
+    with named.connect() as conn:
+        assert not repo._trigram_tables(conn)
+        assert repo.names_holding(conn, "page", "vote") == want and len(want) > 3

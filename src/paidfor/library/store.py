@@ -163,6 +163,8 @@ _TRIGRAM = re.compile(r"[^%_]{3}")
 class LibraryRepository(ArchiveRepository):
     """``ArchiveRepository`` plus the library's search, exports and home-page figures."""
 
+    _has_trigrams: bool | None = None  # the names' trigram tables (SQLite; ``_trigram_tables``)
+
     def public_image(self, ad_id: int, image_hash: str) -> tuple[str, bytes] | None:
         """The content type and bytes of an image an ad the library shows names (its
         ``image_hashes``, uploaded by its advertiser); None for an ad not public (pending,
@@ -227,12 +229,23 @@ class LibraryRepository(ArchiveRepository):
         pattern = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
         if self.engine.dialect.name != "sqlite":
             way = "fold"
-        elif trigrams and _TRIGRAM.search(needle) is not None:
+        elif trigrams and _TRIGRAM.search(needle) is not None and self._trigram_tables(conn):
             way = "trigrams"
         else:
             way = "scan"
         params = {"pattern": pattern, "loose": f"%{needle}%"}
         return {int(i): str(n) for i, n in conn.execute(_NAMES[way][kind], params)}
+
+    def _trigram_tables(self, conn: Connection) -> bool:
+        """Whether this SQLite database has the names' trigram tables (migration 0020 makes
+        them where SQLite has the tokenizer, 3.34 and later); read once."""
+        if self._has_trigrams is None:
+            found = conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('pages_name_fts', 'funders_name_fts')"
+            ).scalar()
+            self._has_trigrams = found == 2
+        return self._has_trigrams
 
     @classmethod
     def library_conditions(cls, flt: LibraryFilter, dialect: str) -> list[ColumnElement[bool]]:

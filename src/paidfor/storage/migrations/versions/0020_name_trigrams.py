@@ -8,7 +8,8 @@ SQLite: an FTS5 table with the trigram tokenizer over each name (external conten
 names are not stored twice), kept in step by triggers. SQLite answers a ``LIKE`` on it from
 the index when the pattern holds three characters in a row that are not wildcards, and checks
 the ``LIKE`` itself on the rows the index finds, so what matches is exactly what matched
-before (ASCII letters in any case).
+before (ASCII letters in any case). An SQLite older than 3.34 has no trigram tokenizer: there
+the tables are not made and the names are scanned as before.
 
 PostgreSQL: a GIN index of ``pg_trgm`` over ``lower(name)``, when the server has the
 extension (a contrib module every distribution packages; trusted since PostgreSQL 13, so the
@@ -88,8 +89,16 @@ def _pg_up() -> None:
         )
 
 
+def _has_trigram_tokenizer() -> bool:
+    """SQLite has the trigram tokenizer from 3.34 (2020); before, the names are scanned."""
+    version = op.get_bind().exec_driver_sql("SELECT sqlite_version()").scalar()
+    return tuple(int(p) for p in str(version).split(".")[:2]) >= (3, 34)
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
+        if not _has_trigram_tokenizer():
+            return
         for table in TABLES:
             for sql in _sqlite_up(table):
                 op.execute(sql)
