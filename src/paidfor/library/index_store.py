@@ -289,7 +289,7 @@ class AdIndex:
                             )
                 for row in batch:
                     if row[1] in PUBLIC:  # status
-                        writers[int(row[0]) % n].add_document(document(row))
+                        writers[int(row[0]) % n].add_json(document(row))
                         indexed += 1
                 rows += len(batch)
                 if progress is not None:
