@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from paidfor.storage.bulk import missing_indexes
+from paidfor.storage.bulk import missing_foreign_keys, missing_indexes
 from paidfor.storage.db import make_engine
 from paidfor.storage.models import AdRow, ImportRunRow
 
@@ -89,9 +89,10 @@ def _runs(url: str) -> list[tuple[int, str, bool, int]]:
 
 
 def _missing_indexes(url: str) -> list[str]:
+    """The indexes and (PostgreSQL) foreign keys a deferred import sets aside, missing."""
     engine = make_engine(url)
     try:
-        return missing_indexes(engine)
+        return missing_indexes(engine) + missing_foreign_keys(engine)
     finally:
         engine.dispose()
 
@@ -220,6 +221,7 @@ def test_sigkill_mid_native_first_load_then_reimport_leaves_search_agreeing(
     engine = make_engine(db_url)
     try:
         assert missing_indexes(engine) == []
+        assert missing_foreign_keys(engine) == []
         from paidfor.storage.bulk import missing_triggers
 
         assert missing_triggers(engine) == []

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from paidfor.domain import Ad, Creative
 from paidfor.ingest.pipeline import ImportAborted, estimate_rows, run_import
@@ -69,6 +70,7 @@ def test_a_deferred_import_ends_with_the_same_data_and_every_index(
     assert report.indexes_deferred is defer
     assert report.counts.inserted == 3517
     assert bulk.missing_indexes(engine) == []
+    assert bulk.missing_foreign_keys(engine) == []
     repo = AdRepository(engine)
     assert repo.stats().ads == 3517
     assert repo.count_search("police") > 0
@@ -82,6 +84,7 @@ def test_a_failed_deferred_import_still_rebuilds_the_indexes(
     with pytest.raises(ImportAborted):
         run_import(engine, SOURCES["native"](), [bad], strict=True, defer_indexes=True)
     assert bulk.missing_indexes(engine) == []
+    assert bulk.missing_foreign_keys(engine) == []
 
 
 def _migration(name: str) -> ModuleType:
@@ -122,6 +125,41 @@ def test_postgres_rebuilds_the_search_index_the_migration_made(engine: Engine) -
     bulk.drop_indexes(engine)
     assert bulk.ensure_indexes(engine)
     assert _indexdef(engine, bulk.PG_SEARCH_INDEX) == migrated
+
+
+def _foreign_keys(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                 "WHERE conrelid = 'ads'::regclass AND contype = 'f'")
+        )  # fmt: skip
+        return {str(name): str(definition) for name, definition in rows}
+
+
+@pytest.mark.postgres
+def test_postgres_sets_the_foreign_keys_aside_and_adds_the_same_back(
+    engine: Engine, db_url: str
+) -> None:
+    if engine.dialect.name != "postgresql":
+        assert bulk.drop_foreign_keys(engine) == []  # SQLite checks each by a look-up
+        return
+    migrated = _foreign_keys(engine)
+    assert set(migrated) == {"fk_ads_page_id_pages", "fk_ads_funder_id_funders",
+                             "fk_ads_advertiser_id_advertisers",
+                             "fk_ads_import_run_id_import_runs"}  # fmt: skip
+    assert set(bulk.drop_foreign_keys(engine)) == set(migrated)
+    assert set(bulk.missing_foreign_keys(engine)) == set(migrated)
+    assert _foreign_keys(engine) == {}
+    reopened = open_database(db_url)  # what a killed import leaves, mended by any command
+    try:
+        assert bulk.missing_foreign_keys(reopened) == []
+        assert _foreign_keys(reopened) == migrated
+        assert bulk.ensure_indexes(reopened) == []
+    finally:
+        reopened.dispose()
+    BatchWriter(engine).write([Ad(source="t", external_id="1", creative=Creative(bodies=["x"]))])
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # checked again
+        conn.exec_driver_sql("UPDATE ads SET page_id = 999999")
 
 
 @pytest.mark.postgres

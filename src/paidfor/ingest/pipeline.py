@@ -598,6 +598,7 @@ def run_import(
     if defer_indexes:
         bulk.drop_indexes(engine)
         bulk.drop_fts_triggers(engine)
+        bulk.drop_foreign_keys(engine)
         report.indexes_deferred = True
     try:
         for event in stream:
