@@ -95,15 +95,15 @@ class Native(RowSource):
                 if key is not None and stored.get(key) == digest and key not in written:
                     yield Same(number, key)
                     continue
-                for item in self._row(path, number, raw, digest, rates, sqlite):
-                    if isinstance(item, Parsed) and hasattr(item.item, "key"):
-                        written.add(item.item.key)
-                    yield item
+                item = self._row(path, number, raw, digest, rates, sqlite)
+                if isinstance(item, Parsed) and hasattr(item.item, "key"):
+                    written.add(item.item.key)
+                yield item
             pending.clear()
 
         for number, raw in file_lines(path, progress, share=share):
             if known is None:
-                yield from self._row(path, number, raw, line_hash(raw), rates, sqlite)
+                yield self._row(path, number, raw, line_hash(raw), rates, sqlite)
                 continue
             pending.append((number, raw))
             if len(pending) >= PROBE_LINES:
@@ -114,32 +114,28 @@ class Native(RowSource):
     @staticmethod
     def _row(
         path: Path, number: int, raw: bytes, digest: str, rates: FxRates, sqlite: bool
-    ) -> Iterator[Parsed | RowError]:
+    ) -> Parsed | RowError:
         """One line: its ad's row, another record, or why it cannot be read."""
         try:
             obj: Any = orjson.loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError("a record must be a JSON object")
             if obj.get("kind", "ad") != "ad":
-                yield Parsed(number, world_record_from_json(obj))
-                return
+                return Parsed(number, world_record_from_json(obj))
         except UNREADABLE as exc:
-            yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
-            return
+            return RowError(str(path), number, f"{type(exc).__name__}: {exc}")
         try:
             prepared, notes = ad_row(obj, digest, rates, sqlite=sqlite)
         except Exception:  # the long way says what is wrong, as ``read`` would
             try:
                 ad = ad_from_json(obj)
             except UNREADABLE as exc:
-                yield RowError(str(path), number, f"{type(exc).__name__}: {exc}")
-                return
+                return RowError(str(path), number, f"{type(exc).__name__}: {exc}")
             with_usd(ad, rates)
             prepared = prepare_ad(ad, "sqlite" if sqlite else "postgresql", digest=digest)
             page_url = ad.page.url if ad.page else None
             notes = unlinked_urls(page_url, ad.creative.landing_url, ad.snapshot_url)
         # NUL in any text of the record is "\u0000" in its line: only then is it looked for
         if b"\\u0000" in raw and holds_nul(prepared):
-            yield RowError(str(path), number, NUL_REASON)
-            return
-        yield Parsed(number, prepared, tuple(notes))
+            return RowError(str(path), number, NUL_REASON)
+        return Parsed(number, prepared, tuple(notes))
