@@ -104,20 +104,14 @@ def month_key(moment: int) -> int:
     return month_of(_EPOCH + moment * _MICROSECOND)
 
 
-def delivery_months(started: int | None, stopped: int | None) -> list[str]:
-    """The ``month`` terms of an ad delivering from ``started`` to ``stopped``: each month it
-    spans; "open" instead when it has no end; "wide" instead when it spans more than
-    ``MAX_MONTHS`` (the query checks those exactly)."""
-    if started is None:
-        return []  # never delivered: no date filter matches it
-    if stopped is None:
-        return ["open"]
-    return _months(started, stopped, month_key(started), month_key(stopped))
-
-
-def _months(started: int, stopped: int, first: int, last: int) -> list[str]:
+def delivery_months(started: int, stopped: int, first: int, last: int) -> list[str]:
+    """The ``month`` terms of an ad delivering from ``started`` to ``stopped`` (microseconds
+    since 1970), ``first`` and ``last`` their months (``month_of``): each month it spans;
+    "wide" instead when it ends before it starts or spans more than ``MAX_MONTHS`` (the query
+    checks those exactly). An ad without an end has the term "open" instead, one that never
+    delivered none."""
     if stopped < started or last - first > MAX_MONTHS:
-        return ["wide"]  # an end before the start, or too many months: checked exactly
+        return ["wide"]
     if first == last:
         return [str(first)]
     return [str(m) for m in range(first, last + 1)]
@@ -224,14 +218,13 @@ def document(row: Any) -> str:
         stopped = -1  # an inactive ad with no date at all: it matches no delivery window
     fields["start"] = I64_MAX if started is None else started
     fields["stop"] = I64_MAX if stopped is None else stopped
-    if started is not None:
-        assert start is not None
+    if start is not None and started is not None:  # never delivered: no month matches it
         if stopped is None:
             fields["month"] = "open"
             fields["open_month"] = month_of(start)
         else:
             last = month_of(stop) if stop is not None else month_key(stopped)
-            fields["month"] = _months(started, stopped, month_of(start), last)
+            fields["month"] = delivery_months(started, stopped, month_of(start), last)
     fields["audience_lower"] = -1 if audience_lower is None else int(audience_lower)
     fields["audience_upper"] = I64_MAX if audience_upper is None else int(audience_upper)
     return orjson.dumps(fields).decode()
