@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from paidfor.storage.bulk import missing_foreign_keys, missing_indexes
+from paidfor.storage.bulk import missing
 from paidfor.storage.db import make_engine
 from paidfor.storage.models import AdRow, ImportRunRow
 
@@ -88,11 +88,11 @@ def _runs(url: str) -> list[tuple[int, str, bool, int]]:
         engine.dispose()
 
 
-def _missing_indexes(url: str) -> list[str]:
-    """The indexes and (PostgreSQL) foreign keys a deferred import sets aside, missing."""
+def _missing(url: str) -> list[str]:
+    """What a deferred import sets aside (``bulk.missing``), missing."""
     engine = make_engine(url)
     try:
-        return missing_indexes(engine) + missing_foreign_keys(engine)
+        return missing(engine)
     finally:
         engine.dispose()
 
@@ -147,7 +147,7 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
     )  # fmt: skip
     deferred = "--defer-indexes" in mode
     # the killed import had set the read indexes aside; they stay missing until a command runs
-    assert bool(_missing_indexes(db_url)) == deferred
+    assert bool(_missing(db_url)) == deferred
 
     done = subprocess.run(
         [*cmd, "--json"], env=env, capture_output=True, text=True, timeout=300, check=False
@@ -167,7 +167,7 @@ def test_sigkill_mid_import_then_reimport_gives_exact_totals(
         _cli(db_url, "stats", "--json"), env=env, capture_output=True, text=True, check=True
     )
     s = json.loads(stats.stdout)
-    assert _missing_indexes(db_url) == []  # every command opens the database and mends them
+    assert _missing(db_url) == []  # every command opens the database and mends them
     assert report["indexes_deferred"] == deferred
     assert s["ads"] == total
     assert s["impressions"] == 40547551 * COPIES
@@ -220,11 +220,7 @@ def test_sigkill_mid_native_first_load_then_reimport_leaves_search_agreeing(
     )  # fmt: skip
     engine = make_engine(db_url)
     try:
-        assert missing_indexes(engine) == []
-        assert missing_foreign_keys(engine) == []
-        from paidfor.storage.bulk import missing_triggers
-
-        assert missing_triggers(engine) == []
+        assert missing(engine) == []  # indexes, FTS5 triggers, foreign keys
         repo = AdRepository(engine)
         assert repo.stats().ads == total
         assert repo.count_search("zebra") == total  # FTS5 / tsvector: every ad, once

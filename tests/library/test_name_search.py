@@ -147,14 +147,14 @@ def test_a_large_load_sets_the_names_triggers_aside_and_mends_them(engine: Engin
         pytest.skip("PostgreSQL's index of trigrams is an index, kept by the server")
     dropped = bulk.drop_fts_triggers(engine)
     assert {"pages_name_fts_ai", "funders_name_fts_ai"} <= set(dropped)
-    assert set(dropped) <= set(bulk.missing_triggers(engine))
+    assert set(dropped) <= set(bulk.missing(engine))
     with engine.begin() as conn:
         conn.execute(insert(PageRow), [{"kind": "page", "external_id": "9", "name": "Woke Blacks"}])
     repo = LibraryRepository(engine)
     with engine.connect() as conn:
         assert repo.names_holding(conn, "page", "woke") == {}  # not followed while aside
     assert set(bulk.ensure_indexes(engine)) >= set(dropped)
-    assert bulk.missing_triggers(engine) == []
+    assert bulk.missing(engine) == []
     with engine.connect() as conn:
         assert list(repo.names_holding(conn, "page", "woke").values()) == ["Woke Blacks"]
     with engine.begin() as conn:

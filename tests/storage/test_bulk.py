@@ -30,12 +30,12 @@ def test_drop_then_open_database_mends_every_index(engine: Engine, db_url: str) 
     dropped = bulk.drop_indexes(engine)
     expected = {*bulk.DEFERRED} | ({bulk.PG_SEARCH_INDEX} if "postgresql" in db_url else set())
     assert set(dropped) == expected
-    assert set(bulk.missing_indexes(engine)) == expected
+    assert set(bulk.missing(engine)) == expected
     assert before - _index_names(engine) == expected
     # what a killed import leaves behind, mended by the next command that opens the database
     reopened = open_database(db_url)
     try:
-        assert bulk.missing_indexes(reopened) == []
+        assert bulk.missing(reopened) == []
         assert _index_names(reopened) == before
         assert bulk.ensure_indexes(reopened) == []  # nothing left to do
     finally:
@@ -69,8 +69,7 @@ def test_a_deferred_import_ends_with_the_same_data_and_every_index(
     report = run_import(engine, SOURCES["hpsci-ira"](), [IRA_CLEAN], defer_indexes=defer)
     assert report.indexes_deferred is defer
     assert report.counts.inserted == 3517
-    assert bulk.missing_indexes(engine) == []
-    assert bulk.missing_foreign_keys(engine) == []
+    assert bulk.missing(engine) == []
     repo = AdRepository(engine)
     assert repo.stats().ads == 3517
     assert repo.count_search("police") > 0
@@ -83,8 +82,7 @@ def test_a_failed_deferred_import_still_rebuilds_the_indexes(
     bad.write_text('{"kind": "ad", "source": "t", "external_id": "1"}\nnot json\n')
     with pytest.raises(ImportAborted):
         run_import(engine, SOURCES["native"](), [bad], strict=True, defer_indexes=True)
-    assert bulk.missing_indexes(engine) == []
-    assert bulk.missing_foreign_keys(engine) == []
+    assert bulk.missing(engine) == []
 
 
 def _migration(name: str) -> ModuleType:
@@ -148,11 +146,11 @@ def test_postgres_sets_the_foreign_keys_aside_and_adds_the_same_back(
                              "fk_ads_advertiser_id_advertisers",
                              "fk_ads_import_run_id_import_runs"}  # fmt: skip
     assert set(bulk.drop_foreign_keys(engine)) == set(migrated)
-    assert set(bulk.missing_foreign_keys(engine)) == set(migrated)
+    assert set(bulk.missing(engine)) == set(migrated)
     assert _foreign_keys(engine) == {}
     reopened = open_database(db_url)  # what a killed import leaves, mended by any command
     try:
-        assert bulk.missing_foreign_keys(reopened) == []
+        assert bulk.missing(reopened) == []
         assert _foreign_keys(reopened) == migrated
         assert bulk.ensure_indexes(reopened) == []
     finally:

@@ -212,8 +212,8 @@ def document(row: Any) -> str:
         fields["region"] = places
     start = _moment(started_at)
     stop = _moment(until)  # storage.rules.delivered_until: None while open-ended
-    started = None if start is None else (start - _EPOCH) // _MICROSECOND
-    stopped = None if stop is None else (stop - _EPOCH) // _MICROSECOND
+    started = None if start is None else micros(start)
+    stopped = None if stop is None else micros(stop)
     if stopped is None and status not in ACTIVE_STATUSES:
         stopped = -1  # an inactive ad with no date at all: it matches no delivery window
     fields["start"] = I64_MAX if started is None else started

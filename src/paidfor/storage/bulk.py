@@ -26,6 +26,7 @@ never dropped.
 from __future__ import annotations
 
 from sqlalchemy import JSON, Connection, Engine, Index, Table, Text, inspect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import AddConstraint, CreateIndex
 
 from paidfor.storage.models import AdRow
@@ -129,27 +130,23 @@ def _model_indexes() -> list[Index]:
     return [by_name[name] for name in DEFERRED]
 
 
-def _ddl(engine: Engine) -> dict[str, str]:
-    """Index name -> its CREATE INDEX IF NOT EXISTS, for this engine's dialect."""
+def _ddl(dialect: Dialect) -> dict[str, str]:
+    """Index name -> its CREATE INDEX IF NOT EXISTS, in ``dialect``."""
     out = {
-        str(ix.name): str(CreateIndex(ix, if_not_exists=True).compile(dialect=engine.dialect))
+        str(ix.name): str(CreateIndex(ix, if_not_exists=True).compile(dialect=dialect))
         for ix in _model_indexes()
     }
-    if engine.dialect.name == "postgresql":
+    if dialect.name == "postgresql":
         out[PG_SEARCH_INDEX] = PG_SEARCH_DDL
     return out
 
 
-def _triggers(engine: Engine) -> dict[str, str]:
-    return FTS_TRIGGERS if engine.dialect.name == "sqlite" else {}
-
-
-def _foreign_keys(engine: Engine) -> dict[str, str]:
+def _foreign_keys(dialect: Dialect) -> dict[str, str]:
     """PostgreSQL: the foreign keys of ``ads``, name -> the ALTER TABLE that adds it."""
-    if engine.dialect.name != "postgresql":
+    if dialect.name != "postgresql":
         return {}
     return {
-        str(fk.name): str(AddConstraint(fk).compile(dialect=engine.dialect))
+        str(fk.name): str(AddConstraint(fk).compile(dialect=dialect))
         for fk in sorted(ADS.foreign_key_constraints, key=lambda fk: str(fk.name))
     }
 
@@ -161,32 +158,16 @@ def _foreign_keys(engine: Engine) -> dict[str, str]:
 _PG_ANALYZED = ", ".join(c.name for c in ADS.columns if not isinstance(c.type, JSON | Text))
 
 
-def missing_foreign_keys(engine: Engine) -> list[str]:
-    """The foreign keys of ``ads`` that are not there (PostgreSQL; none elsewhere)."""
-    due = _foreign_keys(engine)
-    if not due:
-        return []
-    with engine.connect() as conn:
-        present = {fk["name"] for fk in inspect(conn).get_foreign_keys("ads")}
-    return [name for name in due if name not in present]
-
-
 def drop_foreign_keys(engine: Engine) -> list[str]:
     """Drop the foreign keys of ``ads`` on PostgreSQL (one transaction; nothing elsewhere:
     SQLite's checks are a look-up each); until ``ensure_indexes`` adds them back, the
     database does not check them; their names."""
-    names = list(_foreign_keys(engine))
+    names = list(_foreign_keys(engine.dialect))
     if names:
         with engine.begin() as conn:
             for name in names:
                 conn.exec_driver_sql(f"ALTER TABLE ads DROP CONSTRAINT IF EXISTS {name}")
     return names
-
-
-def missing_indexes(engine: Engine) -> list[str]:
-    with engine.connect() as conn:
-        present = {ix["name"] for ix in inspect(conn).get_indexes("ads")}
-    return [name for name in _ddl(engine) if name not in present]
 
 
 def _fts_triggers(conn: Connection) -> tuple[dict[str, tuple[str, str]], set[str]]:
@@ -208,18 +189,9 @@ def _fts_triggers(conn: Connection) -> tuple[dict[str, tuple[str, str]], set[str
     return due, present
 
 
-def missing_triggers(engine: Engine) -> list[str]:
-    """The FTS5 triggers that are not there (SQLite; none elsewhere)."""
-    if engine.dialect.name != "sqlite":
-        return []
-    with engine.connect() as conn:
-        due, present = _fts_triggers(conn)
-    return [name for name in due if name not in present]
-
-
 def drop_indexes(engine: Engine) -> list[str]:
     """Drop the deferrable indexes of ``ads`` (one transaction); their names."""
-    names = list(_ddl(engine))
+    names = list(_ddl(engine.dialect))
     with engine.begin() as conn:
         for name in names:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
@@ -239,29 +211,55 @@ def drop_fts_triggers(engine: Engine) -> list[str]:
     return names
 
 
+def _missing(conn: Connection) -> tuple[dict[str, str], list[str]]:
+    """What this database lacks of what a large load sets aside, name -> the DDL that makes
+    it (the deferrable indexes, SQLite's FTS5 triggers, PostgreSQL's foreign keys of
+    ``ads``, in that order), and the FTS5 tables to rebuild because a trigger of theirs is
+    missing; one read of the schema."""
+    dialect = conn.dialect
+    inspector = inspect(conn)
+    present = {ix["name"] for ix in inspector.get_indexes("ads")}
+    todo = {name: sql for name, sql in _ddl(dialect).items() if name not in present}
+    rebuild: list[str] = []
+    if dialect.name == "sqlite":
+        due, triggers = _fts_triggers(conn)
+        for name, (fts, sql) in due.items():
+            if name not in triggers:
+                todo[name] = sql
+                if fts not in rebuild:
+                    rebuild.append(fts)
+    else:
+        keys = {fk["name"] for fk in inspector.get_foreign_keys("ads")}
+        todo.update((n, sql) for n, sql in _foreign_keys(dialect).items() if n not in keys)
+    return todo, rebuild
+
+
+def missing(engine: Engine) -> list[str]:
+    """The deferrable indexes, FTS5 triggers (SQLite) and foreign keys of ``ads``
+    (PostgreSQL) that are not there: what a load that set them aside and was killed left."""
+    with engine.connect() as conn:
+        return list(_missing(conn)[0])
+
+
 def ensure_indexes(engine: Engine) -> list[str]:
     """Create whichever deferrable index, FTS5 trigger or foreign key is missing (one
     transaction; an FTS5 table rebuilt from its table when one of its triggers was), then
     refresh the planner's statistics of ``ads``, which a bulk load has made stale; their
-    names."""
-    todo = missing_indexes(engine) + missing_triggers(engine) + missing_foreign_keys(engine)
-    if todo:
-        sqlite = engine.dialect.name == "sqlite"
-        with engine.begin() as conn:
-            due = _fts_triggers(conn)[0] if sqlite else {}
-            ddl = {
-                **_ddl(engine),
-                **{name: sql for name, (_, sql) in due.items()},
-                **_foreign_keys(engine),
-            }
-            for name in todo:
-                conn.exec_driver_sql(ddl[name])
-            for fts in dict.fromkeys(due[name][0] for name in todo if name in due):
-                conn.exec_driver_sql(FTS_TABLES[fts][1])  # its rebuild from its table
-            if sqlite:  # a sample of each index is enough
-                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
-            conn.exec_driver_sql("ANALYZE ads" if sqlite else f"ANALYZE ads ({_PG_ANALYZED})")
-    return todo
+    names. Every command and the server run it at start: with nothing missing it is one
+    read of the schema on one connection."""
+    if not missing(engine):
+        return []
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
+        todo, rebuild = _missing(conn)  # again, in the transaction that mends it
+        for sql in todo.values():
+            conn.exec_driver_sql(sql)
+        for fts in rebuild:
+            conn.exec_driver_sql(FTS_TABLES[fts][1])  # its rebuild from its table
+        if sqlite:  # a sample of each index is enough
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE ads" if sqlite else f"ANALYZE ads ({_PG_ANALYZED})")
+    return list(todo)
 
 
 def holds_ads(engine: Engine) -> bool:
