@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,29 +140,70 @@ def test_a_shared_first_load_stores_what_one_parser_stores(
         serial_engine.dispose()
 
 
-def test_a_parser_does_not_run_the_parents_main_script_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [0, 1], ids=["forked", "spawned"])
+def test_a_parser_does_not_run_the_parents_main_script_again(tmp_path: Path, threads: int) -> None:
     """``spawn`` runs the parent's main script again in each child unless told otherwise; the
     ``paidfor`` command's script imports the whole command line (about a second of a parser's
-    start-up). A script that notes each run of itself starts two parsers: it runs once."""
+    start-up). A script that notes each run of itself starts two parsers: it runs once, and
+    the parsers give every row, forked (the script runs one thread) or spawned (a thread of
+    its own is running: ``pipeline.start_method``)."""
     data = tmp_path / "ads.jsonl"
     data.write_text("".join(ad_line(i) + "\n" for i in range(30)), encoding="utf-8")
     runs = tmp_path / "runs.txt"
     script = tmp_path / "main_script"  # no .py, as a console script
     script.write_text(
-        "import sys\n"
+        "import sys, threading\n"
         f"open({str(runs)!r}, 'a').write(__name__ + '\\n')\n"
         "from pathlib import Path\n"
         "from paidfor.ingest.native import Native\n"
-        "from paidfor.ingest.pipeline import _parallel_events\n"
+        "from paidfor.ingest.pipeline import _parallel_events, start_method\n"
         "if __name__ == '__main__':\n"
+        "    stop = threading.Event()\n"
+        f"    for _ in range({threads}):\n"
+        "        threading.Thread(target=stop.wait, daemon=True).start()\n"
+        "    print(start_method())\n"
         f"    got = list(_parallel_events(Native(), [Path({str(data)!r})], 'sqlite', None, 2))\n"
         "    print(sum(1 for e in got if e[0] == 'row'))\n",
         encoding="utf-8",
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=120, check=True)  # fmt: skip
-    assert done.stdout.strip() == "30"
+    method, rows = done.stdout.split()
+    assert rows == "30"
+    assert method == ("spawn" if threads or not sys.platform.startswith("linux") else "fork")
     assert runs.read_text(encoding="utf-8").split() == ["__main__"]
+
+
+def test_the_command_line_forks_its_parsers(tmp_path: Path) -> None:
+    """``paidfor import`` starts its progress bar's thread only once the parsers have
+    started, so that they fork (no second of start-up each): the bar (shown here on a
+    terminal the test fakes) has not started when they do."""
+    data = tmp_path / "ads.jsonl"
+    data.write_text("".join(ad_line(i) + "\n" for i in range(3000)), encoding="utf-8")
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import sys\n"
+        "import paidfor.ingest.pipeline as p\n"
+        "chosen = []\n"
+        "real = p.start_method\n"
+        "p.start_method = lambda: chosen.append(real()) or chosen[-1]\n"
+        "from paidfor.interfaces.cli import main as cli\n"
+        "assert cli.err.is_terminal  # FORCE_COLOR: the bar is shown, with its thread\n"
+        "sys.argv = ['paidfor', 'import', 'native', '--parallel', sys.argv[1]]\n"
+        "try:\n"
+        "    cli.main()\n"
+        "finally:\n"
+        "    print('started:', *chosen, file=sys.stderr)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PAIDFOR_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "FORCE_COLOR": "1"}  # fmt: skip
+    done = subprocess.run([sys.executable, str(probe), str(data)], capture_output=True,
+                          text=True, timeout=300, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert f"started: {expected}" in done.stderr, done.stderr[-2000:]
+    assert "imported 3,000 rows" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", done.stdout)
 
 
 def test_the_collector_waits_for_the_search_index_catch_up(engine: Engine, tmp_path: Path) -> None:

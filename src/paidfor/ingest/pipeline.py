@@ -363,6 +363,23 @@ def _main_left_behind() -> Iterator[None]:
         main.__file__ = path
 
 
+def start_method() -> str:
+    """How the parsing processes start: ``fork`` where it is safe, else ``spawn``.
+
+    A spawned parser starts a new interpreter and imports what it parses with (SQLAlchemy,
+    the domain, the sources: 0.6 s of CPU each, a second of wall time in which the writer
+    had nothing to write at 100,000 ads, a tenth of the import). A forked one has all of
+    it already. Forking is safe only while this process runs one thread (a lock another
+    thread held at the fork stays held in the child forever) and on Linux (macOS's system
+    libraries do not survive it): the command line starts its progress bar's thread after
+    the parsers (``interfaces.cli.main._import``); a server importing beside its own
+    threads spawns. A forked child never runs the parent's clean-ups (``multiprocessing``
+    ends it with ``os._exit``), so the connections it inherits are left to the parent."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 #: Lines a re-import reads first to see whether its file is stored unchanged
 #: (``mostly_stored``).
 SAMPLE_LINES = 2000
@@ -405,7 +422,8 @@ def _parallel_events(
     """The events of ``paths`` parsed in ``parsers`` child processes: with more than one,
     each reads its ``Share`` of every file's lines (blocks of ``block_lines``), and their
     blocks are merged in order."""
-    ctx = mp.get_context("spawn")
+    fork = start_method() == "fork"
+    ctx = mp.get_context("fork") if fork else mp.get_context("spawn")
     queues = [ctx.Queue(maxsize=16) for _ in range(parsers)]
     shares = [Share(k, parsers, block_lines) if parsers > 1 else None for k in range(parsers)]
     procs = [

@@ -181,7 +181,12 @@ def _import(
 
     t0 = time.perf_counter()
 
+    shown: list[bool] = []
+
     def hook(index: int, consumed: int, rows: int) -> None:
+        if not shown:  # the bar's thread starts after the parsing processes: they fork
+            shown.append(True)  # only from a process of one thread (pipeline.start_method)
+            progress.start()
         task = tasks[index]
         progress.start_task(task)
         elapsed = max(time.perf_counter() - t0, 1e-9)
@@ -197,7 +202,7 @@ def _import(
                 _sync_index(opened, full=False, quiet=as_json, bar=False, said=synced)
 
     try:  # a bad row under --strict is ImportAborted, Invalid: exit 2
-        with progress:
+        try:
             report = services.imports.run(
                 source,
                 files,
@@ -210,6 +215,8 @@ def _import(
                 on_phase=lambda phase: err.print(f"{phase}…") if show else None,
                 alongside_indexes=None if dry_run else alongside,
             )
+        finally:
+            progress.stop()
     except operational_errors() as exc:  # a full disk, a database that went away: exit 6
         raise DatabaseUnavailable(
             f"the import stopped: {database_trouble(exc)}; the batches before it were "
