@@ -94,6 +94,7 @@ class Run:
     max_rss_mb: float
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # user + system CPU of the command and the processes it waited for
 
 
 @dataclass
@@ -111,6 +112,14 @@ class Measurement:
     # 1-minute load average before and after: on a shared machine, other work skews figures
     load_avg: list[float] = field(default_factory=list)
     busy: bool = False  # the load average exceeded the number of cores before or after
+    # CPU seconds of the command(s) (paidfor's parsers included; not a database server's)
+    cpu_seconds: float | None = None
+    # the share of the machine's CPU time the hypervisor gave to others during the run
+    # (/proc/stat "steal"): a shared host slows every system without raising the load
+    steal_percent: float | None = None
+    # how long a fixed piece of Python work took just before the run (``calibrate``): the
+    # machine's own speed at the time, which on a shared host varies more than the load says
+    calibration_ms: float | None = None
     round: int = 0
     # the paidfor code measured (other people may change src/ while a long run goes on)
     code: str | None = None
@@ -154,7 +163,30 @@ def run_timed(
         max_rss_mb=round(usage.ru_maxrss / 1024, 1),
         stdout=out_path.read_text(errors="replace"),
         stderr=err_path.read_text(errors="replace"),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
     )
+
+
+def calibrate() -> float:
+    """Milliseconds of a fixed piece of single-threaded Python work (the best of three): the
+    same on a quiet machine from run to run, longer when the host is slower."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_500_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """The machine's stolen and total CPU time so far (``/proc/stat``, in ticks), or None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
 
 
 def _remove_sqlite(path: Path) -> None:
@@ -266,6 +298,7 @@ def _report(run: Run) -> dict[str, Any]:
 def _finish(m: Measurement, runs: Sequence[Run]) -> Measurement:
     m.commands = [shlex.join(r.cmd) for r in runs]
     m.seconds = round(sum(r.seconds for r in runs), 3)
+    m.cpu_seconds = round(sum(r.cpu_s for r in runs), 2)
     m.max_rss_mb = max(r.max_rss_mb for r in runs)
     bad = next((r for r in runs if r.status != "ok"), None)
     if bad is not None:
@@ -466,6 +499,9 @@ class Summary:
     failed: int
     busy: int
     median_s: float | None = None
+    cpu_s: float | None = None  # median CPU seconds of the command(s)
+    steal_max: float | None = None  # the largest steal of a run, percent
+    calibration_ms: list[float] = field(default_factory=list)  # lowest and highest
     min_s: float | None = None
     max_s: float | None = None
     ads_per_s: float | None = None
@@ -487,6 +523,12 @@ def summarize(measurements: Sequence[Measurement]) -> list[Summary]:
         if ok:
             times = [m.seconds or 0.0 for m in ok]
             s.median_s = round(statistics.median(times), 3)
+            cpus = [m.cpu_seconds for m in ok if m.cpu_seconds is not None]
+            s.cpu_s = round(statistics.median(cpus), 2) if cpus else None
+            steals = [m.steal_percent for m in ok if m.steal_percent is not None]
+            s.steal_max = max(steals) if steals else None
+            speeds = [m.calibration_ms for m in ok if m.calibration_ms is not None]
+            s.calibration_ms = [min(speeds), max(speeds)] if speeds else []
             s.min_s, s.max_s = round(min(times), 3), round(max(times), 3)
             s.ads_per_s = round(size / s.median_s, 1) if s.median_s else None
             s.max_rss_mb = max(m.max_rss_mb or 0.0 for m in ok)
@@ -512,8 +554,8 @@ def print_table(summaries: Sequence[Summary]) -> None:
     from rich.table import Table
 
     table = Table(title="ingest: native JSON lines (median of interleaved runs)")
-    cols = ("backend", "ads", "runs", "median s", "spread s", "ads/s", "/ sqlite-utils+fts",
-            "/ sqlite-utils", "peak RSS MB", "DB MB", "note")  # fmt: skip
+    cols = ("backend", "ads", "runs", "median s", "spread s", "CPU s", "ads/s",
+            "/ sqlite-utils+fts", "/ sqlite-utils", "peak RSS MB", "DB MB", "note")  # fmt: skip
     for col in cols:
         table.add_column(col, justify="left" if col in ("backend", "note") else "right")
     for s in summaries:
@@ -522,6 +564,11 @@ def print_table(summaries: Sequence[Summary]) -> None:
             note.append(f"{s.failed} failed")
         if s.busy:
             note.append(f"{s.busy} busy")
+        if s.steal_max:
+            note.append(f"steal up to {s.steal_max:g}%")
+        if s.calibration_ms:
+            low, high = s.calibration_ms
+            note.append(f"calibration {low:g}-{high:g} ms")
         if "first import / this" in s.ratios:
             note.append(f"{s.ratios['first import / this']:.1f}x faster than the first import")
         table.add_row(
@@ -530,6 +577,7 @@ def print_table(summaries: Sequence[Summary]) -> None:
             str(s.runs),
             "" if s.median_s is None else f"{s.median_s:,.2f}",
             "" if s.min_s is None else f"{s.min_s:,.2f}-{s.max_s:,.2f}",
+            "" if s.cpu_s is None else f"{s.cpu_s:,.1f}",
             "" if s.ads_per_s is None else f"{s.ads_per_s:,.0f}",
             f"{s.ratios['sqlite-utils+fts']:.2f}" if "sqlite-utils+fts" in s.ratios else "",
             f"{s.ratios['sqlite-utils']:.2f}" if "sqlite-utils" in s.ratios else "",
@@ -604,14 +652,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             for backend in backends:
                 print(f"   round {round_no} {backend} ...", end=" ", flush=True)
                 load_before = os.getloadavg()[0]
+                speed = calibrate()
+                ticks_before = cpu_ticks()
                 code = code_version()
                 m = run_one(backend, path, size, args.timeout)
+                m.calibration_ms = speed
                 m.round = round_no
                 m.load_avg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 m.busy = max(m.load_avg) > cores
+                ticks_after = cpu_ticks()
+                if ticks_before and ticks_after and ticks_after[1] > ticks_before[1]:
+                    stolen = ticks_after[0] - ticks_before[0]
+                    m.steal_percent = round(100 * stolen / (ticks_after[1] - ticks_before[1]), 1)
                 m.code = code if code == code_version() else f"changed during the run: {code}"
                 print(
-                    f"{m.status} {m.seconds or 0:,.1f}s (load {m.load_avg[0]}->{m.load_avg[1]}"
+                    f"{m.status} {m.seconds or 0:,.1f}s, CPU {m.cpu_seconds or 0:,.1f}s (load "
+                    f"{m.load_avg[0]}->{m.load_avg[1]}, steal {m.steal_percent}%, "
+                    f"calibration {speed:g} ms"
                     + (", busy" if m.busy else "")
                     + ")"
                     + (f" {m.error}" if m.error else ""),
@@ -648,6 +705,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(JSON text of the creative) with --create-triggers; seconds is the sum of both",
             "load_avg": "1-minute load average before and after each run; busy = above the "
             "number of cores, the machine shared with other work",
+            "cpu_seconds": "user + system CPU time of the command(s) and the processes they "
+            "waited for (paidfor's parsers; not the PostgreSQL server's)",
+            "calibration_ms": "the best of three runs of a fixed piece of single-threaded "
+            "Python work just before the run: the same from run to run on a quiet machine; "
+            "longer when the host is slower, whatever the load average says",
+            "steal_percent": "the machine's CPU time stolen by the hypervisor during the run "
+            "(/proc/stat), percent of all its CPU time: a shared host slows every system "
+            "without raising the load average",
             "paidfor-postgres": "DROP SCHEMA public CASCADE; CREATE SCHEMA public before the "
             "import; db_bytes is pg_database_size",
         },
