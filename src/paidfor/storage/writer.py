@@ -33,7 +33,6 @@ from paidfor.storage.prepare import (
     upsert_sql,
 )
 from paidfor.storage.tables import (
-    ADS,
     ADVERTISERS,
     FUNDERS,
     PAGES,
@@ -49,28 +48,38 @@ from paidfor.storage.tables import (
 _SQLITE_ROWS = min(400, 32000 // len(AD_COLUMNS))
 
 
+_MARK = {"sqlite": "?", "postgresql": "%s"}  # each driver's parameter mark
 _RESTAMP = {
     d: f"UPDATE ads SET content_hash = {m} WHERE source = {m} AND external_id = {m}"
-    for d, m in (("sqlite", "?"), ("postgresql", "%s"))
+    for d, m in _MARK.items()
 }
 
 
 def stored_hashes(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The stored content hash of each of ``keys`` (source, external_id) that is stored."""
     # By source, then ``external_id IN (...)``: a plain probe of the unique index, where a
-    # row-value IN list cost SQLite a third of the batch.
+    # row-value IN list cost SQLite a third of the batch. On the driver's own cursor: the
+    # expanding IN list compiled anew each call and the rows read through SQLAlchemy's
+    # results were 0.3 of the 0.5 s that looking up 100,000 keys took (a re-import's).
     by_source: dict[str, list[str]] = {}
     for src, ext in keys:
         by_source.setdefault(src, []).append(ext)
     existing: dict[tuple[str, str], str] = {}
-    for src, ids in by_source.items():
-        for chunk in chunks(ids):
-            for ext, h in conn.execute(
-                select(ADS.c.external_id, ADS.c.content_hash).where(
-                    ADS.c.source == src, ADS.c.external_id.in_(chunk)
+    mark = _MARK[conn.dialect.name]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for src, ids in by_source.items():
+            for chunk in chunks(ids):
+                marks = ", ".join([mark] * len(chunk))
+                cursor.execute(
+                    "SELECT external_id, content_hash FROM ads "
+                    f"WHERE source = {mark} AND external_id IN ({marks})",
+                    (src, *chunk),
                 )
-            ):
-                existing[(src, ext)] = h
+                for ext, h in cursor.fetchall():
+                    existing[(src, ext)] = h
+    finally:
+        cursor.close()
     return existing
 
 
