@@ -166,13 +166,19 @@ def test_shutdown_waits_for_the_knowledge_builds_before_closing_the_database(
     from paidfor.settings import Settings
 
     finished: dict[str, float] = {}
+    # The builds are held until the server is answering (a fixed sleep raced a slow start:
+    # on a busy machine they had ended before the first request), then end while it stops.
+    release = threading.Event()
+    longest = services_module.SHUTDOWN_WAIT / 2  # a broken test fails, it does not hang
     for module, name in BUILDS:
-        hold(monkeypatch, module, name, lambda: time.sleep(0.8), finished)
+        hold(monkeypatch, module, name, lambda: release.wait(longest), finished)
     models: list[int] = []  # the model waits for the builds, then finds the server stopped
     monkeypatch.setattr(services_module, "political_classifier", lambda: models.append(1))
     settings = Settings(index_dir=str(tmp_path / "index"), secret_key="test-secret-key-123")
     with TestClient(app_module.create_app(db_url, settings)) as client:
         assert client.get("/healthz").json()["screening"] != "ready"  # still building
+        assert not finished
+        threading.Timer(0.5, release.set).start()  # still running when the server stops
     stopped = time.monotonic()
     assert set(finished) == {"screening_context", "load_indicators"}
     assert max(finished.values()) <= stopped
