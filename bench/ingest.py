@@ -180,13 +180,23 @@ def calibrate() -> float:
     return round(best * 1000, 1)
 
 
-def cpu_ticks() -> tuple[int, int] | None:
-    """The machine's stolen and total CPU time so far (``/proc/stat``, in ticks), or None."""
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far by kind, in ticks (``/proc/stat``'s first line: user,
+    nice, system, idle, iowait, irq, softirq, steal, then guest time, which user already
+    counts), or None where there is no such file."""
     try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     except (OSError, ValueError):
         return None
-    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def steal_percent(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time stolen by the hypervisor between two
+    ``cpu_ticks``, percent; None when it cannot tell."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    total = sum(after[:8]) - sum(before[:8])
+    return round(100 * (after[7] - before[7]) / total, 1) if total > 0 else None
 
 
 def _remove_sqlite(path: Path) -> None:
@@ -660,10 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 m.round = round_no
                 m.load_avg = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 m.busy = max(m.load_avg) > cores
-                ticks_after = cpu_ticks()
-                if ticks_before and ticks_after and ticks_after[1] > ticks_before[1]:
-                    stolen = ticks_after[0] - ticks_before[0]
-                    m.steal_percent = round(100 * stolen / (ticks_after[1] - ticks_before[1]), 1)
+                m.steal_percent = steal_percent(ticks_before, cpu_ticks())
                 m.code = code if code == code_version() else f"changed during the run: {code}"
                 print(
                     f"{m.status} {m.seconds or 0:,.1f}s, CPU {m.cpu_seconds or 0:,.1f}s (load "

@@ -60,7 +60,17 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import PAIDFOR, ROOT, WORK, code_version, data_file, machine, psql, run_timed
+from ingest import (
+    PAIDFOR,
+    ROOT,
+    WORK,
+    code_version,
+    cpu_ticks,
+    data_file,
+    machine,
+    psql,
+    run_timed,
+)
 from search import LIMITS, free_port, paidfor_db, server
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
@@ -251,9 +261,8 @@ async def worker(
 
 def cpu_times() -> tuple[int, int] | None:
     """The machine's busy and total CPU time so far (``/proc/stat``, in ticks), or None."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
+    fields = cpu_ticks()
+    if not fields:
         return None
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return sum(fields) - idle, sum(fields)

@@ -422,8 +422,7 @@ def _parallel_events(
     """The events of ``paths`` parsed in ``parsers`` child processes: with more than one,
     each reads its ``Share`` of every file's lines (blocks of ``block_lines``), and their
     blocks are merged in order."""
-    fork = start_method() == "fork"
-    ctx = mp.get_context("fork") if fork else mp.get_context("spawn")
+    ctx = mp.get_context("fork") if start_method() == "fork" else mp.get_context("spawn")
     queues = [ctx.Queue(maxsize=16) for _ in range(parsers)]
     shares = [Share(k, parsers, block_lines) if parsers > 1 else None for k in range(parsers)]
     procs = [

@@ -181,12 +181,11 @@ def _import(
 
     t0 = time.perf_counter()
 
-    shown: list[bool] = []
-
     def hook(index: int, consumed: int, rows: int) -> None:
-        if not shown:  # the bar's thread starts after the parsing processes: they fork
-            shown.append(True)  # only from a process of one thread (pipeline.start_method)
-            progress.start()
+        # the bar (and its thread) starts with the first figures, after the parsing processes,
+        # which fork only from a process of one thread (pipeline.start_method); once started,
+        # start does nothing
+        progress.start()
         task = tasks[index]
         progress.start_task(task)
         elapsed = max(time.perf_counter() - t0, 1e-9)
